@@ -1,0 +1,384 @@
+"""Document metadata read from the text itself: province, dates, số hiệu, kind, title, issuer,
+who presided and who signed.
+
+Every rule reads what the document states (a header block, a date line, "UBND tỉnh ban hành Thông
+báo số 15/TB-UBND", a signature block). When the text does not state a field it stays empty: a
+wrong province or date would silently filter a document out of answers.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import resources
+
+from ingest.model import Block, BlockKind, DocumentMetadata
+from ingest.vntext import fold
+
+_HEADER_BLOCKS = 14  # a formal header (issuer, number, date line, title) fits in this many blocks
+_LEAD_CHARS = 1500  # the lead of a news item, where its own number/date are announced
+
+KIND_BY_CODE = {"TB": "thông báo kết luận", "KH": "kế hoạch", "BC": "báo cáo", "HD": "hướng dẫn"}
+KIND_BY_WORD = {
+    "thong bao": "thông báo kết luận",
+    "ke hoach": "kế hoạch",
+    "bao cao": "báo cáo",
+    "huong dan": "hướng dẫn",
+}
+DOC_WORDS = r"(?:Thông báo|Kế hoạch|Báo cáo|Hướng dẫn|Quyết định|Công văn|Chỉ thị|Nghị quyết|Văn bản)"
+NUMBER_RE = r"\d+[A-Za-z]?(?:/\d{4})?/[A-ZĐ][A-ZĐa-z0-9&.]*(?:-[A-ZĐ0-9&.]+)*(?:/[A-ZĐ0-9&.\-]+)?"
+
+_DAY_MONTH_YEAR = re.compile(
+    r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE
+)
+_NUMERIC_DATE = re.compile(r"(?<![\d/])(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?![\d/])")
+_PARTIAL_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])")
+# Cues before a date that make it a deadline or a cited document's date, not this document's.
+_DEADLINE_CUE = re.compile(r"(trước|đến|hạn|chậm nhất|hoàn thành|kể từ|từ)\s+(ngày\s+)?$", re.IGNORECASE)
+_EVENT_VERBS = re.compile(
+    r"\b(tổ chức|chủ trì|diễn ra|họp|làm việc|khai mạc|dự|tiến hành|sơ kết|tổng kết)\b", re.IGNORECASE
+)
+_PUBLISHED_RE = re.compile(
+    r"(cập nhật lúc|ngày đăng|ngày cập nhật|đăng ngày|ngày xuất bản|published)\s*:?\s*", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    value: date | None  # None when the year is not known
+    day: int
+    month: int
+    start: int
+    end: int
+    has_year: bool
+
+
+@cache
+def province_names() -> dict[str, str]:
+    """Folded spelling → canonical province name."""
+    text = resources.files("ingest").joinpath("data/provinces.txt").read_text("utf-8")
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        names = [n.strip() for n in line.split("|")]
+        for name in names:
+            out[fold(name)] = names[0]
+    return out
+
+
+@cache
+def surnames() -> frozenset[str]:
+    text = resources.files("ingest").joinpath("data/surnames.txt").read_text("utf-8")
+    return frozenset(l.strip() for l in text.splitlines() if l.strip() and not l.startswith("#"))
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def find_dates(text: str) -> list[FoundDate]:
+    """Dates in reading order: full ones ("17 tháng 02 năm 2014", "10/7/2019") and day/month ones."""
+    found: list[FoundDate] = []
+    taken: list[tuple[int, int]] = []
+    for rx in (_DAY_MONTH_YEAR, _NUMERIC_DATE):
+        for m in rx.finditer(text):
+            d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            value = _safe_date(y, mo, d)
+            if value and 1900 < y < 2100:
+                found.append(FoundDate(value, d, mo, m.start(), m.end(), True))
+                taken.append((m.start(), m.end()))
+    for m in _PARTIAL_DATE.finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        d, mo = int(m.group(1)), int(m.group(2))
+        if 1 <= d <= 31 and 1 <= mo <= 12:
+            found.append(FoundDate(None, d, mo, m.start(), m.end(), False))
+    return sorted(found, key=lambda f: f.start)
+
+
+def _reference_date(text: str, dates: list[FoundDate]) -> date | None:
+    """Latest full date the document mentions that is not a deadline: a document can only cite
+    things dated before it, so this bounds its own date from below (used to date "Ngày 05/3")."""
+    candidates = [
+        f.value
+        for f in dates
+        if f.has_year and f.value and not _DEADLINE_CUE.search(text[max(0, f.start - 25) : f.start])
+    ]
+    return max(candidates) if candidates else None
+
+
+def _complete(found: FoundDate, reference: date | None) -> date | None:
+    if found.value:
+        return found.value
+    if reference is None:
+        return None
+    guess = _safe_date(reference.year, found.month, found.day)
+    if guess and guess < reference:
+        guess = _safe_date(reference.year + 1, found.month, found.day)
+    return guess
+
+
+def _sentence_at(text: str, pos: int) -> tuple[int, int]:
+    start = max(text.rfind(". ", 0, pos), text.rfind("\n", 0, pos))
+    start = 0 if start < 0 else start + 1
+    end_candidates = [i for i in (text.find(". ", pos), text.find("\n", pos)) if i >= 0]
+    end = min(end_candidates) if end_candidates else len(text)
+    return start, end
+
+
+def _starts_sentence(text: str, pos: int) -> bool:
+    """True for a date opening its sentence ("Ngày 10/7/2019, …", "Chiều 13/3, …")."""
+    before = text[max(0, pos - 40) : pos]
+    return bool(
+        re.search(
+            r"(^|[.!?\n]\s*)(\([^()]{0,40}\)\s*[-–]\s*)?((sáng|chiều|tối|trưa)\s+)?(hôm\s+)?(ngày\s+)?$",
+            before,
+            re.IGNORECASE,
+        )
+    )
+
+
+def find_own_number(blocks: list[Block], text: str) -> str:
+    """The document's own số hiệu: from its header ("Số: 15/TB-UBND") or from the lead sentence
+    that announces it ("UBND tỉnh ban hành Thông báo số 15/TB-UBND"); cited ones are ignored."""
+    for block in blocks[:_HEADER_BLOCKS]:
+        m = re.match(rf"^\s*Số\s*[:.]?\s*({NUMBER_RE})", block.text)
+        if m:
+            return m.group(1).rstrip(".")
+    lead = text[:_LEAD_CHARS]
+    m = re.search(rf"ban hành\s+{DOC_WORDS}\s+số\s+({NUMBER_RE})", lead, re.IGNORECASE)
+    if m:
+        return m.group(1).rstrip(".")
+    for block in blocks[:3]:
+        m = re.match(rf"^\s*{DOC_WORDS}\s+số\s+({NUMBER_RE})", block.text, re.IGNORECASE)
+        if m and len(block.text) < 300:
+            return m.group(1).rstrip(".")
+    return ""
+
+
+def detect_kind(blocks: list[Block], number: str, title: str, text: str) -> str:
+    code = re.search(r"/([A-ZĐ]+)-", number or "")
+    if code and code.group(1) in KIND_BY_CODE:
+        kind = KIND_BY_CODE[code.group(1)]
+        if kind == "thông báo kết luận" and "ket luan" not in fold(title + " " + text[:_LEAD_CHARS]):
+            return "khác"
+        return kind
+    for block in blocks[:_HEADER_BLOCKS]:
+        if block.text.isupper() and len(block.text) < 40:
+            key = fold(block.text).strip()
+            if key in KIND_BY_WORD:
+                return KIND_BY_WORD[key]
+    if _looks_like_news(text):
+        return "tin/bài"
+    return "khác"
+
+
+def _looks_like_news(text: str) -> bool:
+    lead = text[:_LEAD_CHARS]
+    dated_event = any(
+        _starts_sentence(lead, f.start) and _EVENT_VERBS.search(lead[f.end : f.end + 250])
+        for f in find_dates(lead)
+    )
+    return dated_event or bool(re.search(r"^(Theo|Nguồn:|Link gốc)", text, re.MULTILINE))
+
+
+def detect_province(blocks: list[Block], text: str) -> str:
+    """The province the document is about: its header if it has one, else the most named."""
+    names = province_names()
+    alternatives = "|".join(sorted((re.escape(k) for k in names), key=len, reverse=True))
+    unit = r"(?:tinh|thanh pho|tp\.?)"
+    header = fold(" ".join(b.text for b in blocks[:4]))
+    m = re.search(rf"\b(?:ubnd|uy ban nhan dan)\s+{unit}\s+({alternatives})\b", header)
+    if m:
+        return names[m.group(1)]
+    counts: dict[str, float] = {}
+    folded = fold(text)
+    for m in re.finditer(rf"(?<!\w)(?:({unit})\s+)?({alternatives})(?!\w)", folded):
+        name = names[m.group(2)]
+        counts[name] = counts.get(name, 0) + (2 if m.group(1) else 1)
+    if not counts:
+        return ""
+    best = max(counts, key=counts.get)
+    return best if counts[best] >= 2 else ""
+
+
+def detect_title(blocks: list[Block], hints: dict[str, str]) -> str:
+    """Title from the format (DOCX Title / HTML h1), a formal "THÔNG BÁO" + subject header, or
+    the longest title-like line before the article's first paragraph."""
+    for block in blocks[:_HEADER_BLOCKS]:
+        if block.kind == BlockKind.HEADING and block.level == 1 and _title_like(block.text):
+            return _tidy_title(block.text)
+    if hints.get("title") and _title_like(hints["title"]):
+        return _tidy_title(hints["title"])
+    for i, block in enumerate(blocks[:_HEADER_BLOCKS]):
+        if fold(block.text).strip() in KIND_BY_WORD and block.text.isupper() and i + 1 < len(blocks):
+            return _tidy_title(f"{block.text.capitalize()} {blocks[i + 1].text}")
+    candidates = []
+    for block in blocks[:8]:
+        if _is_paragraph(block.text):
+            break
+        if _title_like(block.text) and not block.text.isupper():
+            candidates.append(block.text)
+    return _tidy_title(max(candidates, key=len)) if candidates else ""
+
+
+def _is_paragraph(text: str) -> bool:
+    """Running text (not a title): long, or a long line with several clauses."""
+    return len(text.split()) > 45 or (len(text) >= 120 and text.count(",") >= 2)
+
+
+def _title_like(text: str) -> bool:
+    words = text.split()
+    dated_lead = re.match(r"^(\(.{0,40}\)\s*[-–]\s*)?((sáng|chiều|tối|trưa)\s+)?(ngày\s+)?\d", text, re.IGNORECASE)
+    return 4 <= len(words) <= 45 and not text.rstrip().endswith(":") and not dated_lead
+
+
+def _tidy_title(text: str) -> str:
+    return re.sub(r"\s*\(\s*\)\s*$", "", text).strip()
+
+
+_PERSON_WORD = r"[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ][a-zđàáảãạâấầẩẫậăắằẳẵặèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ]+"
+
+
+# Capitalised words of titles and bodies that follow a family-name-like syllable ("Hà Giang",
+# "Phó Chủ tịch") but are not given names.
+_NOT_GIVEN_NAMES = frozenset(
+    "Chủ Tịch Trưởng Ban Chỉ Giám Đốc Bí Thư Sở Ủy Phòng Thường Tỉnh Huyện Xã Phố Cục Bộ Đảng "
+    "Chương Trình Nông Thôn Mặt Trận".split()
+)
+
+
+def find_person_names(text: str) -> list[tuple[str, int, int]]:
+    """Person names: a known family name followed by 1–3 capitalised given-name syllables."""
+    family = "|".join(sorted(map(re.escape, surnames()), key=len, reverse=True))
+    rx = re.compile(rf"(?<!\w)(?:{family})(?:\s+{_PERSON_WORD}){{1,3}}(?!\w)")
+    provinces = province_names()
+    out = []
+    for m in rx.finditer(text):
+        words = m.group(0).split()
+        while len(words) > 1 and words[-1] in _NOT_GIVEN_NAMES:
+            words.pop()
+        name = " ".join(words)
+        if len(words) < 2 or any(w in _NOT_GIVEN_NAMES for w in words[1:]) or fold(name) in provinces:
+            continue
+        out.append((name, m.start(), m.start() + len(name)))
+    return out
+
+
+def detect_presided_by(text: str) -> str:
+    """Who chaired the meeting: the person named closest before "chủ trì" in the same sentence."""
+    for m in re.finditer(r"chủ trì", text, re.IGNORECASE):
+        s, _ = _sentence_at(text, m.start())
+        window = text[s : m.start()]
+        if re.search(r"\b(giao|đề nghị|yêu cầu)\b", window, re.IGNORECASE):
+            continue  # "giao Sở X chủ trì" assigns a task, it is not the meeting's chair
+        names = find_person_names(window)
+        if names:
+            return names[-1][0]
+    return ""
+
+
+def detect_signer(blocks: list[Block]) -> str:
+    """The signatory under a closing "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH" style block."""
+    tail = blocks[-12:]
+    for i, block in enumerate(tail):
+        if re.match(r"^(KT\.|TM\.|TL\.|Q\.)?\s*(PHÓ\s+)?(CHỦ TỊCH|GIÁM ĐỐC|CHÁNH VĂN PHÒNG|TRƯỞNG BAN)", block.text):
+            for nxt in tail[i + 1 : i + 5]:
+                names = find_person_names(nxt.text)
+                if names and len(nxt.text) <= len(names[0][0]) + 12:
+                    return names[0][0]
+    return ""
+
+
+def detect_issuer(blocks: list[Block], text: str, province: str) -> str:
+    """The issuing body from a formal header (the capitalised lines before "CỘNG HÒA XÃ HỘI…"),
+    or from "UBND tỉnh ban hành …" in the lead."""
+    header: list[str] = []
+    formal = False
+    for block in blocks[:8]:
+        if fold(block.text).startswith("cong hoa xa hoi"):
+            formal = True
+            break
+        if block.text.isupper() and len(block.text) < 80:
+            header.append(block.text)
+    if formal and header:
+        joined = fold(" ".join(header))
+        unit = re.match(r"^(?:uy ban nhan dan|ubnd)\s+(tinh|thanh pho)\s+(.+?)$", joined)
+        if unit and len(header) <= 2:
+            return f"UBND {unit.group(1).replace('tinh', 'tỉnh').replace('thanh pho', 'thành phố')} {province}".strip()
+        body = " ".join(header[1:] if len(header) > 1 and re.match(r"^(UBND|ỦY BAN)", header[0]) else header)
+        body = body[:1] + body[1:].lower()
+        return f"{body} tỉnh {province}" if province and "tỉnh" not in body else body
+    m = re.search(r"(UBND|Ủy ban nhân dân)\s+tỉnh(\s+[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,3})?\s+(đã\s+)?ban hành", text[:_LEAD_CHARS])
+    if m:
+        named = (m.group(2) or "").strip()
+        return f"UBND tỉnh {named or province}".strip()
+    return ""
+
+
+def extract_metadata(blocks: list[Block], text: str, hints: dict[str, str] | None = None) -> DocumentMetadata:
+    """All metadata fields of one cleaned document."""
+    hints = hints or {}
+    meta = DocumentMetadata()
+    meta.number = find_own_number(blocks, text)
+    meta.title = detect_title(blocks, hints)
+    meta.kind = detect_kind(blocks, meta.number, meta.title, text)
+    meta.province = detect_province(blocks, text)
+    meta.issuer = detect_issuer(blocks, text, meta.province)
+    meta.presided_by = detect_presided_by(text)
+    meta.signer = detect_signer(blocks)
+    issued, event = detect_dates(blocks, text, meta.number)
+    meta.issued = issued.isoformat() if issued else ""
+    meta.event_date = event.isoformat() if event else ""
+    if not meta.issued and meta.kind == "tin/bài" and event:
+        meta.issued = meta.event_date  # a news report is dated by the event it reports
+    return meta
+
+
+def detect_dates(blocks: list[Block], text: str, number: str) -> tuple[date | None, date | None]:
+    """(issued, event) dates as the document states them."""
+    dates = find_dates(text)
+    reference = _reference_date(text, dates)
+    issued: date | None = None
+    # 1. the formal date line under the header: "Nghệ An, ngày 12 tháng 4 năm 2022"
+    for block in blocks[:_HEADER_BLOCKS]:
+        m = re.search(r"^[^\d,]{2,40},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", block.text)
+        if m:
+            issued = _safe_date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+            break
+    lead = text[:_LEAD_CHARS]
+    # 2. the sentence announcing the document's own number
+    if issued is None and number and number in lead:
+        s, e = _sentence_at(lead, lead.index(number))
+        for f in find_dates(lead[s:e]):
+            issued = _complete(f, reference)
+            break
+    # 3. a publication stamp of a web page
+    if issued is None:
+        for block in blocks[:_HEADER_BLOCKS]:
+            m = re.match(r"^\(?(\d{1,2}/\d{1,2}/\d{4})\s+(lúc\s+)?\d{1,2}:\d{2}(:\d{2})?\s*\)?$", block.text)
+            if m:
+                issued = find_dates(m.group(1))[0].value
+                break
+    if issued is None:
+        m = _PUBLISHED_RE.search(lead)
+        if m:
+            for f in find_dates(lead[m.end() : m.end() + 30]):
+                issued = _complete(f, reference)
+                break
+    event: date | None = None
+    for f in find_dates(lead):
+        sentence_start, sentence_end = _sentence_at(lead, f.start)
+        sentence = lead[sentence_start:sentence_end]
+        if "ban hành" in sentence.lower() and number and number in sentence:
+            continue
+        if _starts_sentence(lead, f.start) and _EVENT_VERBS.search(sentence):
+            event = _complete(f, reference)
+            if event:
+                break
+    return issued, event

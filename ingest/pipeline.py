@@ -1,0 +1,99 @@
+"""The ingest stage end to end for one file: bytes → blocks → cleaned text → metadata → chunks.
+
+Nothing here writes anywhere: a file is fully prepared (or refused) in memory before the index is
+touched, which is what keeps a failing file from ever leaving a partial document behind.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.agencies import AgencyRegistry, load_registry
+from ingest.chunking import ChunkingConfig, chunk_document
+from ingest.clean import clean_blocks, join_blocks
+from ingest.loaders import load_bytes
+from ingest.metadata import extract_metadata
+from ingest.model import Chunk, CleanDocument, RefusedFile
+
+SUPPORTED_SUFFIXES = (".txt", ".pdf", ".docx", ".html", ".htm", ".md")
+MIN_TEXT_CHARS = 40  # less than this after cleaning is not a document worth answering from
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    document: CleanDocument
+    chunks: list[Chunk]
+
+
+def display_name(name: str) -> str:
+    """A file name as shown to users and stored as `source`: NFC, never used to build a path."""
+    return unicodedata.normalize("NFC", name)
+
+
+def doc_id_for(source: str) -> str:
+    """Stable id from the source path, so re-ingesting a changed file replaces its old version."""
+    return hashlib.sha1(display_name(source).encode("utf-8")).hexdigest()[:16]
+
+
+def read_limited(path: Path, source: str, max_bytes: int) -> bytes:
+    """Read a file, refusing before reading when it is over the size limit or not a regular file."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise RefusedFile(source, f"cannot read file ({exc.strerror})") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise RefusedFile(source, "not a regular file")
+    if info.st_size > max_bytes:
+        raise RefusedFile(source, f"file too large (limit {max_bytes // (1024 * 1024)} MB)")
+    with path.open("rb") as fh:
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise RefusedFile(source, f"file too large (limit {max_bytes // (1024 * 1024)} MB)")
+    return data
+
+
+def prepare_bytes(
+    data: bytes,
+    source: str,
+    registry: AgencyRegistry | None = None,
+    chunking: ChunkingConfig | None = None,
+) -> PreparedDocument:
+    """Extract, clean, describe and chunk one file's bytes; raises RefusedFile."""
+    registry = registry or load_registry()
+    loaded = load_bytes(data, source)
+    blocks = clean_blocks(loaded.blocks)
+    text, placed = join_blocks(blocks)
+    if len(text) < MIN_TEXT_CHARS:
+        raise RefusedFile(source, "no extractable text")
+    metadata = extract_metadata(blocks, text, loaded.hints)
+    document = CleanDocument(
+        doc_id=doc_id_for(source),
+        source=source,
+        content_hash=hashlib.sha256(data).hexdigest(),
+        format=loaded.format,
+        text=text,
+        blocks=placed,
+        metadata=metadata,
+    )
+    return PreparedDocument(document, chunk_document(document, registry, chunking))
+
+
+def iter_input_files(paths: list[Path]) -> list[tuple[Path, str]]:
+    """Files under the given paths (recursive), each with its source name relative to the root it
+    was found under. Hidden files are included on purpose: a name is data, not an instruction."""
+    found: list[tuple[Path, str]] = []
+    for root in paths:
+        if root.is_dir():
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("_") and d not in {"__pycache__"})
+                for name in sorted(filenames):
+                    full = Path(dirpath) / name
+                    if full.suffix.lower() in SUPPORTED_SUFFIXES:
+                        found.append((full, display_name(str(full.relative_to(root)))))
+        else:
+            found.append((root, display_name(root.name)))
+    return found

@@ -1,0 +1,138 @@
+"""Vietnamese text normalisation shared by indexing and querying.
+
+Stored text is NFC with one tone-mark convention (the "old" placement: hóa, thủy, ủy, khỏe), so
+that the same word always has the same code points. Matching additionally folds diacritics
+(`fold`) so that questions typed without accents still find accented text; what is shown to the
+user keeps its diacritics.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Combining tone marks (the five tones besides "ngang").
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+# Vowels that carry a quality mark (â ă ê ô ơ ư) take the tone when present.
+_MARKED_VOWELS = set("âăêôơư")
+_VOWELS = set("aăâeêioôơuưy")
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _split_tone(syllable: str) -> tuple[str, str]:
+    """Return the syllable with its tone removed (NFC) and the tone mark ('' for none)."""
+    decomposed = unicodedata.normalize("NFD", syllable)
+    tone = ""
+    kept = []
+    for ch in decomposed:
+        if ch in _TONES:
+            tone = tone or ch
+        else:
+            kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept)), tone
+
+
+def _tone_position(base: str) -> int | None:
+    """Index of the vowel that carries the tone in a toneless syllable, old-style placement."""
+    low = base.lower()
+    start = 0
+    if low.startswith("qu") and len(low) > 2 and low[2] in _VOWELS:
+        start = 2
+    elif low.startswith("gi") and len(low) > 2 and low[2] in _VOWELS:
+        start = 2
+    else:
+        while start < len(low) and low[start] not in _VOWELS:
+            start += 1
+    end = start
+    while end < len(low) and low[end] in _VOWELS:
+        end += 1
+    if start == end:
+        return None
+    nucleus = range(start, end)
+    marked = [i for i in nucleus if low[i] in _MARKED_VOWELS]
+    if marked:
+        return marked[-1]  # "ươ" → ơ; single marked vowel otherwise
+    has_coda = end < len(low)
+    size = end - start
+    if size == 1:
+        return start
+    if has_coda:
+        return end - 1  # hoàng, thuyết, khoắn
+    if size == 3:
+        return start + 1  # oai, uyu
+    return start  # old style: hóa, thủy, mái, múa
+
+
+@lru_cache(maxsize=65536)
+def canonical_syllable(word: str) -> str:
+    """Place the tone mark of one word by the old convention; non-Vietnamese words pass through."""
+    base, tone = _split_tone(word)
+    if not tone or not base.isalpha():
+        return word
+    pos = _tone_position(base)
+    if pos is None:
+        return word
+    placed = base[: pos + 1] + tone + base[pos + 1 :]
+    return unicodedata.normalize("NFC", placed)
+
+
+def canonical_tones(text: str) -> str:
+    """NFC text with every syllable's tone mark in the project's single convention."""
+    text = nfc(text)
+    return _WORD_RE.sub(lambda m: canonical_syllable(m.group(0)), text)
+
+
+def normalize_text(text: str) -> str:
+    """Normalise text for storage: NFC, one tone convention, spaces unified (newlines kept)."""
+    text = canonical_tones(text)
+    text = text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
+    text = re.sub(r"[ \t\f\v\u2000-\u200a\u202f\u205f\u3000]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    return text.strip()
+
+
+_FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+@lru_cache(maxsize=65536)
+def _fold_word(word: str) -> str:
+    decomposed = unicodedata.normalize("NFD", word.translate(_FOLD_TABLE))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(text: str) -> str:
+    """Lower-case, diacritic-free form used only for matching (never for display)."""
+    return _WORD_RE.sub(lambda m: _fold_word(m.group(0)), nfc(text).lower())
+
+
+def has_diacritics(text: str) -> bool:
+    return fold(text) != nfc(text).lower()
+
+
+_TOKEN_RE = re.compile(r"\d+(?:[.,/]\d+)*%?|\w+", re.UNICODE)
+
+
+def syllables(text: str) -> list[str]:
+    """Lower-case syllable tokens with diacritics; numbers like 4.051, 31,64% and 96/96 stay whole."""
+    return _TOKEN_RE.findall(canonical_tones(text).lower())
+
+
+def folded_syllables(text: str) -> list[str]:
+    return [_fold_word(tok) for tok in syllables(text)]
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    folded = _fold_word(ch.lower())
+    return folded if len(folded) == 1 else ch.lower()
+
+
+def fold_aligned(text: str) -> str:
+    """`fold` that keeps one output character per input character, so match offsets in the
+    folded string are offsets in the original (used to locate agencies and quotes)."""
+    text = nfc(text)
+    return "".join(_fold_char(ch) for ch in text)
