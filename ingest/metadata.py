@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 
 from ingest.model import Block, BlockKind, DocumentMetadata
-from ingest.vntext import fold
+from ingest.vntext import fold, has_diacritics, nfc
 
 _HEADER_BLOCKS = 14  # a formal header (issuer, number, date line, title) fits in this many blocks
 _LEAD_CHARS = 1500  # the lead of a news item, where its own number/date are announced
@@ -187,19 +187,40 @@ def _looks_like_news(text: str) -> bool:
     return dated_event or bool(re.search(r"^(Theo|Nguồn:|Link gốc)", text, re.MULTILINE))
 
 
+@cache
+def _province_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str], dict[str, str]]:
+    """Regexes over lower-cased text with diacritics and over folded text, and their lookups."""
+    text = resources.files("ingest").joinpath("data/provinces.txt").read_text("utf-8")
+    exact: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            names = [n.strip() for n in line.split("|")]
+            for name in names:
+                exact[nfc(name).lower()] = names[0]
+    folded = province_names()
+    unit_exact, unit_folded = r"(?:tỉnh|thành phố|tp\.?)", r"(?:tinh|thanh pho|tp\.?)"
+    alt = lambda keys: "|".join(sorted((re.escape(k) for k in keys), key=len, reverse=True))  # noqa: E731
+    rx_exact = re.compile(rf"(?<!\w)(?:({unit_exact})\s+)?({alt(exact)})(?!\w)")
+    rx_folded = re.compile(rf"(?<!\w)(?:({unit_folded})\s+)?({alt(folded)})(?!\w)")
+    return rx_exact, rx_folded, exact, folded
+
+
+def province_mentions(text: str) -> list[tuple[re.Match[str], str]]:
+    """Province mentions with the canonical name; diacritic-exact unless the text has none."""
+    rx_exact, rx_folded, exact, folded = _province_patterns()
+    if has_diacritics(text):
+        return [(m, exact[m.group(2)]) for m in rx_exact.finditer(nfc(text).lower())]
+    return [(m, folded[m.group(2)]) for m in rx_folded.finditer(fold(text))]
+
+
 def detect_province(blocks: list[Block], text: str) -> str:
     """The province the document is about: its header if it has one, else the most named."""
-    names = province_names()
-    alternatives = "|".join(sorted((re.escape(k) for k in names), key=len, reverse=True))
-    unit = r"(?:tinh|thanh pho|tp\.?)"
-    header = fold(" ".join(b.text for b in blocks[:4]))
-    m = re.search(rf"\b(?:ubnd|uy ban nhan dan)\s+{unit}\s+({alternatives})\b", header)
-    if m:
-        return names[m.group(1)]
+    header = " ".join(b.text for b in blocks[:4])
+    for m, name in province_mentions(header):
+        if re.search(r"(ubnd|ủy ban nhân dân)\s*$", nfc(header).lower()[: m.start()]) and m.group(1):
+            return name
     counts: dict[str, float] = {}
-    folded = fold(text)
-    for m in re.finditer(rf"(?<!\w)(?:({unit})\s+)?({alternatives})(?!\w)", folded):
-        name = names[m.group(2)]
+    for m, name in province_mentions(text):
         counts[name] = counts.get(name, 0) + (2 if m.group(1) else 1)
     if not counts:
         return ""

@@ -1,0 +1,36 @@
+# Every target sets itself up on a fresh machine: it creates .venv and installs what it needs.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+NTM_CORPUS_DIR ?= data/sample
+SHARED ?= ../shared
+
+.PHONY: install run test eval bench clean-index
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# the CPU build of torch first: an unpinned torch would pull GBs of CUDA wheels
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Ingest the corpus (added/changed files only; documents no longer in it are pruned), then start the app.
+run: install
+	$(VENV)/bin/ntm ingest "$(NTM_CORPUS_DIR)" --prune; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 2 ]
+	$(PY) app.py
+
+test: install
+	$(VENV)/bin/pytest -q
+
+eval: install
+	$(PY) -m eval run --corpus $(SHARED)/corpus/seeds --qa $(SHARED)/eval/seed_qa.jsonl --out out/eval-seeds
+
+bench: install
+	$(PY) bench/ingest_bench.py
+
+clean-index:
+	rm -rf .ntm

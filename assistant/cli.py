@@ -1,0 +1,199 @@
+"""`ntm` command line: ingest · extract · docs · remove · search (and later ask · tasks · serve).
+
+The command names, flags, JSON shapes and exit codes are the contract in DESIGN.md "Command line":
+scripts and tests call them. Human output goes to stdout, progress to stderr.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="NTM Assistant: hỏi đáp văn bản nông thôn mới.")
+
+IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index folder (default: NTM_INDEX_DIR or .ntm/index).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+
+def _settings(index: Path | None):  # type: ignore[no-untyped-def]
+    from assistant.settings import Settings
+
+    return Settings(index_dir=index) if index else Settings()
+
+
+def _open_index(index: Path | None):  # type: ignore[no-untyped-def]
+    from vectorstore.embeddings import make_embeddings
+    from vectorstore.index import Index
+
+    settings = _settings(index)
+    return settings, Index(settings.index_dir, make_embeddings(settings.embedding), settings.chroma_url, settings.collection)
+
+
+def _print_json(payload: object) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (recursive).")],
+    index: IndexOpt = None,
+    as_json: JsonOpt = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the index first (e.g. after changing the embedding model).")] = False,
+    prune: Annotated[bool, typer.Option("--prune", help="Also remove indexed documents that are not among PATHS.")] = False,
+) -> None:
+    """Add or update documents; unchanged files are skipped, bad files refused with a reason."""
+    from tqdm import tqdm
+
+    from assistant.ingesting import Ingester
+    from ingest.chunking import ChunkingConfig
+    from ingest.pipeline import iter_input_files
+
+    try:
+        if rebuild:
+            _wipe_for_rebuild(index)
+        settings, idx = _open_index(index)
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            typer.echo(f"không tìm thấy: {', '.join(missing)}", err=True)
+            raise typer.Exit(1)
+        total = len(iter_input_files(paths))
+        bar = tqdm(total=total, unit="tệp", file=sys.stderr, disable=total == 0, dynamic_ncols=True)
+
+        def on_file(source: str, status: str) -> None:
+            bar.set_postfix_str(f"{source[-40:]}: {status[:60]}")
+            bar.update(1)
+
+        ingester = Ingester(idx, settings.max_file_bytes, ChunkingConfig(max_chars=settings.chunk_max_chars))
+        report = ingester.ingest_paths(paths, on_file, prune=prune)
+        bar.close()
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - exit code 1 is the contract for internal errors
+        typer.echo(f"lỗi: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        typer.echo(
+            f"thêm mới: {len(report.added)} · cập nhật: {len(report.updated)} · "
+            f"không đổi: {len(report.unchanged)} · từ chối: {len(report.refused)}"
+            + (f" · đã gỡ: {len(report.removed)}" if report.removed else "")
+        )
+        for item in report.refused:
+            typer.echo(f"  từ chối {item['source']}: {item['reason']}")
+    raise typer.Exit(2 if report.refused else 0)
+
+
+def _wipe_for_rebuild(index: Path | None) -> None:
+    import shutil
+
+    settings = _settings(index)
+    if settings.chroma_url:
+        from vectorstore.embeddings import make_embeddings
+        from vectorstore.index import Index
+
+        Index(settings.index_dir, make_embeddings(settings.embedding), settings.chroma_url, settings.collection)
+    if (settings.index_dir / "records.sqlite").exists() or (settings.index_dir / "chroma").exists():
+        shutil.rmtree(settings.index_dir)
+
+
+@app.command()
+def extract(file: Annotated[Path, typer.Argument(help="One file.")], as_json: JsonOpt = False) -> None:
+    """Show the cleaned text and metadata a file would be indexed with (writes nothing)."""
+    from assistant.settings import Settings
+    from ingest.model import RefusedFile
+    from ingest.pipeline import display_name, prepare_bytes, read_limited
+
+    source = display_name(file.name)
+    try:
+        prepared = prepare_bytes(read_limited(file, source, Settings().max_file_bytes), source)
+    except RefusedFile as exc:
+        if as_json:
+            _print_json({"source": source, "refused": exc.reason})
+        else:
+            typer.echo(f"từ chối {source}: {exc.reason}", err=True)
+        raise typer.Exit(2) from exc
+    doc = prepared.document
+    payload = {
+        "source": source,
+        "text": doc.text,
+        "metadata": {**doc.metadata.as_dict(), "format": doc.format, "chunks": len(prepared.chunks)},
+    }
+    if as_json:
+        _print_json(payload)
+    else:
+        for key, value in payload["metadata"].items():
+            typer.echo(f"{key}: {value}")
+        typer.echo("")
+        typer.echo(doc.text)
+
+
+@app.command()
+def docs(index: IndexOpt = None, as_json: JsonOpt = False) -> None:
+    """List indexed documents with their metadata and chunk counts."""
+    _, idx = _open_index(index)
+    records = [d.as_dict() for d in idx.documents()]
+    if as_json:
+        _print_json(records)
+        return
+    if not records:
+        typer.echo("chỉ mục trống")
+    for r in records:
+        typer.echo(
+            f"{r['source']}\t{r.get('province', '')}\t{r.get('number', '')}\t{r.get('issued', '')}\t"
+            f"{r.get('kind', '')}\t{r['n_chunks']} đoạn\t{r.get('title', '')[:80]}"
+        )
+
+
+@app.command()
+def remove(source: Annotated[str, typer.Argument(help="The document's source, as `ntm docs` lists it.")], index: IndexOpt = None) -> None:
+    """Delete a document and all its chunks."""
+    from ingest.pipeline import display_name
+
+    _, idx = _open_index(index)
+    with idx.batch():
+        removed = idx.remove(display_name(source))
+    if not removed:
+        typer.echo(f"không có tài liệu {source!r} trong chỉ mục", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"đã xóa {source}")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Search text.")],
+    k: Annotated[int, typer.Option("--k", help="Results per leg.")] = 5,
+    index: IndexOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Debug retrieval: the top chunks of each leg (dense, lexical) with their scores."""
+    _, idx = _open_index(index)
+    legs = {"dense": idx.dense_search(query, k), "lexical": idx.lexical_search(query, k)}
+    chunks = idx.chunks(sorted({h.chunk_id for hits in legs.values() for h in hits}))
+    payload = {
+        leg: [
+            {
+                "chunk_id": h.chunk_id,
+                "score": round(h.score, 4),
+                "heading_path": " › ".join(chunks[h.chunk_id].heading_path),
+                "text": chunks[h.chunk_id].text[:300],
+            }
+            for h in hits
+        ]
+        for leg, hits in legs.items()
+    }
+    if as_json:
+        _print_json(payload)
+        return
+    for leg, rows in payload.items():
+        typer.echo(f"== {leg}")
+        for row in rows:
+            typer.echo(f"{row['score']:>8.4f}  {row['chunk_id']}  {row['heading_path'][:60]}")
+            typer.echo(f"          {row['text'][:160]}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

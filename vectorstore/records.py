@@ -1,0 +1,206 @@
+"""The ledger of what is indexed: one SQLite file with documents and their chunks.
+
+It is the source of truth the other parts are derived from: the lexical index is rebuilt from
+it, Chroma is reconciled against it, the app lists documents from it. Each document is replaced
+in one transaction, so a crash never leaves half a document recorded.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.model import Chunk, CleanDocument
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE,
+    content_hash TEXT NOT NULL,
+    format TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    text TEXT NOT NULL,
+    n_chunks INTEGER NOT NULL,
+    ingested_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    n INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    heading_path TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    agencies TEXT NOT NULL,
+    indexed_text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    doc_id: str
+    source: str
+    content_hash: str
+    format: str
+    metadata: dict[str, str]
+    n_chunks: int
+    ingested_at: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "doc_id": self.doc_id,
+            "source": self.source,
+            "content_hash": self.content_hash,
+            "format": self.format,
+            "n_chunks": self.n_chunks,
+            "ingested_at": self.ingested_at,
+            **self.metadata,
+        }
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    chunk_id: str
+    doc_id: str
+    n: int
+    text: str
+    heading_path: list[str]
+    start: int
+    end: int
+    agencies: list[str]
+    indexed_text: str
+
+
+class RecordStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- meta -----------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # --- documents ------------------------------------------------------------------------
+    def find_by_source(self, source: str) -> DocumentRecord | None:
+        row = self._db.execute(
+            "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at FROM documents WHERE source=?",
+            (source,),
+        ).fetchone()
+        return _doc(row) if row else None
+
+    def get_document(self, doc_id: str) -> DocumentRecord | None:
+        row = self._db.execute(
+            "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at FROM documents WHERE doc_id=?",
+            (doc_id,),
+        ).fetchone()
+        return _doc(row) if row else None
+
+    def documents(self) -> list[DocumentRecord]:
+        rows = self._db.execute(
+            "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at FROM documents ORDER BY source"
+        ).fetchall()
+        return [_doc(r) for r in rows]
+
+    def document_text(self, doc_id: str) -> str | None:
+        row = self._db.execute("SELECT text FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def replace_document(self, doc: CleanDocument, chunks: list[Chunk], indexed_texts: list[str]) -> None:
+        """Store a document and its chunks, replacing any earlier version, atomically."""
+        with self._transaction():
+            self._db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.doc_id,))
+            self._db.execute("DELETE FROM documents WHERE doc_id=? OR source=?", (doc.doc_id, doc.source))
+            self._db.execute(
+                "INSERT INTO documents(doc_id, source, content_hash, format, metadata, text, n_chunks) VALUES (?,?,?,?,?,?,?)",
+                (
+                    doc.doc_id,
+                    doc.source,
+                    doc.content_hash,
+                    doc.format,
+                    json.dumps(doc.metadata.as_dict(), ensure_ascii=False),
+                    doc.text,
+                    len(chunks),
+                ),
+            )
+            self._db.executemany(
+                'INSERT INTO chunks(chunk_id, doc_id, n, text, heading_path, start, "end", agencies, indexed_text) VALUES (?,?,?,?,?,?,?,?,?)',
+                [
+                    (
+                        c.chunk_id,
+                        c.doc_id,
+                        c.n,
+                        c.text,
+                        json.dumps(c.heading_path, ensure_ascii=False),
+                        c.start,
+                        c.end,
+                        json.dumps(c.agencies),
+                        indexed,
+                    )
+                    for c, indexed in zip(chunks, indexed_texts)
+                ],
+            )
+
+    def delete_document(self, doc_id: str) -> None:
+        with self._transaction():
+            self._db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+            self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+
+    # --- chunks ---------------------------------------------------------------------------
+    def chunk_ids(self, doc_id: str | None = None) -> list[str]:
+        if doc_id is None:
+            rows = self._db.execute("SELECT chunk_id FROM chunks ORDER BY doc_id, n").fetchall()
+        else:
+            rows = self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id=? ORDER BY n", (doc_id,)).fetchall()
+        return [r[0] for r in rows]
+
+    def all_chunks(self) -> list[ChunkRecord]:
+        rows = self._db.execute(
+            'SELECT chunk_id, doc_id, n, text, heading_path, start, "end", agencies, indexed_text FROM chunks ORDER BY doc_id, n'
+        ).fetchall()
+        return [_chunk(r) for r in rows]
+
+    def get_chunks(self, chunk_ids: list[str]) -> dict[str, ChunkRecord]:
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self._db.execute(
+            f'SELECT chunk_id, doc_id, n, text, heading_path, start, "end", agencies, indexed_text FROM chunks WHERE chunk_id IN ({marks})',
+            chunk_ids,
+        ).fetchall()
+        return {r[0]: _chunk(r) for r in rows}
+
+    def _transaction(self) -> "_Tx":
+        return _Tx(self._db)
+
+
+class _Tx:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
+        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _doc(row: tuple) -> DocumentRecord:
+    return DocumentRecord(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6])
+
+
+def _chunk(row: tuple) -> ChunkRecord:
+    return ChunkRecord(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6], json.loads(row[7]), row[8])
