@@ -27,6 +27,12 @@ _SUBNUMBERED = re.compile(r"^\d{1,2}\.\d{1,2}(?:\.\d{1,2})?\.?\s+\S")
 _NUMBERED = re.compile(r"^\d{1,2}[.)]\s+\S")
 _LETTERED = re.compile(r"^[a-zđ][.)]\s+\S")
 _BULLET = re.compile(r"^[-+•*–]\s")
+# Verbs that make a paragraph opening with an agency name an assignment to it ("Sở X phối hợp …").
+_ASSIGNED_ACTION = re.compile(
+    r"^\s*(?:(?:chủ trì|phối hợp|tham mưu|có trách nhiệm|chịu trách nhiệm|thực hiện|xây dựng|hướng dẫn|"
+    r"rà soát|tổ chức|kiểm tra|bố trí|đôn đốc|theo dõi|cân đối|khẩn trương|tiếp tục|triển khai|nghiên cứu)\b)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,19 @@ def infer_heading_level(block: Block, registry: AgencyRegistry, cfg: ChunkingCon
     if ends_colon and len(words) <= 12:
         return LEVEL_AGENCY if _names_an_agency(text[:-1], registry) else LEVEL_TOPIC
     return 0
+
+
+def agency_subject(text: str, registry: AgencyRegistry) -> str:
+    """The agency a paragraph opens with as the subject of an assignment ("Sở Nông nghiệp và PTNT
+    phối hợp với …"), or ''. Such a paragraph opens that agency's run of tasks: the paragraphs
+    after it that start with a bare verb ("Phối hợp …", "Xây dựng kế hoạch …") are its too."""
+    body = re.sub(r"^\s*(?:[-+•*–]|\d{1,2}[.)]|[a-zđ][.)])\s*", "", text)
+    mentions = registry.find(body[:120])
+    if not mentions or mentions[0].start > 0:
+        return ""
+    rest = body[mentions[0].end :]
+    rest = re.sub(r"^\s*(tỉnh|\(.{0,40}?\))?\s*[,:]?\s*", "", rest)
+    return mentions[0].surface if _ASSIGNED_ACTION.match(rest) else ""
 
 
 def _names_an_agency(text: str, registry: AgencyRegistry) -> bool:
@@ -108,7 +127,18 @@ def chunk_document(doc: CleanDocument, registry: AgencyRegistry, cfg: ChunkingCo
         cur_start = cur_end = None
         only_headings = True
 
-    for (block, start, end), level in zip(blocks, levels):
+    for i, ((block, start, end), level) in enumerate(zip(blocks, levels)):
+        subject = ""
+        if not level and i >= first_body and block.kind == BlockKind.PARAGRAPH:
+            subject = agency_subject(block.text, registry)
+        if subject:
+            # an implicit agency section: the paragraph is content, its subject the heading label
+            if not only_headings:
+                close()
+            while stack and stack[-1][0] >= LEVEL_AGENCY:
+                stack.pop()
+            stack.append((LEVEL_AGENCY, subject))
+            cur_path = [label for _, label in stack]
         if level:
             if not only_headings:
                 close()

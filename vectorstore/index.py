@@ -24,7 +24,7 @@ from vectorstore.records import ChunkRecord, DocumentRecord, RecordStore
 
 # Bump when extraction, cleaning or chunking changes what a file turns into: unchanged files are
 # then re-processed on the next ingest instead of being skipped as "unchanged".
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 
 class EmbeddingModelMismatch(RuntimeError):
@@ -147,7 +147,7 @@ class Index:
         existing = self.records.find_by_source(source)
         if existing is None:
             return "added"
-        if existing.content_hash == content_hash and self.records.get_meta("pipeline_version") == PIPELINE_VERSION:
+        if existing.content_hash == content_hash and existing.pipeline == PIPELINE_VERSION:
             return "unchanged"
         return "updated"
 
@@ -174,8 +174,7 @@ class Index:
         stale = sorted(old_ids - {c.chunk_id for c in chunks})
         if stale:
             self.collection.delete(ids=stale)
-        self.records.replace_document(doc, chunks, indexed)
-        self.records.set_meta("pipeline_version", PIPELINE_VERSION)
+        self.records.replace_document(doc, chunks, indexed, PIPELINE_VERSION)
         self.records.set_meta("dirty", "0")
         self._lexical_dirty = True
         return status

@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS documents (
     metadata TEXT NOT NULL,
     text TEXT NOT NULL,
     n_chunks INTEGER NOT NULL,
+    pipeline TEXT NOT NULL DEFAULT '',
     ingested_at TEXT NOT NULL DEFAULT (datetime('now'))
 );
 CREATE TABLE IF NOT EXISTS chunks (
@@ -49,6 +50,7 @@ class DocumentRecord:
     metadata: dict[str, str]
     n_chunks: int
     ingested_at: str
+    pipeline: str = ""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -97,21 +99,21 @@ class RecordStore:
     # --- documents ------------------------------------------------------------------------
     def find_by_source(self, source: str) -> DocumentRecord | None:
         row = self._db.execute(
-            "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at FROM documents WHERE source=?",
+            "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at, pipeline FROM documents WHERE source=?",
             (source,),
         ).fetchone()
         return _doc(row) if row else None
 
     def get_document(self, doc_id: str) -> DocumentRecord | None:
         row = self._db.execute(
-            "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at FROM documents WHERE doc_id=?",
+            "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at, pipeline FROM documents WHERE doc_id=?",
             (doc_id,),
         ).fetchone()
         return _doc(row) if row else None
 
     def documents(self) -> list[DocumentRecord]:
         rows = self._db.execute(
-            "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at FROM documents ORDER BY source"
+            "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at, pipeline FROM documents ORDER BY source"
         ).fetchall()
         return [_doc(r) for r in rows]
 
@@ -119,13 +121,13 @@ class RecordStore:
         row = self._db.execute("SELECT text FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
         return row[0] if row else None
 
-    def replace_document(self, doc: CleanDocument, chunks: list[Chunk], indexed_texts: list[str]) -> None:
+    def replace_document(self, doc: CleanDocument, chunks: list[Chunk], indexed_texts: list[str], pipeline: str = "") -> None:
         """Store a document and its chunks, replacing any earlier version, atomically."""
         with self._transaction():
             self._db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.doc_id,))
             self._db.execute("DELETE FROM documents WHERE doc_id=? OR source=?", (doc.doc_id, doc.source))
             self._db.execute(
-                "INSERT INTO documents(doc_id, source, content_hash, format, metadata, text, n_chunks) VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO documents(doc_id, source, content_hash, format, metadata, text, n_chunks, pipeline) VALUES (?,?,?,?,?,?,?,?)",
                 (
                     doc.doc_id,
                     doc.source,
@@ -134,6 +136,7 @@ class RecordStore:
                     json.dumps(doc.metadata.as_dict(), ensure_ascii=False),
                     doc.text,
                     len(chunks),
+                    pipeline,
                 ),
             )
             self._db.executemany(
@@ -199,7 +202,7 @@ class _Tx:
 
 
 def _doc(row: tuple) -> DocumentRecord:
-    return DocumentRecord(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6])
+    return DocumentRecord(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6], row[7])
 
 
 def _chunk(row: tuple) -> ChunkRecord:

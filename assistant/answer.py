@@ -1,0 +1,260 @@
+"""Grounded extractive answers: the sentences that answer the plan, quoted (possibly trimmed, never
+reworded), grouped under a lead line naming their source, each cited [n] — or one fixed
+abstention sentence plus the closest documents when the evidence does not support an answer.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from assistant.contracts import Answer, Citation, RetrievedChunk
+from assistant.evidence import (
+    TermWeights,
+    Unit,
+    asks_quantity,
+    has_quantity,
+    is_heading_unit,
+    required_unit_pattern,
+    score_units,
+    split_units,
+)
+from assistant.query import QueryPlan
+from ingest.agencies import load_registry
+from ingest.vntext import fold
+
+ABSTAIN_TEXT = "Không tìm thấy thông tin này trong các văn bản đã được nạp vào hệ thống."
+KIND_WORD = {"TB": "Thông báo", "KH": "Kế hoạch", "BC": "Báo cáo", "HD": "Hướng dẫn", "QĐ": "Quyết định", "CV": "Công văn"}
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    evidence_chunks: int = 6  # chunks whose sentences compete for the answer
+    max_units: int = 3
+    max_task_units: int = 6
+    relative_cutoff: float = 0.65  # keep units scoring at least this share of the best
+    min_coverage: float = 0.34  # below this share of question-term weight, the corpus does not hold the answer
+    min_dense: float = 0.84  # ... unless the dense leg is this sure
+    max_quote_chars: int = 220
+    max_task_quote_chars: int = 320
+    quantity_cutoff: float = 0.6  # a figure of the asked kind must sit in a unit this close to the best
+
+
+class ExtractiveAnswerer:
+    def __init__(self, weights: TermWeights, config: AnswerConfig | None = None) -> None:
+        self.weights = weights
+        self.config = config or AnswerConfig()
+
+    def answer(
+        self, plan: QueryPlan, chunks: list[RetrievedChunk], dense: dict[str, float], indexed_provinces: set[str]
+    ) -> Answer:
+        cfg = self.config
+        reason = self._abstain_reason(plan, chunks, indexed_provinces)
+        units: list[Unit] = []
+        if not reason:
+            for rank, chunk in enumerate(chunks[: cfg.evidence_chunks]):
+                units += split_units(chunk, rank)
+            score_units(units, plan, self.weights)
+            units = [u for u in units if u.score > 0]
+            if not units:
+                reason = "no evidence"
+        if not reason:
+            best_dense = max((dense.get(c.chunk_id, 0.0) for c in chunks[:3]), default=0.0)
+            best = max(units, key=lambda u: u.score)
+            if best.coverage < cfg.min_coverage and best_dense < cfg.min_dense:
+                reason = "low coverage"
+            else:
+                selected = self._select(plan, units)
+                reason = self._type_check(plan, selected, best)
+        if reason:
+            return abstention(plan, chunks, reason)
+        return self._compose(plan, selected, chunks, best, dense)
+
+    # --- abstention -----------------------------------------------------------------------
+    def _abstain_reason(self, plan: QueryPlan, chunks: list[RetrievedChunk], indexed_provinces: set[str]) -> str:
+        if not chunks:
+            return "nothing retrieved"
+        if plan.provinces and not set(plan.provinces) & indexed_provinces:
+            return "province not indexed"
+        top = chunks[: self.config.evidence_chunks]
+        asked = plan.agencies[0] if plan.agencies else ""
+        if asked and plan.intent in ("task", "agency") and not load_registry().get(asked).collective:
+            if not any(asked in load_registry().ids_in(" ".join(c.heading_path) + " " + c.text) for c in top):
+                return "agency not mentioned"
+        for year in plan.years:
+            if not any(_covers_year(c, year) for c in top):
+                return f"year {year} not covered"
+        return ""
+
+    def _type_check(self, plan: QueryPlan, selected: list[Unit], best: Unit) -> str:
+        if not asks_quantity(plan):
+            return ""
+        close = [u for u in selected if u.score >= self.config.quantity_cutoff * best.score]
+        pattern = required_unit_pattern(plan)
+        if pattern is not None:
+            return "" if any(pattern.search(fold(u.text)) for u in close) else "no figure of the asked kind"
+        return "" if any(has_quantity(u.text) for u in close) else "no figure"
+
+    # --- selection ------------------------------------------------------------------------
+    def _select(self, plan: QueryPlan, units: list[Unit]) -> list[Unit]:
+        cfg = self.config
+        ranked = sorted(units, key=lambda u: (-u.score, u.chunk_rank, u.start))
+        best = ranked[0].score
+        limit = cfg.max_task_units if plan.intent == "task" and plan.agencies else cfg.max_units
+        chosen: list[Unit] = []
+        if plan.intent == "task" and plan.agencies:
+            chosen = _agency_section_units(plan, units, limit)
+        for unit in ranked:
+            if len(chosen) >= limit or unit.score < cfg.relative_cutoff * best:
+                break
+            if unit not in chosen and not is_heading_unit(unit):
+                chosen.append(unit)
+        if len(plan.provinces) > 1 or plan.intent == "comparison":
+            chosen = _cover_each_document(ranked, chosen, limit + 2)
+        return sorted(chosen, key=lambda u: (u.chunk.metadata.get("issued", ""), u.chunk.doc_id, u.start))
+
+    # --- output ---------------------------------------------------------------------------
+    def _compose(self, plan: QueryPlan, selected: list[Unit], chunks: list[RetrievedChunk], best: Unit, dense: dict[str, float]) -> Answer:
+        lines: list[str] = []
+        citations: list[Citation] = []
+        current_doc = None
+        for unit in selected:
+            if unit.chunk.doc_id != current_doc:
+                current_doc = unit.chunk.doc_id
+                lines.append(lead_line(unit.chunk))
+            limit = self.config.max_task_quote_chars if plan.intent == "task" else self.config.max_quote_chars
+            quote, q_start, q_end = trim_quote(unit, plan, self.weights, limit)
+            n = len(citations) + 1
+            meta = unit.chunk.metadata
+            citations.append(
+                Citation(
+                    n=n,
+                    chunk_id=unit.chunk.chunk_id,
+                    source=unit.chunk.source,
+                    title=meta.get("title", ""),
+                    number=meta.get("number", ""),
+                    province=meta.get("province", ""),
+                    issued=meta.get("issued", ""),
+                    quote=quote,
+                    start=q_start,
+                    end=q_end,
+                )
+            )
+            lines.append(f"- {quote} [{n}]")
+        best_dense = max((dense.get(c.chunk_id, 0.0) for c in chunks[:3]), default=0.0)
+        confidence = max(0.0, min(1.0, 0.6 * min(1.0, best.coverage) + 0.4 * best_dense))
+        return Answer("\n".join(lines), citations, False, confidence, chunks, plan.as_dict())
+
+
+def abstention(plan: QueryPlan, chunks: list[RetrievedChunk], reason: str) -> Answer:
+    """The fixed abstention sentence plus the closest documents, so the user knows where we looked."""
+    lines = [ABSTAIN_TEXT]
+    seen: list[str] = []
+    for chunk in chunks:
+        if chunk.doc_id not in seen and len(seen) < 3:
+            seen.append(chunk.doc_id)
+    if seen:
+        lines.append("Các văn bản gần nhất:")
+        for doc_id in seen:
+            chunk = next(c for c in chunks if c.doc_id == doc_id)
+            lines.append(f"- {document_label(chunk)}")
+    return Answer("\n".join(lines), [], True, 0.0, chunks, {**plan.as_dict(), "abstain_reason": reason})
+
+
+def document_label(chunk: RetrievedChunk) -> str:
+    """"Thông báo số 15/TB-UBND của UBND tỉnh Lai Châu (05/3/2014)" or "bài “…” (Hà Tĩnh, 13/3/2023)"."""
+    meta = chunk.metadata
+    when = _vn_date(meta.get("issued", ""))
+    number = meta.get("number", "")
+    if number:
+        code = re.search(r"/([A-ZĐ]+)", number)
+        kind = KIND_WORD.get(code.group(1), "Văn bản") if code else "Văn bản"
+        issuer = meta.get("issuer") or (f"UBND tỉnh {meta['province']}" if meta.get("province") else "")
+        label = f"{kind} số {number}" + (f" của {issuer}" if issuer else "")
+        return label + (f" ({when})" if when else "")
+    where = ", ".join(x for x in (meta.get("province", ""), when) if x)
+    title = meta.get("title", "")
+    name = f"bài “{title}”" if title else "bài viết"
+    return name + (f" ({where})" if where else "")
+
+
+def lead_line(chunk: RetrievedChunk) -> str:
+    return f"Theo {document_label(chunk)}:"
+
+
+def trim_quote(unit: Unit, plan: QueryPlan, weights: TermWeights, max_chars: int) -> tuple[str, int, int]:
+    """The unit, or — when long — its run of clauses that carries the most question terms."""
+    text = unit.text
+    if len(text) <= max_chars:
+        return text, unit.start, unit.end
+    from assistant.evidence import question_terms, terms
+
+    q_terms = question_terms(plan)
+    clauses = [(m.start(), m.end()) for m in re.finditer(r"[^,;:]+[,;:]?", text)]
+    gains = [sum(weights.idf(t) for t in set(terms(text[s:e])) & q_terms) + (0.5 if has_quantity(text[s:e]) else 0) for s, e in clauses]
+    best_span, best_gain = (0, 0), -1.0
+    for i in range(len(clauses)):
+        gain = 0.0
+        for j in range(i, len(clauses)):
+            if clauses[j][1] - clauses[i][0] > max_chars:
+                break
+            gain += gains[j]
+            longer = clauses[j][1] - clauses[i][0] > best_span[1] - best_span[0]
+            if gain > best_gain or (gain == best_gain and longer):
+                best_gain, best_span = gain, (clauses[i][0], clauses[j][1])
+    s, e = best_span
+    while s < e and text[s] in " ,;:":
+        s += 1
+    quote = text[s:e].rstrip(" ,;:")
+    e = s + len(quote)
+    prefix = "…" if s > 0 else ""
+    suffix = "…" if e < len(text) else ""
+    return f"{prefix}{quote}{suffix}", unit.start + s, unit.start + e
+
+
+def _agency_section_units(plan: QueryPlan, units: list[Unit], limit: int) -> list[Unit]:
+    """Every task sentence filed under the asked agency's heading, or naming it with an action —
+    task answers must list all the tasks, not just the best one."""
+    registry = load_registry()
+    asked = plan.agencies[0]
+    out = []
+    for unit in sorted(units, key=lambda u: (u.chunk_rank, u.start)):
+        if is_heading_unit(unit):
+            continue
+        under = asked in registry.ids_in(" ".join(unit.chunk.heading_path[-1:]))
+        names = asked in registry.ids_in(unit.text)
+        if (under or names) and unit.coverage > 0 and len(out) < limit:
+            out.append(unit)
+    return out
+
+
+def _cover_each_document(ranked: list[Unit], chosen: list[Unit], limit: int) -> list[Unit]:
+    """For comparisons, make sure each province/document that scored well is represented."""
+    out = list(chosen)
+    docs = {u.chunk.doc_id for u in out}
+    for unit in ranked:
+        if len(out) >= limit:
+            break
+        if unit.chunk.doc_id not in docs and not is_heading_unit(unit) and unit.score >= 0.3 * ranked[0].score:
+            out.append(unit)
+            docs.add(unit.chunk.doc_id)
+    return out
+
+
+def _covers_year(chunk: RetrievedChunk, year: int) -> bool:
+    text = chunk.text + " " + " ".join(chunk.heading_path)
+    if re.search(rf"(?<!\d){year}(?!\d)", text):
+        return True
+    for a, b in re.findall(r"(?<!\d)((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)(?!\d)", text):
+        if int(a) <= year <= int(b):
+            return True
+    issued = chunk.metadata.get("issued", "")[:4]
+    return issued == str(year)
+
+
+def _vn_date(iso: str) -> str:
+    try:
+        d = date.fromisoformat(iso)
+    except ValueError:
+        return ""
+    return f"{d.day:02d}/{d.month:02d}/{d.year}"

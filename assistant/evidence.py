@@ -1,0 +1,178 @@
+"""Evidence units and how well they answer a plan.
+
+A unit is one sentence, bullet or clause of a retrieved chunk, with its offsets in the cleaned
+document (so a citation can highlight it). Scoring is lexical coverage of the question's
+distinctive terms (IDF-weighted folded syllables and bigrams; the chunk's heading path counts as
+context) plus what the intent expects to see: numbers for targets/results, dates and names for
+metadata, the asked agency and action verbs for tasks.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from assistant.contracts import RetrievedChunk
+from assistant.query import QueryPlan
+from ingest.agencies import load_registry
+from ingest.metadata import find_dates, find_person_names
+from ingest.vntext import fold, folded_syllables
+
+# Question words and phrasing that carry no topic (folded).
+_QUESTION_WORDS = frozenset(
+    "bao nhieu gi nao ai dau sao the nhu may khi luc vay a khong co phai lam duoc hay hoac va cua cac la "
+    "nhung mot nay do tai tu theo ve den thi da se cung cho voi trong de ra hoi".split()
+)
+_ACTION_VERBS = re.compile(
+    r"\b(chu tri|phoi hop|tham muu|xay dung|ra soat|trien khai|huong dan|kiem tra|bao cao|to chuc|"
+    r"hoan thanh|ban hanh|tap trung|day manh|tang cuong|chi dao|de xuat|giao|thuc hien|can|khan truong|tiep tuc)\b"
+)
+_NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,]\d+)*(?:/\d+)?\s*%?")
+
+# What a quantity question asks for → unit words that must follow the number in the answer.
+UNIT_CLASSES: list[tuple[str, str]] = [
+    (r"\b(tien|von|kinh phi|ngan sach|thu nhap|ty dong|trieu dong)\b", r"\d\s*(ty|trieu|nghin|dong)\b"),
+    (r"\b(phan tram|ty le|%)", r"\d\s*%"),
+    (r"\b(km|ki lo met|duong)\b", r"\d\s*(km|ki-lo-met)\b"),
+    (r"\bdat dai\b|\bm2\b", r"\d\s*(m2|m²|ha|hec)"),
+    (r"\b(cong suc|ngay cong)\b", r"\d\s*ngay cong"),
+    (r"\bbao lau\b", r"\d+\s*(nam|thang|ngay)\b"),
+]
+
+
+@dataclass
+class Unit:
+    chunk_rank: int
+    chunk: RetrievedChunk
+    text: str
+    start: int  # offsets in the cleaned document
+    end: int
+    score: float = 0.0
+    coverage: float = 0.0
+
+
+class TermWeights:
+    """IDF of folded syllables/bigrams over the indexed chunks (computed once per index state)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.n = max(1, len(texts))
+        df: Counter[str] = Counter()
+        for text in texts:
+            df.update(set(terms(text)))
+        self._df = df
+
+    def known(self, term: str) -> bool:
+        return term in self._df
+
+    def idf(self, term: str) -> float:
+        return math.log(1 + (self.n - self._df.get(term, 0) + 0.5) / (self._df.get(term, 0) + 0.5))
+
+
+def terms(text: str) -> list[str]:
+    syl = [s for s in folded_syllables(text)]
+    grams = [f"{a}_{b}" for a, b in zip(syl, syl[1:])]
+    return [s for s in syl if s not in _QUESTION_WORDS] + grams
+
+
+def question_terms(plan: QueryPlan) -> set[str]:
+    """Distinctive terms of the question: topic words, not question words or the province name."""
+    text = plan.retrieval_text
+    for province in plan.provinces:
+        text = re.sub(re.escape(province), " ", text, flags=re.IGNORECASE)
+    found = set(terms(text))
+    for expansion in plan.expansions:
+        found |= set(terms(expansion))
+    return {t for t in found if not all(p in _QUESTION_WORDS for p in t.split("_"))}
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(+\-•]?\s*[A-ZĐÀ-Ỹ0-9])")
+
+
+def split_units(chunk: RetrievedChunk, rank: int) -> list[Unit]:
+    """Sentences and bullets of a chunk, with document offsets."""
+    units: list[Unit] = []
+    for block in re.finditer(r"[^\n]+", chunk.text):
+        body = block.group(0)
+        pos = 0
+        pieces = _SENTENCE_END.split(body)
+        for piece in pieces:
+            local = body.find(piece, pos)
+            pos = local + len(piece)
+            stripped = piece.strip()
+            if len(stripped) < 3:
+                continue
+            lead = piece.find(stripped)
+            start = chunk.start + block.start() + local + lead
+            units.append(Unit(rank, chunk, stripped, start, start + len(stripped)))
+    return units
+
+
+def is_heading_unit(unit: Unit) -> bool:
+    text = unit.text.strip()
+    return text.endswith(":") and len(text.split()) <= 12 or unit.text.rstrip(".:") in unit.chunk.heading_path
+
+
+def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> None:
+    """Fill each unit's coverage (share of question-term weight present) and score."""
+    # Terms no indexed chunk contains cannot tell units apart; they would only dilute coverage.
+    q_terms = {t for t in question_terms(plan) if weights.known(t)}
+    total = sum(weights.idf(t) * (1.5 if "_" in t else 1.0) for t in q_terms) or 1.0
+    registry = load_registry()
+    asked = plan.agencies[0] if plan.agencies else ""
+    for unit in units:
+        own = set(terms(unit.text))
+        context = set(terms(" ".join(unit.chunk.heading_path)))
+        covered = 0.0
+        for t in q_terms:
+            w = weights.idf(t) * (1.5 if "_" in t else 1.0)
+            if t in own:
+                covered += w
+            elif t in context:
+                covered += 0.5 * w
+        unit.coverage = covered / total
+        score = unit.coverage + 0.08 / (1 + unit.chunk_rank)
+        folded = fold(unit.text)
+        if plan.intent in ("target", "result", "comparison") and has_quantity(unit.text):
+            score += 0.12
+        if plan.intent == "metadata" and (find_dates(unit.text) or find_person_names(unit.text) or re.search(r"\d+/[A-ZĐ]", unit.text)):
+            score += 0.12
+        if plan.intent in ("agency", "task") and registry.find(unit.text):
+            score += 0.05
+        if asked and plan.intent == "task":
+            heading_ids = registry.ids_in(" ".join(unit.chunk.heading_path[-1:]))
+            if asked in heading_ids:
+                score += 0.25
+            elif asked in registry.ids_in(unit.text):
+                score += 0.15
+            if _ACTION_VERBS.search(folded):
+                score += 0.05
+        if is_heading_unit(unit):
+            score *= 0.5
+        unit.score = score
+
+
+def has_quantity(text: str) -> bool:
+    """A figure that is not just a year or a date."""
+    for m in _NUMBER.finditer(text):
+        value = m.group(0).strip()
+        if re.fullmatch(r"(19|20)\d\d", value):
+            continue
+        if re.fullmatch(r"\d{1,2}/\d{1,2}", value):
+            continue
+        return True
+    return False
+
+
+def required_unit_pattern(plan: QueryPlan) -> re.Pattern[str] | None:
+    """For "bao nhiêu tiền / phần trăm / km…" questions, the unit the answer's number must carry."""
+    if not re.search(r"\b(bao nhieu|bao lau|may|ty le|muc nao)\b", plan.folded):
+        return None
+    for asks, answer_unit in UNIT_CLASSES:
+        if re.search(asks, plan.folded):
+            return re.compile(answer_unit)
+    return None
+
+
+def asks_quantity(plan: QueryPlan) -> bool:
+    return bool(re.search(r"\b(bao nhieu|bao lau|may (xa|tieu chi|san pham|viec|nam)|ty le .* (bao nhieu|the nao))\b", plan.folded))

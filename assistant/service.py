@@ -1,0 +1,81 @@
+"""ChatService: the one entry point the CLI, the app and the evaluation runner ask questions through.
+
+question (+ history, filters) → QueryPlan → hybrid retrieval → grounded answer (extractive by
+default; an LLM when one is configured, still checked against the retrieved chunks).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.answer import AnswerConfig, ExtractiveAnswerer
+from assistant.contracts import Answer, Filters
+from assistant.evidence import TermWeights
+from assistant.query import plan_question
+from assistant.retrieve import HybridSearch, RetrievalConfig
+from assistant.settings import Settings
+from vectorstore.index import Index
+
+
+def user_questions(history: list[Any] | None) -> list[str]:
+    """Earlier user questions from a chat history (Gradio messages dicts, (user, bot) pairs or strings)."""
+    out: list[str] = []
+    for turn in history or []:
+        if isinstance(turn, dict):
+            if turn.get("role") == "user" and isinstance(turn.get("content"), str):
+                out.append(turn["content"])
+        elif isinstance(turn, (list, tuple)) and turn and isinstance(turn[0], str):
+            out.append(turn[0])
+        elif isinstance(turn, str):
+            out.append(turn)
+    return out
+
+
+class ChatService:
+    def __init__(
+        self,
+        index: Index,
+        settings: Settings,
+        retrieval: RetrievalConfig | None = None,
+        answer: AnswerConfig | None = None,
+    ) -> None:
+        self.index = index
+        self.settings = settings
+        self.search = HybridSearch(
+            index, retrieval or RetrievalConfig(candidates=settings.candidates, rrf_k=settings.rrf_k)
+        )
+        self.answer_config = answer or AnswerConfig()
+        self._weights: tuple[str, TermWeights] | None = None
+        self._llm = None
+        if settings.llm:
+            from assistant.llm import LLMAnswerer
+
+            self._llm = LLMAnswerer.from_settings(settings)
+
+    def _term_weights(self) -> TermWeights:
+        fingerprint = self.index.lexical.fingerprint
+        if self._weights is None or self._weights[0] != fingerprint:
+            texts = [c.indexed_text for c in self.index.records.all_chunks()]
+            self._weights = (fingerprint, TermWeights(texts))
+        return self._weights[1]
+
+    def indexed_provinces(self) -> set[str]:
+        return {d.metadata.get("province", "") for d in self.index.documents()} - {""}
+
+    def ask(self, question: str, history: list[Any] | None = None, filters: Filters | None = None) -> Answer:
+        """Answer one question; follow-ups inherit province/year/agency from earlier turns."""
+        plan = plan_question(question, user_questions(history))
+        result = self.search.search(plan, self.settings.top_k, filters)
+        extractive = ExtractiveAnswerer(self._term_weights(), self.answer_config)
+        answer = extractive.answer(plan, result.chunks, result.dense, self.indexed_provinces())
+        if self._llm is not None and not answer.abstained:
+            answer = self._llm.answer(plan, result.chunks, fallback=answer)
+        return answer
+
+
+def build_service(settings: Settings | None = None) -> ChatService:
+    """Open the configured index and wrap it in a ChatService."""
+    from vectorstore.embeddings import make_embeddings
+
+    settings = settings or Settings()
+    index = Index(settings.index_dir, make_embeddings(settings.embedding), settings.chroma_url, settings.collection)
+    return ChatService(index, settings)
