@@ -11,6 +11,8 @@ from datetime import date
 from assistant.contracts import Answer, Citation, RetrievedChunk
 from assistant.evidence import (
     TermWeights,
+    asked_types,
+    unit_has_type,
     Unit,
     asks_quantity,
     has_quantity,
@@ -32,11 +34,15 @@ class AnswerConfig:
     evidence_chunks: int = 6  # chunks whose sentences compete for the answer
     max_units: int = 3
     max_task_units: int = 6
-    relative_cutoff: float = 0.65  # keep units scoring at least this share of the best
+    relative_cutoff: float = 0.65  # units scoring this share of the best are worth adding on their own
+    min_gain: float = 0.2  # a further unit must add this much (new question terms, asked fact kinds)
+    add_cutoff: float = 0.4  # ... and score at least this share of the best
+    tie_cutoff: float = 0.8  # units this close to the best are always shown
+    section_cutoff: float = 0.45  # tasks under the asked agency's heading are listed down to this share
     min_coverage: float = 0.34  # below this share of question-term weight, the corpus does not hold the answer
     min_dense: float = 0.84  # ... unless the dense leg is this sure
-    max_quote_chars: int = 220
-    max_task_quote_chars: int = 320
+    max_quote_chars: int = 320
+    max_task_quote_chars: int = 360
     quantity_cutoff: float = 0.6  # a figure of the asked kind must sit in a unit this close to the best
 
 
@@ -78,7 +84,7 @@ class ExtractiveAnswerer:
             return "province not indexed"
         top = chunks[: self.config.evidence_chunks]
         asked = plan.agencies[0] if plan.agencies else ""
-        if asked and plan.intent in ("task", "agency") and not load_registry().get(asked).collective:
+        if asked and plan.intent == "task" and not load_registry().get(asked).collective:
             if not any(asked in load_registry().ids_in(" ".join(c.heading_path) + " " + c.text) for c in top):
                 return "agency not mentioned"
         for year in plan.years:
@@ -97,18 +103,41 @@ class ExtractiveAnswerer:
 
     # --- selection ------------------------------------------------------------------------
     def _select(self, plan: QueryPlan, units: list[Unit]) -> list[Unit]:
+        """Greedy: the best unit, then units that add question terms or asked fact kinds not yet
+        covered; for task questions also every task filed under the asked agency."""
         cfg = self.config
-        ranked = sorted(units, key=lambda u: (-u.score, u.chunk_rank, u.start))
-        best = ranked[0].score
-        limit = cfg.max_task_units if plan.intent == "task" and plan.agencies else cfg.max_units
-        chosen: list[Unit] = []
-        if plan.intent == "task" and plan.agencies:
-            chosen = _agency_section_units(plan, units, limit)
-        for unit in ranked:
-            if len(chosen) >= limit or unit.score < cfg.relative_cutoff * best:
+        ranked = [u for u in sorted(units, key=lambda u: (-u.score, u.chunk_rank, u.start)) if not is_heading_unit(u)]
+        if not ranked:
+            return []
+        best = ranked[0]
+        task_mode = plan.intent == "task" and bool(plan.agencies)
+        limit = cfg.max_task_units if task_mode else cfg.max_units
+        # near-ties of the best are alternatives the reader should see; then greedy additions
+        chosen = [u for u in ranked if u.score >= cfg.tie_cutoff * best.score][:limit]
+        covered_terms = {t for u in chosen for t in u.terms}
+        covered_types = {k for u in chosen for k in u.types}
+        total = sum(self.weights.idf(t) for t in {t for u in ranked for t in u.terms}) or 1.0
+        while len(chosen) < limit:
+            pick, pick_gain = None, 0.0
+            for unit in ranked:
+                if unit in chosen or unit.score < cfg.add_cutoff * best.score:
+                    continue
+                gain = sum(self.weights.idf(t) for t in unit.terms - covered_terms) / total
+                gain += 0.3 * len(unit.types - covered_types)
+                gain += 0.5 * max(0.0, unit.score / best.score - cfg.relative_cutoff)
+                if gain > pick_gain:
+                    pick, pick_gain = unit, gain
+            if pick is None or pick_gain < cfg.min_gain:
                 break
-            if unit not in chosen and not is_heading_unit(unit):
-                chosen.append(unit)
+            chosen.append(pick)
+            covered_terms |= pick.terms
+            covered_types |= pick.types
+        if task_mode:
+            for unit in _agency_section_units(plan, ranked, limit * 2):
+                if len(chosen) >= limit:
+                    break
+                if unit not in chosen and unit.score >= cfg.section_cutoff * best.score:
+                    chosen.append(unit)
         if len(plan.provinces) > 1 or plan.intent == "comparison":
             chosen = _cover_each_document(ranked, chosen, limit + 2)
         return sorted(chosen, key=lambda u: (u.chunk.metadata.get("issued", ""), u.chunk.doc_id, u.start))
@@ -140,10 +169,26 @@ class ExtractiveAnswerer:
                     end=q_end,
                 )
             )
-            lines.append(f"- {quote} [{n}]")
+            lines.append(f"- {subject_prefix(unit)}{quote} [{n}]")
         best_dense = max((dense.get(c.chunk_id, 0.0) for c in chunks[:3]), default=0.0)
         confidence = max(0.0, min(1.0, 0.6 * min(1.0, best.coverage) + 0.4 * best_dense))
         return Answer("\n".join(lines), citations, False, confidence, chunks, plan.as_dict())
+
+
+def subject_prefix(unit: Unit) -> str:
+    """"Sở Kế hoạch và Đầu tư: " before a task sentence whose subject is its section heading, so
+    the answer says who must act (the heading is the document's own words)."""
+    if not unit.chunk.heading_path:
+        return ""
+    heading = unit.chunk.heading_path[-1]
+    registry = load_registry()
+    heading_ids = registry.ids_in(heading)
+    if not heading_ids or len(heading) > 80:
+        return ""
+    opening = registry.find(unit.text[:60])
+    if opening and opening[0].start < 3 and opening[0].agency_id in heading_ids:
+        return ""
+    return f"{heading}: "
 
 
 def abstention(plan: QueryPlan, chunks: list[RetrievedChunk], reason: str) -> Answer:
@@ -190,8 +235,18 @@ def trim_quote(unit: Unit, plan: QueryPlan, weights: TermWeights, max_chars: int
     from assistant.evidence import question_terms, terms
 
     q_terms = question_terms(plan)
+    wanted = required_unit_pattern(plan)
+    kinds = asked_types(plan)
     clauses = [(m.start(), m.end()) for m in re.finditer(r"[^,;:]+[,;:]?", text)]
-    gains = [sum(weights.idf(t) for t in set(terms(text[s:e])) & q_terms) + (0.5 if has_quantity(text[s:e]) else 0) for s, e in clauses]
+    gains = [
+        sum(weights.idf(t) for t in set(terms(text[s:e])) & q_terms)
+        + (0.5 if has_quantity(text[s:e]) else 0)
+        + (3.0 if wanted is not None and wanted.search(fold(text[s:e])) else 0)
+        + 2.0 * sum(1 for k in kinds if unit_has_type(text[s:e], k))
+        for s, e in clauses
+    ]
+    if gains:
+        gains[0] += 1.0  # the sentence's own opening (often its subject or verb) reads best
     best_span, best_gain = (0, 0), -1.0
     for i in range(len(clauses)):
         gain = 0.0

@@ -41,6 +41,41 @@ UNIT_CLASSES: list[tuple[str, str]] = [
 ]
 
 
+# What kind of fact a question asks for (folded cues) → how to recognise it in a sentence.
+ANSWER_TYPES: dict[str, str] = {
+    "docnum": r"\b(van ban nao|van kien nao|so may|so hieu|quyet dinh (so )?nao|nghi quyet nao|ke hoach nao|can cu (vao )?(van ban|dau))\b",
+    "date": r"\b(ngay nao|khi nao|bao gio|luc nao|thoi gian nao|ngay may|dien ra (khi|vao))\b",
+    "person": r"(^|\W)(ai|dong chi nao|nguoi nao)(\W|$)",
+    "agency": r"\b(co quan nao|don vi nao|so nao|nganh nao|ban nao)\b",
+    "place": r"\b(dia phuong nao|huyen nao|xa nao|tinh nao|o dau|noi nao|nhung dau)\b",
+    "year": r"\b(nam nao|moc nao|thoi diem nao|den nam nao|giai doan nao)\b",
+    "quantity": r"\b(bao nhieu|may (xa|tieu chi|san pham|viec|nam|huyen)|bao lau|muc nao)\b",
+}
+
+
+def asked_types(plan: QueryPlan) -> list[str]:
+    return [name for name, cue in ANSWER_TYPES.items() if re.search(cue, plan.folded)]
+
+
+def unit_has_type(text: str, kind: str) -> bool:
+    """Does a sentence contain the kind of fact a question asks for?"""
+    if kind == "docnum":
+        return bool(re.search(r"\d+[A-Za-z]?(?:/\d{4})?[/-][A-ZĐ]{1,6}", text))
+    if kind == "date":
+        return bool(find_dates(text))
+    if kind == "person":
+        return bool(find_person_names(text))
+    if kind == "agency":
+        return bool(load_registry().find(text))
+    if kind == "place":
+        return bool(re.search(r"\b(huyện|thị xã|thành phố|xã|tỉnh)\s+[A-ZĐÂĂÊÔƠƯ]", text))
+    if kind == "quantity":
+        return has_quantity(text)
+    if kind == "year":
+        return bool(re.search(r"(?<!\d)(19|20)\d\d(?!\d)", text))
+    return False
+
+
 @dataclass
 class Unit:
     chunk_rank: int
@@ -50,6 +85,8 @@ class Unit:
     end: int
     score: float = 0.0
     coverage: float = 0.0
+    terms: frozenset[str] = frozenset()
+    types: frozenset[str] = frozenset()
 
 
 class TermWeights:
@@ -120,6 +157,7 @@ def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> Non
     total = sum(weights.idf(t) * (1.5 if "_" in t else 1.0) for t in q_terms) or 1.0
     registry = load_registry()
     asked = plan.agencies[0] if plan.agencies else ""
+    kinds = asked_types(plan)
     for unit in units:
         own = set(terms(unit.text))
         context = set(terms(" ".join(unit.chunk.heading_path)))
@@ -131,11 +169,13 @@ def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> Non
             elif t in context:
                 covered += 0.5 * w
         unit.coverage = covered / total
+        unit.terms = frozenset(t for t in q_terms if t in own)
+        unit.types = frozenset(k for k in kinds if unit_has_type(unit.text, k))
         score = unit.coverage + 0.08 / (1 + unit.chunk_rank)
         folded = fold(unit.text)
-        if plan.intent in ("target", "result", "comparison") and has_quantity(unit.text):
-            score += 0.12
-        if plan.intent == "metadata" and (find_dates(unit.text) or find_person_names(unit.text) or re.search(r"\d+/[A-ZĐ]", unit.text)):
+        if kinds:
+            score += 0.25 * len(unit.types) / len(kinds)
+        elif plan.intent in ("target", "result", "comparison") and has_quantity(unit.text):
             score += 0.12
         if plan.intent in ("agency", "task") and registry.find(unit.text):
             score += 0.05
@@ -158,8 +198,9 @@ def has_quantity(text: str) -> bool:
         value = m.group(0).strip()
         if re.fullmatch(r"(19|20)\d\d", value):
             continue
-        if re.fullmatch(r"\d{1,2}/\d{1,2}", value):
-            continue
+        dm = re.fullmatch(r"(\d{1,2})/(\d{1,2})", value)
+        if dm and int(dm.group(1)) <= 31 and int(dm.group(2)) <= 12 and dm.group(1) != dm.group(2):
+            continue  # a day/month date, not a ratio like 96/96
         return True
     return False
 

@@ -274,10 +274,15 @@ _NOT_GIVEN_NAMES = frozenset(
 )
 
 
+@cache
+def _person_regex() -> re.Pattern[str]:
+    family = "|".join(sorted(map(re.escape, surnames()), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{family})(?:\s+{_PERSON_WORD}){{1,3}}(?!\w)")
+
+
 def find_person_names(text: str) -> list[tuple[str, int, int]]:
     """Person names: a known family name followed by 1–3 capitalised given-name syllables."""
-    family = "|".join(sorted(map(re.escape, surnames()), key=len, reverse=True))
-    rx = re.compile(rf"(?<!\w)(?:{family})(?:\s+{_PERSON_WORD}){{1,3}}(?!\w)")
+    rx = _person_regex()
     provinces = province_names()
     out = []
     for m in rx.finditer(text):
