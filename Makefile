@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 NTM_CORPUS_DIR ?= data/sample
 SHARED ?= ../shared
 
-.PHONY: install run test eval bench clean-index
+.PHONY: install run test eval eval-check bench clean-index
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -28,6 +28,11 @@ test: install
 
 eval: install
 	$(PY) -m eval run --corpus $(SHARED)/corpus/seeds --qa $(SHARED)/eval/seed_qa.jsonl --out out/eval-seeds
+
+# The quality gates CI enforces on the seed set.
+eval-check: eval
+	$(PY) -m eval check out/eval-seeds --min evidence@5=0.90 --min accuracy=0.80 --min citation_precision=0.90 \
+		--min abstention.recall=0.80 --min abstention.precision=0.80
 
 bench: install
 	$(PY) bench/ingest_bench.py

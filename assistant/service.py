@@ -72,10 +72,11 @@ class ChatService:
         return answer
 
 
-def build_service(settings: Settings | None = None) -> ChatService:
-    """Open the configured index and wrap it in a ChatService."""
+def build_service(settings: Settings | None = None, index: Index | None = None) -> ChatService:
+    """Wrap an index (by default the configured one, opened here) in a ChatService."""
     from vectorstore.embeddings import make_embeddings
 
     settings = settings or Settings()
-    index = Index(settings.index_dir, make_embeddings(settings.embedding), settings.chroma_url, settings.collection)
+    if index is None:
+        index = Index(settings.index_dir, make_embeddings(settings.embedding), settings.chroma_url, settings.collection)
     return ChatService(index, settings)

@@ -1,0 +1,481 @@
+"""`ntm ingest / extract / docs / remove` end to end on the shared kit (corpus/formats, corpus/bad).
+
+Every command runs for real in a child process (the installed `ntm` console script or
+`python -m assistant.cli`), always with `--index` inside a tmp folder and with an empty tmp folder
+as working directory, so nothing can touch the project's own `.ntm/`.
+
+The index is inspected by a separate, read-only child process (`python tests/test_cli_ingest.py
+--snapshot DIR`): SQLite opened read-only, Chroma read through a fresh PersistentClient, the BM25
+manifest and files hashed. It does not go through `Index()`, which may repair an index when it
+opens it and would hide a half-written state.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # when run as a script for --snapshot
+    sys.path.insert(0, str(ROOT))
+
+from tests.support import token_match  # noqa: E402
+
+pytestmark = pytest.mark.e2e
+
+# file in corpus/bad/ → words its refusal reason must contain (case-insensitive; any of them)
+MUST_REFUSE: dict[str, tuple[str, ...]] = {
+    "empty_zero-bytes.pdf": ("empty",),
+    "random-bytes.pdf": ("not a pdf",),
+    "truncated_first-60pct.pdf": ("truncated", "damaged"),
+    "encrypted_user-password-secret.pdf": ("password",),
+    "scanned_no-text-layer.pdf": ("ocr",),
+    "blank-page_no-text.pdf": ("no extractable text",),
+    "html-404-page-named.pdf": ("html",),
+    "zip-with-garbage.docx": ("not a valid docx",),
+    "docx_document-xml-cut-off.docx": ("xml parse error",),
+    "png-image-named.txt": ("png",),
+}
+# files in corpus/bad/ that must go in, by their NFC display name
+MUST_ADD = {
+    "..\\..\\Thông báo số 15 (bản sửa).txt",
+    "Thông báo số 15 (bản sửa).txt",
+    "\uff0e\uff0e\uff0f\uff0e\uff0e\uff0fThông báo số 15 (bản sửa).txt",
+    "Thông báo số 16 (bản NFD).txt",
+    "prompt-injection_script_onerror.html",
+}
+SEEDS = [
+    "000_ba98eac4c7362506.txt",
+    "001_0c4ed19236d5e3b6.txt",
+    "002_8b2520492b2011fc.txt",
+    "003_53ad26070fe62449.txt",
+    "004_2cf336e0c0e404f5.txt",
+]
+# the ingest inputs in corpus/formats/ (README "formats/"); a new kit file must be added here
+FORMATS = [
+    "000_ha-giang_portal.html",
+    "001_bac-kan_tcvn3-abc.txt",
+    "001_bac-kan_tcvn3-as-cp1252-mojibake.utf8.txt",
+    "002_ha-tinh_header-footer.docx",
+    "002_ha-tinh_header-footer_libreoffice.pdf",
+    "003_lai-chau_ket-luan_libreoffice.pdf",
+    "003_lai-chau_ket-luan_python-docx.docx",
+    "004_thai-nguyen_cp1258.txt",
+    "004_thai-nguyen_utf16le-bom.txt",
+]
+PROVINCE_BY_PREFIX = {"000": "Hà Giang", "001": "Bắc Kạn", "002": "Hà Tĩnh", "003": "Lai Châu", "004": "Thái Nguyên"}
+# The kit's expected text for 004 is the whole seed, including the portal footer ("Chưa có lời
+# bình nào…", the office's address/phone, "Ghi rõ nguồn…") that our cleaner drops by design
+# (tests/test_seed_documents.py JUNK). Against the raw expected text those files therefore score
+# ~0.946; against the expected text put through the same cleaner they must still score ≥ 0.99.
+RAW_FLOOR = {"004_thai-nguyen_cp1258.txt": 0.94, "004_thai-nguyen_utf16le-bom.txt": 0.94}
+
+
+# --- running the CLI -------------------------------------------------------------------------
+def _env() -> dict[str, str]:
+    """The child's environment without NTM_* settings (hermetic: no server, no other index)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NTM_")}
+    env["PYTHONIOENCODING"] = "utf-8"
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def ntm_command() -> list[str]:
+    """The installed console script when there is one, else the module."""
+    script = Path(sys.executable).with_name("ntm")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "assistant.cli"]
+
+
+def run_cli(*args: str | Path, cwd: Path, script: bool = False, timeout: float = 600) -> tuple[int, object, str]:
+    """Run `ntm ARGS` in a child process; returns (exit code, parsed JSON stdout or raw stdout, stderr)."""
+    cwd.mkdir(parents=True, exist_ok=True)
+    cmd = (ntm_command() if script else [sys.executable, "-m", "assistant.cli"]) + [str(a) for a in args]
+    proc = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, timeout=timeout)
+    out = proc.stdout.decode("utf-8")
+    err = proc.stderr.decode("utf-8", "replace")
+    try:
+        parsed: object = json.loads(out) if "--json" in args else out
+    except json.JSONDecodeError:
+        pytest.fail(f"`ntm {' '.join(map(str, args))}` printed no JSON (exit {proc.returncode}):\n{out}\n{err}")
+    return proc.returncode, parsed, err
+
+
+# --- read-only snapshot of an index folder ---------------------------------------------------
+def _snapshot_in_this_process(index_dir: Path) -> dict:
+    import sqlite3
+    from urllib.parse import quote
+
+    import chromadb
+    import numpy as np
+    from chromadb.config import Settings as ChromaSettings
+
+    from vectorstore.lexical import fingerprint
+
+    db = sqlite3.connect(f"file:{quote(str(index_dir / 'records.sqlite'))}?mode=ro", uri=True)
+    docs = [
+        dict(zip(("doc_id", "source", "content_hash", "format", "metadata", "text", "n_chunks", "ingested_at"), row))
+        for row in db.execute(
+            "SELECT doc_id, source, content_hash, format, metadata, text, n_chunks, ingested_at FROM documents ORDER BY doc_id"
+        )
+    ]
+    chunks = [
+        dict(zip(("chunk_id", "doc_id", "n", "text", "heading_path", "start", "end", "agencies", "indexed_text"), row))
+        for row in db.execute(
+            'SELECT chunk_id, doc_id, n, text, heading_path, start, "end", agencies, indexed_text FROM chunks ORDER BY doc_id, n'
+        )
+    ]
+    meta = dict(db.execute("SELECT key, value FROM meta ORDER BY key").fetchall())
+    db.close()
+
+    client = chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=ChromaSettings(anonymized_telemetry=False))
+    collection = client.get_collection("ntm_chunks")
+    got = collection.get(include=["documents", "metadatas", "embeddings"])
+    chroma = {
+        cid: {
+            "document": doc,
+            "metadata": dict(sorted((md or {}).items())),
+            "embedding_sha1": hashlib.sha1(np.asarray(emb, dtype=np.float32).tobytes()).hexdigest(),
+        }
+        for cid, doc, md, emb in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])
+    }
+
+    lexical_dir = index_dir / "lexical"
+    manifest = json.loads((lexical_dir / "manifest.json").read_text("utf-8"))
+    lexical_files = {
+        str(p.relative_to(lexical_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(lexical_dir.rglob("*"))
+        if p.is_file()
+    }
+    return {
+        "documents": docs,
+        "chunks": chunks,
+        "meta": meta,
+        "chroma": chroma,
+        "chroma_count": collection.count(),
+        "lexical_fingerprint": manifest.get("fingerprint"),
+        "lexical_from_records": fingerprint([(c["chunk_id"], c["indexed_text"]) for c in chunks]),
+        "lexical_files": lexical_files,
+    }
+
+
+def snapshot(index_dir: Path) -> dict:
+    """Everything a refused file must leave as it was, read by a fresh child process."""
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--snapshot", str(index_dir)],
+        cwd=index_dir.parent,
+        env=_env(),
+        capture_output=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+    snap = json.loads(proc.stdout.decode("utf-8"))
+    # the three stores agree with each other
+    assert set(snap["chroma"]) == {c["chunk_id"] for c in snap["chunks"]}
+    assert snap["chroma_count"] == len(snap["chunks"]) == sum(d["n_chunks"] for d in snap["documents"])
+    assert snap["lexical_fingerprint"] == snap["lexical_from_records"]
+    assert snap["meta"].get("dirty", "0") == "0"
+    return snap
+
+
+def seed_part(snap: dict) -> dict:
+    """The part of a snapshot that belongs to the seed documents."""
+    docs = [d for d in snap["documents"] if d["source"] in SEEDS]
+    ids = {d["doc_id"] for d in docs}
+    chunks = [c for c in snap["chunks"] if c["doc_id"] in ids]
+    chroma = {cid: v for cid, v in snap["chroma"].items() if v["metadata"].get("doc_id") in ids}
+    return {"documents": docs, "chunks": chunks, "chroma": chroma}
+
+
+def tree(folder: Path, skip: Path | None = None) -> dict[str, str]:
+    """Every file and folder under `folder` (hidden ones too) → content hash ('' for folders)."""
+    out: dict[str, str] = {}
+    for dirpath, dirnames, filenames in os.walk(folder):
+        here = Path(dirpath)
+        if skip is not None and (here == skip or skip in here.parents):
+            dirnames[:] = []
+            continue
+        for d in dirnames:
+            if skip is None or here / d != skip:
+                out[str((here / d).relative_to(folder))] = ""
+        for f in filenames:
+            out[str((here / f).relative_to(folder))] = hashlib.sha256((here / f).read_bytes()).hexdigest()
+    return out
+
+
+ODD_NAME = re.compile(r"Thông|báo|bản|\uff0e|\uff0f|\\")
+
+
+def odd_names_around(base: Path) -> list[str]:
+    """Entries named like the odd kit files in `base` and the two folders above it (where a
+    "../../" escape from the index or an upload folder would land). Other entries are ignored:
+    concurrent pytest sessions may create folders there."""
+    found = []
+    for folder in (base, base.parent, base.parent.parent):
+        found += [str(folder / n) for n in os.listdir(folder) if ODD_NAME.search(unicodedata.normalize("NFC", n))]
+    return sorted(found)
+
+
+def copy_kit(src: Path, dest: Path, names: list[str] | None = None) -> Path:
+    """Copy kit files (read-only in the kit) into a writable folder, listing with os.listdir."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in names if names is not None else os.listdir(src):
+        if (src / name).is_dir():
+            shutil.copytree(src / name, dest / name, copy_function=shutil.copyfile)
+        else:
+            shutil.copyfile(src / name, dest / name)
+    return dest
+
+
+def copy_index(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest)
+    return dest
+
+
+# --- fixtures --------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def kit(shared: Path) -> Path:
+    return shared / "corpus"
+
+
+@pytest.fixture(scope="module")
+def seed_index_dir(tmp_path_factory, seeds_dir: Path) -> Path:
+    """The five seeds ingested once by the installed console script; tests work on copies."""
+    base = tmp_path_factory.mktemp("cli-seeds")
+    rc, report, err = run_cli("ingest", seeds_dir, "--index", base / "idx", "--json", cwd=base / "cwd", script=True)
+    assert rc == 0, err
+    assert report == {"added": SEEDS, "updated": [], "unchanged": [], "refused": []}
+    return base / "idx"
+
+
+@pytest.fixture(scope="module")
+def bad_run(tmp_path_factory, kit: Path, seed_index_dir: Path) -> dict:
+    """Seeds index + `ntm ingest <copy of corpus/bad> --json`, with everything observed around it."""
+    base = tmp_path_factory.mktemp("cli-bad")
+    idx = copy_index(seed_index_dir, base / "idx")
+    bad = copy_kit(kit / "bad", base / "bad")
+    assert sorted(os.listdir(bad)) == sorted(os.listdir(kit / "bad"))  # the hidden "..\..\…" one too
+    (base / "cwd").mkdir()
+    outside_before = tree(base, skip=idx)
+    around_before = odd_names_around(base)
+    before = snapshot(idx)
+    rc, report, err = run_cli("ingest", bad, "--index", idx, "--json", cwd=base / "cwd")
+    return {
+        "base": base,
+        "idx": idx,
+        "rc": rc,
+        "report": report,
+        "stderr": err,
+        "before": before,
+        "after": snapshot(idx),
+        "outside_before": outside_before,
+        "outside_after": tree(base, skip=idx),
+        "around_before": around_before,
+        "around_after": odd_names_around(base),
+    }
+
+
+# --- ingest of corpus/bad --------------------------------------------------------------------
+def test_bad_folder_refuses_each_bad_file_with_its_reason(bad_run) -> None:
+    assert bad_run["rc"] == 2, bad_run["stderr"]
+    report = bad_run["report"]
+    assert set(report) == {"added", "updated", "unchanged", "refused"}
+    refused = {item["source"]: item["reason"] for item in report["refused"]}
+    assert set(refused) == set(MUST_REFUSE), refused
+    for name, words in MUST_REFUSE.items():
+        assert any(w in refused[name].lower() for w in words), (name, refused[name])
+    # the reason goes to stderr too in the human form, naming the file — not checked here (--json)
+
+
+def test_bad_folder_adds_odd_names_exactly_as_nfc(bad_run) -> None:
+    report = bad_run["report"]
+    assert set(report["added"]) == MUST_ADD, report["added"]
+    assert report["updated"] == [] and report["unchanged"] == []
+    for name in report["added"]:
+        assert unicodedata.is_normalized("NFC", name), ascii(name)
+    # the fullwidth ．．／ was not NFKC-folded into ../, the backslashes were kept as data
+    assert "\uff0e\uff0e\uff0f\uff0e\uff0e\uff0fThông báo số 15 (bản sửa).txt" in report["added"]
+    assert "..\\..\\Thông báo số 15 (bản sửa).txt" in report["added"]
+    # `ntm docs` lists them under the same names
+    rc, docs, err = run_cli("docs", "--index", bad_run["idx"], "--json", cwd=bad_run["base"] / "cwd")
+    assert rc == 0, err
+    assert {d["source"] for d in docs} == MUST_ADD | set(SEEDS)
+
+
+def test_bad_folder_leaves_the_seed_documents_untouched(bad_run) -> None:
+    before, after = bad_run["before"], bad_run["after"]
+    assert seed_part(after) == seed_part(before)
+    assert {d["source"] for d in after["documents"]} == set(SEEDS) | MUST_ADD
+    # nothing of a refused file anywhere: no record, no chunk, no Chroma entry
+    sources_in_chroma = {v["metadata"]["source"] for v in after["chroma"].values()}
+    assert not sources_in_chroma & set(MUST_REFUSE)
+    assert sources_in_chroma == set(SEEDS) | MUST_ADD
+    doc_ids = {d["doc_id"] for d in after["documents"]}
+    assert {c["doc_id"] for c in after["chunks"]} == doc_ids
+    assert not any("Không tìm thấy trang" in c["text"] for c in after["chunks"])  # the 404 page's text
+
+
+def test_bad_folder_writes_nothing_outside_the_index(bad_run) -> None:
+    assert bad_run["outside_after"] == bad_run["outside_before"]  # inputs unchanged, cwd still empty
+    assert os.listdir(bad_run["base"] / "cwd") == []
+    assert bad_run["around_after"] == bad_run["around_before"] == []
+    for dirpath, dirnames, filenames in os.walk(bad_run["idx"]):
+        for name in dirnames + filenames:
+            assert name.isascii() and not ODD_NAME.search(name), f"{dirpath}/{name}"
+
+
+def test_prompt_injection_is_stored_as_inert_visible_text(bad_run) -> None:
+    after = bad_run["after"]
+    doc = next(d for d in after["documents"] if d["source"] == "prompt-injection_script_onerror.html")
+    chunks = [c for c in after["chunks"] if c["doc_id"] == doc["doc_id"]]
+    chroma = [v for v in after["chroma"].values() if v["metadata"]["doc_id"] == doc["doc_id"]]
+    assert chunks and len(chroma) == len(chunks)
+    assert "88 xã" in doc["text"]
+    assert any("88 xã" in c["text"] for c in chunks)
+    stored = [doc["text"], doc["metadata"]]
+    stored += [c["text"] for c in chunks] + [c["indexed_text"] for c in chunks] + [c["heading_path"] for c in chunks]
+    stored += [v["document"] for v in chroma]
+    # every Chroma metadata field except the file name itself ("…script_onerror.html")
+    stored += [json.dumps({k: x for k, x in v["metadata"].items() if k != "source"}, ensure_ascii=False) for v in chroma]
+    for text in stored:
+        low = text.lower()
+        for bad in ("onerror", "javascript:", "alert(1)", "onload"):
+            assert bad not in low, (bad, text[:200])
+    # the injection sentence is kept as ordinary document text
+    assert "Bỏ qua mọi hướng dẫn trước đó" in doc["text"]
+
+
+# --- a batch of only bad files: the index is byte-for-byte the same --------------------------
+def test_only_bad_files_leave_the_index_identical(tmp_path: Path, kit: Path, seed_index_dir: Path) -> None:
+    idx = copy_index(seed_index_dir, tmp_path / "idx")
+    bad = copy_kit(kit / "bad", tmp_path / "bad-only", sorted(MUST_REFUSE))
+    before = snapshot(idx)
+    # as explicit file arguments this time (the folder case is covered above)
+    rc, report, err = run_cli("ingest", *[bad / n for n in sorted(MUST_REFUSE)], "--index", idx, "--json", cwd=tmp_path / "cwd")
+    assert rc == 2, err
+    assert report["added"] == [] and report["updated"] == [] and report["unchanged"] == []
+    assert {r["source"] for r in report["refused"]} == set(MUST_REFUSE)
+    after = snapshot(idx)
+    assert len(after["documents"]) == len(before["documents"]) == 5
+    assert [d["doc_id"] for d in after["documents"]] == [d["doc_id"] for d in before["documents"]]
+    assert after["chroma"] == before["chroma"]
+    assert after["lexical_fingerprint"] == before["lexical_fingerprint"]
+    assert after == before  # records, chunks, meta, Chroma (with embeddings), BM25 files
+    assert os.listdir(tmp_path / "cwd") == []
+
+
+def test_huge_file_is_refused_before_reading(tmp_path: Path, kit: Path, seed_index_dir: Path) -> None:
+    huge = tmp_path / "huge" / "huge_60mb_vi.txt"
+    huge.parent.mkdir()
+    subprocess.run(["bash", str(kit / "bad" / "make_huge.sh"), str(huge)], check=True, capture_output=True, timeout=300)
+    assert huge.stat().st_size > 60 * 1024 * 1024
+    idx = copy_index(seed_index_dir, tmp_path / "idx")
+    before = snapshot(idx)
+    rc, report, err = run_cli("ingest", huge, "--index", idx, "--json", cwd=tmp_path / "cwd")
+    assert rc == 2, err
+    assert report["added"] == [] and len(report["refused"]) == 1
+    assert report["refused"][0]["source"] == "huge_60mb_vi.txt"
+    assert re.fullmatch(r"file too large \(limit \d+ MB\)", report["refused"][0]["reason"]), report["refused"]
+    assert snapshot(idx) == before
+    rc, payload, _ = run_cli("extract", huge, "--json", cwd=tmp_path / "cwd")
+    assert rc == 2 and payload == {"source": "huge_60mb_vi.txt", "refused": report["refused"][0]["reason"]}
+    huge.unlink()  # 60 MiB: do not keep it in pytest's retained tmp folders
+
+
+# --- re-ingest, update, remove ---------------------------------------------------------------
+def test_reingest_update_and_remove(tmp_path: Path, seeds_dir: Path, seed_index_dir: Path) -> None:
+    idx = copy_index(seed_index_dir, tmp_path / "idx")
+    corpus = copy_kit(seeds_dir, tmp_path / "corpus")
+    cwd = tmp_path / "cwd"
+    before = snapshot(idx)
+
+    rc, report, err = run_cli("ingest", corpus, "--index", idx, "--json", cwd=cwd, script=True)
+    assert rc == 0, err
+    assert report == {"added": [], "updated": [], "unchanged": SEEDS, "refused": []}
+    assert snapshot(idx) == before
+
+    target = corpus / "004_2cf336e0c0e404f5.txt"
+    target.write_text(target.read_text("utf-8").replace("88 xã đạt chuẩn NTM", "90 xã đạt chuẩn NTM"), "utf-8")
+    rc, report, err = run_cli("ingest", corpus, "--index", idx, "--json", cwd=cwd)
+    assert rc == 0, err
+    assert report == {"added": [], "updated": [target.name], "unchanged": [s for s in SEEDS if s != target.name], "refused": []}
+    updated = snapshot(idx)
+    def others(snap: dict) -> dict:
+        return {d["source"]: d for d in snap["documents"] if d["source"] != target.name}
+
+    assert others(updated) == others(before)
+    doc = next(d for d in updated["documents"] if d["source"] == target.name)
+    texts = [v["document"] for v in updated["chroma"].values() if v["metadata"]["doc_id"] == doc["doc_id"]]
+    assert any("90 xã đạt chuẩn NTM" in t for t in texts) and not any("88 xã đạt chuẩn" in t for t in texts)
+
+    removed = "003_53ad26070fe62449.txt"
+    rc, out, err = run_cli("remove", removed, "--index", idx, cwd=cwd)
+    assert rc == 0, err
+    rc, docs, err = run_cli("docs", "--index", idx, "--json", cwd=cwd)
+    assert rc == 0, err
+    assert [d["source"] for d in docs] == [s for s in SEEDS if s != removed]
+    after = snapshot(idx)
+    assert removed not in {v["metadata"]["source"] for v in after["chroma"].values()}
+
+    rc, out, err = run_cli("remove", "khong-co-tai-lieu-nay.txt", "--index", idx, cwd=cwd)
+    assert rc != 0
+    assert "khong-co-tai-lieu-nay.txt" in err
+    assert snapshot(idx) == after
+    assert os.listdir(cwd) == []
+
+
+# --- extract ---------------------------------------------------------------------------------
+def test_formats_folder_holds_exactly_the_known_inputs(kit: Path) -> None:
+    inputs = sorted(n for n in os.listdir(kit / "formats") if (kit / "formats" / n).is_file())
+    assert inputs == sorted(FORMATS)
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_extract_formats_file_matches_expected_text(name: str, kit: Path, tmp_path: Path) -> None:
+    from ingest.pipeline import prepare_bytes
+    from ingest.vntext import canonical_tones
+
+    path = kit / "formats" / name
+    rc, payload, err = run_cli("extract", path, "--json", cwd=tmp_path / "cwd")
+    assert rc == 0, err
+    assert payload["source"] == name and set(payload) == {"source", "text", "metadata"}
+    text = payload["text"]
+    expected_file = kit / "formats" / "_expected" / f"{Path(name).stem}.txt"
+    expected = expected_file.read_text("utf-8")
+    raw = token_match(expected, text)
+    toned = token_match(canonical_tones(expected), text)
+    # the reference text through the same cleaner: isolates what the format's extraction adds/loses
+    cleaned = token_match(prepare_bytes(expected.encode("utf-8"), expected_file.name).document.text, text)
+    print(f"{name}: token_match raw={raw:.4f} tone-normalised={toned:.4f} vs-cleaned-reference={cleaned:.4f}")
+    assert toned >= RAW_FLOOR.get(name, 0.99), (raw, toned)
+    assert cleaned >= 0.99, cleaned
+
+    meta = payload["metadata"]
+    assert meta["province"] == PROVINCE_BY_PREFIX[name[:3]]
+    if name.startswith("003_"):
+        assert meta["number"] == "15/TB-UBND"
+    assert meta["format"] == {".txt": "txt", ".pdf": "pdf", ".docx": "docx", ".html": "html"}[path.suffix]
+    assert meta["chunks"] >= 1
+    assert os.listdir(tmp_path / "cwd") == []  # extract writes nothing (no default .ntm/index either)
+
+
+@pytest.mark.parametrize("name", sorted(MUST_REFUSE))
+def test_extract_refuses_bad_file_and_writes_nothing(name: str, kit: Path, tmp_path: Path) -> None:
+    cwd = tmp_path / "cwd"
+    rc, payload, err = run_cli("extract", kit / "bad" / name, "--json", cwd=cwd)
+    assert rc == 2, err
+    assert set(payload) == {"source", "refused"} and payload["source"] == name
+    assert any(w in payload["refused"].lower() for w in MUST_REFUSE[name]), payload
+    assert os.listdir(cwd) == []
+    assert sorted(os.listdir(tmp_path)) == ["cwd"]
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--snapshot"]:
+    json.dump(_snapshot_in_this_process(Path(sys.argv[2])), sys.stdout, ensure_ascii=False)
