@@ -41,8 +41,8 @@ class AnswerConfig:
     section_cutoff: float = 0.45  # tasks under the asked agency's heading are listed down to this share
     min_coverage: float = 0.34  # below this share of question-term weight, the corpus does not hold the answer
     min_dense: float = 0.84  # ... unless the dense leg is this sure
-    max_quote_chars: int = 320
-    max_task_quote_chars: int = 360
+    max_quote_chars: int = 380
+    max_task_quote_chars: int = 380
     quantity_cutoff: float = 0.6  # a figure of the asked kind must sit in a unit this close to the best
 
 
@@ -246,7 +246,7 @@ def trim_quote(unit: Unit, plan: QueryPlan, weights: TermWeights, max_chars: int
         for s, e in clauses
     ]
     if gains:
-        gains[0] += 1.0  # the sentence's own opening (often its subject or verb) reads best
+        gains[0] += 0.3  # the sentence's own opening (often its subject or verb) reads best
     best_span, best_gain = (0, 0), -1.0
     for i in range(len(clauses)):
         gain = 0.0

@@ -195,6 +195,29 @@ def search(
             typer.echo(f"          {row['text'][:160]}")
 
 
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Câu hỏi (có dấu hoặc không dấu).")],
+    province: Annotated[str, typer.Option("--province", help="Only documents of this province.")] = "",
+    year: Annotated[Optional[int], typer.Option("--year", help="Only documents issued in this year.")] = None,
+    index: IndexOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer a question from the indexed documents, with citations (or say it is not there)."""
+    from assistant.contracts import Filters
+    from assistant.service import build_service
+
+    service = build_service(_settings(index))
+    answer = service.ask(question, filters=Filters(province=province, year_from=year, year_to=year))
+    if as_json:
+        _print_json(answer.as_json())
+        return
+    typer.echo(answer.text)
+    for c in answer.citations:
+        where = " · ".join(x for x in (c.number, c.province, c.issued) if x)
+        typer.echo(f"  [{c.n}] {c.source}" + (f" ({where})" if where else "") + f" — “{c.quote[:120]}”")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -217,3 +217,4 @@ def required_unit_pattern(plan: QueryPlan) -> re.Pattern[str] | None:
 
 def asks_quantity(plan: QueryPlan) -> bool:
     return bool(re.search(r"\b(bao nhieu|bao lau|may (xa|tieu chi|san pham|viec|nam)|ty le .* (bao nhieu|the nao))\b", plan.folded))
+

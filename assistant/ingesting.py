@@ -12,7 +12,7 @@ from typing import Callable
 from ingest.agencies import load_registry
 from ingest.chunking import ChunkingConfig
 from ingest.model import RefusedFile
-from ingest.pipeline import iter_input_files, prepare_bytes, read_limited
+from ingest.pipeline import check_suffix, iter_input_files, prepare_bytes, read_limited
 from vectorstore.index import Index
 
 ProgressCallback = Callable[[str, str], None]  # (source, status) after each file
@@ -75,6 +75,7 @@ class Ingester:
                         report.removed.append(record.source)
             for path, source in files:
                 try:
+                    check_suffix(path, source)
                     data = read_limited(path, source, self.max_file_bytes)
                     status, reason = self.ingest_bytes(data, source)
                 except RefusedFile as exc:

@@ -97,3 +97,10 @@ def iter_input_files(paths: list[Path]) -> list[tuple[Path, str]]:
         else:
             found.append((root, display_name(root.name)))
     return found
+
+
+def check_suffix(path: Path, source: str) -> None:
+    """A file named explicitly must at least claim to be a document (its bytes decide the format)."""
+    suffix = path.suffix.lower()
+    if suffix and suffix not in SUPPORTED_SUFFIXES:
+        raise RefusedFile(source, f"unsupported file type {suffix!r} (supported: pdf, docx, html, txt)")

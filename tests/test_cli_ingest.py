@@ -291,7 +291,6 @@ def test_bad_folder_refuses_each_bad_file_with_its_reason(bad_run) -> None:
     assert set(refused) == set(MUST_REFUSE), refused
     for name, words in MUST_REFUSE.items():
         assert any(w in refused[name].lower() for w in words), (name, refused[name])
-    # the reason goes to stderr too in the human form, naming the file — not checked here (--json)
 
 
 def test_bad_folder_adds_odd_names_exactly_as_nfc(bad_run) -> None:
