@@ -11,6 +11,7 @@ from datetime import date
 from assistant.contracts import Answer, Citation, RetrievedChunk
 from assistant.evidence import (
     TermWeights,
+    parts_types,
     asked_types,
     unit_has_type,
     Unit,
@@ -38,6 +39,8 @@ class AnswerConfig:
     min_gain: float = 0.2  # a further unit must add this much (new question terms, asked fact kinds)
     add_cutoff: float = 0.4  # ... and score at least this share of the best
     tie_cutoff: float = 0.8  # units this close to the best are always shown
+    part_min_coverage: float = 0.3  # a sub-question's best sentence must cover this much of it
+    part_cutoff: float = 0.3
     section_cutoff: float = 0.45  # tasks under the asked agency's heading are listed down to this share
     min_coverage: float = 0.34  # below this share of question-term weight, the corpus does not hold the answer
     min_dense: float = 0.84  # ... unless the dense leg is this sure
@@ -132,13 +135,19 @@ class ExtractiveAnswerer:
             chosen.append(pick)
             covered_terms |= pick.terms
             covered_types |= pick.types
+        for i, part_kinds in enumerate(parts_types(plan)):  # each sub-question gets its best sentence
+            part_best = max(ranked, key=lambda u: (u.part_coverage[i] + 0.5 * bool(part_kinds & u.all_types), u.score))
+            if part_best not in chosen and part_best.part_coverage[i] >= cfg.part_min_coverage and part_best.score >= cfg.part_cutoff * best.score:
+                chosen.append(part_best)
         if task_mode:
             for unit in _agency_section_units(plan, ranked, limit * 2):
                 if len(chosen) >= limit:
                     break
                 if unit not in chosen and unit.score >= cfg.section_cutoff * best.score:
                     chosen.append(unit)
-        if len(plan.provinces) > 1 or plan.intent == "comparison":
+        if len(plan.provinces) > 1:
+            chosen = _best_per_province(plan, ranked, cfg.tie_cutoff)
+        elif plan.intent == "comparison":
             chosen = _cover_each_document(ranked, chosen, limit + 2)
         return sorted(chosen, key=lambda u: (u.chunk.metadata.get("issued", ""), u.chunk.doc_id, u.start))
 
@@ -245,18 +254,21 @@ def trim_quote(unit: Unit, plan: QueryPlan, weights: TermWeights, max_chars: int
         + 2.0 * sum(1 for k in kinds if unit_has_type(text[s:e], k))
         for s, e in clauses
     ]
-    if gains:
-        gains[0] += 0.3  # the sentence's own opening (often its subject or verb) reads best
-    best_span, best_gain = (0, 0), -1.0
-    for i in range(len(clauses)):
-        gain = 0.0
-        for j in range(i, len(clauses)):
-            if clauses[j][1] - clauses[i][0] > max_chars:
-                break
-            gain += gains[j]
-            longer = clauses[j][1] - clauses[i][0] > best_span[1] - best_span[0]
-            if gain > best_gain or (gain == best_gain and longer):
-                best_gain, best_span = gain, (clauses[i][0], clauses[j][1])
+    # The sentence's answer usually follows the words the question repeats: anchor on the clause
+    # with the most question terms (or asked facts), extend to the right, then to the left.
+    anchor = max(range(len(clauses)), key=lambda i: (gains[i], -i))
+    lo = hi = anchor
+    while True:
+        grew = False
+        if hi + 1 < len(clauses) and clauses[hi + 1][1] - clauses[lo][0] <= max_chars:
+            hi += 1
+            grew = True
+        elif lo > 0 and clauses[hi][1] - clauses[lo - 1][0] <= max_chars:
+            lo -= 1
+            grew = True
+        if not grew:
+            break
+    best_span = (clauses[lo][0], clauses[hi][1])
     s, e = best_span
     while s < e and text[s] in " ,;:":
         s += 1
@@ -280,6 +292,16 @@ def _agency_section_units(plan: QueryPlan, units: list[Unit], limit: int) -> lis
         names = asked in registry.ids_in(unit.text)
         if (under or names) and unit.coverage > 0 and len(out) < limit:
             out.append(unit)
+    return out
+
+
+def _best_per_province(plan: QueryPlan, ranked: list[Unit], tie_cutoff: float) -> list[Unit]:
+    """A question about several provinces: each province's best sentence (and its near-ties)."""
+    out: list[Unit] = []
+    for province in plan.provinces:
+        own = [u for u in ranked if u.chunk.metadata.get("province") == province]
+        if own:
+            out += [u for u in own if u.score >= tie_cutoff * own[0].score][:2]
     return out
 
 

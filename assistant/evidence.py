@@ -54,7 +54,16 @@ ANSWER_TYPES: dict[str, str] = {
 
 
 def asked_types(plan: QueryPlan) -> list[str]:
-    return [name for name, cue in ANSWER_TYPES.items() if re.search(cue, plan.folded)]
+    return _types_in(plan.folded)
+
+
+def _types_in(folded: str) -> list[str]:
+    return [name for name, cue in ANSWER_TYPES.items() if re.search(cue, folded)]
+
+
+def parts_types(plan: QueryPlan) -> list[set[str]]:
+    """The fact kinds each sub-question asks for."""
+    return [set(_types_in(fold(part))) for part in plan.parts]
 
 
 def unit_has_type(text: str, kind: str) -> bool:
@@ -87,6 +96,8 @@ class Unit:
     coverage: float = 0.0
     terms: frozenset[str] = frozenset()
     types: frozenset[str] = frozenset()
+    part_coverage: tuple[float, ...] = ()
+    all_types: frozenset[str] = frozenset()  # every fact kind the unit holds (for sub-questions)
 
 
 class TermWeights:
@@ -158,6 +169,9 @@ def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> Non
     registry = load_registry()
     asked = plan.agencies[0] if plan.agencies else ""
     kinds = asked_types(plan)
+    part_terms = [{t for t in set(terms(p)) if weights.known(t)} for p in plan.parts]
+    part_kinds = set().union(*parts_types(plan)) if plan.parts else set()
+    part_totals = [sum(weights.idf(t) for t in ts) or 1.0 for ts in part_terms]
     for unit in units:
         own = set(terms(unit.text))
         context = set(terms(" ".join(unit.chunk.heading_path)))
@@ -170,7 +184,12 @@ def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> Non
                 covered += 0.5 * w
         unit.coverage = covered / total
         unit.terms = frozenset(t for t in q_terms if t in own)
+        unit.part_coverage = tuple(
+            sum(weights.idf(t) for t in ts if t in own or t in context) / total_p
+            for ts, total_p in zip(part_terms, part_totals)
+        )
         unit.types = frozenset(k for k in kinds if unit_has_type(unit.text, k))
+        unit.all_types = frozenset(k for k in part_kinds if unit_has_type(unit.text, k))
         score = unit.coverage + 0.08 / (1 + unit.chunk_rank)
         folded = fold(unit.text)
         if kinds:
@@ -187,8 +206,8 @@ def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> Non
                 score += 0.15
             if _ACTION_VERBS.search(folded):
                 score += 0.05
-        if is_heading_unit(unit):
-            score *= 0.5
+        if is_heading_unit(unit) or len(unit.text.split()) < 6:
+            score *= 0.5  # headings, bylines and captions name topics but state nothing
         unit.score = score
 
 

@@ -45,6 +45,7 @@ class QueryPlan:
     intent: str = "general"
     follow_up: bool = False
     retrieval_text: str = ""
+    parts: list[str] = field(default_factory=list)  # sub-questions of a multi-part question
 
     @property
     def agency(self) -> str:
@@ -137,10 +138,29 @@ def plan_question(question: str, history: list[str] | None = None, registry: Age
     plan.years = sorted({int(y) for y in _YEAR.findall(normalized)} - in_periods)
     plan.intent = detect_intent(folded, bool(plan.agencies))
     plan.retrieval_text = normalized
+    plan.parts = split_parts(normalized)
     if history:
         _inherit(plan, plan_question(history[-1], history[:-1], registry))
     plan.expansions = expand_abbreviations(plan.retrieval_text)
     return plan
+
+
+_PART_CUE = re.compile(r"\b(bao nhieu|gi|nao|ai|the nao|ra sao|khi nao|may|bao lau|o dau)\b")
+
+
+def split_parts(question: str) -> list[str]:
+    """Sub-questions of "… bao nhiêu X và … bao nhiêu Y?", "Ai chủ trì … và diễn ra khi nào?";
+    a piece without its own question word stays with the one before it. One part → []."""
+    pieces = [p for p in re.split(r"\s*(?:,\s*)?\bvà\b\s*|\s*;\s*|\?\s*", question) if p and p.strip()]
+    parts: list[str] = []
+    for piece in pieces:
+        if parts and not _PART_CUE.search(fold(piece)):
+            parts[-1] = f"{parts[-1]} và {piece}"
+        elif not parts or _PART_CUE.search(fold(parts[-1])):
+            parts.append(piece)
+        else:
+            parts[-1] = f"{parts[-1]} và {piece}"
+    return parts if len(parts) > 1 else []
 
 
 def _inherit(plan: QueryPlan, previous: QueryPlan) -> None:

@@ -19,7 +19,6 @@ from pydantic import ConfigDict
 from assistant.contracts import Filters, RetrievedChunk
 from assistant.query import QueryPlan, plan_question
 from ingest.agencies import load_registry
-from ingest.vntext import fold
 from vectorstore.index import Index
 
 
@@ -73,6 +72,22 @@ class HybridSearch:
         self.config = config or RetrievalConfig()
 
     def search(self, plan: QueryPlan, k: int, filters: Filters | None = None) -> RetrievalResult:
+        """Top-k chunks; a question naming several provinces gets the best chunks of each."""
+        if len(plan.provinces) > 1 and not (filters and filters.province):
+            per = max(3, -(-k // len(plan.provinces)))
+            parts = [self._search_one(plan, per, Filters(**{**(filters or Filters()).__dict__, "province": p})) for p in plan.provinces]
+            merged = RetrievalResult([], where=build_where(plan, filters))
+            for rank in range(per):
+                for part in parts:
+                    if rank < len(part.chunks):
+                        merged.chunks.append(part.chunks[rank])
+            for part in parts:
+                merged.dense.update(part.dense)
+                merged.lexical.update(part.lexical)
+            return merged
+        return self._search_one(plan, k, filters)
+
+    def _search_one(self, plan: QueryPlan, k: int, filters: Filters | None) -> RetrievalResult:
         cfg = self.config
         where = build_where(plan, filters)
         dense: dict[str, float] = {}
@@ -145,6 +160,3 @@ class NTMRetriever(BaseRetriever):
             for c in result.chunks
         ]
 
-
-def folded_contains(text: str, needle: str) -> bool:
-    return fold(needle) in fold(text)
