@@ -61,7 +61,9 @@ class ExtractiveAnswerer:
         reason = self._abstain_reason(plan, chunks, indexed_provinces)
         units: list[Unit] = []
         if not reason:
-            for rank, chunk in enumerate(chunks[: cfg.evidence_chunks]):
+            # a question about several provinces needs every province's chunks
+            depth = len(chunks) if len(plan.provinces) > 1 else cfg.evidence_chunks
+            for rank, chunk in enumerate(chunks[:depth]):
                 units += split_units(chunk, rank)
             score_units(units, plan, self.weights)
             units = [u for u in units if u.score > 0]
@@ -135,6 +137,17 @@ class ExtractiveAnswerer:
             chosen.append(pick)
             covered_terms |= pick.terms
             covered_types |= pick.types
+        wanted = required_unit_pattern(plan)
+        if wanted is not None and not any(wanted.search(fold(u.text)) for u in chosen):
+            # the figure of the asked kind ("m2 đất", "tỷ đồng") may sit in a plainer sentence
+            carrying = [u for u in ranked if wanted.search(fold(u.text)) and u.score >= cfg.add_cutoff * best.score]
+            if carrying:
+                chosen.append(carrying[0])
+        for kind in asked_types(plan):
+            if not any(kind in u.types for u in chosen):
+                carrying = [u for u in ranked if kind in u.types and u.score >= cfg.add_cutoff * best.score]
+                if carrying:
+                    chosen.append(carrying[0])
         for i, part_kinds in enumerate(parts_types(plan)):  # each sub-question gets its best sentence
             part_best = max(ranked, key=lambda u: (u.part_coverage[i] + 0.5 * bool(part_kinds & u.all_types), u.score))
             if part_best not in chosen and part_best.part_coverage[i] >= cfg.part_min_coverage and part_best.score >= cfg.part_cutoff * best.score:
@@ -227,9 +240,15 @@ def document_label(chunk: RetrievedChunk) -> str:
         label = f"{kind} số {number}" + (f" của {issuer}" if issuer else "")
         return label + (f" ({when})" if when else "")
     where = ", ".join(x for x in (meta.get("province", ""), when) if x)
-    title = meta.get("title", "")
+    title = _short_title(meta.get("title", ""))
     name = f"bài “{title}”" if title else "bài viết"
     return name + (f" ({where})" if where else "")
+
+
+def _short_title(title: str, words: int = 12) -> str:
+    """Long news titles are cut for the lead line (the citation keeps the full title)."""
+    parts = title.split()
+    return title if len(parts) <= words else " ".join(parts[:words]) + "…"
 
 
 def lead_line(chunk: RetrievedChunk) -> str:

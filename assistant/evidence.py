@@ -135,6 +135,16 @@ def question_terms(plan: QueryPlan) -> set[str]:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(+\-•]?\s*[A-ZĐÀ-Ỹ0-9])")
+# Inside a long sentence, "; " before a capital starts what is really a new sentence.
+_CLAUSE_END = re.compile(r"(?<=;)\s*(?=[A-ZĐÀ-Ỹ])")
+LONG_SENTENCE = 300
+
+
+def _sentences(body: str) -> list[str]:
+    out = []
+    for piece in _SENTENCE_END.split(body):
+        out += _CLAUSE_END.split(piece) if len(piece) > LONG_SENTENCE else [piece]
+    return out
 
 
 def split_units(chunk: RetrievedChunk, rank: int) -> list[Unit]:
@@ -143,7 +153,7 @@ def split_units(chunk: RetrievedChunk, rank: int) -> list[Unit]:
     for block in re.finditer(r"[^\n]+", chunk.text):
         body = block.group(0)
         pos = 0
-        pieces = _SENTENCE_END.split(body)
+        pieces = _sentences(body)
         for piece in pieces:
             local = body.find(piece, pos)
             pos = local + len(piece)
@@ -169,6 +179,7 @@ def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> Non
     registry = load_registry()
     asked = plan.agencies[0] if plan.agencies else ""
     kinds = asked_types(plan)
+    wanted_unit = required_unit_pattern(plan)
     part_terms = [{t for t in set(terms(p)) if weights.known(t)} for p in plan.parts]
     part_kinds = set().union(*parts_types(plan)) if plan.parts else set()
     part_totals = [sum(weights.idf(t) for t in ts) or 1.0 for ts in part_terms]
@@ -194,6 +205,8 @@ def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> Non
         folded = fold(unit.text)
         if kinds:
             score += 0.25 * len(unit.types) / len(kinds)
+        if wanted_unit is not None and wanted_unit.search(folded):
+            score += 0.3  # "bao nhiêu tiền" → a figure in đồng; "bao nhiêu phần trăm" → a %
         elif plan.intent in ("target", "result", "comparison") and has_quantity(unit.text):
             score += 0.12
         if plan.intent in ("agency", "task") and registry.find(unit.text):
