@@ -41,7 +41,13 @@ class ChatService:
         self.index = index
         self.settings = settings
         self.search = HybridSearch(
-            index, retrieval or RetrievalConfig(candidates=settings.candidates, rrf_k=settings.rrf_k)
+            index,
+            retrieval
+            or RetrievalConfig(
+                candidates=settings.candidates,
+                rrf_k=settings.rrf_k,
+                legs=tuple(leg.strip() for leg in settings.retrieval_legs.split(",") if leg.strip()),
+            ),
         )
         self.answer_config = answer or AnswerConfig()
         self._weights: tuple[str, TermWeights] | None = None

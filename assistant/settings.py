@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     top_k: int = Field(8, description="Chunks handed to the answer step.", ge=1)
     candidates: int = Field(40, description="Candidates taken from each retrieval leg before fusion.", ge=1)
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.", ge=1)
+    retrieval_legs: str = Field(
+        "dense,lexical", description="Retrieval legs to fuse: 'dense,lexical' (hybrid), 'dense' or 'lexical'."
+    )
     llm: str | None = Field(
         None, description="Optional LLM as provider:model ('openai:<model>' for any OpenAI-compatible server, 'ollama:<model>'); unset = extractive answers."
     )
