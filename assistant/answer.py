@@ -175,6 +175,7 @@ class ExtractiveAnswerer:
                 lines.append(lead_line(unit.chunk))
             limit = self.config.max_task_quote_chars if plan.intent == "task" else self.config.max_quote_chars
             quote, q_start, q_end = trim_quote(unit, plan, self.weights, limit)
+            shown = ("…" if q_start > unit.start else "") + quote + ("…" if q_end < unit.end else "")
             n = len(citations) + 1
             meta = unit.chunk.metadata
             citations.append(
@@ -191,7 +192,7 @@ class ExtractiveAnswerer:
                     end=q_end,
                 )
             )
-            lines.append(f"- {subject_prefix(unit)}{quote} [{n}]")
+            lines.append(f"- {subject_prefix(unit)}{shown} [{n}]")
         best_dense = max((dense.get(c.chunk_id, 0.0) for c in chunks[:3]), default=0.0)
         confidence = max(0.0, min(1.0, 0.6 * min(1.0, best.coverage) + 0.4 * best_dense))
         return Answer("\n".join(lines), citations, False, confidence, chunks, plan.as_dict())
@@ -256,7 +257,8 @@ def lead_line(chunk: RetrievedChunk) -> str:
 
 
 def trim_quote(unit: Unit, plan: QueryPlan, weights: TermWeights, max_chars: int) -> tuple[str, int, int]:
-    """The unit, or — when long — its run of clauses that carries the most question terms."""
+    """The unit, or — when long — the run of clauses around the one that carries the most
+    question terms; returned exactly as in the document, with its document offsets."""
     text = unit.text
     if len(text) <= max_chars:
         return text, unit.start, unit.end
@@ -292,10 +294,7 @@ def trim_quote(unit: Unit, plan: QueryPlan, weights: TermWeights, max_chars: int
     while s < e and text[s] in " ,;:":
         s += 1
     quote = text[s:e].rstrip(" ,;:")
-    e = s + len(quote)
-    prefix = "…" if s > 0 else ""
-    suffix = "…" if e < len(text) else ""
-    return f"{prefix}{quote}{suffix}", unit.start + s, unit.start + e
+    return quote, unit.start + s, unit.start + s + len(quote)
 
 
 def _agency_section_units(plan: QueryPlan, units: list[Unit], limit: int) -> list[Unit]:

@@ -1,0 +1,117 @@
+"""ChatService end to end on the seed index: grounded cited answers, abstention, filters, follow-ups."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from assistant.answer import ABSTAIN_TEXT
+from assistant.contracts import Filters
+from assistant.service import ChatService
+from assistant.settings import Settings
+from ingest.vntext import fold
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def service(seed_index) -> ChatService:
+    return ChatService(seed_index, Settings(index_dir=seed_index.index_dir))
+
+
+def _document_text(service: ChatService, source: str) -> str:
+    record = service.index.records.find_by_source(source)
+    return service.index.records.document_text(record.doc_id)
+
+
+def assert_grounded(service: ChatService, answer) -> None:
+    """Every citation quotes the document verbatim at its offsets, and every bullet cites."""
+    assert answer.citations
+    for c in answer.citations:
+        text = _document_text(service, c.source)
+        assert text[c.start : c.end] == c.quote, c
+        assert c.chunk_id in {r.chunk_id for r in answer.retrieved}
+    for line in answer.text.splitlines():
+        if line.startswith("- "):
+            assert "[" in line and line.rstrip().endswith("]"), line
+
+
+def test_task_question_without_diacritics(service: ChatService) -> None:
+    answer = service.ask("so ke hoach va dau tu lai chau duoc giao nhiem vu gi nam 2014")
+    assert not answer.abstained
+    assert "cơ chế quản lý đầu tư" in answer.text and "Sở Kế hoạch và Đầu tư" in answer.text
+    assert answer.text.startswith("Theo Thông báo số 15/TB-UBND")
+    assert_grounded(service, answer)
+    assert {c.source for c in answer.citations} == {"003_53ad26070fe62449.txt"}
+
+
+def test_target_question_gives_the_figures(service: ChatService) -> None:
+    answer = service.ask("Năm 2023 Hà Tĩnh phấn đấu có thêm bao nhiêu xã đạt chuẩn NTM?")
+    assert "4 xã" in answer.text and not answer.abstained
+    assert_grounded(service, answer)
+
+
+def test_comparison_cites_each_province(service: ChatService) -> None:
+    answer = service.ask("So sánh số xã đạt chuẩn nông thôn mới của Hà Giang và Bắc Kạn")
+    provinces = {c.province for c in answer.citations}
+    assert provinces == {"Hà Giang", "Bắc Kạn"}
+    assert_grounded(service, answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Bình Định có bao nhiêu xã đạt chuẩn nông thôn mới?",  # province not in the index
+        "Sở Y tế Thái Nguyên được giao nhiệm vụ gì năm 2019?",  # agency the document never names
+        "Hà Giang đặt chỉ tiêu bao nhiêu xã đạt chuẩn nông thôn mới trong năm 2024?",  # year not covered
+        "Thu nhập bình quân đầu người khu vực nông thôn của Hà Giang năm 2017 là bao nhiêu tiền?",  # no such figure
+    ],
+)
+def test_abstains_when_documents_do_not_hold_the_answer(service: ChatService, question: str) -> None:
+    answer = service.ask(question)
+    assert answer.abstained and not answer.citations
+    assert answer.text.startswith(ABSTAIN_TEXT)
+    assert answer.plan["abstain_reason"]
+
+
+def test_province_filter_restricts_sources(service: ChatService) -> None:
+    answer = service.ask("Có bao nhiêu xã đạt chuẩn nông thôn mới?", filters=Filters(province="Thái Nguyên"))
+    assert not answer.abstained
+    assert {r.metadata["province"] for r in answer.retrieved} == {"Thái Nguyên"}
+    assert "88 xã" in answer.text
+
+
+def test_follow_up_uses_the_conversation(service: ChatService) -> None:
+    first = "Sở Kế hoạch và Đầu tư Lai Châu được giao nhiệm vụ gì năm 2014?"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": service.ask(first).text}]
+    answer = service.ask("còn Sở Tài chính thì sao?", history)
+    assert not answer.abstained
+    assert all(c.province == "Lai Châu" for c in answer.citations)
+    assert "Tài chính" in answer.text
+
+
+def test_langchain_retriever_interface(seed_index) -> None:
+    from assistant.retrieve import HybridSearch, NTMRetriever
+
+    retriever = NTMRetriever(search=HybridSearch(seed_index), k=3)
+    docs = retriever.invoke("sản phẩm OCOP Hà Tĩnh")
+    assert len(docs) == 3 and all(d.metadata["province"] == "Hà Tĩnh" for d in docs)
+    assert all(d.metadata["chunk_id"] and d.page_content for d in docs)
+
+
+def test_ask_cli_json_shape(seed_index) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "ask", "Bắc Kạn huy động được bao nhiêu vốn cho NTM?", "--json",
+         "--index", str(seed_index.index_dir), "--province", "Bắc Kạn"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    payload = json.loads(out.stdout)
+    assert set(payload) >= {"answer", "abstained", "citations", "retrieved"}
+    assert "4.051 tỷ" in payload["answer"]
+    citation = payload["citations"][0]
+    assert set(citation) >= {"n", "source", "chunk_id", "title", "number", "province", "issued", "quote"}
+    assert {"chunk_id", "source", "score"} <= set(payload["retrieved"][0])
+    assert fold("Bắc Kạn") in fold(citation["province"])

@@ -1,0 +1,67 @@
+import pytest
+
+from assistant.query import expand_abbreviations, find_provinces, plan_question, split_parts
+
+pytestmark = pytest.mark.unit
+
+
+def test_abbreviations_expand_both_ways() -> None:
+    assert "nông thôn mới" in expand_abbreviations("xây dựng NTM")
+    assert "NTM" in expand_abbreviations("xây dựng nông thôn mới")
+    assert "Ban Chỉ đạo" in expand_abbreviations("BCĐ tỉnh")
+
+
+def test_provinces_with_and_without_diacritics() -> None:
+    assert find_provinces("Sở KH&ĐT Lai Châu phải làm gì") == ["Lai Châu"]
+    assert find_provinces("so ke hoach lai chau phai lam gi") == ["Lai Châu"]
+    assert find_provinces("Hà Giang và Bắc Kạn") == ["Hà Giang", "Bắc Kạn"]
+
+
+def test_accented_words_are_not_mistaken_for_provinces() -> None:
+    assert find_provinces("các xã rà soát, đánh giá lại mức độ đạt chuẩn") == []
+
+
+def test_plan_finds_agency_even_misspelled_and_prefers_the_asked_one() -> None:
+    assert plan_question("Sở Kế hoạnh và Đầu tư được giao gì?").agency == "so-khdt"
+    plan = plan_question("Chủ tịch UBND tỉnh giao Sở Tài chính việc gì?")
+    assert plan.agency == "so-tai-chinh" and plan.intent == "task"
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("Năm 2023 tỉnh phấn đấu có thêm bao nhiêu xã đạt chuẩn?", "target"),
+        ("Đến nay toàn tỉnh có bao nhiêu xã đạt chuẩn nông thôn mới?", "result"),
+        ("Cơ quan nào chủ trì xây dựng cơ chế quản lý đầu tư?", "agency"),
+        ("Hội nghị diễn ra ngày nào, ai chủ trì?", "metadata"),
+        ("So sánh số xã đạt chuẩn của hai tỉnh", "comparison"),
+        ("VPĐP NTM phải làm gì?", "task"),
+    ],
+)
+def test_intent(question: str, intent: str) -> None:
+    assert plan_question(question).intent == intent
+
+
+def test_years_and_periods() -> None:
+    plan = plan_question("Kế hoạch giai đoạn 2021-2025 và mục tiêu năm 2023")
+    assert plan.years == [2023] and plan.periods == [(2021, 2025)]
+
+
+def test_follow_up_inherits_province_year_and_topic() -> None:
+    first = "Sở Kế hoạch và Đầu tư Lai Châu được giao nhiệm vụ gì năm 2014?"
+    plan = plan_question("còn Sở Tài chính thì sao?", [first])
+    assert plan.follow_up and plan.agency == "so-tai-chinh"
+    assert plan.provinces == ["Lai Châu"] and plan.years == [2014] and plan.intent == "task"
+    assert "Kế hoạch và Đầu tư" not in plan.retrieval_text  # the replaced agency is not searched for
+    year_follow_up = plan_question("năm 2019 thì sao?", ["Thái Nguyên có bao nhiêu xã đạt chuẩn NTM năm 2018?"])
+    assert year_follow_up.years == [2019] and year_follow_up.provinces == ["Thái Nguyên"]
+
+
+def test_new_topic_does_not_inherit() -> None:
+    plan = plan_question("Hà Tĩnh có bao nhiêu sản phẩm OCOP?", ["Sở Tài chính Lai Châu phải làm gì năm 2014?"])
+    assert not plan.follow_up and plan.provinces == ["Hà Tĩnh"] and plan.years == []
+
+
+def test_multi_part_questions_split_only_on_separate_questions() -> None:
+    assert len(split_parts("Ai chủ trì hội nghị và hội nghị diễn ra ngày nào?")) == 2
+    assert split_parts("Có bao nhiêu xã đạt chuẩn nông thôn mới, nông thôn mới nâng cao và kiểu mẫu?") == []
