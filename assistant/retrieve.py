@@ -28,9 +28,9 @@ class RetrievalConfig:
     rrf_k: int = 60
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
-    agency_heading_boost: float = 1.5  # in units of a rank-1 RRF score
-    agency_mention_boost: float = 0.4
-    year_boost: float = 0.3
+    agency_heading_boost: float = 0.3  # in units of a rank-1 RRF score: reorders close calls only
+    agency_mention_boost: float = 0.15
+    year_boost: float = 0.15
     legs: tuple[str, ...] = ("dense", "lexical")
 
 
