@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from assistant.contracts import RetrievedChunk
-from assistant.query import QueryPlan
+from assistant.query import QueryPlan, abbreviation_pairs
 from ingest.agencies import load_registry
 from ingest.metadata import find_dates, find_person_names
 from ingest.vntext import fold, folded_syllables
@@ -123,6 +123,18 @@ def terms(text: str) -> list[str]:
     return [s for s in syl if s not in _QUESTION_WORDS] + grams
 
 
+def concept_groups(plan: QueryPlan, weights: "TermWeights") -> list[list[frozenset[str]]]:
+    """Abbreviation ↔ full form alternatives ("OCOP" | "mỗi xã một sản phẩm"): a sentence using
+    either form covers the concept once, so the longer form does not outweigh the shorter."""
+    groups = []
+    for short, full in abbreviation_pairs(plan.retrieval_text):
+        alts = [frozenset(t for t in terms(form) if weights.known(t)) for form in (short, full)]
+        alts = [a for a in alts if a]
+        if len(alts) == 2:
+            groups.append(alts)
+    return groups
+
+
 def question_terms(plan: QueryPlan) -> set[str]:
     """Distinctive terms of the question: topic words, not question words or the province name."""
     text = plan.retrieval_text
@@ -175,7 +187,12 @@ def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> Non
     """Fill each unit's coverage (share of question-term weight present) and score."""
     # Terms no indexed chunk contains cannot tell units apart; they would only dilute coverage.
     q_terms = {t for t in question_terms(plan) if weights.known(t)}
-    total = sum(weights.idf(t) * (1.5 if "_" in t else 1.0) for t in q_terms) or 1.0
+    groups = concept_groups(plan, weights)
+    grouped = {t for alts in groups for alt in alts for t in alt}
+    plain = q_terms - grouped
+    w = lambda t: weights.idf(t) * (1.5 if "_" in t else 1.0)  # noqa: E731
+    group_weights = [max(sum(w(t) for t in alt) for alt in alts) for alts in groups]
+    total = (sum(w(t) for t in plain) + sum(group_weights)) or 1.0
     registry = load_registry()
     asked = plan.agencies[0] if plan.agencies else ""
     kinds = asked_types(plan)
@@ -187,12 +204,16 @@ def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> Non
         own = set(terms(unit.text))
         context = set(terms(" ".join(unit.chunk.heading_path)))
         covered = 0.0
-        for t in q_terms:
-            w = weights.idf(t) * (1.5 if "_" in t else 1.0)
+        for t in plain:
             if t in own:
-                covered += w
+                covered += w(t)
             elif t in context:
-                covered += 0.5 * w
+                covered += 0.5 * w(t)
+        for alts, weight in zip(groups, group_weights):
+            covered += weight * max(
+                sum(w(t) * (1.0 if t in own else 0.5 if t in context else 0.0) for t in alt) / sum(w(t) for t in alt)
+                for alt in alts
+            )
         unit.coverage = covered / total
         unit.terms = frozenset(t for t in q_terms if t in own)
         unit.part_coverage = tuple(

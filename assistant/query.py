@@ -74,20 +74,24 @@ def abbreviations() -> dict[str, list[str]]:
     return out
 
 
+def abbreviation_pairs(text: str) -> list[tuple[str, str]]:
+    """(short form, full form) pairs of which the text uses either form."""
+    folded = fold(text)
+    pairs = []
+    for short, fulls in abbreviations().items():
+        short_used = re.search(rf"(?<![\w&]){re.escape(fold(short))}(?![\w&])", folded)
+        for full in fulls:
+            if short_used or fold(full) in folded:
+                pairs.append((short, full))
+    return pairs
+
+
 def expand_abbreviations(text: str) -> list[str]:
     """Expansions both ways: full forms of abbreviations used, and abbreviations of full forms."""
     folded = fold(text)
-    out: list[str] = []
-    for short, fulls in abbreviations().items():
-        short_f = fold(short)
-        if re.search(rf"(?<![\w&]){re.escape(short_f)}(?![\w&])", folded):
-            out += fulls
-        for full in fulls:
-            if fold(full) in folded:
-                out.append(short)
     seen: dict[str, None] = {}
-    for item in out:
-        seen.setdefault(item, None)
+    for short, full in abbreviation_pairs(text):
+        seen.setdefault(full if fold(full) not in folded else short, None)
     return list(seen)
 
 

@@ -156,13 +156,15 @@ def metric(metrics: dict[str, Any], path: tuple[str, str]) -> Any:
 
 
 def fmt(value: Any, digits: int = 3) -> str:
+    """Rates with `digits` decimals; counts, characters and milliseconds (digits=0) as integers."""
     if value is None:
         return "—"
-    if isinstance(value, float) and not value.is_integer() and abs(value) <= 1.0:
-        return f"{value:.{digits}f}"
     if isinstance(value, (int, float)):
-        return f"{value:.0f}"
+        return f"{value:.{digits}f}"
     return str(value)
+
+
+INTEGER_COLUMNS = {"median chars", "p50 ms", "p95 ms"}
 
 
 def table(configs: list[Config]) -> str:
@@ -174,12 +176,12 @@ def table(configs: list[Config]) -> str:
         label = c.name + (f" (= {c.same_as})" if c.same_as else "")
         head = [label, f"`{c.embedding}`" if c.legs != "lexical" else "— (BM25)", LEG_NAMES[c.legs], str(c.chunk)]
         if "error" in r:
-            lines.append("| " + " | ".join([*head, "—", f"**failed:** {r['error'].replace('|', '/')}", *[""] * (len(COLUMNS) - 1), fmt(r.get("run_s"))]) + " |")
+            lines.append("| " + " | ".join([*head, "—", f"**failed:** {r['error'].replace('|', '/')}", *[""] * (len(COLUMNS) - 1), fmt(r.get("run_s"), 1)]) + " |")
             continue
         m = r.get("metrics", {})
-        run_s = fmt(r.get("run_s")) + (" (incl. indexing)" if r.get("indexed") else "")
-        cells = [fmt(metric(m, path)) for _, path in COLUMNS]
-        lines.append("| " + " | ".join([*head, fmt(metric(m, ("config", "n_chunks"))), *cells, run_s]) + " |")
+        run_s = fmt(r.get("run_s"), 1) + (" (incl. indexing)" if r.get("indexed") else "")
+        cells = [fmt(metric(m, path), 0 if col in INTEGER_COLUMNS else 3) for col, path in COLUMNS]
+        lines.append("| " + " | ".join([*head, fmt(metric(m, ("config", "n_chunks")), 0), *cells, run_s]) + " |")
     return "\n".join(lines)
 
 
@@ -197,10 +199,13 @@ def best_lines(configs: list[Config]) -> list[str]:
 
 
 def rel(path: Path) -> str:
+    """A path as the commands should show it: relative to the repo root when near it, else absolute."""
+    resolved = path.resolve()
     try:
-        return os.path.relpath(path.resolve(), ROOT)
+        relative = os.path.relpath(resolved, ROOT)
     except ValueError:
-        return str(path)
+        return str(resolved)
+    return str(resolved) if relative.startswith(os.path.join(os.pardir, os.pardir)) else relative
 
 
 def section(configs: list[Config], args: argparse.Namespace, started: dt.datetime, total_s: float) -> str:
