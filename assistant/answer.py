@@ -93,8 +93,11 @@ class ExtractiveAnswerer:
             if not any(asked in load_registry().ids_in(" ".join(c.heading_path) + " " + c.text) for c in top):
                 return "agency not mentioned"
         for year in plan.years:
-            if not any(_covers_year(c, year) for c in top):
+            if not any(_covers_span(c, year, year) for c in top):
                 return f"year {year} not covered"
+        for first, last in plan.periods:
+            if not any(_covers_span(c, first, last) for c in top):
+                return f"period {first}-{last} not covered"
         return ""
 
     def _type_check(self, plan: QueryPlan, selected: list[Unit], best: Unit) -> str:
@@ -336,15 +339,18 @@ def _cover_each_document(ranked: list[Unit], chosen: list[Unit], limit: int) -> 
     return out
 
 
-def _covers_year(chunk: RetrievedChunk, year: int) -> bool:
+def _covers_span(chunk: RetrievedChunk, first: int, last: int) -> bool:
+    """Does the chunk speak about some year in [first, last] (a year, an overlapping period, or
+    its document's own year)?"""
     text = chunk.text + " " + " ".join(chunk.heading_path)
-    if re.search(rf"(?<!\d){year}(?!\d)", text):
-        return True
     for a, b in re.findall(r"(?<!\d)((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)(?!\d)", text):
-        if int(a) <= year <= int(b):
+        if int(a) <= last and first <= int(b):
+            return True
+    for y in re.findall(r"(?<![\d/])((?:19|20)\d\d)(?!\d)", text):
+        if first <= int(y) <= last:
             return True
     issued = chunk.metadata.get("issued", "")[:4]
-    return issued == str(year)
+    return issued.isdigit() and first <= int(issued) <= last
 
 
 def _vn_date(iso: str) -> str:
