@@ -101,6 +101,8 @@ class ExtractiveAnswerer:
         return ""
 
     def _type_check(self, plan: QueryPlan, selected: list[Unit], best: Unit) -> str:
+        if "agency" in asked_types(plan) and not any("agency" in u.types for u in selected):
+            return "no agency of the asked kind"
         if not asks_quantity(plan):
             return ""
         close = [u for u in selected if u.score >= self.config.quantity_cutoff * best.score]

@@ -58,6 +58,8 @@ def asked_types(plan: QueryPlan) -> list[str]:
 
 
 def _types_in(folded: str) -> list[str]:
+    # "sở nào thì sở đó …" is a condition, not a question about which sở
+    folded = re.sub(r"\b\w+ nao thi\b", " ", folded)
     return [name for name, cue in ANSWER_TYPES.items() if re.search(cue, folded)]
 
 
@@ -66,7 +68,21 @@ def parts_types(plan: QueryPlan) -> list[set[str]]:
     return [set(_types_in(fold(part))) for part in plan.parts]
 
 
-def unit_has_type(text: str, kind: str) -> bool:
+def names_other_agency(text: str, plan: QueryPlan) -> bool:
+    """An agency the question did not name itself — of the asked kind when it says which
+    ("sở nào" → a Sở): what answers "cơ quan nào …?"."""
+    registry = load_registry()
+    want_so = bool(re.search(r"\bso nao\b(?! thi)", plan.folded))
+    for mention in registry.find(text):
+        agency = registry.get(mention.agency_id)
+        if mention.agency_id in plan.agencies or agency.collective:
+            continue
+        if not want_so or fold(agency.name).startswith("so "):
+            return True
+    return False
+
+
+def unit_has_type(text: str, kind: str, plan: QueryPlan | None = None) -> bool:
     """Does a sentence contain the kind of fact a question asks for?"""
     if kind == "docnum":
         return bool(re.search(r"\d+[A-Za-z]?(?:/\d{4})?[/-][A-ZĐ]{1,6}", text))
@@ -75,7 +91,7 @@ def unit_has_type(text: str, kind: str) -> bool:
     if kind == "person":
         return bool(find_person_names(text))
     if kind == "agency":
-        return bool(load_registry().find(text))
+        return names_other_agency(text, plan) if plan is not None else bool(load_registry().find(text))
     if kind == "place":
         return bool(re.search(r"\b(huyện|thị xã|thành phố|xã|tỉnh)\s+[A-ZĐÂĂÊÔƠƯ]", text))
     if kind == "quantity":
@@ -220,8 +236,8 @@ def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> Non
             sum(weights.idf(t) for t in ts if t in own or t in context) / total_p
             for ts, total_p in zip(part_terms, part_totals)
         )
-        unit.types = frozenset(k for k in kinds if unit_has_type(unit.text, k))
-        unit.all_types = frozenset(k for k in part_kinds if unit_has_type(unit.text, k))
+        unit.types = frozenset(k for k in kinds if unit_has_type(unit.text, k, plan))
+        unit.all_types = frozenset(k for k in part_kinds if unit_has_type(unit.text, k, plan))
         score = unit.coverage + 0.08 / (1 + unit.chunk_rank)
         folded = fold(unit.text)
         if kinds:

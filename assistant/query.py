@@ -111,7 +111,7 @@ _ASSIGNERS = ("ubnd-tinh", "bcd-tinh")
 
 def _asked_agencies(registry: AgencyRegistry, text: str) -> list[str]:
     """Agencies a question is about, most specific first (a named sở before "UBND tỉnh" or "các xã")."""
-    ids = registry.ids_in(text)
+    ids = registry.ids_in(text, question=True)
     rank = lambda a: (a in _ASSIGNERS, registry.get(a).collective)  # noqa: E731
     specific = [a for a in ids if a not in _ASSIGNERS]
     return sorted(specific or ids, key=rank)
@@ -186,7 +186,7 @@ def _inherit(plan: QueryPlan, previous: QueryPlan) -> None:
     topic = previous.retrieval_text
     for agency_id in previous.agencies:
         if agency_id not in plan.agencies:
-            for mention in load_registry().find(topic):
+            for mention in load_registry().find(topic, question=True):
                 if mention.agency_id == agency_id:
                     topic = topic.replace(mention.surface, " ")
     for year in previous.years:

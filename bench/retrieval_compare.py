@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -74,6 +75,20 @@ class Config:
     @property
     def index_name(self) -> str:
         return f"{slug(self.embedding)}-c{self.chunk}"
+
+
+CODE_DIRS = ("assistant", "ingest", "vectorstore", "eval", "prompts")
+
+
+def code_fingerprint() -> str:
+    """sha256 over the product code and its data files (others edit them while we run: the numbers
+    belong to the tree this hash names; a change between start and end is reported)."""
+    digest = hashlib.sha256()
+    for top in CODE_DIRS:
+        for path in sorted((ROOT / top).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def slug(text: str) -> str:
@@ -198,6 +213,26 @@ def best_lines(configs: list[Config]) -> list[str]:
     return out
 
 
+def misses(out: Path, c: Config) -> tuple[list[str], list[str]]:
+    """Ids of answerable questions without evidence@5, and of questions answered wrongly."""
+    path = out / c.name / "answers.jsonl"
+    if not path.exists():
+        return [], []
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    no_evidence = [r["id"] for r in records if r["type"] != "unanswerable" and not r.get("evidence@5")]
+    wrong = [r["id"] + ("(unans.)" if r["type"] == "unanswerable" else "") for r in records if not r["correct"]]
+    return no_evidence, wrong
+
+
+def province_counts(qa: Path) -> tuple[int, int, int]:
+    """(questions, questions naming ≥ 1 province, naming exactly one) as the product's planner reads them."""
+    from assistant.query import plan_question
+    from eval.dataset import load_questions
+
+    plans = [plan_question(item.question) for item in load_questions(qa)]
+    return len(plans), sum(1 for p in plans if p.provinces), sum(1 for p in plans if len(p.provinces) == 1)
+
+
 def rel(path: Path) -> str:
     """A path as the commands should show it: relative to the repo root when near it, else absolute."""
     resolved = path.resolve()
@@ -208,7 +243,7 @@ def rel(path: Path) -> str:
     return str(resolved) if relative.startswith(os.path.join(os.pardir, os.pardir)) else relative
 
 
-def section(configs: list[Config], args: argparse.Namespace, started: dt.datetime, total_s: float) -> str:
+def section(configs: list[Config], args: argparse.Namespace, started: dt.datetime, total_s: float, code: tuple[str, str]) -> str:
     any_metrics = next((c.result["metrics"] for c in configs if "metrics" in c.result), {})
     cfg = any_metrics.get("config", {})
     command = "cd " + shlex.quote(str(ROOT)) + " && .venv/bin/python bench/retrieval_compare.py" + "".join(
@@ -225,6 +260,16 @@ def section(configs: list[Config], args: argparse.Namespace, started: dt.datetim
             f"--index {out}/indexes/{c.index_name} {sets} --quiet"
         )
     errors = [c for c in configs if "error" in c.result]
+    denominators = any_metrics.get("denominators", {})
+    n_q, named, one = province_counts(args.qa)
+    n_answerable = denominators.get("answerable")
+    step = f"one question = {1 / n_answerable:.3f}" if n_answerable else "one question is a step of 1/n"
+    miss_lines = []
+    for c in configs:
+        if c.same_as or "metrics" not in c.result:
+            continue
+        no_evidence, wrong = misses(args.out, c)
+        miss_lines.append(f"| {c.name} | {', '.join(no_evidence) or '—'} | {', '.join(wrong) or '—'} |")
     env = sorted(k for k in os.environ if k.startswith("NTM_"))
     lines = [
         SECTION,
@@ -236,7 +281,9 @@ def section(configs: list[Config], args: argparse.Namespace, started: dt.datetim
         f"sha256 {str(cfg.get('qa_sha256', '?'))[:12]}…) · top_k {cfg.get('top_k', '?')} · candidates {cfg.get('candidates', '?')}"
         f" · rrf_k {cfg.get('rrf_k', '?')} · llm `{cfg.get('llm') or 'none (extractive)'}`"
         + (f" · NTM_* environment: {', '.join(env)}" if env else " · no NTM_* environment variables set"),
-        f"- mode: {'quick' if args.quick else 'full'}",
+        f"- mode: {'quick' if args.quick else 'full'} · product code fingerprint {code[0]}"
+        + (f" → **{code[1]} at the end: the code changed during the run**, rows may not be comparable" if code[1] != code[0]
+           else " (unchanged during the run; sha256 of assistant/ ingest/ vectorstore/ eval/ prompts/)"),
         "",
         "Command:",
         "",
@@ -254,11 +301,11 @@ def section(configs: list[Config], args: argparse.Namespace, started: dt.datetim
         "",
         "### How to read it",
         "",
-        "- **hit@1 / hit@5 / mrr@10 are inflated.** Almost every seed question names its province, the "
-        "question planner turns that name into a metadata filter, and the seed corpus has only a handful of "
-        "documents (about one per province) — so retrieval is restricted to the right document before "
-        "ranking even starts, and a gold document in the top 1 or 5 says little about ranking quality. "
-        "Do not use them to choose between configurations here.",
+        f"- **hit@1 / hit@5 / mrr@10 are inflated and say almost nothing here.** {named} of {n_q} seed questions name "
+        f"a province ({one} exactly one), the question planner turns that name into a metadata filter, and the seed "
+        f"corpus has {cfg.get('n_documents', '?')} documents, one per province — so retrieval is restricted to the right "
+        "document before ranking even starts, and finding a gold document in the top 1 or 5 is close to automatic. "
+        "Do not use them to choose between configurations.",
         "- **evidence@5** is the share of answerable questions for which every `must_include` group of the "
         "question has at least one alternative inside the text of the top 5 retrieved chunks (case- and "
         "diacritic-insensitive) — i.e. the passage that answers the question was actually retrieved, not "
@@ -266,10 +313,20 @@ def section(configs: list[Config], args: argparse.Namespace, started: dt.datetim
         "not abstain and contains every group) is the end-to-end one.",
         "- run s: wall time of the whole `run_eval` call (model load, and for rows marked *incl. indexing* "
         "also extraction, chunking, embedding and writing the index, then all questions). p50/p95 are per-question "
-        "answer latencies and do not include indexing.",
+        "answer latencies and do not include indexing. "
+        "On the 2-CPU machine they swing from ~40 ms to ~1.5 s for the same configuration whenever another process "
+        "(tests, other benchmarks) competes for the CPUs, so do not compare latency or run time across rows.",
         "- chunks: chunks in the index for that row's embedding and chunk size.",
+        f"- Small set: {n_answerable or '?'} answerable and {denominators.get('unanswerable', '?')} unanswerable questions; "
+        f"for evidence@5 and accuracy {step}, so differences of one or two questions are noise-level.",
         "",
         *best_lines(configs),
+        "",
+        "### Which questions miss",
+        "",
+        "| config | no evidence@5 (answerable) | not correct (unans. = an unanswerable item that got an answer) |",
+        "|---|---|---|",
+        *miss_lines,
     ]
     if errors:
         lines += ["", "Failures (tracebacks in OUT/<config>/error.txt):", ""]
@@ -311,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(args.out / "indexes", ignore_errors=True)
 
     configs = plan(args.quick)
+    code_start = code_fingerprint()
     started, t0 = dt.datetime.now(), time.perf_counter()
     for n, c in enumerate(configs, start=1):
         if c.same_as:
@@ -337,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in best_lines(configs):
         print(line)
     if results is not None:
-        write_results(results, section(configs, args, started, total_s))
+        write_results(results, section(configs, args, started, total_s, (code_start, code_fingerprint())))
         print(f"\nwrote {results}", file=sys.stderr)
     return 1 if all("error" in c.result for c in configs if not c.same_as) else 0
 

@@ -23,6 +23,7 @@ class Agency:
     aliases: tuple[str, ...]
     collective: bool = False
     members: tuple[str, ...] = ()
+    query_aliases: tuple[str, ...] = ()  # loose names used only when reading questions
 
 
 @dataclass(frozen=True)
@@ -36,36 +37,38 @@ class AgencyMention:
 @dataclass
 class AgencyRegistry:
     agencies: dict[str, Agency]
-    _pattern: re.Pattern[str] = field(init=False, repr=False)
-    _by_alias: dict[str, str] = field(init=False, repr=False)
+    _patterns: dict[bool, tuple[re.Pattern[str], dict[str, str]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._patterns = {loose: self._compile(loose) for loose in (False, True)}
+
+    def _compile(self, loose: bool) -> tuple[re.Pattern[str], dict[str, str]]:
         by_alias: dict[str, str] = {}
         for agency in self.agencies.values():
-            for alias in (agency.name, *agency.aliases):
+            names = (agency.name, *agency.aliases, *(agency.query_aliases if loose else ()))
+            for alias in names:
                 key = _alias_key(alias)
                 if key:
                     by_alias.setdefault(key, agency.id)
-        self._by_alias = by_alias
-        alternatives = sorted(by_alias, key=len, reverse=True)
-        body = "|".join(_alias_regex(a) for a in alternatives)
-        self._pattern = re.compile(rf"(?<![\w&])(?:{body})(?![\w&])")
+        body = "|".join(_alias_regex(a) for a in sorted(by_alias, key=len, reverse=True))
+        return re.compile(rf"(?<![\w&])(?:{body})(?![\w&])"), by_alias
 
-    def find(self, text: str) -> list[AgencyMention]:
-        """Every agency mention in `text`, left to right, longest alias first."""
+    def find(self, text: str, question: bool = False) -> list[AgencyMention]:
+        """Every agency mention in `text`, left to right, longest alias first. `question=True`
+        also accepts the loose names people use when asking ("ngành nông nghiệp")."""
+        pattern, by_alias = self._patterns[question]
         folded = fold_aligned(text)
         out = []
-        for m in self._pattern.finditer(folded):
-            key = _alias_key(m.group(0))
-            agency_id = self._by_alias.get(key)
+        for m in pattern.finditer(folded):
+            agency_id = by_alias.get(_alias_key(m.group(0)))
             if agency_id:
                 out.append(AgencyMention(agency_id, text[m.start() : m.end()], m.start(), m.end()))
         return out
 
-    def ids_in(self, text: str) -> list[str]:
+    def ids_in(self, text: str, question: bool = False) -> list[str]:
         """Distinct agency ids named in `text`, in order of first mention."""
         seen: dict[str, None] = {}
-        for mention in self.find(text):
+        for mention in self.find(text, question):
             seen.setdefault(mention.agency_id, None)
         return list(seen)
 
@@ -74,7 +77,7 @@ class AgencyRegistry:
 
     def resolve(self, name: str) -> Agency | None:
         """The agency a user typed (any alias, with or without accents), or None."""
-        mentions = self.find(name)
+        mentions = self.find(name, question=True)
         if mentions:
             return self.agencies[max(mentions, key=lambda m: m.end - m.start).agency_id]
         return self.agencies.get(name)
@@ -121,6 +124,7 @@ def load_registry() -> AgencyRegistry:
             aliases=tuple(a.get("aliases", ())),
             collective=bool(a.get("collective", False)),
             members=tuple(a.get("members", ())),
+            query_aliases=tuple(a.get("query_aliases", ())),
         )
         for a in raw["agencies"]
     }
