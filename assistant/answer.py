@@ -182,21 +182,7 @@ class ExtractiveAnswerer:
             quote, q_start, q_end = trim_quote(unit, plan, self.weights, limit)
             shown = ("…" if q_start > unit.start else "") + quote + ("…" if q_end < unit.end else "")
             n = len(citations) + 1
-            meta = unit.chunk.metadata
-            citations.append(
-                Citation(
-                    n=n,
-                    chunk_id=unit.chunk.chunk_id,
-                    source=unit.chunk.source,
-                    title=meta.get("title", ""),
-                    number=meta.get("number", ""),
-                    province=meta.get("province", ""),
-                    issued=meta.get("issued", ""),
-                    quote=quote,
-                    start=q_start,
-                    end=q_end,
-                )
-            )
+            citations.append(Citation.of(n, unit.chunk, quote, q_start, q_end))
             lines.append(f"- {subject_prefix(unit)}{shown} [{n}]")
         best_dense = max((dense.get(c.chunk_id, 0.0) for c in chunks[:3]), default=0.0)
         confidence = max(0.0, min(1.0, 0.6 * min(1.0, best.coverage) + 0.4 * best_dense))

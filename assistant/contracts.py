@@ -38,6 +38,23 @@ class Citation:
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def of(cls, n: int, chunk: "RetrievedChunk", quote: str, start: int, end: int) -> "Citation":
+        """Citation number n quoting document span [start, end) of a retrieved chunk."""
+        meta = chunk.metadata
+        return cls(
+            n=n,
+            chunk_id=chunk.chunk_id,
+            source=chunk.source,
+            title=meta.get("title", ""),
+            number=meta.get("number", ""),
+            province=meta.get("province", ""),
+            issued=meta.get("issued", ""),
+            quote=quote,
+            start=start,
+            end=end,
+        )
+
 
 @dataclass(frozen=True)
 class RetrievedChunk:

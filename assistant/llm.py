@@ -276,19 +276,6 @@ def _citation(n: int, chunk: RetrievedChunk, sentences: list[str]) -> Citation:
         quote, start = chunk.text.strip()[:300], chunk.start + lead
     end = start + len(quote)
     if len(quote) > _MAX_QUOTE:
-        cut = quote[:_MAX_QUOTE].rsplit(" ", 1)[0]
-        end = start + len(cut)
-        quote = cut + "…"
-    meta = chunk.metadata
-    return Citation(
-        n=n,
-        chunk_id=chunk.chunk_id,
-        source=chunk.source,
-        title=meta.get("title", ""),
-        number=meta.get("number", ""),
-        province=meta.get("province", ""),
-        issued=meta.get("issued", ""),
-        quote=quote,
-        start=start,
-        end=end,
-    )
+        quote = quote[:_MAX_QUOTE].rsplit(" ", 1)[0]  # the quote stays an exact document span
+        end = start + len(quote)
+    return Citation.of(n, chunk, quote, start, end)

@@ -253,8 +253,7 @@ def _metadata_from_records(doc: DocumentRecord, chunk: ChunkRecord) -> dict[str,
     from ingest.model import DocumentMetadata
 
     clean = CleanDocument(doc.doc_id, doc.source, doc.content_hash, doc.format, "", [], DocumentMetadata(**doc.metadata))
-    as_chunk = Chunk(chunk.chunk_id, chunk.doc_id, chunk.n, chunk.text, chunk.heading_path, chunk.start, chunk.end, chunk.agencies)
-    return chroma_metadata(clean, as_chunk)
+    return chroma_metadata(clean, chunk)
 
 
 def _chroma_client(index_dir: Path, url: str | None) -> Any:

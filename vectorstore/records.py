@@ -64,17 +64,11 @@ class DocumentRecord:
         }
 
 
-@dataclass(frozen=True)
-class ChunkRecord:
-    chunk_id: str
-    doc_id: str
-    n: int
-    text: str
-    heading_path: list[str]
-    start: int
-    end: int
-    agencies: list[str]
-    indexed_text: str
+@dataclass
+class ChunkRecord(Chunk):
+    """A stored chunk, with the text that was embedded and indexed for it."""
+
+    indexed_text: str = ""
 
 
 class RecordStore:
