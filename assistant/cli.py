@@ -218,6 +218,71 @@ def ask(
         typer.echo(f"  [{c.n}] {c.source}" + (f" ({where})" if where else "") + f" — “{c.quote[:120]}”")
 
 
+FormatOpt = Annotated[str, typer.Option("--format", help="table | csv | xlsx | json")]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (required for xlsx).")]
+
+
+def _emit_rows(rows: list[dict], columns: tuple[str, ...], fmt: str, output: Path | None) -> None:
+    from assistant import exporting
+
+    if fmt not in exporting.FORMATS:
+        typer.echo(f"định dạng không hỗ trợ: {fmt} (chọn: {', '.join(exporting.FORMATS)})", err=True)
+        raise typer.Exit(2)
+    if fmt == "xlsx":
+        if output is None:
+            typer.echo("--format xlsx cần --output FILE.xlsx", err=True)
+            raise typer.Exit(2)
+        output.write_bytes(exporting.to_xlsx(rows, columns))
+        typer.echo(f"đã ghi {len(rows)} dòng vào {output}")
+        return
+    text = {"csv": lambda: exporting.to_csv(rows, columns), "json": lambda: exporting.to_json(rows)}.get(
+        fmt, lambda: exporting.to_table(rows, columns)
+    )()
+    if output is not None:
+        output.write_text(text, "utf-8")
+        typer.echo(f"đã ghi {len(rows)} dòng vào {output}")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+@app.command()
+def tasks(
+    agency: Annotated[str, typer.Option("--agency", help="Cơ quan: tên đầy đủ, viết tắt hoặc không dấu.")],
+    province: Annotated[str, typer.Option("--province", help="Only notices of this province.")] = "",
+    year: Annotated[Optional[int], typer.Option("--year", help="Only notices issued in this year.")] = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    index: IndexOpt = None,
+) -> None:
+    """The task register: every task the notices assign to an agency (with shared ones)."""
+    from assistant.register import TASK_COLUMNS, TaskRegister, UnknownAgency
+
+    _, idx = _open_index(index)
+    try:
+        rows = TaskRegister(idx).tasks(agency, province, year)
+    except UnknownAgency as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    _emit_rows([r.as_dict() for r in rows], TASK_COLUMNS, fmt, output)
+
+
+@app.command()
+def targets(
+    province: Annotated[str, typer.Option("--province", help="Only documents of this province.")] = "",
+    indicator: Annotated[str, typer.Option("--indicator", help="Only indicators containing this text.")] = "",
+    kind: Annotated[str, typer.Option("--kind", help="mục tiêu | kết quả")] = "",
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    index: IndexOpt = None,
+) -> None:
+    """The targets tracker: planned (mục tiêu) and achieved (kết quả) figures."""
+    from assistant.register import TARGET_COLUMNS, TaskRegister
+
+    _, idx = _open_index(index)
+    rows = TaskRegister(idx).targets(province, indicator, kind)
+    _emit_rows([r.as_dict() for r in rows], TARGET_COLUMNS, fmt, output)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

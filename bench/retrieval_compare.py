@@ -20,6 +20,9 @@ is empty. So the run time ("run s") of the first configuration on an index inclu
 (model load + extraction + chunking + embedding + writing); the later ones only load the model and
 answer. OUT/indexes/ is deleted at the start unless --keep-indexes.
 
+Others may edit the product while this runs: RESULTS.md records a fingerprint of assistant/ ingest/
+vectorstore/ eval/ prompts/ at the start and lists the files that changed by the end.
+
 The Markdown table is printed and, for a full run (or with --results), written to
 bench/RESULTS.md as the section "Retrieval and chunking on the seed set" (other sections of that
 file are kept).
@@ -80,15 +83,30 @@ class Config:
 CODE_DIRS = ("assistant", "ingest", "vectorstore", "eval", "prompts")
 
 
-def code_fingerprint() -> str:
-    """sha256 over the product code and its data files (others edit them while we run: the numbers
-    belong to the tree this hash names; a change between start and end is reported)."""
-    digest = hashlib.sha256()
+def code_files() -> dict[str, str]:
+    """sha256 of every product code and data file (others edit them while we run)."""
+    files = {}
     for top in CODE_DIRS:
         for path in sorted((ROOT / top).rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
+                files[str(path.relative_to(ROOT))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return files
+
+
+def fingerprint(files: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def code_note(start: dict[str, str], end: dict[str, str]) -> str:
+    """The fingerprint line: the tree the numbers belong to, and what changed while running."""
+    line = f"product code fingerprint {fingerprint(start)} (sha256 over {', '.join(d + '/' for d in CODE_DIRS)})"
+    changed = sorted(k for k in start.keys() | end.keys() if start.get(k) != end.get(k))
+    if not changed:
+        return line + ", unchanged during the run"
+    return (
+        line + f"; **changed during the run:** {', '.join(changed)} — every product module is imported by the first "
+        "configuration and the data files are read once and cached, so all rows should still reflect the tree at the start"
+    )
 
 
 def slug(text: str) -> str:
@@ -243,7 +261,7 @@ def rel(path: Path) -> str:
     return str(resolved) if relative.startswith(os.path.join(os.pardir, os.pardir)) else relative
 
 
-def section(configs: list[Config], args: argparse.Namespace, started: dt.datetime, total_s: float, code: tuple[str, str]) -> str:
+def section(configs: list[Config], args: argparse.Namespace, started: dt.datetime, total_s: float, code: str) -> str:
     any_metrics = next((c.result["metrics"] for c in configs if "metrics" in c.result), {})
     cfg = any_metrics.get("config", {})
     command = "cd " + shlex.quote(str(ROOT)) + " && .venv/bin/python bench/retrieval_compare.py" + "".join(
@@ -281,9 +299,7 @@ def section(configs: list[Config], args: argparse.Namespace, started: dt.datetim
         f"sha256 {str(cfg.get('qa_sha256', '?'))[:12]}…) · top_k {cfg.get('top_k', '?')} · candidates {cfg.get('candidates', '?')}"
         f" · rrf_k {cfg.get('rrf_k', '?')} · llm `{cfg.get('llm') or 'none (extractive)'}`"
         + (f" · NTM_* environment: {', '.join(env)}" if env else " · no NTM_* environment variables set"),
-        f"- mode: {'quick' if args.quick else 'full'} · product code fingerprint {code[0]}"
-        + (f" → **{code[1]} at the end: the code changed during the run**, rows may not be comparable" if code[1] != code[0]
-           else " (unchanged during the run; sha256 of assistant/ ingest/ vectorstore/ eval/ prompts/)"),
+        f"- mode: {'quick' if args.quick else 'full'} · {code}",
         "",
         "Command:",
         "",
@@ -368,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(args.out / "indexes", ignore_errors=True)
 
     configs = plan(args.quick)
-    code_start = code_fingerprint()
+    code_start = code_files()
     started, t0 = dt.datetime.now(), time.perf_counter()
     for n, c in enumerate(configs, start=1):
         if c.same_as:
@@ -395,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in best_lines(configs):
         print(line)
     if results is not None:
-        write_results(results, section(configs, args, started, total_s, (code_start, code_fingerprint())))
+        write_results(results, section(configs, args, started, total_s, code_note(code_start, code_files())))
         print(f"\nwrote {results}", file=sys.stderr)
     return 1 if all("error" in c.result for c in configs if not c.same_as) else 0
 

@@ -9,12 +9,13 @@ import hashlib
 import os
 import stat
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.agencies import AgencyRegistry, load_registry
 from ingest.chunking import ChunkingConfig, chunk_document
 from ingest.clean import clean_blocks, join_blocks
+from ingest.extract import Assignment, Target, extract_assignments, extract_targets
 from ingest.loaders import load_bytes
 from ingest.metadata import extract_metadata
 from ingest.model import Chunk, CleanDocument, RefusedFile
@@ -27,6 +28,8 @@ MIN_TEXT_CHARS = 40  # less than this after cleaning is not a document worth ans
 class PreparedDocument:
     document: CleanDocument
     chunks: list[Chunk]
+    assignments: list[Assignment] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
 
 
 def display_name(name: str) -> str:
@@ -79,7 +82,10 @@ def prepare_bytes(
         blocks=placed,
         metadata=metadata,
     )
-    return PreparedDocument(document, chunk_document(document, registry, chunking))
+    chunks = chunk_document(document, registry, chunking)
+    return PreparedDocument(
+        document, chunks, extract_assignments(document, chunks, registry), extract_targets(document, chunks)
+    )
 
 
 def iter_input_files(paths: list[Path]) -> list[tuple[Path, str]]:

@@ -24,7 +24,7 @@ from vectorstore.records import ChunkRecord, DocumentRecord, RecordStore
 
 # Bump when extraction, cleaning or chunking changes what a file turns into: unchanged files are
 # then re-processed on the next ingest instead of being skipped as "unchanged".
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 
 
 class EmbeddingModelMismatch(RuntimeError):
@@ -174,7 +174,7 @@ class Index:
         stale = sorted(old_ids - {c.chunk_id for c in chunks})
         if stale:
             self.collection.delete(ids=stale)
-        self.records.replace_document(doc, chunks, indexed, PIPELINE_VERSION)
+        self.records.replace_document(doc, chunks, indexed, PIPELINE_VERSION, prepared.assignments, prepared.targets)
         self.records.set_meta("dirty", "0")
         self._lexical_dirty = True
         return status

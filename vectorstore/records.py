@@ -11,6 +11,9 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from collections.abc import Sequence
+
+from ingest.extract import Assignment, Target
 from ingest.model import Chunk, CleanDocument
 
 _SCHEMA = """
@@ -38,6 +41,30 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS assignments (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    chunk_id TEXT NOT NULL,
+    agency TEXT NOT NULL,
+    agency_text TEXT NOT NULL,
+    role TEXT NOT NULL,
+    task TEXT NOT NULL,
+    deadline TEXT NOT NULL,
+    collective INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS assignments_agency ON assignments(agency);
+CREATE TABLE IF NOT EXISTS targets (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    chunk_id TEXT NOT NULL,
+    indicator TEXT NOT NULL,
+    value TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    period TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL
+);
 """
 
 
@@ -115,11 +142,20 @@ class RecordStore:
         row = self._db.execute("SELECT text FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
         return row[0] if row else None
 
-    def replace_document(self, doc: CleanDocument, chunks: list[Chunk], indexed_texts: list[str], pipeline: str = "") -> None:
-        """Store a document and its chunks, replacing any earlier version, atomically."""
+    def replace_document(
+        self,
+        doc: CleanDocument,
+        chunks: list[Chunk],
+        indexed_texts: list[str],
+        pipeline: str = "",
+        assignments: Sequence[Assignment] = (),
+        targets: Sequence[Target] = (),
+    ) -> None:
+        """Store a document with its chunks, assignments and targets, replacing any earlier
+        version, atomically."""
         with self._transaction():
-            self._db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.doc_id,))
-            self._db.execute("DELETE FROM documents WHERE doc_id=? OR source=?", (doc.doc_id, doc.source))
+            self._delete_rows(doc.doc_id)
+            self._db.execute("DELETE FROM documents WHERE source=?", (doc.source,))
             self._db.execute(
                 "INSERT INTO documents(doc_id, source, content_hash, format, metadata, text, n_chunks, pipeline) VALUES (?,?,?,?,?,?,?,?)",
                 (
@@ -150,11 +186,40 @@ class RecordStore:
                     for c, indexed in zip(chunks, indexed_texts)
                 ],
             )
+            self._db.executemany(
+                'INSERT INTO assignments(doc_id, chunk_id, agency, agency_text, role, task, deadline, collective, start, "end") VALUES (?,?,?,?,?,?,?,?,?,?)',
+                [(a.doc_id, a.chunk_id, a.agency, a.agency_text, a.role, a.task, a.deadline, int(a.collective), a.start, a.end) for a in assignments],
+            )
+            self._db.executemany(
+                "INSERT INTO targets(doc_id, chunk_id, indicator, value, unit, period, scope, kind, text) VALUES (?,?,?,?,?,?,?,?,?)",
+                [(t.doc_id, t.chunk_id, t.indicator, t.value, t.unit, t.period, t.scope, t.kind, t.text) for t in targets],
+            )
 
     def delete_document(self, doc_id: str) -> None:
         with self._transaction():
-            self._db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
-            self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+            self._delete_rows(doc_id)
+
+    def _delete_rows(self, doc_id: str) -> None:
+        for table in ("assignments", "targets", "chunks"):
+            self._db.execute(f"DELETE FROM {table} WHERE doc_id=?", (doc_id,))
+        self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+
+    # --- register -------------------------------------------------------------------------
+    def assignments(self, agencies: Sequence[str] | None = None) -> list[Assignment]:
+        """Stored assignments, optionally only those of the given agency ids."""
+        sql = 'SELECT agency, agency_text, role, task, deadline, chunk_id, doc_id, collective, start, "end" FROM assignments'
+        args: list[str] = []
+        if agencies is not None:
+            sql += f" WHERE agency IN ({','.join('?' * len(agencies))})"
+            args = list(agencies)
+        rows = self._db.execute(sql + " ORDER BY doc_id, start", args).fetchall()
+        return [Assignment(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], r[9]) for r in rows]
+
+    def targets(self) -> list[Target]:
+        rows = self._db.execute(
+            "SELECT indicator, value, unit, period, scope, kind, text, chunk_id, doc_id FROM targets ORDER BY doc_id, rowid"
+        ).fetchall()
+        return [Target(*r) for r in rows]
 
     # --- chunks ---------------------------------------------------------------------------
     def chunk_ids(self, doc_id: str | None = None) -> list[str]:

@@ -1,0 +1,147 @@
+"""The agency task register and the targets tracker, read from what ingest extracted.
+
+An agency's register is every task the indexed notices assign to it, plus the tasks they assign
+to a collective addressee it belongs to ("các sở, ngành" for any sở, "UBND các huyện" for a
+district), marked "giao chung". Rows carry their notice (số hiệu, date, province) and chunk, so
+each one can be cited and opened.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from ingest.agencies import AgencyRegistry, load_registry
+from ingest.vntext import fold
+from vectorstore.index import Index
+
+TASK_COLUMNS = ("agency", "role", "task", "deadline", "source", "number", "issued", "chunk_id")
+TARGET_COLUMNS = ("indicator", "value", "unit", "period", "scope", "kind", "source", "chunk_id")
+
+
+class UnknownAgency(ValueError):
+    """The agency a user typed is not in the registry."""
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    agency: str  # canonical name of the agency the row is listed for
+    role: str
+    task: str
+    deadline: str
+    source: str
+    number: str
+    issued: str
+    chunk_id: str
+    province: str = ""
+    title: str = ""
+    assigned_to: str = ""  # the words the notice uses (e.g. "các sở, ngành" for a shared task)
+    shared: bool = False  # "giao chung": given to a collective the agency belongs to
+    start: int = 0
+    end: int = 0
+
+    @property
+    def role_label(self) -> str:
+        return f"{self.role} (giao chung)" if self.shared else self.role
+
+    def as_dict(self) -> dict[str, object]:
+        return {**{key: getattr(self, key) for key in TASK_COLUMNS}, "role": self.role_label}
+
+    def full_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    indicator: str
+    value: str
+    unit: str
+    period: str
+    scope: str
+    kind: str
+    source: str
+    chunk_id: str
+    province: str = ""
+    number: str = ""
+    issued: str = ""
+    text: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {key: getattr(self, key) for key in TARGET_COLUMNS}
+
+
+class TaskRegister:
+    def __init__(self, index: Index, registry: AgencyRegistry | None = None) -> None:
+        self.index = index
+        self.registry = registry or load_registry()
+
+    def resolve(self, agency: str) -> str:
+        """Registry id of what the user typed ("Sở KH&ĐT", "so ke hoach va dau tu", an id)."""
+        found = self.registry.resolve(agency)
+        if found is None:
+            raise UnknownAgency(f"không nhận ra cơ quan {agency!r}")
+        return found.id
+
+    def _collectives_of(self, agency_id: str) -> list[str]:
+        return [a.id for a in self.registry.agencies.values() if a.collective and agency_id in self.registry.members_of(a.id)]
+
+    def tasks(self, agency: str, province: str = "", year: int | None = None) -> list[TaskRow]:
+        """Every task assigned to the agency (directly or "giao chung"), newest notice first."""
+        agency_id = self.resolve(agency)
+        name = self.registry.get(agency_id).name
+        shared = set(self._collectives_of(agency_id))
+        docs = {d.doc_id: d for d in self.index.documents()}
+        rows = []
+        for a in self.index.records.assignments([agency_id, *shared]):
+            meta = docs[a.doc_id].metadata
+            if province and fold(meta.get("province", "")) != fold(province):
+                continue
+            if year and not meta.get("issued", "").startswith(str(year)):
+                continue
+            rows.append(
+                TaskRow(
+                    agency=name,
+                    role=a.role,
+                    task=a.task,
+                    deadline=a.deadline,
+                    source=docs[a.doc_id].source,
+                    number=meta.get("number", ""),
+                    issued=meta.get("issued", ""),
+                    chunk_id=a.chunk_id,
+                    province=meta.get("province", ""),
+                    title=meta.get("title", ""),
+                    assigned_to=a.agency_text,
+                    shared=a.agency != agency_id,
+                    start=a.start,
+                    end=a.end,
+                )
+            )
+        rows.sort(key=lambda r: (r.issued, r.source), reverse=True)
+        return _stable_by_notice(rows)
+
+    def targets(self, province: str = "", indicator: str = "", kind: str = "") -> list[TargetRow]:
+        """Planned and achieved figures, optionally of one province / indicator / kind."""
+        docs = {d.doc_id: d for d in self.index.documents()}
+        rows = []
+        for t in self.index.records.targets():
+            meta = docs[t.doc_id].metadata
+            if province and fold(meta.get("province", "")) != fold(province):
+                continue
+            if indicator and fold(indicator) not in fold(t.indicator):
+                continue
+            if kind and fold(kind) != fold(t.kind):
+                continue
+            rows.append(
+                TargetRow(
+                    t.indicator, t.value, t.unit, t.period, t.scope, t.kind, docs[t.doc_id].source, t.chunk_id,
+                    meta.get("province", ""), meta.get("number", ""), meta.get("issued", ""), t.text,
+                )
+            )
+        rows.sort(key=lambda r: (r.province, r.issued, r.source), reverse=False)
+        return rows
+
+
+def _stable_by_notice(rows: list[TaskRow]) -> list[TaskRow]:
+    """Keep each notice's tasks together in document order under the newest-first notice order."""
+    order: dict[str, int] = {}
+    for row in rows:
+        order.setdefault(row.source, len(order))
+    return sorted(rows, key=lambda r: (order[r.source], r.start))

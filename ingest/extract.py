@@ -1,0 +1,358 @@
+"""Extraction at ingest: who must do what (assignments) and which figures are planned or achieved
+(targets), each tied to the chunk that states it.
+
+Assignments are read the ways Vietnamese conclusions and plans state them:
+- an agency heading ("Sở Kế hoạch và Đầu tư:") or a paragraph opening with an agency as subject
+  ("Sở NN&PTNT phối hợp với … tham mưu …"), whose following sentences are that agency's tasks;
+- running sentences: "giao/đề nghị/yêu cầu X [chủ trì, phối hợp với Y, Z] …";
+- numbered allocation lists ("1. Sở Y tế: chỉ đạo xã Sen Thủy …").
+The agency leading a task gets role chủ trì (or tham mưu / báo cáo / thực hiện, from its verb); each
+agency it works "phối hợp với" gets the same task with role phối hợp. Collective addressees ("các
+sở, ngành", "UBND các huyện") are their own entries.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from ingest.agencies import AgencyMention, AgencyRegistry
+from ingest.model import Chunk, CleanDocument
+from ingest.vntext import fold
+
+ROLES = ("chủ trì", "phối hợp", "tham mưu", "thực hiện", "báo cáo")
+_TRIGGER = re.compile(r"(?<!\w)(giao|đề nghị|yêu cầu)(?!\w)\s*(cho\s+)?", re.IGNORECASE)
+_DEADLINE = re.compile(
+    r"((?:hoàn thành\s+)?(?:trước|chậm nhất|trong|đến|vào)\s+(?:ngày\s+)?\d{1,2}/\d{1,2}(?:/\d{4})?"
+    r"|(?:trong|trước|vào)\s+(?:tháng|quý)\s+[\dIVX]+(?:/\d{4}|\s+năm\s+\d{4})?"
+    r"|(?:trong|trước|đến|hết)\s+năm\s+\d{4}"
+    r"|quý\s+[IVX]+(?:/\d{4})?)",
+    re.IGNORECASE,
+)
+# Sentences reporting what was done are results, not assignments.
+_PAST = re.compile(r"^\s*(đã|đang|vừa|được)\b", re.IGNORECASE)
+# What makes "X <verb> …" an obligation. A notice or plan assigns with plain action verbs; a news
+# report narrates past work with the same verbs, so there only modal words count.
+_MODAL = re.compile(r"^\W*(cần|phải|tiếp tục|khẩn trương|sớm|có trách nhiệm|chịu trách nhiệm|chủ trì|tham mưu|chủ động|nghiên cứu)\b", re.IGNORECASE)
+_ACTION = re.compile(r"^\W*(phối hợp|phổi hợp|xây dựng|hướng dẫn|đôn đốc|bố trí|triển khai|rà soát|tổ chức|kiểm tra|tập trung|hoàn thành|theo dõi|cân đối|thực hiện|báo cáo|căn cứ|chỉ đạo|giao|ưu tiên)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    agency: str  # canonical registry id
+    agency_text: str  # the words the document uses
+    role: str
+    task: str
+    deadline: str
+    chunk_id: str
+    doc_id: str
+    collective: bool = False
+    start: int = 0  # the stating sentence's offsets in the cleaned document (for citations)
+    end: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Target:
+    indicator: str
+    value: str
+    unit: str
+    period: str
+    scope: str
+    kind: str  # mục tiêu | kết quả
+    text: str  # the clause stating it
+    chunk_id: str
+    doc_id: str
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+# --- assignments ------------------------------------------------------------------------------
+def _sentences(text: str) -> list[str]:
+    out = []
+    for block in text.split("\n"):
+        block = block.strip()
+        if block:
+            out += [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\"“])", block) if s.strip()]
+    return out
+
+
+def _role_for_lead(clause: str) -> str:
+    f = fold(clause[:160])
+    if "chu tri" in f:
+        return "chủ trì"
+    if re.search(r"\btham muu\b", f):
+        return "tham mưu"
+    if re.match(r"^\W*bao cao\b", f):
+        return "báo cáo"
+    return "thực hiện"
+
+
+def _deadline(text: str) -> str:
+    m = _DEADLINE.search(text)
+    return m.group(1).strip() if m else ""
+
+
+def _tidy_task(text: str) -> str:
+    text = re.sub(r"^[\s,:;\-–+•]+", "", text).strip()
+    text = text[:1].upper() + text[1:]
+    return text[:400]
+
+
+def _partners(clause: str, registry: AgencyRegistry, exclude: set[str]) -> list[AgencyMention]:
+    """Agencies a lead works with: those listed after "phối hợp với" up to the next verb."""
+    m = re.search(r"phối hợp với|phổi hợp với|phối hợp cùng|cùng với", clause, re.IGNORECASE)
+    if not m:
+        return []
+    tail = clause[m.end() : m.end() + 220]
+    stop = re.search(r"\b(tham mưu|xây dựng|tổ chức|rà soát|hướng dẫn|thực hiện|ban hành|triển khai|để|trình|kiểm tra|đánh giá)\b", tail)
+    window = tail[: stop.start()] if stop else tail
+    return [x for x in registry.find(window) if x.agency_id not in exclude]
+
+
+def _leading_agencies(text: str, registry: AgencyRegistry) -> tuple[list[AgencyMention], str]:
+    """Agencies a clause opens with ("Sở X, Sở Y và UBND các huyện …") and the rest of it."""
+    body = re.sub(r"^\s*(?:[-+•*–]|\d{1,2}[.)]|[a-zđ][.)])\s*", "", text)
+    offset = len(text) - len(body)
+    found: list[AgencyMention] = []
+    pos = 0
+    for mention in registry.find(body[:240]):
+        gap = body[pos : mention.start]
+        if re.fullmatch(r"\s*(?:(?:của|thuộc)?\s*tỉnh\s*)?(?:,|và|cùng|;)?\s*(?:Thủ trưởng|Lãnh đạo|lãnh đạo|thủ trưởng)?\s*", gap) is None:
+            break
+        found.append(mention)
+        pos = mention.end
+    if not found:
+        return [], text
+    rest = re.sub(r"^\s*((?:của\s+)?tỉnh|\(.{0,60}?\))?\s*", "", body[pos:])
+    return found, rest
+
+
+def extract_assignments(doc: CleanDocument, chunks: list[Chunk], registry: AgencyRegistry) -> list[Assignment]:
+    """Every (agency, role, task, deadline) the document states, tied to its chunk."""
+    out: list[Assignment] = []
+    seen: set[tuple[str, str, str]] = set()
+
+    current: list[tuple[int, int]] = [(0, 0)]
+
+    def add(mention_id: str, surface: str, role: str, task: str, chunk: Chunk) -> None:
+        task = _tidy_task(task)
+        if len(task) < 12:
+            return
+        key = (mention_id, role, fold(task)[:80])
+        if key in seen:
+            return
+        seen.add(key)
+        agency = registry.get(mention_id)
+        start, end = current[0]
+        out.append(
+            Assignment(mention_id, surface, role, task, _deadline(task), chunk.chunk_id, doc.doc_id, agency.collective, start, end)
+        )
+
+    for chunk in chunks:
+        section = _section_agency(chunk, registry)
+        cursor = 0
+        for sentence in _sentences(chunk.text):
+            local = chunk.text.find(sentence, cursor)
+            cursor = max(cursor, local + len(sentence)) if local >= 0 else cursor
+            current[0] = (chunk.start + max(local, 0), chunk.start + max(local, 0) + len(sentence))
+            if section and _is_heading_line(sentence, chunk):
+                continue
+            handled = _from_triggers(sentence, registry, add, chunk)
+            if handled:
+                continue
+            leads, rest = _leading_agencies(sentence, registry)
+            if not leads:
+                leads, rest = _subject_inside(sentence, registry)
+            if leads and rest and not _PAST.match(rest) and _obliges(rest, doc):
+                role = _role_for_lead(rest)
+                for lead in leads:
+                    add(lead.agency_id, lead.surface, role, rest, chunk)
+                for partner in _partners(rest, registry, {m.agency_id for m in leads}):
+                    add(partner.agency_id, partner.surface, "phối hợp", rest, chunk)
+                continue
+            if section and not leads and not _PAST.match(sentence) and _assigns_in_section(doc, chunk):
+                agency_id, surface = section
+                add(agency_id, surface, _role_for_lead(sentence), sentence, chunk)
+                for partner in _partners(sentence, registry, {agency_id}):
+                    add(partner.agency_id, partner.surface, "phối hợp", sentence, chunk)
+    return out
+
+
+def _obliges(rest: str, doc: CleanDocument) -> bool:
+    """Does the text after an agency state what it must do?"""
+    if rest.lstrip().startswith(":") or _MODAL.match(rest):
+        return True
+    return doc.metadata.kind != "tin/bài" and bool(_ACTION.match(rest))
+
+
+def _subject_inside(sentence: str, registry: AgencyRegistry) -> tuple[list[AgencyMention], str]:
+    """An agency as subject after an introductory phrase ("Về công tác tập huấn, Văn phòng Điều
+    phối NTM tỉnh sớm có văn bản …"; "…, đặc biệt là Văn phòng điều phối NTM phải có …")."""
+    for mention in registry.find(sentence):
+        before = sentence[: mention.start].rstrip()
+        if mention.start == 0 or not re.search(r"(,|;|:|là|thì)$", before):
+            continue
+        rest = re.sub(r"^\s*((?:của\s+)?tỉnh|\(.{0,60}?\))?\s*", "", sentence[mention.end :])
+        if _MODAL.match(rest):
+            return [mention], rest
+    return [], sentence
+
+
+def _assigns_in_section(doc: CleanDocument, chunk: Chunk) -> bool:
+    """Sentences under an agency's heading are its tasks in notices and plans; in a news report
+    only when the section is about tasks (the agency heading came from a request)."""
+    return doc.metadata.kind != "tin/bài" or bool(re.search(r"nhiệm vụ|giải pháp|tổ chức thực hiện", " ".join(chunk.heading_path), re.IGNORECASE))
+
+
+def _is_heading_line(sentence: str, chunk: Chunk) -> bool:
+    return sentence.rstrip(":. ") in chunk.heading_path
+
+
+def _section_agency(chunk: Chunk, registry: AgencyRegistry) -> tuple[str, str] | None:
+    """The agency whose tasks this chunk lists, when its innermost heading names one."""
+    if not chunk.heading_path:
+        return None
+    heading = chunk.heading_path[-1]
+    mentions = registry.find(heading)
+    if not mentions:
+        return None
+    covered = sum(m.end - m.start for m in mentions)
+    if covered < 0.5 * len(re.sub(r"^\s*(?:[IVX]+|\d{1,2})[.)]\s*", "", heading)):
+        return None
+    return mentions[0].agency_id, mentions[0].surface
+
+
+def _from_triggers(sentence: str, registry: AgencyRegistry, add, chunk: Chunk) -> bool:  # type: ignore[no-untyped-def]
+    """"giao/đề nghị/yêu cầu X …": the agencies right after the trigger get the task."""
+    handled = False
+    for m in _TRIGGER.finditer(sentence):
+        after = sentence[m.end() :]
+        leads, rest = _leading_agencies(after, registry)
+        if not leads or not rest:
+            continue
+        clause = re.split(r";\s*(?=(?:giao|đề nghị|yêu cầu)\b)", rest, maxsplit=1)[0]
+        role = _role_for_lead(clause)
+        for lead in leads:
+            add(lead.agency_id, lead.surface, role, clause, chunk)
+        for partner in _partners(clause, registry, {x.agency_id for x in leads}):
+            add(partner.agency_id, partner.surface, "phối hợp", clause, chunk)
+        handled = True
+    return handled
+
+
+# --- targets ----------------------------------------------------------------------------------
+@cache
+def _indicators() -> list[dict[str, str]]:
+    raw = resources.files("ingest").joinpath("data/indicators.json").read_text("utf-8")
+    return json.loads(raw)["indicators"]
+
+
+_FIGURE = re.compile(r"(?<![\w/.,])(\d+(?:[.,]\d+)*(?:/\d+)?)(\s*%)?")
+_TARGET_CUES = re.compile(r"\b(mục tiêu|chỉ tiêu|phấn đấu|tối thiểu|có thêm|đề ra|dự kiến|kế hoạch|định hướng|kỳ vọng|phải đạt|sẽ)\b", re.IGNORECASE)
+_RESULT_CUES = re.compile(r"\b(đã|đạt được|đến nay|hiện có|toàn tỉnh có|tính đến|kết quả|giảm|tăng|huy động được|còn)\b", re.IGNORECASE)
+
+
+def _clauses(sentence: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"[^;]+", sentence)]
+
+
+def _indicator_for(before: str, after: str) -> dict[str, str] | None:
+    fa, fb = fold(after).strip(), fold(before)[-80:]
+    for ind in _indicators():
+        if ind.get("after") and re.search(ind["after"], fa):
+            return ind
+    for ind in _indicators():
+        if ind.get("before") and not ind.get("after") and re.search(ind["before"], fb):
+            return ind
+    for ind in _indicators():
+        if ind.get("before") and ind.get("after") and re.search(ind["before"], fb) and re.match(r"^tieu chi", fa):
+            return ind
+    return None
+
+
+def _unit_of(after: str, percent: bool) -> str:
+    if percent:
+        return "%"
+    m = re.match(r"\s*(tiêu chí/xã|tiêu chí|xã|km|sản phẩm|hộ|khu dân cư|huyện|tỷ đồng|triệu đồng(?:/người/năm)?|m2|ha|ngày công)", after)
+    return m.group(1) if m else ""
+
+
+def _kind_of(sentence: str, heading: str, doc_kind: str) -> str:
+    context = fold(heading)
+    if re.search(r"muc tieu|chi tieu|ke hoach|dinh huong|nhiem vu nam", context):
+        return "mục tiêu"
+    if re.search(r"ket qua|danh gia", context):
+        return "kết quả"
+    if _TARGET_CUES.search(sentence) and not re.search(r"\b(đã|đạt được|đến nay)\b", sentence, re.IGNORECASE):
+        return "mục tiêu"
+    if _RESULT_CUES.search(sentence):
+        return "kết quả"
+    return "mục tiêu" if doc_kind == "kế hoạch" else "kết quả"
+
+
+def _period_of(clause: str, heading: str, sentence: str) -> str:
+    for text in (clause, sentence, heading):
+        m = re.search(r"(\d{1,2}/\d{1,2}/\d{4}|\d+ tháng (?:đầu |cuối )?năm \d{4}|giai đoạn \d{4}\s*[-–]\s*\d{4}|\d{4}\s*[-–]\s*\d{4}|năm \d{4}|\b(?:19|20)\d\d\b)", text)
+        if m:
+            return m.group(1)
+    return ""
+
+
+def _scope_of(clause: str) -> str:
+    m = re.search(r"\b(huyện|thị xã|thành phố)\s+([A-ZĐ][\wÀ-ỹ]*(?:\s+[A-ZĐ][\wÀ-ỹ]*){0,2})", clause)
+    if m:
+        return f"{m.group(1)} {m.group(2)}"
+    return "tỉnh"
+
+
+def extract_targets(doc: CleanDocument, chunks: list[Chunk]) -> list[Target]:
+    """Planned and achieved figures of known indicators, with unit, period, scope and kind."""
+    out: list[Target] = []
+    for chunk in chunks:
+        heading = " ".join(chunk.heading_path)
+        for sentence in _sentences(chunk.text):
+            for start, end in _clauses(sentence):
+                clause = sentence[start:end]
+                for m in _FIGURE.finditer(clause):
+                    value = m.group(1)
+                    if re.fullmatch(r"(19|20)\d\d", value) or _is_date_or_number(clause, m):
+                        continue
+                    after = clause[m.end() : m.end() + 60]
+                    before = clause[: m.start()]
+                    indicator = _indicator_for(before, after)
+                    if indicator is None:
+                        continue
+                    unit = _unit_of(after, bool(m.group(2)))
+                    shown = value + ("%" if m.group(2) else "")
+                    out.append(
+                        Target(
+                            indicator=indicator["name"],
+                            value=shown,
+                            unit=unit,
+                            period=_period_of(clause, heading, sentence),
+                            scope=_scope_of(clause),
+                            kind=_kind_of(sentence, heading, doc.metadata.kind),
+                            text=clause.strip(),
+                            chunk_id=chunk.chunk_id,
+                            doc_id=doc.doc_id,
+                        )
+                    )
+    return out
+
+
+def _is_date_or_number(clause: str, m: re.Match[str]) -> bool:
+    """Figures that are dates ("31/12"), document numbers ("15/TB") or ordinal labels."""
+    value = m.group(1)
+    tail = clause[m.end() : m.end() + 3]
+    if re.match(r"/[A-ZĐ]", tail) or re.match(r"-[A-ZĐ]", tail):
+        return True
+    dm = re.fullmatch(r"(\d{1,2})/(\d{1,2})", value)
+    if dm and int(dm.group(1)) <= 31 and int(dm.group(2)) <= 12 and dm.group(1) != dm.group(2):
+        return True
+    return bool(re.search(r"(ngày|tháng|quý|số|Bước|khóa|lần thứ)\s*$", clause[: m.start()], re.IGNORECASE))
