@@ -38,7 +38,7 @@ class AnswerConfig:
     relative_cutoff: float = 0.65  # units scoring this share of the best are worth adding on their own
     min_gain: float = 0.2  # a further unit must add this much (new question terms, asked fact kinds)
     add_cutoff: float = 0.4  # ... and score at least this share of the best
-    tie_cutoff: float = 0.8  # units this close to the best are always shown
+    tie_cutoff: float = 0.85  # units this close to the best are always shown
     part_min_coverage: float = 0.3  # a sub-question's best sentence must cover this much of it
     part_cutoff: float = 0.3
     section_cutoff: float = 0.45  # tasks under the asked agency's heading are listed down to this share
@@ -237,7 +237,7 @@ def document_label(chunk: RetrievedChunk) -> str:
     return name + (f" ({where})" if where else "")
 
 
-def _short_title(title: str, words: int = 12) -> str:
+def _short_title(title: str, words: int = 8) -> str:
     """Long news titles are cut for the lead line (the citation keeps the full title)."""
     parts = title.split()
     return title if len(parts) <= words else " ".join(parts[:words]) + "…"

@@ -74,10 +74,22 @@ def abbreviations() -> dict[str, list[str]]:
     return out
 
 
+@cache
+def synonym_groups() -> list[list[str]]:
+    """Groups of interchangeable words, from `data/synonyms.tsv`."""
+    text = resources.files("assistant").joinpath("data/synonyms.tsv").read_text("utf-8")
+    return [[w.strip() for w in line.split("|") if w.strip()] for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
 def abbreviation_pairs(text: str) -> list[tuple[str, str]]:
-    """(short form, full form) pairs of which the text uses either form."""
+    """(form used, other form) pairs: abbreviations ↔ full forms and synonyms, of which the text
+    uses either side."""
     folded = fold(text)
     pairs = []
+    for group in synonym_groups():
+        used = [w for w in group if re.search(rf"(?<!\w){re.escape(fold(w))}(?!\w)", folded)]
+        for word in used[:1]:
+            pairs += [(word, other) for other in group if other != word]
     for short, fulls in abbreviations().items():
         short_used = re.search(rf"(?<![\w&]){re.escape(fold(short))}(?![\w&])", folded)
         for full in fulls:
@@ -147,6 +159,11 @@ def plan_question(question: str, history: list[str] | None = None, registry: Age
         _inherit(plan, plan_question(history[-1], history[:-1], registry))
     plan.expansions = expand_abbreviations(plan.retrieval_text)
     return plan
+
+
+def asks_tasks(plan: QueryPlan) -> bool:
+    """A task question, or a multi-part question one of whose parts asks what must be done."""
+    return plan.intent == "task" or any(detect_intent(fold(p), True) == "task" for p in plan.parts)
 
 
 _PART_CUE = re.compile(r"\b(bao nhieu|gi|nao|ai|the nao|ra sao|khi nao|may|bao lau|o dau)\b")

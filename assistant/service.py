@@ -10,8 +10,10 @@ from typing import Any
 from assistant.answer import AnswerConfig, ExtractiveAnswerer
 from assistant.contracts import Answer, Filters
 from assistant.evidence import TermWeights
-from assistant.query import plan_question
+from assistant.query import asks_tasks, plan_question
+from assistant.register import TaskRegister, TaskRow
 from assistant.retrieve import HybridSearch, RetrievalConfig
+from assistant.task_answer import matching_rows, register_answer, register_fits
 from assistant.settings import Settings
 from vectorstore.index import Index
 
@@ -51,6 +53,8 @@ class ChatService:
         )
         self.answer_config = answer or AnswerConfig()
         self._weights: tuple[str, TermWeights] | None = None
+        self.register = TaskRegister(index)
+        self.use_register = settings.use_register
         self._llm = None
         if settings.llm:
             from assistant.llm import LLMAnswerer
@@ -64,6 +68,9 @@ class ChatService:
             self._weights = (fingerprint, TermWeights(texts))
         return self._weights[1]
 
+    def _document_text(self, row: TaskRow) -> str:
+        return self.index.records.document_text(row.chunk_id.split(":")[0]) or ""
+
     def indexed_provinces(self) -> set[str]:
         return {d.metadata.get("province", "") for d in self.index.documents()} - {""}
 
@@ -71,7 +78,12 @@ class ChatService:
         """Answer one question; follow-ups inherit province/year/agency from earlier turns."""
         plan = plan_question(question, user_questions(history))
         result = self.search.search(plan, self.settings.top_k, filters)
-        extractive = ExtractiveAnswerer(self._term_weights(), self.answer_config)
+        weights = self._term_weights()
+        if plan.agencies and self.use_register and asks_tasks(plan):
+            rows = matching_rows(self.register, plan, filters)
+            if rows and register_fits(rows, plan, weights):
+                return register_answer(rows, plan, weights, self._document_text, result.chunks)
+        extractive = ExtractiveAnswerer(weights, self.answer_config)
         answer = extractive.answer(plan, result.chunks, result.dense, self.indexed_provinces())
         if self._llm is not None and not answer.abstained:
             answer = self._llm.answer(plan, result.chunks, fallback=answer)

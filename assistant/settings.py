@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     retrieval_legs: str = Field(
         "dense,lexical", description="Retrieval legs to fuse: 'dense,lexical' (hybrid), 'dense' or 'lexical'."
     )
+    use_register: bool = Field(
+        True, description="Answer 'what must agency X do' questions from the task register (extracted at ingest)."
+    )
     llm: str | None = Field(
         None, description="Optional LLM as provider:model ('openai:<model>' for any OpenAI-compatible server, 'ollama:<model>'); unset = extractive answers."
     )

@@ -127,11 +127,21 @@ def chunk_document(doc: CleanDocument, registry: AgencyRegistry, cfg: ChunkingCo
         cur_start = cur_end = None
         only_headings = True
 
+    numbered_implicit = False  # the open implicit agency section began with "N. Sở X …"
     for i, ((block, start, end), level) in enumerate(zip(blocks, levels)):
         subject = ""
         if not level and i >= first_body and block.kind == BlockKind.PARAGRAPH:
             subject = agency_subject(block.text, registry)
+            if not subject and numbered_implicit and _NUMBERED.match(block.text):
+                # the next numbered item ends the previous item's agency section
+                if not only_headings:
+                    close()
+                while stack and stack[-1][0] >= LEVEL_AGENCY:
+                    stack.pop()
+                cur_path = [label for _, label in stack]
+                numbered_implicit = False
         if subject:
+            numbered_implicit = bool(_NUMBERED.match(block.text))
             # an implicit agency section: the paragraph is content, its subject the heading label
             if not only_headings:
                 close()

@@ -73,12 +73,20 @@ class Target:
 
 
 # --- assignments ------------------------------------------------------------------------------
-def _sentences(text: str) -> list[str]:
+def _sentences(text: str) -> list[tuple[str, str, bool]]:
+    """(sentence, its paragraph, whether it opens the paragraph) in reading order."""
     out = []
     for block in text.split("\n"):
         block = block.strip()
         if block:
-            out += [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\"“])", block) if s.strip()]
+            parts: list[str] = []
+            for piece in re.split(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\"“])", block):
+                piece = piece.strip()
+                if parts and re.fullmatch(r"(?:[IVX]+|\d{1,2}|[a-zđ]|KT|TM|TL)\.", parts[-1]):
+                    parts[-1] = f"{parts[-1]} {piece}"  # "1. Sở Tài chính:" is one line, not "1." + …
+                elif piece:
+                    parts.append(piece)
+            out += [(part, block, i == 0) for i, part in enumerate(parts)]
     return out
 
 
@@ -86,7 +94,7 @@ def _role_for_lead(clause: str) -> str:
     f = fold(clause[:160])
     if "chu tri" in f:
         return "chủ trì"
-    if re.search(r"\btham muu\b", f):
+    if re.search(r"(?<!can bo )(?<!bo may )\btham muu\b", f[:140]):  # the verb, not "cán bộ tham mưu"
         return "tham mưu"
     if re.match(r"^\W*bao cao\b", f):
         return "báo cáo"
@@ -142,8 +150,8 @@ def extract_assignments(doc: CleanDocument, chunks: list[Chunk], registry: Agenc
 
     def add(mention_id: str, surface: str, role: str, task: str, chunk: Chunk) -> None:
         task = _tidy_task(task)
-        if len(task) < 12:
-            return
+        if len(task.split()) < 4 or task.isupper() or task.rstrip().endswith(":"):
+            return  # headings, signature lines and lead-ins are not tasks
         key = (mention_id, role, fold(task)[:80])
         if key in seen:
             return
@@ -154,34 +162,92 @@ def extract_assignments(doc: CleanDocument, chunks: list[Chunk], registry: Agenc
             Assignment(mention_id, surface, role, task, _deadline(task), chunk.chunk_id, doc.doc_id, agency.collective, start, end)
         )
 
+    intro: list[AgencyMention] = []  # addressees of an "… cần thực hiện các nhiệm vụ sau:" lead-in
+    intro_path: list[str] = []
     for chunk in chunks:
+        if any(re.match(r"(?i)nơi nhận", h) for h in chunk.heading_path):
+            continue  # the distribution list names agencies but assigns nothing
         section = _section_agency(chunk, registry)
+        if intro and chunk.heading_path[: len(intro_path)] != intro_path:
+            intro = []  # the lead-in's section has ended
         cursor = 0
-        for sentence in _sentences(chunk.text):
+        for sentence, paragraph, opens in _sentences(chunk.text):
             local = chunk.text.find(sentence, cursor)
             cursor = max(cursor, local + len(sentence)) if local >= 0 else cursor
             current[0] = (chunk.start + max(local, 0), chunk.start + max(local, 0) + len(sentence))
             if section and _is_heading_line(sentence, chunk):
                 continue
-            handled = _from_triggers(sentence, registry, add, chunk)
-            if handled:
+            lead_in = _lead_in_addressees(sentence, registry)
+            if lead_in:
+                intro, intro_path = lead_in, list(chunk.heading_path)
+                continue
+            if _from_triggers(sentence, registry, add, chunk):
                 continue
             leads, rest = _leading_agencies(sentence, registry)
             if not leads:
                 leads, rest = _subject_inside(sentence, registry)
             if leads and rest and not _PAST.match(rest) and _obliges(rest, doc):
-                role = _role_for_lead(rest)
-                for lead in leads:
-                    add(lead.agency_id, lead.surface, role, rest, chunk)
-                for partner in _partners(rest, registry, {m.agency_id for m in leads}):
-                    add(partner.agency_id, partner.surface, "phối hợp", rest, chunk)
+                _assign_pieces(leads, rest, registry, add, chunk)
                 continue
-            if section and not leads and not _PAST.match(sentence) and _assigns_in_section(doc, chunk):
+            if leads or _PAST.match(sentence):
+                continue
+            # under an agency heading or a lead-in, a paragraph is one task (its first sentence says it)
+            if not opens:
+                continue
+            if section and _assigns_in_section(doc, chunk):
                 agency_id, surface = section
-                add(agency_id, surface, _role_for_lead(sentence), sentence, chunk)
-                for partner in _partners(sentence, registry, {agency_id}):
-                    add(partner.agency_id, partner.surface, "phối hợp", sentence, chunk)
+                add(agency_id, surface, _role_for_lead(paragraph), paragraph, chunk)
+                for partner in _partners(paragraph, registry, {agency_id}):
+                    add(partner.agency_id, partner.surface, "phối hợp", paragraph, chunk)
+            elif intro and not section and not _is_target_section(chunk) and not _is_heading_line(sentence, chunk):
+                for lead in intro:
+                    add(lead.agency_id, lead.surface, _role_for_lead(paragraph), paragraph, chunk)
     return out
+
+
+def _assign_pieces(leads: list[AgencyMention], rest: str, registry: AgencyRegistry, add, chunk: Chunk) -> None:  # type: ignore[no-untyped-def]
+    """One task per "; "-separated clause of what the leads must do (a clause that opens with
+    another agency is that agency's task); partners after "phối hợp với" get role phối hợp."""
+    for n, piece in enumerate(_task_pieces(rest)):
+        others, own = _leading_agencies(piece, registry)
+        if others and own:
+            _assign_pieces(others, own, registry, add, chunk)
+            continue
+        if n and re.match(r"^\s*đối với\b", piece, re.IGNORECASE):
+            break  # "…; đối với cơ sở, …" turns to another addressee
+        role = _role_for_lead(piece)
+        for k, lead in enumerate(leads):
+            # "X và Y tham mưu …": the first named leads, the others work with it
+            add(lead.agency_id, lead.surface, "phối hợp" if k and role in ("chủ trì", "tham mưu") else role, piece, chunk)
+        for partner in _partners(piece, registry, {m.agency_id for m in leads}):
+            add(partner.agency_id, partner.surface, "phối hợp", piece, chunk)
+
+
+def _task_pieces(text: str) -> list[str]:
+    """Split "làm A; làm B; làm C" into tasks; short fragments stay with the one before."""
+    pieces: list[str] = []
+    for part in re.split(r";\s*", text):
+        if pieces and len(part.strip()) < 25:
+            pieces[-1] = f"{pieces[-1]}; {part}"
+        elif part.strip():
+            pieces.append(part)
+    return pieces or [text]
+
+
+def _lead_in_addressees(sentence: str, registry: AgencyRegistry) -> list[AgencyMention]:
+    """Addressees of a lead-in that announces a list ("các huyện, thành phố và các sở, ngành cần
+    tập trung thực hiện các nhiệm vụ trọng tâm như sau:")."""
+    if not re.search(r"(như sau|sau đây|các nhiệm vụ|những nhiệm vụ|nhiệm vụ sau|trọng tâm)\s*:\s*$", sentence, re.IGNORECASE):
+        return []
+    clause = re.split(r";\s*", sentence)[-1]
+    m = re.search(r"\b(cần|phải|có trách nhiệm|tập trung)\b", clause, re.IGNORECASE)
+    if not m:
+        return []
+    return [x for x in registry.find(clause[: m.start()])]
+
+
+def _is_target_section(chunk: Chunk) -> bool:
+    return bool(chunk.heading_path) and bool(re.search(r"mục tiêu|chỉ tiêu", chunk.heading_path[-1], re.IGNORECASE))
 
 
 def _obliges(rest: str, doc: CleanDocument) -> bool:
@@ -211,7 +277,7 @@ def _assigns_in_section(doc: CleanDocument, chunk: Chunk) -> bool:
 
 
 def _is_heading_line(sentence: str, chunk: Chunk) -> bool:
-    return sentence.rstrip(":. ") in chunk.heading_path
+    return sentence.strip().rstrip(":. ") in chunk.heading_path
 
 
 def _section_agency(chunk: Chunk, registry: AgencyRegistry) -> tuple[str, str] | None:
@@ -237,11 +303,7 @@ def _from_triggers(sentence: str, registry: AgencyRegistry, add, chunk: Chunk) -
         if not leads or not rest:
             continue
         clause = re.split(r";\s*(?=(?:giao|đề nghị|yêu cầu)\b)", rest, maxsplit=1)[0]
-        role = _role_for_lead(clause)
-        for lead in leads:
-            add(lead.agency_id, lead.surface, role, clause, chunk)
-        for partner in _partners(clause, registry, {x.agency_id for x in leads}):
-            add(partner.agency_id, partner.surface, "phối hợp", clause, chunk)
+        _assign_pieces(leads, clause, registry, add, chunk)
         handled = True
     return handled
 
@@ -316,7 +378,7 @@ def extract_targets(doc: CleanDocument, chunks: list[Chunk]) -> list[Target]:
     out: list[Target] = []
     for chunk in chunks:
         heading = " ".join(chunk.heading_path)
-        for sentence in _sentences(chunk.text):
+        for sentence, _, _ in _sentences(chunk.text):
             for start, end in _clauses(sentence):
                 clause = sentence[start:end]
                 for m in _FIGURE.finditer(clause):

@@ -1,0 +1,143 @@
+"""Precision and recall of the task register and the targets tracker against gold files.
+
+Gold assignments (`eval/datasets/seed_assignments.jsonl`) name the source, the agency (registry id)
+and verbatim keywords of each task. An extracted assignment matches a gold one when it comes from
+the same source, is for the same agency and its task text contains one of the keywords (case-
+and diacritic-insensitive); each side matches at most once. Role agreement is reported among the
+matches. Gold targets match on source and value (and report kind agreement).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ingest.vntext import fold
+
+
+class GoldFileError(ValueError):
+    """A gold file that cannot be used (names the file and line)."""
+
+
+def load_gold(path: Path, required: Iterable[str]) -> list[dict[str, Any]]:
+    rows = []
+    for n, line in enumerate(Path(path).read_text("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise GoldFileError(f"{path}, line {n}: not JSON ({exc.msg})") from exc
+        missing = [k for k in required if k not in row]
+        if missing:
+            raise GoldFileError(f"{path}, line {n}: missing {', '.join(missing)}")
+        rows.append(row)
+    if not rows:
+        raise GoldFileError(f"{path}: no rows")
+    return rows
+
+
+def _stem(source: str) -> str:
+    name = source.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def _scores(n_match: int, n_extracted: int, n_gold: int) -> dict[str, float | int]:
+    if n_gold == 0:
+        raise GoldFileError("gold set is empty")
+    precision = n_match / n_extracted if n_extracted else 0.0
+    recall = n_match / n_gold
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "n_gold": n_gold,
+        "n_extracted": n_extracted,
+        "n_matched": n_match,
+    }
+
+
+def assignment_scores(extracted: list[dict[str, Any]], gold: list[dict[str, Any]]) -> dict[str, Any]:
+    """`extracted`: dicts with source, agency, role, task. Returns precision/recall/f1/role accuracy."""
+    used: set[int] = set()
+    matched_roles = 0
+    n_match = 0
+    misses: list[str] = []
+    for g in gold:
+        keys = [fold(k) for k in g["keywords"]]
+        hit = None
+        for i, e in enumerate(extracted):
+            if i in used or _stem(e["source"]) != g["source"] or e["agency"] != g["agency"]:
+                continue
+            task = fold(e["task"])
+            if any(k in task for k in keys):
+                hit = i
+                if e["role"] == g["role"]:
+                    break
+        if hit is None:
+            misses.append(g.get("id", ""))
+            continue
+        used.add(hit)
+        n_match += 1
+        matched_roles += extracted[hit]["role"] == g["role"]
+    out = _scores(n_match, len(extracted), len(gold))
+    out["role_accuracy"] = round(matched_roles / n_match, 4) if n_match else 0.0
+    out["missed"] = misses
+    return out
+
+
+def _value_key(value: str) -> str:
+    return value.replace(" ", "").rstrip("%").lstrip("0") or "0"
+
+
+def target_scores(extracted: list[dict[str, Any]], gold: list[dict[str, Any]]) -> dict[str, Any]:
+    """`extracted`: dicts with source, value, kind. Returns precision/recall/f1/kind accuracy."""
+    used: set[int] = set()
+    n_match = 0
+    kinds = 0
+    misses: list[str] = []
+    for g in gold:
+        hit = None
+        for i, e in enumerate(extracted):
+            if i in used or _stem(e["source"]) != g["source"] or _value_key(e["value"]) != _value_key(g["value"]):
+                continue
+            hit = i
+            if e["kind"] == g["kind"]:
+                break
+        if hit is None:
+            misses.append(g.get("id", ""))
+            continue
+        used.add(hit)
+        n_match += 1
+        kinds += extracted[hit]["kind"] == g["kind"]
+    out = _scores(n_match, len(extracted), len(gold))
+    out["kind_accuracy"] = round(kinds / n_match, 4) if n_match else 0.0
+    out["missed"] = misses
+    return out
+
+
+def register_metrics(index: Any, assignments_gold: Path | None, targets_gold: Path | None) -> dict[str, Any]:
+    """Score what the index's register holds against the gold files that are given."""
+    docs = {d.doc_id: d.source for d in index.documents()}
+    out: dict[str, Any] = {}
+    if assignments_gold is not None:
+        gold = load_gold(assignments_gold, ("source", "agency", "role", "keywords"))
+        sources = {g["source"] for g in gold}
+        extracted = [
+            {"source": docs[a.doc_id], "agency": a.agency, "role": a.role, "task": a.task}
+            for a in index.records.assignments()
+            if _stem(docs[a.doc_id]) in sources
+        ]
+        out["assignments"] = assignment_scores(extracted, gold)
+    if targets_gold is not None:
+        gold = load_gold(targets_gold, ("source", "value", "kind"))
+        sources = {g["source"] for g in gold}
+        extracted = [
+            {"source": docs[t.doc_id], "value": t.value, "kind": t.kind}
+            for t in index.records.targets()
+            if _stem(docs[t.doc_id]) in sources
+        ]
+        out["targets"] = target_scores(extracted, gold)
+    return out
