@@ -248,6 +248,8 @@ def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> Non
             score += 0.12
         if plan.intent in ("agency", "task") and registry.find(unit.text):
             score += 0.05
+        if asked and plan.intent != "task" and asked in registry.ids_in(unit.text):
+            score += 0.1  # a sentence about the agency the question names
         if asked and plan.intent == "task":
             heading_ids = registry.ids_in(" ".join(unit.chunk.heading_path[-1:]))
             if asked in heading_ids:

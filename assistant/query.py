@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Any
 
 from ingest.agencies import AgencyRegistry, load_registry
-from ingest.metadata import province_mentions
+from ingest.metadata import NUMBER_RE, province_mentions
 from ingest.vntext import canonical_tones, fold
 
 INTENTS = ("task", "target", "result", "agency", "metadata", "comparison", "general")
@@ -122,7 +122,9 @@ _ASSIGNERS = ("ubnd-tinh", "bcd-tinh")
 
 
 def _asked_agencies(registry: AgencyRegistry, text: str) -> list[str]:
-    """Agencies a question is about, most specific first (a named sở before "UBND tỉnh" or "các xã")."""
+    """Agencies a question is about, most specific first (a named sở before "UBND tỉnh" or "các xã").
+    Document numbers ("05/HD-VPĐP") name their issuer's code, not an agency asked about."""
+    text = re.sub(NUMBER_RE, " ", text)
     ids = registry.ids_in(text, question=True)
     rank = lambda a: (a in _ASSIGNERS, registry.get(a).collective)  # noqa: E731
     specific = [a for a in ids if a not in _ASSIGNERS]
