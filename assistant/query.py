@@ -14,7 +14,7 @@ from typing import Any
 
 from ingest.agencies import AgencyRegistry, load_registry
 from ingest.metadata import NUMBER_RE, province_mentions
-from ingest.vntext import canonical_tones, fold
+from ingest.vntext import canonical_tones, fold, nfc
 
 INTENTS = ("task", "target", "result", "agency", "metadata", "comparison", "general")
 
@@ -74,6 +74,14 @@ def abbreviations() -> dict[str, list[str]]:
     return out
 
 
+def strip_marks(text: str) -> str:
+    """Diacritics removed but case kept (to match abbreviations typed with or without marks)."""
+    import unicodedata
+
+    text = nfc(text).replace("đ", "d").replace("Đ", "D")
+    return "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
+
+
 @cache
 def synonym_groups() -> list[list[str]]:
     """Groups of interchangeable words, from `data/synonyms.tsv`."""
@@ -85,13 +93,15 @@ def abbreviation_pairs(text: str) -> list[tuple[str, str]]:
     """(form used, other form) pairs: abbreviations ↔ full forms and synonyms, of which the text
     uses either side."""
     folded = fold(text)
+    marked = strip_marks(text)
     pairs = []
     for group in synonym_groups():
         used = [w for w in group if re.search(rf"(?<!\w){re.escape(fold(w))}(?!\w)", folded)]
         for word in used[:1]:
             pairs += [(word, other) for other in group if other != word]
     for short, fulls in abbreviations().items():
-        short_used = re.search(rf"(?<![\w&]){re.escape(fold(short))}(?![\w&])", folded)
+        # abbreviations are capitals: "TU" is Tỉnh ủy, the "tư" of "đầu tư" is not
+        short_used = re.search(rf"(?<![\w&]){re.escape(strip_marks(short))}(?![\w&])", marked)
         for full in fulls:
             if short_used or fold(full) in folded:
                 pairs.append((short, full))

@@ -13,6 +13,7 @@ from assistant.contracts import Answer, Citation, Filters, RetrievedChunk
 from assistant.evidence import TermWeights, question_terms, terms
 from assistant.query import QueryPlan
 from assistant.register import TaskRegister, TaskRow
+from ingest.agencies import load_registry
 from ingest.vntext import fold
 
 MAX_ROWS = 4
@@ -61,6 +62,16 @@ def _topic_terms(plan: QueryPlan, weights: TermWeights, agency_names: list[str])
     }
 
 
+def _agency_names(plan: QueryPlan) -> list[str]:
+    """Every way of naming the asked agencies (they are who, not what, the question is about)."""
+    registry = load_registry()
+    names: list[str] = []
+    for agency_id in plan.agencies:
+        agency = registry.get(agency_id)
+        names += [agency.name, *agency.aliases, *agency.query_aliases]
+    return names
+
+
 def _relevance(row: TaskRow, topic: set[str], weights: TermWeights) -> float:
     return sum(weights.idf(t) for t in topic & set(terms(row.task)))
 
@@ -71,7 +82,7 @@ def register_fits(rows: list[TaskRow], plan: QueryPlan, weights: TermWeights) ->
     direct = [r for r in rows if not r.shared]
     if not direct:
         return False
-    topic = _topic_terms(plan, weights, [r.agency for r in rows[:1]] + [r.assigned_to for r in direct])
+    topic = _topic_terms(plan, weights, _agency_names(plan) + [r.assigned_to for r in direct])
     if not topic:
         return True  # "Sở X phải làm gì?" — the whole register is the answer
     total = sum(weights.idf(t) for t in topic)
@@ -80,7 +91,7 @@ def register_fits(rows: list[TaskRow], plan: QueryPlan, weights: TermWeights) ->
 
 def rank_rows(rows: list[TaskRow], plan: QueryPlan, weights: TermWeights) -> list[TaskRow]:
     """Most relevant first (question words the task repeats; direct before shared)."""
-    topic = _topic_terms(plan, weights, [r.agency for r in rows[:1]] + [r.assigned_to for r in rows])
+    topic = _topic_terms(plan, weights, _agency_names(plan) + [r.assigned_to for r in rows])
     return sorted(rows, key=lambda r: _relevance(r, topic, weights) - (100.0 if r.shared else 0.0), reverse=True)
 
 

@@ -26,6 +26,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
 }
 GROUP_SECTIONS = ("by_type", "by_style")
 GROUP_METRICS = ("n", "accuracy", "hit@5")
+REGISTER_PARTS = ("assignments", "targets")
+REGISTER_METRICS = ("precision", "recall", "f1", "role_accuracy", "kind_accuracy")
 
 
 class UsageError(ValueError):
@@ -47,8 +49,10 @@ def resolve_metric(name: str) -> tuple[str, ...]:
         return parts
     elif len(parts) == 3 and parts[0] in GROUP_SECTIONS and parts[1] and parts[2] in GROUP_METRICS:
         return parts
+    elif len(parts) == 3 and parts[0] == "register" and parts[1] in REGISTER_PARTS and parts[2] in REGISTER_METRICS:
+        return parts
     known = ", ".join(f"{s}.{m}" for s, names in SECTIONS.items() for m in names)
-    raise UsageError(f"unknown metric {name!r}; known: n, {known}, by_type.<type>.<{'|'.join(GROUP_METRICS)}>, by_style.<style>.<...>")
+    raise UsageError(f"unknown metric {name!r}; known: n, {known}, by_type.<type>.<{'|'.join(GROUP_METRICS)}>, by_style.<style>.<...>, register.<assignments|targets>.<precision|recall|f1|...>")
 
 
 def parse_gate(text: str) -> tuple[tuple[str, ...], float]:
@@ -134,12 +138,20 @@ def run_run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     if not args.corpus.exists():
         raise UsageError(f"corpus not found: {args.corpus}")
-    metrics = run_eval(args.corpus, args.qa, args.out, args.index, overrides, progress=not args.quiet)
+    for gold in (args.assignments, args.targets):
+        if gold is not None and not gold.exists():
+            raise UsageError(f"gold file not found: {gold}")
+    metrics = run_eval(
+        args.corpus, args.qa, args.out, args.index, overrides, progress=not args.quiet,
+        assignments_gold=args.assignments, targets_gold=args.targets,
+    )
     r, a, ab = metrics["retrieval"], metrics["answer"], metrics["abstention"]
     print(
         f"n={metrics['n']} hit@5={r['hit@5']} evidence@5={r['evidence@5']} accuracy={a['accuracy']} "
         f"citation_precision={a['citation_precision']} abstention.recall={ab['recall']} → {args.out}"
     )
+    for part, scores in metrics.get("register", {}).items():
+        print(f"register.{part}: precision={scores['precision']} recall={scores['recall']} f1={scores['f1']}")
     return EXIT_OK
 
 
@@ -153,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--index", type=Path, default=None, help="use this index as is (ingest --corpus only if it is empty)")
     run.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", help="override a Settings field, e.g. top_k=5")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--assignments", type=Path, default=None, help="gold assignments (JSONL) → metrics.json register.assignments")
+    run.add_argument("--targets", type=Path, default=None, help="gold targets (JSONL) → metrics.json register.targets")
     check = sub.add_parser("check", help="gate metrics.json against thresholds")
     check.add_argument("out", type=Path, help="output folder of `run` (or a metrics.json)")
     check.add_argument("--min", action="append", default=[], metavar="NAME=VALUE", help="fail when NAME < VALUE")

@@ -47,6 +47,8 @@ def run_eval(
     *,
     service_factory: ServiceFactory | None = None,
     progress: bool = True,
+    assignments_gold: Path | None = None,
+    targets_gold: Path | None = None,
 ) -> dict[str, Any]:
     """Evaluate and write OUT/metrics.json, answers.jsonl, report.md; returns the metrics.
 
@@ -67,7 +69,14 @@ def run_eval(
         config = _config(settings, corpus, qa, index_dir, index)
         factory = service_factory or _default_factory(index)
         observations = ask_all(factory(settings), items, progress)
+        register = None
+        if assignments_gold is not None or targets_gold is not None:
+            from eval.register_metrics import register_metrics
+
+            register = register_metrics(index, assignments_gold, targets_gold)
     metrics = assemble(summarize(observations), config, ingest)
+    if register is not None:
+        metrics["register"] = register
     write_outputs(out, metrics, observations)
     return metrics
 

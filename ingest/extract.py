@@ -338,11 +338,28 @@ def _indicator_for(before: str, after: str) -> dict[str, str] | None:
     return None
 
 
+# Counting units that make a figure an indicator value ("12 phòng học", "92 lớp", "4.051 tỷ đồng").
+_UNITS = (
+    r"tiêu chí/xã|tiêu chí|xã|huyện|thôn|bản|km|sản phẩm|hộ|khu dân cư|tỷ đồng|triệu đồng(?:/người/năm)?|"
+    r"nghìn đồng|đồng|m2|m²|ha|ngày công|phòng học|nhà văn hóa|lớp|mô hình|công trình|trường|người|lao động|"
+    r"hợp tác xã|tổ hợp tác|doanh nghiệp|chợ|trạm|điểm|cầu|kênh|tấn|con"
+)
+
+
 def _unit_of(after: str, percent: bool) -> str:
     if percent:
         return "%"
-    m = re.match(r"\s*(tiêu chí/xã|tiêu chí|xã|km|sản phẩm|hộ|khu dân cư|huyện|tỷ đồng|triệu đồng(?:/người/năm)?|m2|ha|ngày công)", after)
+    m = re.match(rf"\s*({_UNITS})(?!\w)", after)
     return m.group(1) if m else ""
+
+
+def _generic_indicator(unit: str, after: str, before: str) -> str:
+    """"số phòng học …" from the words after a count, or the words before a percentage."""
+    if unit == "%":
+        words = re.split(r"[,;:(]", before)[-1].split()[-6:]
+        return " ".join(words).strip() or "tỷ lệ"
+    phrase = re.split(r"[,;:.()]|\bso với\b|\bđể\b|\btrong\b", after)[0].split()[:6]
+    return "số " + " ".join(phrase).strip()
 
 
 def _kind_of(sentence: str, heading: str, doc_kind: str) -> str:
@@ -387,14 +404,15 @@ def extract_targets(doc: CleanDocument, chunks: list[Chunk]) -> list[Target]:
                         continue
                     after = clause[m.end() : m.end() + 60]
                     before = clause[: m.start()]
-                    indicator = _indicator_for(before, after)
-                    if indicator is None:
-                        continue
                     unit = _unit_of(after, bool(m.group(2)))
+                    known = _indicator_for(before, after)
+                    if known is None and not unit:
+                        continue
+                    name = known["name"] if known else _generic_indicator(unit, after, before)
                     shown = value + ("%" if m.group(2) else "")
                     out.append(
                         Target(
-                            indicator=indicator["name"],
+                            indicator=name,
                             value=shown,
                             unit=unit,
                             period=_period_of(clause, heading, sentence),
@@ -417,4 +435,6 @@ def _is_date_or_number(clause: str, m: re.Match[str]) -> bool:
     dm = re.fullmatch(r"(\d{1,2})/(\d{1,2})", value)
     if dm and int(dm.group(1)) <= 31 and int(dm.group(2)) <= 12 and dm.group(1) != dm.group(2):
         return True
-    return bool(re.search(r"(ngày|tháng|quý|số|Bước|khóa|lần thứ)\s*$", clause[: m.start()], re.IGNORECASE))
+    if re.match(r"\s*[-–]\s*\d", clause[m.end() :]) or re.search(r"\d\s*[-–]\s*$", clause[: m.start()]):
+        return True  # a range such as "15-19 tiêu chí" names a group, not a value
+    return bool(re.search(r"(ngày|tháng|quý|số|Bước|khóa|lần thứ|thứ|giai đoạn)\s*$", clause[: m.start()], re.IGNORECASE))
