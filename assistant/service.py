@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.answer import AnswerConfig, ExtractiveAnswerer
-from assistant.contracts import Answer, Filters
+from assistant.contracts import Answer, Filters, RetrievedChunk
 from assistant.evidence import TermWeights
 from assistant.query import asks_tasks, plan_question
 from assistant.register import TaskRegister, TaskRow
@@ -68,6 +68,20 @@ class ChatService:
             self._weights = (fingerprint, TermWeights(texts))
         return self._weights[1]
 
+    def _with_cited_chunks(self, retrieved: list[RetrievedChunk], cited: list[str]) -> list[RetrievedChunk]:
+        """Register answers cite chunks retrieval may not have ranked; list them after the others."""
+        have = {c.chunk_id for c in retrieved}
+        missing = [cid for cid in dict.fromkeys(cited) if cid not in have]
+        records = self.index.chunks(missing)
+        docs = {d.doc_id: d for d in self.index.documents()}
+        extra = [
+            RetrievedChunk(cid, records[cid].doc_id, docs[records[cid].doc_id].source, 0.0, records[cid].text,
+                           records[cid].heading_path, records[cid].start, records[cid].end, docs[records[cid].doc_id].metadata)
+            for cid in missing
+            if cid in records
+        ]
+        return list(retrieved) + extra
+
     def _document_text(self, row: TaskRow) -> str:
         return self.index.records.document_text(row.chunk_id.split(":")[0]) or ""
 
@@ -82,7 +96,9 @@ class ChatService:
         if plan.agencies and self.use_register and asks_tasks(plan):
             rows = matching_rows(self.register, plan, filters)
             if rows and register_fits(rows, plan, weights):
-                return register_answer(rows, plan, weights, self._document_text, result.chunks)
+                answer = register_answer(rows, plan, weights, self._document_text, result.chunks)
+                answer.retrieved = self._with_cited_chunks(answer.retrieved, [c.chunk_id for c in answer.citations])
+                return answer
         extractive = ExtractiveAnswerer(weights, self.answer_config)
         answer = extractive.answer(plan, result.chunks, result.dense, self.indexed_provinces())
         if self._llm is not None and not answer.abstained:

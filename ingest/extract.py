@@ -126,7 +126,6 @@ def _partners(clause: str, registry: AgencyRegistry, exclude: set[str]) -> list[
 def _leading_agencies(text: str, registry: AgencyRegistry) -> tuple[list[AgencyMention], str]:
     """Agencies a clause opens with ("Sở X, Sở Y và UBND các huyện …") and the rest of it."""
     body = re.sub(r"^\s*(?:[-+•*–]|\d{1,2}[.)]|[a-zđ][.)])\s*", "", text)
-    offset = len(text) - len(body)
     found: list[AgencyMention] = []
     pos = 0
     for mention in registry.find(body[:240]):
