@@ -5,6 +5,7 @@ abstention sentence plus the closest documents when the evidence does not suppor
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -49,10 +50,14 @@ class AnswerConfig:
     quantity_cutoff: float = 0.6  # a figure of the asked kind must sit in a unit this close to the best
 
 
+FigureKinds = Callable[[str], list[tuple[str, str]]]  # chunk_id → [(clause stating a figure, mục tiêu|kết quả)]
+
+
 class ExtractiveAnswerer:
-    def __init__(self, weights: TermWeights, config: AnswerConfig | None = None) -> None:
+    def __init__(self, weights: TermWeights, config: AnswerConfig | None = None, figure_kinds: FigureKinds | None = None) -> None:
         self.weights = weights
         self.config = config or AnswerConfig()
+        self.figure_kinds = figure_kinds
 
     def answer(
         self, plan: QueryPlan, chunks: list[RetrievedChunk], dense: dict[str, float], indexed_provinces: set[str]
@@ -183,10 +188,18 @@ class ExtractiveAnswerer:
             shown = ("…" if q_start > unit.start else "") + quote + ("…" if q_end < unit.end else "")
             n = len(citations) + 1
             citations.append(Citation.of(n, unit.chunk, quote, q_start, q_end))
-            lines.append(f"- {subject_prefix(unit)}{shown} [{n}]")
+            lines.append(f"- {self._figure_label(plan, unit, quote)}{subject_prefix(unit)}{shown} [{n}]")
         best_dense = max((dense.get(c.chunk_id, 0.0) for c in chunks[:3]), default=0.0)
         confidence = max(0.0, min(1.0, 0.6 * min(1.0, best.coverage) + 0.4 * best_dense))
         return Answer("\n".join(lines), citations, False, confidence, chunks, plan.as_dict())
+
+
+    def _figure_label(self, plan: QueryPlan, unit: Unit, quote: str) -> str:
+        """"(mục tiêu) " / "(kết quả) " before a figure the tracker classified, for figure questions."""
+        if self.figure_kinds is None or plan.intent not in ("target", "result", "comparison"):
+            return ""
+        kinds = {kind for clause, kind in self.figure_kinds(unit.chunk.chunk_id) if clause and clause in quote}
+        return f"({' / '.join(sorted(kinds))}) " if kinds else ""
 
 
 def subject_prefix(unit: Unit) -> str:

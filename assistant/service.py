@@ -53,6 +53,7 @@ class ChatService:
         )
         self.answer_config = answer or AnswerConfig()
         self._weights: tuple[str, TermWeights] | None = None
+        self._figures: tuple[str, dict[str, list[tuple[str, str]]]] | None = None
         self.register = TaskRegister(index)
         self.use_register = settings.use_register
         self._llm = None
@@ -82,6 +83,16 @@ class ChatService:
         ]
         return list(retrieved) + extra
 
+    def _figure_kinds(self, chunk_id: str) -> list[tuple[str, str]]:
+        """Figures the tracker found in a chunk, with whether each is planned or achieved."""
+        fingerprint = self.index.lexical.fingerprint
+        if self._figures is None or self._figures[0] != fingerprint:
+            by_chunk: dict[str, list[tuple[str, str]]] = {}
+            for t in self.index.records.targets():
+                by_chunk.setdefault(t.chunk_id, []).append((t.text, t.kind))
+            self._figures = (fingerprint, by_chunk)
+        return self._figures[1].get(chunk_id, [])
+
     def _document_text(self, row: TaskRow) -> str:
         return self.index.records.document_text(row.chunk_id.split(":")[0]) or ""
 
@@ -99,7 +110,7 @@ class ChatService:
                 answer = register_answer(rows, plan, weights, self._document_text, result.chunks)
                 answer.retrieved = self._with_cited_chunks(answer.retrieved, [c.chunk_id for c in answer.citations])
                 return answer
-        extractive = ExtractiveAnswerer(weights, self.answer_config)
+        extractive = ExtractiveAnswerer(weights, self.answer_config, self._figure_kinds)
         answer = extractive.answer(plan, result.chunks, result.dense, self.indexed_provinces())
         if self._llm is not None and not answer.abstained:
             answer = self._llm.answer(plan, result.chunks, fallback=answer)
