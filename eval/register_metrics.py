@@ -9,7 +9,7 @@ matches. Gold targets match on source and value (and report kind agreement).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -59,33 +59,50 @@ def _scores(n_match: int, n_extracted: int, n_gold: int) -> dict[str, float | in
     }
 
 
-def assignment_scores(extracted: list[dict[str, Any]], gold: list[dict[str, Any]]) -> dict[str, Any]:
-    """`extracted`: dicts with source, agency, role, task. Returns precision/recall/f1/role accuracy."""
+def _match(
+    gold: list[dict[str, Any]],
+    extracted: list[dict[str, Any]],
+    same_item: Callable[[dict[str, Any], dict[str, Any]], bool],
+    agrees: Callable[[dict[str, Any], dict[str, Any]], bool],
+) -> tuple[int, int, list[str]]:
+    """Greedy one-to-one matching; prefers a candidate that also agrees (role, kind).
+    Returns (matches, matches that agree, ids of unmatched gold rows)."""
     used: set[int] = set()
-    matched_roles = 0
-    n_match = 0
+    n_match = n_agree = 0
     misses: list[str] = []
     for g in gold:
-        keys = [fold(k) for k in g["keywords"]]
         hit = None
         for i, e in enumerate(extracted):
-            if i in used or _stem(e["source"]) != g["source"] or e["agency"] != g["agency"]:
+            if i in used or not same_item(g, e):
                 continue
-            task = fold(e["task"])
-            if any(k in task for k in keys):
-                hit = i
-                if e["role"] == g["role"]:
-                    break
+            hit = i
+            if agrees(g, e):
+                break
         if hit is None:
             misses.append(g.get("id", ""))
             continue
         used.add(hit)
         n_match += 1
-        matched_roles += extracted[hit]["role"] == g["role"]
+        n_agree += agrees(g, extracted[hit])
+    return n_match, n_agree, misses
+
+
+def _report(gold: list[dict[str, Any]], extracted: list[dict[str, Any]], same_item, agrees, agree_name: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    n_match, n_agree, misses = _match(gold, extracted, same_item, agrees)
     out = _scores(n_match, len(extracted), len(gold))
-    out["role_accuracy"] = round(matched_roles / n_match, 4) if n_match else 0.0
+    out[agree_name] = round(n_agree / n_match, 4) if n_match else 0.0
     out["missed"] = misses
     return out
+
+
+def assignment_scores(extracted: list[dict[str, Any]], gold: list[dict[str, Any]]) -> dict[str, Any]:
+    """`extracted`: dicts with source, agency, role, task. Returns precision/recall/f1/role accuracy."""
+
+    def same(g: dict[str, Any], e: dict[str, Any]) -> bool:
+        task = fold(e["task"])
+        return _stem(e["source"]) == g["source"] and e["agency"] == g["agency"] and any(fold(k) in task for k in g["keywords"])
+
+    return _report(gold, extracted, same, lambda g, e: e["role"] == g["role"], "role_accuracy")
 
 
 def _value_key(value: str) -> str:
@@ -94,28 +111,11 @@ def _value_key(value: str) -> str:
 
 def target_scores(extracted: list[dict[str, Any]], gold: list[dict[str, Any]]) -> dict[str, Any]:
     """`extracted`: dicts with source, value, kind. Returns precision/recall/f1/kind accuracy."""
-    used: set[int] = set()
-    n_match = 0
-    kinds = 0
-    misses: list[str] = []
-    for g in gold:
-        hit = None
-        for i, e in enumerate(extracted):
-            if i in used or _stem(e["source"]) != g["source"] or _value_key(e["value"]) != _value_key(g["value"]):
-                continue
-            hit = i
-            if e["kind"] == g["kind"]:
-                break
-        if hit is None:
-            misses.append(g.get("id", ""))
-            continue
-        used.add(hit)
-        n_match += 1
-        kinds += extracted[hit]["kind"] == g["kind"]
-    out = _scores(n_match, len(extracted), len(gold))
-    out["kind_accuracy"] = round(kinds / n_match, 4) if n_match else 0.0
-    out["missed"] = misses
-    return out
+
+    def same(g: dict[str, Any], e: dict[str, Any]) -> bool:
+        return _stem(e["source"]) == g["source"] and _value_key(e["value"]) == _value_key(g["value"])
+
+    return _report(gold, extracted, same, lambda g, e: e["kind"] == g["kind"], "kind_accuracy")
 
 
 def register_metrics(index: Any, assignments_gold: Path | None, targets_gold: Path | None) -> dict[str, Any]:

@@ -136,3 +136,28 @@ def test_tasks_cli_formats(seed_index, tmp_path: Path) -> None:
     )
     values = {(r["value"], r["kind"]) for r in json.loads(targets.stdout)}
     assert ("177/181", "kết quả") in values and ("4", "mục tiêu") in values
+
+
+@pytest.mark.unit
+def test_register_scores_match_one_to_one() -> None:
+    from eval.register_metrics import GoldFileError, assignment_scores, target_scores
+
+    gold = [
+        {"id": "g1", "source": "doc", "agency": "so-tai-chinh", "role": "chủ trì", "keywords": ["phân bổ vốn"]},
+        {"id": "g2", "source": "doc", "agency": "so-khdt", "role": "phối hợp", "keywords": ["phân bổ vốn"]},
+    ]
+    extracted = [
+        {"source": "doc.txt", "agency": "so-tai-chinh", "role": "chủ trì", "task": "Chủ trì tham mưu PHAN BO VON năm 2022"},
+        {"source": "doc.txt", "agency": "so-tai-chinh", "role": "chủ trì", "task": "Phân bổ vốn lần hai"},  # no second gold row
+        {"source": "other.txt", "agency": "so-khdt", "role": "phối hợp", "task": "phân bổ vốn"},  # wrong source
+    ]
+    scores = assignment_scores(extracted, gold)
+    assert (scores["n_matched"], scores["precision"], scores["recall"]) == (1, round(1 / 3, 4), 0.5)
+    assert scores["missed"] == ["g2"] and scores["role_accuracy"] == 1.0
+    targets = target_scores(
+        [{"source": "doc.txt", "value": "31,64%", "kind": "kết quả"}, {"source": "doc.txt", "value": "09", "kind": "mục tiêu"}],
+        [{"id": "t1", "source": "doc", "value": "31,64%", "kind": "kết quả"}, {"id": "t2", "source": "doc", "value": "9", "kind": "kết quả"}],
+    )
+    assert targets["recall"] == 1.0 and targets["kind_accuracy"] == 0.5
+    with pytest.raises(GoldFileError):
+        assignment_scores([], [])

