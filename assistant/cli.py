@@ -1,4 +1,4 @@
-"""`ntm` command line: ingest · extract · docs · remove · search (and later ask · tasks · serve).
+"""`ntm` command line: ingest · extract · docs · remove · search · ask · tasks · targets · serve.
 
 The command names, flags, JSON shapes and exit codes are the contract in DESIGN.md "Command line":
 scripts and tests call them. Human output goes to stdout, progress to stderr.
@@ -281,6 +281,20 @@ def targets(
     _, idx = _open_index(index)
     rows = TaskRegister(idx).targets(province, indicator, kind)
     _emit_rows([r.as_dict() for r in rows], TARGET_COLUMNS, fmt, output)
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option("--host", help="Address to bind (default: NTM_HOST or 127.0.0.1).")] = None,
+    port: Annotated[Optional[int], typer.Option("--port", help="Port (default: NTM_PORT or 7860).")] = None,
+    index: IndexOpt = None,
+) -> None:
+    """Start the web app (chat, task register, documents) over the index."""
+    from assistant.service import build_service
+    from assistant.ui.app import serve as serve_app
+
+    settings = _settings(index)
+    serve_app(build_service(settings), settings, host, port)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -1,0 +1,130 @@
+"""Tab "Tài liệu": the indexed documents, their cleaned text, and (after login) upload and removal."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant.ui import render
+from assistant.ui.services import UPLOAD_TYPES, AdminRequired, UIServices
+
+DOC_HEADERS = ["Tệp", "Tiêu đề", "Tỉnh", "Số hiệu", "Ngày", "Loại", "Số đoạn", "Định dạng"]
+DOC_KEYS = ["source", "title", "province", "number", "issued", "kind", "n_chunks", "format"]
+
+
+@dataclass
+class DocsTab:
+    table: gr.Dataframe
+    select: gr.Dropdown
+    view: gr.HTML
+    user: gr.Textbox
+    password: gr.Textbox
+    login: gr.Button
+    login_status: gr.HTML
+    upload: gr.File
+    ingest: gr.Button
+    log: gr.HTML
+    rm_select: gr.Dropdown
+    rm_btn: gr.Button
+    rm_status: gr.HTML
+    authed: gr.State  # server-side per session: set only by a successful login
+
+
+def docs_table(ui: UIServices) -> dict[str, Any]:
+    return {"headers": DOC_HEADERS, "data": [[d.get(k, "") for k in DOC_KEYS] for d in ui.documents()]}
+
+
+def sources_of(ui: UIServices) -> list[str]:
+    return [d["source"] for d in ui.documents()]
+
+
+def build_docs_tab(ui: UIServices) -> DocsTab:
+    sources = sources_of(ui)
+    table = gr.Dataframe(value=docs_table(ui), interactive=False, wrap=True, elem_id="d-table", label="Tài liệu đã lập chỉ mục")
+    select = gr.Dropdown(choices=sources, value=None, label="Xem nội dung đã làm sạch của", elem_id="d-select")
+    view = gr.HTML(render.document_html(None), elem_id="d-view", js_on_load=None, max_height=500)
+    disabled = ui.admin_disabled_reason()
+    gr.Markdown(f"### Quản trị: tải lên và xóa tài liệu\nGiới hạn: {ui.settings.max_file_mb} MB mỗi tệp; "
+                f"định dạng {', '.join(t.lstrip('.').upper() for t in UPLOAD_TYPES)}.")
+    with gr.Row():
+        user = gr.Textbox(label="Tên đăng nhập", elem_id="login-user", interactive=not disabled)
+        password = gr.Textbox(label="Mật khẩu", type="password", elem_id="login-pass", interactive=not disabled)
+        login = gr.Button("Đăng nhập", elem_id="login-btn", interactive=not disabled)
+    login_status = gr.HTML(render.notice_html(disabled or "Chưa đăng nhập.", "warn" if disabled else "info"),
+                           elem_id="login-status", js_on_load=None)
+    upload = gr.File(file_count="multiple", file_types=list(UPLOAD_TYPES), label="Tệp tải lên", elem_id="upload",
+                     interactive=False)
+    ingest = gr.Button("Nạp vào chỉ mục", elem_id="ingest-btn", interactive=False, variant="primary")
+    log = gr.HTML("", elem_id="ingest-log", js_on_load=None)
+    with gr.Row():
+        rm_select = gr.Dropdown(choices=sources, value=None, label="Tài liệu cần xóa", elem_id="rm-select", interactive=False)
+        rm_btn = gr.Button("Xóa tài liệu", elem_id="rm-btn", variant="stop", interactive=False)
+    rm_status = gr.HTML("", elem_id="rm-status", js_on_load=None)
+    return DocsTab(table, select, view, user, password, login, login_status, upload, ingest, log, rm_select, rm_btn,
+                   rm_status, gr.State(False))
+
+
+class DocsActions:
+    def __init__(self, ui: UIServices) -> None:
+        self.ui = ui
+
+    def view(self, source: str) -> str:
+        title, text = self.ui.document_text(source)
+        return render.document_html(text, title)
+
+    def login(self, user: str, password: str) -> tuple:
+        disabled = self.ui.admin_disabled_reason()
+        ok = not disabled and self.ui.check_login(user, password)
+        message = disabled or ("Đã đăng nhập quản trị." if ok else "Sai tên đăng nhập hoặc mật khẩu.")
+        status = render.notice_html(message, "ok" if ok else "error")
+        on = gr.update(interactive=ok)
+        return ok, status, "", on, on, on, on
+
+    def refreshed(self) -> tuple:
+        sources = sources_of(self.ui)
+        return docs_table(self.ui), gr.update(choices=sources), gr.update(choices=sources, value=None)
+
+    def ingest(self, files: list[str] | None, authed: bool):
+        """Per-file progress, then per-file results; the document lists are refreshed at the end."""
+        paths = [str(f) for f in (files or [])]
+        if not paths:
+            yield render.notice_html("Chưa chọn tệp nào.", "warn"), gr.skip(), gr.skip(), gr.skip()
+            return
+        rows = [(Path(p).name, "pending", "") for p in paths]
+        rows[0] = (rows[0][0], "working", "")
+        yield render.ingest_log_html(rows), gr.skip(), gr.skip(), gr.skip()
+        try:
+            for i, source, status, reason in self.ui.ingest_uploads(paths, authed):
+                rows[i] = (source, status, reason)
+                if i + 1 < len(rows):
+                    rows[i + 1] = (rows[i + 1][0], "working", "")
+                yield render.ingest_log_html(rows), gr.skip(), gr.skip(), gr.skip()
+        except AdminRequired as exc:
+            yield render.notice_html(str(exc), "error"), gr.skip(), gr.skip(), gr.skip()
+            return
+        yield (render.ingest_log_html(rows), *self.refreshed())
+
+    def remove(self, source: str, authed: bool) -> tuple:
+        try:
+            removed = self.ui.remove(source, authed)
+        except AdminRequired as exc:
+            return (render.notice_html(str(exc), "error"), gr.skip(), gr.skip(), gr.skip())
+        message = f"Đã xóa {source}." if removed else f"Không có tài liệu {source!r} trong chỉ mục."
+        return (render.notice_html(message, "ok" if removed else "error"), *self.refreshed())
+
+
+def wire_docs_tab(ui: UIServices, tab: DocsTab) -> list[Any]:
+    """Wire the tab; returns the events that change the index (to refresh other tabs after them)."""
+    actions = DocsActions(ui)
+    tab.select.change(actions.view, inputs=[tab.select], outputs=[tab.view], api_visibility="private")
+    gr.on([tab.login.click, tab.password.submit], actions.login, inputs=[tab.user, tab.password],
+          outputs=[tab.authed, tab.login_status, tab.password, tab.upload, tab.ingest, tab.rm_select, tab.rm_btn],
+          api_visibility="private")
+    lists = [tab.table, tab.select, tab.rm_select]
+    ingested = tab.ingest.click(actions.ingest, inputs=[tab.upload, tab.authed], outputs=[tab.log, *lists],
+                                api_visibility="private")
+    removed = tab.rm_btn.click(actions.remove, inputs=[tab.rm_select, tab.authed], outputs=[tab.rm_status, *lists],
+                               api_visibility="private")
+    return [ingested, removed]

@@ -1,0 +1,224 @@
+"""UI-facing services: what the tabs show, read from the same ChatService, TaskRegister and
+Index the CLI uses. Gradio-free, so the tabs stay thin and this stays testable.
+
+One lock serialises index access from the app's worker threads (questions, uploads, removals).
+Admin actions check the login here, on the server, whatever the browser shows.
+"""
+from __future__ import annotations
+
+import hmac
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.contracts import Answer, Filters
+from assistant.register import TaskRegister, TaskRow, UnknownAgency
+from assistant.service import ChatService
+from assistant.settings import Settings
+
+UPLOAD_TYPES = (".pdf", ".docx", ".html", ".htm", ".txt")
+ADMIN_ENV = "NTM_ADMIN_USER / NTM_ADMIN_PASSWORD"
+
+
+class AdminRequired(PermissionError):
+    """An admin action was attempted without a valid login."""
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    provinces: list[str]
+    years: list[str]
+    kinds: list[str]
+    agencies: list[str]
+
+
+def parse_year(value: Any) -> int | None:
+    """A year from a dropdown/API value ("", None, "2014", 2014); empty means no filter."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        year = int(str(value).strip())
+    except ValueError as exc:
+        raise ValueError(f"năm không hợp lệ: {value!r}") from exc
+    return year
+
+
+def _agency_in(name: str, province: str) -> str:
+    """ "Sở Tài chính tỉnh Lai Châu"; no second "tỉnh" after names ending in it."""
+    if not province:
+        return name
+    return f"{name} {province}" if name.split()[-1].lower() == "tỉnh" else f"{name} tỉnh {province}"
+
+
+class UIServices:
+    def __init__(self, service: ChatService, settings: Settings) -> None:
+        self.service = service
+        self.settings = settings
+        self.index = service.index
+        self.register: TaskRegister = service.register
+        self.lock = threading.RLock()
+
+    # --- chat -----------------------------------------------------------------------------
+    def ask(self, question: str, history: list[Any] | None = None, filters: Filters | None = None) -> Answer:
+        with self.lock:
+            return self.service.ask(question, history or [], filters)
+
+    def api_ask(self, question: str, province: str = "", year: Any = "") -> dict[str, Any]:
+        """The `ntm ask --json` document for (question, province, year)."""
+        y = parse_year(year)
+        return self.ask(question, None, Filters(province=(province or "").strip(), year_from=y, year_to=y)).as_json()
+
+    def filter_choices(self) -> FilterChoices:
+        with self.lock:
+            docs = self.index.documents()
+            agency_ids = {a for c in self.index.records.all_chunks() for a in c.agencies}
+        meta = [d.metadata for d in docs]
+        registry = self.register.registry
+        names = {registry.get(a).name for a in agency_ids if a in registry.agencies}
+        return FilterChoices(
+            provinces=sorted({m.get("province", "") for m in meta} - {""}),
+            years=sorted({m.get("issued", "")[:4] for m in meta if m.get("issued", "")[:4].isdigit()}),
+            kinds=sorted({m.get("kind", "") for m in meta} - {""}),
+            agencies=sorted(names),
+        )
+
+    def document_text_of_chunk(self, chunk_id: str) -> str | None:
+        with self.lock:
+            return self.index.records.document_text(chunk_id.split(":")[0])
+
+    def example_questions(self, limit: int = 6) -> list[str]:
+        """Questions for new staff, built from the agencies and provinces actually indexed."""
+        with self.lock:
+            docs = {d.doc_id: d.metadata for d in self.index.documents()}
+            assignments = self.index.records.assignments()
+        registry = self.register.registry
+        per_agency: Counter[tuple[str, str]] = Counter(
+            (a.agency, docs.get(a.doc_id, {}).get("province", ""))
+            for a in assignments
+            if a.agency in registry.agencies and not registry.get(a.agency).collective
+        )
+        out: list[str] = []
+        for (agency_id, province), _ in per_agency.most_common(2):
+            out.append(f"{_agency_in(registry.get(agency_id).name, province)} phải làm gì?")
+        provinces = sorted({m.get("province", "") for m in docs.values()} - {""})
+        out += [f"Tỉnh {p} có bao nhiêu xã đạt chuẩn nông thôn mới?" for p in provinces[:2]]
+        for meta in docs.values():
+            if meta.get("presided_by") and meta.get("province") and meta.get("issued", "")[:4].isdigit():
+                out.append(f"Ai chủ trì hội nghị về nông thôn mới ở {meta['province']} năm {meta['issued'][:4]}?")
+                break
+        if per_agency:
+            from ingest.vntext import fold
+
+            (agency_id, province), _ = per_agency.most_common(1)[0]
+            out.append(fold(f"{_agency_in(registry.get(agency_id).name, province)} được giao nhiệm vụ gì").capitalize())
+        return list(dict.fromkeys(out))[:limit]
+
+    # --- tasks and targets ----------------------------------------------------------------
+    def agency_choices(self) -> list[str]:
+        """Agencies the register holds rows for (canonical names)."""
+        with self.lock:
+            ids = {a.agency for a in self.index.records.assignments()}
+        registry = self.register.registry
+        return sorted(registry.get(i).name for i in ids if i in registry.agencies)
+
+    def tasks(self, agency: str, province: str = "", year: Any = "") -> list[TaskRow]:
+        """The task register of an agency typed any way ("so tai chinh"); UnknownAgency if none."""
+        if not (agency or "").strip():
+            raise UnknownAgency("hãy chọn hoặc gõ tên một cơ quan")
+        with self.lock:
+            return self.register.tasks(agency.strip(), (province or "").strip(), parse_year(year))
+
+    def api_tasks(self, agency: str, province: str = "", year: Any = "") -> list[dict[str, Any]]:
+        """Rows of `ntm tasks --format json`."""
+        return [row.as_dict() for row in self.tasks(agency, province, year)]
+
+    def task_source(self, row: TaskRow) -> dict[str, Any]:
+        """A register row as a citation-like dict for the source viewer."""
+        return {"n": 0, "chunk_id": row.chunk_id, "source": row.source, "title": row.title, "number": row.number,
+                "province": row.province, "issued": row.issued, "quote": row.task, "start": row.start, "end": row.end}
+
+    def targets(self, province: str = "") -> list[dict[str, str]]:
+        """Figures of a province, planned (mục tiêu) and achieved (kết quả) in two columns."""
+        with self.lock:
+            rows = self.register.targets((province or "").strip())
+        out = []
+        for r in sorted(rows, key=lambda r: (r.indicator, r.period, r.kind)):
+            planned = r.kind == "mục tiêu"
+            out.append({
+                "indicator": r.indicator, "planned": r.value if planned else "", "achieved": "" if planned else r.value,
+                "unit": r.unit, "period": r.period, "scope": r.scope, "source": r.number or r.source,
+            })
+        return out
+
+    # --- documents ------------------------------------------------------------------------
+    def documents(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [d.as_dict() for d in self.index.documents()]
+
+    def document_text(self, source: str) -> tuple[str, str | None]:
+        """(title, cleaned text) of a document by its source; text None when not indexed."""
+        with self.lock:
+            record = self.index.records.find_by_source(source or "")
+            if record is None:
+                return "", None
+            return record.metadata.get("title") or record.source, self.index.records.document_text(record.doc_id)
+
+    # --- admin ----------------------------------------------------------------------------
+    def admin_disabled_reason(self) -> str:
+        """Why admin actions are off ("" when login is possible)."""
+        password = self.settings.admin_password.get_secret_value() if self.settings.admin_password else ""
+        if not self.settings.admin_user or not password:
+            return f"Chưa cấu hình tài khoản quản trị ({ADMIN_ENV}): tải lên và xóa tài liệu đang bị tắt."
+        return ""
+
+    def check_login(self, user: str, password: str) -> bool:
+        if self.admin_disabled_reason():
+            return False
+        expected_user = (self.settings.admin_user or "").encode("utf-8")
+        expected_password = self.settings.admin_password.get_secret_value().encode("utf-8")  # type: ignore[union-attr]
+        ok_user = hmac.compare_digest((user or "").encode("utf-8"), expected_user)
+        ok_password = hmac.compare_digest((password or "").encode("utf-8"), expected_password)
+        return ok_user and ok_password
+
+    def _require_admin(self, authed: bool) -> None:
+        reason = self.admin_disabled_reason()
+        if reason:
+            raise AdminRequired(reason)
+        if not authed:
+            raise AdminRequired("Cần đăng nhập quản trị để thực hiện thao tác này.")
+
+    def ingest_uploads(self, paths: list[str], authed: bool) -> Iterator[tuple[int, str, str, str]]:
+        """Ingest uploaded files one by one, yielding (i, source, status, reason) after each.
+
+        `paths` are the app server's own temporary copies; the document's source is only the
+        display name of the upload (never used to build a path).
+        """
+        from assistant.ingesting import Ingester
+        from ingest.chunking import ChunkingConfig
+        from ingest.model import RefusedFile
+        from ingest.pipeline import check_suffix, display_name, read_limited
+
+        self._require_admin(authed)
+        ingester = Ingester(self.index, self.settings.max_file_bytes, ChunkingConfig(max_chars=self.settings.chunk_max_chars))
+        for i, tmp in enumerate(paths):
+            path = Path(tmp)
+            source = display_name(path.name)
+            try:
+                check_suffix(path, source)
+                if path.suffix.lower() not in UPLOAD_TYPES:
+                    raise RefusedFile(source, "unsupported file type (supported: pdf, docx, html, htm, txt)")
+                data = read_limited(path, source, self.settings.max_file_bytes)
+                with self.lock, self.index.batch():  # never held across a yield
+                    status, reason = ingester.ingest_bytes(data, source)
+            except RefusedFile as exc:
+                status, reason = "refused", exc.reason
+            yield i, source, status, reason
+
+    def remove(self, source: str, authed: bool) -> bool:
+        self._require_admin(authed)
+        with self.lock, self.index.batch():
+            return self.index.remove(source or "")
+
