@@ -104,15 +104,8 @@ def chunk_document(doc: CleanDocument, registry: AgencyRegistry, cfg: ChunkingCo
     """Split a cleaned document into structure-aware chunks with heading paths and offsets."""
     cfg = cfg or ChunkingConfig()
     blocks = doc.blocks
-    levels = []
     first_body = _first_body_index(blocks)
-    for i, (block, _, _) in enumerate(blocks):
-        level = infer_heading_level(block, registry, cfg) if i >= first_body else 0
-        if level == 0 and i >= first_body:
-            nxt = blocks[i + 1][0] if i + 1 < len(blocks) else None
-            if _sentence_heading(block, nxt):
-                level = LEVEL_NUMBERED
-        levels.append(level)
+    levels = _heading_levels(blocks, first_body, registry, cfg)
 
     pieces: list[tuple[list[str], int, int]] = []  # heading path, start, end
     stack: list[tuple[int, str]] = []
@@ -170,6 +163,25 @@ def chunk_document(doc: CleanDocument, registry: AgencyRegistry, cfg: ChunkingCo
             only_headings = False
     close()
 
+    return _make_chunks(doc, pieces, registry)
+
+
+def _heading_levels(
+    blocks: list[tuple[Block, int, int]], first_body: int, registry: AgencyRegistry, cfg: ChunkingConfig
+) -> list[int]:
+    """Heading level of every block (0 = body); the formal header before `first_body` has none."""
+    levels = []
+    for i, (block, _, _) in enumerate(blocks):
+        level = infer_heading_level(block, registry, cfg) if i >= first_body else 0
+        if level == 0 and i >= first_body:
+            nxt = blocks[i + 1][0] if i + 1 < len(blocks) else None
+            if _sentence_heading(block, nxt):
+                level = LEVEL_NUMBERED
+        levels.append(level)
+    return levels
+
+
+def _make_chunks(doc: CleanDocument, pieces: list[tuple[list[str], int, int]], registry: AgencyRegistry) -> list[Chunk]:
     chunks = []
     for n, (path, start, end) in enumerate(pieces):
         text = doc.text[start:end]
