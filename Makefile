@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 NTM_CORPUS_DIR ?= data/sample
 SHARED ?= ../shared
 
-.PHONY: install run test eval eval-check bench clean-index
+.PHONY: install browser run test eval eval-check eval-suite eval-validate bench clean-index
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -23,7 +23,11 @@ run: install
 	$(VENV)/bin/ntm ingest "$(NTM_CORPUS_DIR)" --prune; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 2 ]
 	$(PY) app.py
 
-test: install
+# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser)
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
+test: install browser
 	$(VENV)/bin/pytest -q
 
 eval: install
@@ -36,6 +40,19 @@ eval-check: eval
 		--min abstention.recall=0.80 --min abstention.precision=0.80 \
 		--min register.assignments.precision=0.85 --min register.assignments.recall=0.85 \
 		--min register.targets.precision=0.85 --min register.targets.recall=0.85
+
+# Every configuration side by side (presets + the naive LangChain baseline) on both question sets.
+eval-suite: install
+	$(PY) -m eval run --corpus $(SHARED)/corpus/seeds --qa $(SHARED)/eval/seed_qa.jsonl --out out/eval-suite-seeds \
+		--preset lexical --preset dense --preset hybrid --preset hybrid+register --baseline naive \
+		--assignments eval/datasets/seed_assignments.jsonl --targets eval/datasets/seed_targets.jsonl
+	$(PY) -m eval run --corpus eval/datasets/corpus_b --qa eval/datasets/corpus_b_qa.jsonl --out out/eval-suite-corpus-b \
+		--preset lexical --preset dense --preset hybrid --preset hybrid+register --baseline naive
+
+# Question sets are consistent with their corpora (schema, unique ids, every expected fact present).
+eval-validate: install
+	$(PY) -m eval validate $(SHARED)/eval/seed_qa.jsonl --corpus $(SHARED)/corpus/seeds
+	$(PY) -m eval validate eval/datasets/corpus_b_qa.jsonl --corpus eval/datasets/corpus_b
 
 bench: install
 	$(PY) bench/ingest_bench.py

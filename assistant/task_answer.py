@@ -121,7 +121,7 @@ def register_answer(
             extra = "; ".join(x for x in (row.role_label, f"hạn: {row.deadline}" if row.deadline else "") if x)
             lines.append(f"- ({extra}) {_short(row.task)} [{n}]")
     if len(ranked) > len(shown):
-        lines.append(f"(còn {len(ranked) - len(shown)} nhiệm vụ khác trong sổ nhiệm vụ: `ntm tasks --agency \"{shown[0].agency}\"`)")
+        lines.append(f"(còn {len(ranked) - len(shown)} nhiệm vụ khác của {shown[0].agency} trong sổ nhiệm vụ — tab Nhiệm vụ)")
     plan_dict = {**plan.as_dict(), "answered_by": "register", "register_rows": len(rows)}
     return Answer("\n".join(lines), citations, False, 0.9, retrieved, plan_dict)
 

@@ -1,9 +1,14 @@
-"""`python -m eval run|check` — the evaluation contract's command line (DESIGN.md).
+"""`python -m eval run|check|compare|validate` — the evaluation command line (DESIGN.md, eval/README.md).
 
-run:   python -m eval run --corpus DIR --qa FILE.jsonl --out OUT [--index DIR] [--set FIELD=VALUE ...]
-check: python -m eval check OUT --min accuracy=0.8 --min evidence@5=0.9 [--max latency_ms.p95=3000]
+run:      python -m eval run --corpus DIR --qa FILE.jsonl --out OUT [--index DIR] [--set FIELD=VALUE ...]
+              [--preset lexical|dense|hybrid|hybrid+register|llm ...] [--config A.toml ...] [--baseline naive]
+check:    python -m eval check OUT --min accuracy=0.8 --min evidence@5=0.9 [--max latency_ms.p95=3000]
+compare:  python -m eval compare OUT_OLD OUT_NEW [--tolerance 0.02] [--strict] [--gate NAME ...]
+validate: python -m eval validate FILE.jsonl --corpus DIR
+report:   python -m eval report OUT   (re-render report.md/.html and plots of a finished run)
 
-Exit codes: 0 success / every gate passed; 1 a gate failed (check) or an internal error (run);
+Exit codes: 0 success / every gate passed / no regression / valid; 1 a gate failed (check), a
+regression (compare), an invalid question set (validate) or an internal error (run);
 2 a usage error (bad arguments, unknown metric name, unreadable metrics.json or question set).
 """
 from __future__ import annotations
@@ -70,6 +75,9 @@ def parse_gate(text: str) -> tuple[tuple[str, ...], float]:
 
 def load_metrics(target: Path) -> dict[str, Any]:
     path = target / "metrics.json" if target.is_dir() else target
+    if target.is_dir() and not path.exists() and (target / "summary.json").exists():
+        names = [c.get("dir", "?") for c in json.loads((target / "summary.json").read_text(encoding="utf-8")).get("configurations", [])]
+        raise UsageError(f"{target} is a multi-config run: check one configuration, e.g. {', '.join(str(target / n) for n in names)}")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -127,31 +135,87 @@ def run_run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from assistant.settings import Settings
+    from eval.configs import ConfigError, resolve
     from eval.dataset import load_questions
-    from eval.runner import run_eval
+    from eval.suite import SuiteError, run_suite
 
     overrides = _overrides(args.set)
     try:  # the inputs' faults are usage errors (2); anything later is an internal error (1)
         Settings(**overrides)
+        configs = resolve(args.preset, args.config, overrides)
         load_questions(args.qa)
-    except (ValueError, ValidationError) as exc:
+    except (ValueError, ValidationError, ConfigError) as exc:
         raise UsageError(str(exc)) from exc
     if not args.corpus.exists():
         raise UsageError(f"corpus not found: {args.corpus}")
     for gold in (args.assignments, args.targets):
         if gold is not None and not gold.exists():
             raise UsageError(f"gold file not found: {gold}")
-    metrics = run_eval(
-        args.corpus, args.qa, args.out, args.index, overrides, progress=not args.quiet,
-        assignments_gold=args.assignments, targets_gold=args.targets,
-    )
+    try:
+        result = run_suite(
+            args.corpus, args.qa, args.out, configs, base=overrides, baseline=args.baseline, index_dir=args.index,
+            progress=not args.quiet, assignments_gold=args.assignments, targets_gold=args.targets,
+        )
+    except SuiteError as exc:
+        raise UsageError(str(exc)) from exc
+    if "configurations" not in result:  # a single-config run: metrics.json
+        _print_metrics("", result)
+        print(f"→ {args.out}")
+        return EXIT_OK
+    for row in result["configurations"]:
+        _print_metrics(row["name"], row)
+    print(f"→ {args.out}/summary.json, {args.out}/report.html, {args.out}/<configuration>/")
+    return EXIT_OK
+
+
+def _print_metrics(name: str, metrics: dict) -> None:
     r, a, ab = metrics["retrieval"], metrics["answer"], metrics["abstention"]
     print(
+        (f"{name:<16} " if name else "") +
         f"n={metrics['n']} hit@5={r['hit@5']} evidence@5={r['evidence@5']} accuracy={a['accuracy']} "
-        f"citation_precision={a['citation_precision']} abstention.recall={ab['recall']} → {args.out}"
+        f"citation_precision={a['citation_precision']} abstention.precision={ab['precision']} abstention.recall={ab['recall']} "
+        f"p50={metrics['latency_ms']['p50']}ms"
     )
-    for part, scores in metrics.get("register", {}).items():
-        print(f"register.{part}: precision={scores['precision']} recall={scores['recall']} f1={scores['f1']}")
+    for part, scores in (metrics.get("register") or {}).items():
+        print(f"{'':<17}register.{part}: precision={scores['precision']} recall={scores['recall']} f1={scores['f1']}")
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from eval.compare import DEFAULT_GATES, CompareError, compare
+
+    gates = tuple(resolve_metric(g) for g in args.gate) if args.gate else DEFAULT_GATES
+    try:
+        lines, regressed = compare(args.old, args.new, args.tolerance, args.strict, gates)
+    except CompareError as exc:
+        raise UsageError(str(exc)) from exc
+    print("\n".join(lines))
+    return EXIT_FAIL if regressed else EXIT_OK
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from eval.suite import rebuild_report
+
+    try:
+        path = rebuild_report(args.out)
+    except (OSError, ValueError, KeyError) as exc:
+        raise UsageError(f"cannot rebuild the report of {args.out}: {exc}") from exc
+    print(f"→ {path}")
+    return EXIT_OK
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from eval.validate import validate
+
+    try:
+        problems, n = validate(args.file, args.corpus)
+    except ValueError as exc:  # the file cannot be read at all
+        raise UsageError(str(exc)) from exc
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"INVALID: {len(problems)} problem(s) in {args.file} ({n} questions read)")
+        return EXIT_FAIL
+    print(f"OK: {n} questions in {args.file} are valid against {args.corpus}")
     return EXIT_OK
 
 
@@ -167,10 +231,28 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--assignments", type=Path, default=None, help="gold assignments (JSONL) → metrics.json register.assignments")
     run.add_argument("--targets", type=Path, default=None, help="gold targets (JSONL) → metrics.json register.targets")
+    run.add_argument("--preset", action="append", default=[], metavar="NAME",
+                     help="score a named configuration: lexical, dense, hybrid, hybrid+register, llm (repeatable)")
+    run.add_argument("--config", action="append", default=[], type=Path, metavar="FILE.toml",
+                     help="score a configuration given as TOML Settings fields (+ optional name) (repeatable)")
+    run.add_argument("--baseline", choices=("naive",), default=None,
+                     help="add the plain LangChain pipeline (splitter 1000/200 + Chroma top-4, answer = top chunk) as a reference row")
     check = sub.add_parser("check", help="gate metrics.json against thresholds")
     check.add_argument("out", type=Path, help="output folder of `run` (or a metrics.json)")
     check.add_argument("--min", action="append", default=[], metavar="NAME=VALUE", help="fail when NAME < VALUE")
     check.add_argument("--max", action="append", default=[], metavar="NAME=VALUE", help="fail when NAME > VALUE")
+    compare = sub.add_parser("compare", help="what got better and worse between two runs; exit 1 on a regression")
+    compare.add_argument("old", type=Path, help="output folder of the earlier run")
+    compare.add_argument("new", type=Path, help="output folder of the later run")
+    compare.add_argument("--tolerance", type=float, default=0.02, help="largest allowed drop of a gated metric (default 0.02)")
+    compare.add_argument("--strict", action="store_true", help="also fail when any question flips from correct to wrong")
+    compare.add_argument("--gate", action="append", default=[], metavar="NAME",
+                         help="gate these metrics instead of the default set (names as in check, e.g. accuracy, by_type.task.accuracy)")
+    validate = sub.add_parser("validate", help="check a question set against its corpus; exit 1 listing the problems")
+    validate.add_argument("file", type=Path, help="question set (JSONL, shared/eval/SCHEMA.md)")
+    validate.add_argument("--corpus", type=Path, required=True, help="folder of the documents the questions are about")
+    report = sub.add_parser("report", help="re-render report.md, report.html and plots of a finished run (nothing is asked)")
+    report.add_argument("out", type=Path, help="output folder of `run`")
     return parser
 
 
@@ -179,6 +261,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return run_check(args.out, args.min, args.max)
+        if args.command == "compare":
+            return run_compare(args)
+        if args.command == "validate":
+            return run_validate(args)
+        if args.command == "report":
+            return run_report(args)
         return run_run(args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)

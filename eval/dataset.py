@@ -42,14 +42,25 @@ class _LineError(ValueError):
     """A problem with one line; `load_questions` prefixes the file and line number."""
 
 
-def load_questions(path: Path | str) -> list[QAItem]:
-    """Read and validate a JSONL question set; raise ValueError naming file and line of every problem."""
+@dataclass(frozen=True)
+class ReadResult:
+    """A question set read line by line: the valid items with their line numbers, and every problem."""
+
+    items: list[tuple[int, QAItem]]
+    errors: list[str]
+
+
+def read_questions(path: Path | str) -> ReadResult:
+    """Read a JSONL question set without raising on bad lines: each problem names file and line.
+
+    Raises ValueError only when the file cannot be read at all.
+    """
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ValueError(f"{path}: cannot read question set: {exc.strerror or exc}") from exc
-    items: list[QAItem] = []
+    items: list[tuple[int, QAItem]] = []
     errors: list[str] = []
     first_line_of: dict[str, int] = {}
     for lineno, line in enumerate(raw.split(b"\n"), start=1):
@@ -64,12 +75,19 @@ def load_questions(path: Path | str) -> list[QAItem]:
             errors.append(f"{path}, line {lineno}: duplicate id {item.id!r} (first on line {first_line_of[item.id]})")
             continue
         first_line_of[item.id] = lineno
-        items.append(item)
-    if errors:
-        raise ValueError("invalid question set:\n" + "\n".join(errors))
-    if not items:
+        items.append((lineno, item))
+    return ReadResult(items, errors)
+
+
+def load_questions(path: Path | str) -> list[QAItem]:
+    """Read and validate a JSONL question set; raise ValueError naming file and line of every problem."""
+    path = Path(path)
+    result = read_questions(path)
+    if result.errors:
+        raise ValueError("invalid question set:\n" + "\n".join(result.errors))
+    if not result.items:
         raise ValueError(f"{path}: the question set holds no questions")
-    return items
+    return [item for _, item in result.items]
 
 
 def _parse_line(line: bytes, first_line: bool) -> QAItem | None:

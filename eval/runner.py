@@ -8,7 +8,6 @@ latency varies between runs.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import sys
 import tempfile
@@ -21,12 +20,10 @@ from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
 from assistant.contracts import Answer
 from assistant.settings import Settings
 from eval.dataset import QAItem, load_questions
-from eval.metrics import Observation, doc_id, evidence_found, first_gold_rank, is_correct, missing_groups, summarize
+from eval.metrics import Observation, evidence_found, first_gold_rank, is_correct, missing_groups, summarize
 
 # Keys of metrics.json in the order DESIGN.md shows them; additions come after.
 CONTRACT_KEYS = ("n", "retrieval", "answer", "abstention", "by_type", "latency_ms", "config")
-REPORT_RETRIEVED = 5  # retrieved sources listed per failed question in report.md
-REPORT_ANSWER_CHARS = 800
 
 
 class QuestionAnswerer(Protocol):
@@ -49,8 +46,10 @@ def run_eval(
     progress: bool = True,
     assignments_gold: Path | None = None,
     targets_gold: Path | None = None,
+    name: str | None = None,
 ) -> dict[str, Any]:
-    """Evaluate and write OUT/metrics.json, answers.jsonl, report.md; returns the metrics.
+    """Evaluate and write OUT/metrics.json, answers.jsonl, ragas.jsonl, report.md, report.html and
+    OUT/plots/; returns the metrics. `name` (a preset or config name) is recorded in config.name.
 
     index_dir None: `corpus` is ingested into a fresh temporary index (removed afterwards).
     index_dir given: that index is used as is, after ingesting `corpus` only if it is empty.
@@ -67,8 +66,10 @@ def run_eval(
         if not index.documents():
             raise RuntimeError(f"the index holds no documents after ingesting {corpus}; nothing to evaluate")
         config = _config(settings, corpus, qa, index_dir, index)
+        if name:
+            config["name"] = name
         factory = service_factory or _default_factory(index)
-        observations = ask_all(factory(settings), items, progress)
+        observations = ask_all(factory(settings), items, progress, desc=f"eval {name}" if name else "eval")
         register = None
         if assignments_gold is not None or targets_gold is not None:
             from eval.register_metrics import register_metrics
@@ -139,12 +140,12 @@ def _default_factory(index: Any) -> ServiceFactory:
     return lambda settings: build_service(settings, index)
 
 
-def ask_all(service: QuestionAnswerer, items: Sequence[QAItem], progress: bool = True) -> list[Observation]:
+def ask_all(service: QuestionAnswerer, items: Sequence[QAItem], progress: bool = True, desc: str = "eval") -> list[Observation]:
     """Ask every question once, in file order, with no history and no filters; time each call."""
     from tqdm import tqdm
 
     observations = []
-    for item in tqdm(items, unit="câu", desc="eval", file=sys.stderr, disable=not progress):
+    for item in tqdm(items, unit="câu", desc=desc, file=sys.stderr, disable=not progress):
         started = time.perf_counter()
         try:
             answer = service.ask(item.question)
@@ -162,6 +163,7 @@ def _config(settings: Settings, corpus: Path, qa: Path, index_dir: Path | None, 
         "candidates": settings.candidates,
         "rrf_k": settings.rrf_k,
         "retrieval_legs": settings.retrieval_legs,
+        "use_register": settings.use_register,
         "chunk_max_chars": settings.chunk_max_chars,
         "llm": settings.llm,
         "store": "chroma-server" if settings.chroma_url else "embedded",
@@ -210,108 +212,34 @@ def answer_record(o: Observation) -> dict[str, Any]:
     return record
 
 
-def write_outputs(out: Path, metrics: dict[str, Any], observations: Sequence[Observation]) -> None:
+def write_outputs(out: Path, metrics: dict[str, Any], observations: Sequence[Observation], *, plots: bool = True) -> list[dict[str, Any]]:
+    """OUT/metrics.json, answers.jsonl, ragas.jsonl, report.md, report.html (+ OUT/plots/*.png when
+    `plots`); returns the answers.jsonl records."""
+    from eval.export import write_ragas
+    from eval.report import Row, single_report, to_html, to_markdown
+
     out.mkdir(parents=True, exist_ok=True)
     records = [answer_record(o) for o in observations]
     (out / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     with (out / "answers.jsonl").open("w", encoding="utf-8") as fh:
         for record in records:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-    (out / "report.md").write_text(render_report(metrics, records), encoding="utf-8")
+    write_ragas(out / "ragas.jsonl", observations)
+    images: dict[str, str] = {}
+    if plots:
+        from eval.plots import write_plots
+
+        name = metrics.get("config", {}).get("name") or "this run"
+        images = write_plots(out, [Row(name, metrics, records, bool(metrics.get("config", {}).get("baseline")))])
+    blocks = single_report(metrics, records, images)
+    (out / "report.md").write_text(to_markdown(blocks), encoding="utf-8")
+    (out / "report.html").write_text(to_html(blocks), encoding="utf-8")
+    return records
 
 
-# --- report.md ------------------------------------------------------------------------------
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "— (undefined)"
-    if isinstance(value, float):
-        return f"{value:.3f}" if value <= 1.0 else f"{value:.1f}"
-    return str(value)
+# --- report.md / report.html --------------------------------------------------------------
+def render_report(metrics: dict[str, Any], records: Sequence[dict[str, Any]], plots: dict[str, str] | None = None) -> str:
+    """The Markdown report of one configuration (eval.report.single_report)."""
+    from eval.report import single_report, to_markdown
 
-
-def _cell(text: Any) -> str:
-    return html.escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ")
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
-    return lines + [""]
-
-
-def _summary_rows(metrics: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
-    d = metrics.get("denominators", {})
-    answerable, answered = d.get("answerable", "?"), d.get("answered_answerable", "?")
-    yield from (
-        ("retrieval.hit@1", _fmt(metrics["retrieval"]["hit@1"]), f"{answerable} answerable items"),
-        ("retrieval.hit@5", _fmt(metrics["retrieval"]["hit@5"]), f"{answerable} answerable items"),
-        ("retrieval.mrr@10", _fmt(metrics["retrieval"]["mrr@10"]), f"{answerable} answerable items"),
-        ("retrieval.evidence@5", _fmt(metrics["retrieval"]["evidence@5"]), f"{answerable} answerable items"),
-        ("answer.accuracy", _fmt(metrics["answer"]["accuracy"]), f"{answerable} answerable items"),
-        ("answer.citation_precision", _fmt(metrics["answer"]["citation_precision"]), f"{d.get('citations', '?')} citations on {answered} answered answerable items"),
-        ("answer.citation_coverage", _fmt(metrics["answer"].get("citation_coverage")), f"{answered} answered answerable items"),
-        ("answer.median_chars", _fmt(metrics["answer"]["median_chars"]), f"{d.get('non_abstained', '?')} non-abstained answers"),
-        ("abstention.precision", _fmt(metrics["abstention"]["precision"]), f"{d.get('abstained', '?')} abstentions"),
-        ("abstention.recall", _fmt(metrics["abstention"]["recall"]), f"{d.get('unanswerable', '?')} unanswerable items"),
-        ("latency_ms.p50", _fmt(metrics["latency_ms"]["p50"]), f"{metrics['n']} questions"),
-        ("latency_ms.p95", _fmt(metrics["latency_ms"]["p95"]), f"{metrics['n']} questions"),
-    )
-
-
-def _groups_text(groups: Sequence[Sequence[str]]) -> str:
-    return "; ".join(" \\| ".join(f"“{html.escape(a, quote=False)}”" for a in g) for g in groups)
-
-
-def _failure(record: dict[str, Any]) -> list[str]:
-    answer = record["answer"].strip()
-    if len(answer) > REPORT_ANSWER_CHARS:
-        answer = answer[:REPORT_ANSWER_CHARS] + "…"
-    quoted = "\n".join("> " + html.escape(line, quote=False) for line in (answer or "(empty)").splitlines())
-    lines = [f"### {record['id']} · {record['type']} · {record['style']}", "", f"**Q:** {html.escape(record['question'], quote=False)}", ""]
-    lines += [f"**Answer given**{' (abstained)' if record['abstained'] else ''}:", "", quoted, ""]
-    if record["type"] == "unanswerable":
-        lines.append("- **Expected:** an abstention (the corpus does not hold the answer)")
-    else:
-        lines.append(f"- **Expected (every group):** {_groups_text(record['must_include'])}")
-        lines.append(f"- **Reference answer:** {html.escape(record['reference'], quote=False)}")
-        if record.get("missing"):
-            lines.append(f"- **Missing from the answer:** {_groups_text(record['missing'])}")
-        lines.append(f"- **Gold sources:** {', '.join(record['sources'])} · first gold rank: {record.get('gold_rank') or 'not retrieved'}"
-                     f" · evidence@5: {'yes' if record.get('evidence@5') else 'no'}")
-    gold = set(record["sources"])
-    retrieved = [
-        f"{n}. {html.escape(r['source'], quote=False)} · `{r['chunk_id']}` ({r['score']:.4f}){' ✓' if doc_id(r['source']) in gold else ''}"
-        for n, r in enumerate(record["retrieved"][:REPORT_RETRIEVED], start=1)
-    ]
-    lines.append(f"- **Retrieved sources (top {REPORT_RETRIEVED}):** {'' if retrieved else 'none'}")
-    lines += [f"  {line}" for line in retrieved] + [""]
-    return lines
-
-
-def render_report(metrics: dict[str, Any], records: Sequence[dict[str, Any]]) -> str:
-    """A readable Markdown report: summary, by type, by style, then every failed question."""
-    cfg = metrics["config"]
-    lines = [
-        "# NTM Assistant — evaluation report",
-        "",
-        f"{metrics['n']} questions from `{cfg.get('qa')}` over `{cfg.get('corpus')}` "
-        f"({cfg.get('n_documents')} documents, {cfg.get('n_chunks')} chunks) · embedding `{cfg.get('embedding')}` · "
-        f"top_k {cfg.get('top_k')} · llm `{cfg.get('llm') or 'extractive'}`",
-        "",
-        "## Summary",
-        "",
-        *_table(("metric", "value", "over"), list(_summary_rows(metrics))),
-    ]
-    ingest = metrics.get("ingest")
-    if ingest and ingest.get("refused"):
-        lines += ["**Refused at ingest:** " + "; ".join(f"{r['source']} ({r['reason']})" for r in ingest["refused"]), ""]
-    for title, key in (("By type", "by_type"), ("By style", "by_style")):
-        rows = [(name, g["n"], _fmt(g["accuracy"]), _fmt(g["hit@5"])) for name, g in metrics.get(key, {}).items()]
-        lines += [f"## {title}", "", *_table((key.removeprefix("by_"), "n", "accuracy", "hit@5"), rows)]
-    lines.append("Group accuracy = share of `correct` items (an unanswerable item is correct when the answer abstains).")
-    lines.append("")
-    failed = [r for r in records if not r["correct"]]
-    lines += [f"## Failed questions ({len(failed)} of {len(records)})", ""]
-    for record in failed:
-        lines += _failure(record)
-    return "\n".join(lines).rstrip() + "\n"
+    return to_markdown(single_report(metrics, records, plots))

@@ -42,7 +42,10 @@ def sources_of(ui: UIServices) -> list[str]:
 
 def build_docs_tab(ui: UIServices) -> DocsTab:
     sources = sources_of(ui)
-    table = gr.Dataframe(value=docs_table(ui), interactive=False, wrap=True, elem_id="d-table", label="Tài liệu đã lập chỉ mục")
+    table = gr.Dataframe(
+        value=docs_table(ui), interactive=False, wrap=True, elem_id="d-table", label="Tài liệu đã lập chỉ mục",
+        column_widths=["18%", "34%", "10%", "10%", "9%", "9%", "5%", "5%"],
+    )
     select = gr.Dropdown(choices=sources, value=None, label="Xem nội dung đã làm sạch của", elem_id="d-select")
     view = gr.HTML(render.document_html(None), elem_id="d-view", js_on_load=None, max_height=500)
     disabled = ui.admin_disabled_reason()

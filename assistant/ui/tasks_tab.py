@@ -47,7 +47,7 @@ def build_tasks_tab(ui: UIServices) -> TasksTab:
         show = gr.Button("Xem nhiệm vụ", variant="primary", elem_id="t-show", scale=1)
     status = gr.HTML("", elem_id="t-status", js_on_load=None)
     table = gr.Dataframe(value={"headers": TASK_HEADERS, "data": []}, headers=TASK_HEADERS, interactive=False,
-                         wrap=True, elem_id="t-table", label="Sổ nhiệm vụ (bấm một dòng để xem đoạn văn gốc)")
+                         wrap=True, elem_id="t-table", column_widths=["46%", "10%", "12%", "12%", "9%", "11%"], label="Sổ nhiệm vụ (bấm một dòng để xem đoạn văn gốc)")
     source_view = gr.HTML(render.source_view_html(None, None), elem_id="t-source", js_on_load=None)
     with gr.Row():
         csv = gr.DownloadButton("Tải CSV", elem_id="t-csv", interactive=False, size="sm")
