@@ -195,8 +195,11 @@ def split_units(chunk: RetrievedChunk, rank: int) -> list[Unit]:
 
 
 def is_heading_unit(unit: Unit) -> bool:
+    """Headings and lead-ins ("… như sau:") announce content rather than state it."""
     text = unit.text.strip()
-    return text.endswith(":") and len(text.split()) <= 12 or unit.text.rstrip(".:") in unit.chunk.heading_path
+    if text.endswith(":") and (len(text.split()) <= 12 or (re.search(r"(như sau|sau đây|cụ thể)\s*:$", text) and not has_quantity(text))):
+        return True
+    return unit.text.rstrip(".:") in unit.chunk.heading_path
 
 
 def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> None:
@@ -258,16 +261,18 @@ def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> Non
                 score += 0.15
             if _ACTION_VERBS.search(folded):
                 score += 0.05
-        if is_heading_unit(unit) or len(unit.text.split()) < 6:
+        if asks_signer(plan) and find_person_names(unit.text) and len(unit.text.split()) <= 6:
+            score += 0.6  # "ai ký?" is answered by the signature line itself
+        elif is_heading_unit(unit) or len(unit.text.split()) < 6:
             score *= 0.5  # headings, bylines and captions name topics but state nothing
         unit.score = score
 
 
 def has_quantity(text: str) -> bool:
-    """A figure that is not just a year or a date."""
+    """A figure that is not just a year, a date or a document number ("263/QĐ-TTg")."""
     for m in _NUMBER.finditer(text):
         value = m.group(0).strip()
-        if re.fullmatch(r"(19|20)\d\d", value):
+        if re.fullmatch(r"(19|20)\d\d", value) or re.match(r"[/-][A-ZĐ]|/(19|20)\d\d", text[m.end() : m.end() + 5]):
             continue
         dm = re.fullmatch(r"(\d{1,2})/(\d{1,2})", value)
         if dm and int(dm.group(1)) <= 31 and int(dm.group(2)) <= 12 and dm.group(1) != dm.group(2):
@@ -283,7 +288,19 @@ def required_unit_pattern(plan: QueryPlan) -> re.Pattern[str] | None:
     for asks, answer_unit in UNIT_CLASSES:
         if re.search(asks, plan.folded):
             return re.compile(answer_unit)
+    # "bao nhiêu xã / mấy sản phẩm / bao nhiêu tiêu chí" → the answer must count that noun
+    m = re.search(rf"\b(?:bao nhieu|may)\s+({_COUNTED})\b", plan.folded)
+    if m:
+        return re.compile(rf"\d\s*{m.group(1)}\b")
     return None
+
+
+# Counted nouns (folded) a "bao nhiêu X" question asks a number of.
+_COUNTED = "xa|huyen|thon|ban|san pham|tieu chi|ho|khu dan cu|mo hinh|cong trinh|truong|lop|hop tac xa|doanh nghiep|nguoi|lao dong"
+
+
+def asks_signer(plan: QueryPlan) -> bool:
+    return bool(re.search(r"\b(ai ky|nguoi ky|do ai ky|ky ban hanh|ky thong bao|ky van ban)\b", plan.folded))
 
 
 def asks_quantity(plan: QueryPlan) -> bool:

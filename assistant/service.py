@@ -9,7 +9,7 @@ from typing import Any
 
 from assistant.answer import AnswerConfig, ExtractiveAnswerer
 from assistant.contracts import Answer, Filters, RetrievedChunk
-from assistant.evidence import TermWeights
+from assistant.evidence import TermWeights, asks_signer
 from assistant.query import asks_tasks, plan_question
 from assistant.register import TaskRegister, TaskRow
 from assistant.retrieve import HybridSearch, RetrievalConfig
@@ -69,6 +69,19 @@ class ChatService:
             self._weights = (fingerprint, TermWeights(texts))
         return self._weights[1]
 
+    def _with_signature(self, plan: Any, chunks: list[RetrievedChunk]) -> list[RetrievedChunk]:
+        """For "ai ký?", the top document's signature block sits in its last chunk, which a
+        question about the notice's subject rarely retrieves: put it among the evidence."""
+        if not chunks or not asks_signer(plan) or not chunks[0].metadata.get("signer"):
+            return chunks
+        doc_id = chunks[0].doc_id
+        ids = self.index.records.chunk_ids(doc_id)
+        signer = chunks[0].metadata["signer"]
+        holders = [c for c in self.index.chunks(ids).values() if signer in c.text]
+        if not holders or holders[-1].chunk_id in {c.chunk_id for c in chunks}:
+            return chunks
+        return self._with_cited_chunks(chunks[:1], [holders[-1].chunk_id]) + chunks[1:]
+
     def _with_cited_chunks(self, retrieved: list[RetrievedChunk], cited: list[str]) -> list[RetrievedChunk]:
         """Register answers cite chunks retrieval may not have ranked; list them after the others."""
         have = {c.chunk_id for c in retrieved}
@@ -110,8 +123,9 @@ class ChatService:
                 answer = register_answer(rows, plan, weights, self._document_text, result.chunks)
                 answer.retrieved = self._with_cited_chunks(answer.retrieved, [c.chunk_id for c in answer.citations])
                 return answer
+        chunks = self._with_signature(plan, result.chunks)
         extractive = ExtractiveAnswerer(weights, self.answer_config, self._figure_kinds)
-        answer = extractive.answer(plan, result.chunks, result.dense, self.indexed_provinces())
+        answer = extractive.answer(plan, chunks, result.dense, self.indexed_provinces())
         if self._llm is not None and not answer.abstained:
             answer = self._llm.answer(plan, result.chunks, fallback=answer)
         return answer
