@@ -96,3 +96,17 @@ def test_doc_id_is_stable_for_a_source(seeds_dir: Path) -> None:
     first = prepare_bytes(path.read_bytes(), path.name).document
     changed = prepare_bytes(path.read_bytes() + "\nThêm một dòng mới cho văn bản.".encode(), path.name).document
     assert first.doc_id == changed.doc_id and first.content_hash != changed.content_hash
+
+
+def test_langchain_loader_yields_documents_and_chunks(seeds_dir: Path, shared: Path) -> None:
+    from ingest.langchain_loader import NTMDocumentLoader
+
+    docs = NTMDocumentLoader(seeds_dir).load()
+    assert len(docs) == 5
+    lai_chau = next(d for d in docs if d.metadata["province"] == "Lai Châu")
+    assert lai_chau.metadata["number"] == "15/TB-UBND" and "Sở Kế hoạch và Đầu tư:" in lai_chau.page_content
+    chunk_loader = NTMDocumentLoader(next(seeds_dir.glob("003_*.txt")), shared / "corpus" / "bad" / "empty_zero-bytes.pdf", chunks=True)
+    chunks = chunk_loader.load()
+    assert chunks and all(c.metadata["chunk_id"].startswith(c.metadata["doc_id"]) for c in chunks)
+    assert any(c.metadata["heading_path"].endswith("Sở Kế hoạch và Đầu tư") for c in chunks)
+    assert chunk_loader.refused == {"empty_zero-bytes.pdf": "empty file"}
