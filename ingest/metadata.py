@@ -40,7 +40,7 @@ _EVENT_VERBS = re.compile(
     r"\b(tổ chức|chủ trì|diễn ra|họp|làm việc|khai mạc|dự|tiến hành|sơ kết|tổng kết)\b", re.IGNORECASE
 )
 _PUBLISHED_RE = re.compile(
-    r"(cập nhật lúc|ngày đăng|ngày cập nhật|đăng ngày|ngày xuất bản|published)\s*:?\s*", re.IGNORECASE
+    r"(cập nhật(?: lúc)?|ngày đăng|ngày cập nhật|đăng ngày|ngày xuất bản|published)\s*:?\s*", re.IGNORECASE
 )
 
 
