@@ -387,7 +387,11 @@ def detect_dates(blocks: list[Block], text: str, number: str) -> tuple[date | No
     # 3. a publication stamp of a web page
     if issued is None:
         for block in blocks[:_HEADER_BLOCKS]:
-            m = re.match(r"^\(?(\d{1,2}/\d{1,2}/\d{4})\s+(lúc\s+)?\d{1,2}:\d{2}(:\d{2})?\s*\)?$", block.text)
+            # "16/08/2023 08:15" or "Thứ Sáu, 17/02/2023 | 09:42 GMT+7": an article's time stamp
+            # (a portal clock puts the time first: "04:16:21 Thứ hai, ngày 25/09/2017")
+            m = re.match(r"^\(?(\d{1,2}/\d{1,2}/\d{4})\s+(lúc\s+)?\d{1,2}:\d{2}(:\d{2})?\s*\)?$", block.text) or re.match(
+                r"^(?:Thứ\s+\w+|Chủ nhật),?\s+(?:ngày\s+)?(\d{1,2}/\d{1,2}/\d{4})\s*[|,–-]\s*\d{1,2}:\d{2}", block.text, re.IGNORECASE
+            )
             if m:
                 issued = find_dates(m.group(1))[0].value
                 break
