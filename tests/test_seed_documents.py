@@ -110,3 +110,21 @@ def test_langchain_loader_yields_documents_and_chunks(seeds_dir: Path, shared: P
     assert chunks and all(c.metadata["chunk_id"].startswith(c.metadata["doc_id"]) for c in chunks)
     assert any(c.metadata["heading_path"].endswith("Sở Kế hoạch và Đầu tư") for c in chunks)
     assert chunk_loader.refused == {"empty_zero-bytes.pdf": "empty file"}
+
+
+@pytest.mark.parametrize(
+    ("stamp", "issued"),
+    [
+        ("Thứ Sáu, 17/02/2023 | 09:42 GMT+7", "2023-02-17"),  # a news page's own time stamp
+        ("(Cập nhật: 19/07/2023 08:15) - Lượt xem: 120", "2023-07-19"),
+        ("04:16:21 Thứ hai, ngày 25/09/2017", ""),  # a portal clock, not the article's date
+    ],
+)
+def test_news_page_time_stamps(stamp: str, issued: str) -> None:
+    text = (
+        f"{stamp}\n\nTỉnh Yên Bái đẩy mạnh làm đường giao thông nông thôn\n\n"
+        "Từ chính sách hỗ trợ xi măng, người dân các huyện đã góp công, hiến đất làm mới nhiều km đường giao thông, "
+        "góp phần hoàn thành tiêu chí giao thông trong xây dựng nông thôn mới của tỉnh Yên Bái.\n"
+    )
+    meta = prepare_bytes(text.encode(), "tin.txt").document.metadata
+    assert meta.issued == issued and meta.province == "Yên Bái"
