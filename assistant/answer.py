@@ -23,7 +23,7 @@ from assistant.evidence import (
     score_units,
     split_units,
 )
-from assistant.query import QueryPlan
+from assistant.query import PERIOD, QueryPlan
 from ingest.agencies import load_registry
 from ingest.vntext import fold
 
@@ -344,7 +344,7 @@ def _covers_span(chunk: RetrievedChunk, first: int, last: int) -> bool:
     """Does the chunk speak about some year in [first, last] (a year, an overlapping period, or
     its document's own year)?"""
     text = chunk.text + " " + " ".join(chunk.heading_path)
-    for a, b in re.findall(r"(?<!\d)((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)(?!\d)", text):
+    for a, b in PERIOD.findall(text):
         if int(a) <= last and first <= int(b):
             return True
     for y in re.findall(r"(?<![\d/])((?:19|20)\d\d)(?!\d)", text):

@@ -17,7 +17,7 @@ from assistant.contracts import RetrievedChunk
 from assistant.query import QueryPlan, abbreviation_pairs
 from ingest.agencies import load_registry
 from ingest.metadata import find_dates, find_person_names
-from ingest.vntext import fold, folded_syllables
+from ingest.vntext import fold, folded_syllables, is_day_month
 
 # Question words and phrasing that carry no topic (folded).
 _QUESTION_WORDS = frozenset(
@@ -274,9 +274,8 @@ def has_quantity(text: str) -> bool:
         value = m.group(0).strip()
         if re.fullmatch(r"(19|20)\d\d", value) or re.match(r"[/-][A-ZĐ]|/(19|20)\d\d", text[m.end() : m.end() + 5]):
             continue
-        dm = re.fullmatch(r"(\d{1,2})/(\d{1,2})", value)
-        if dm and int(dm.group(1)) <= 31 and int(dm.group(2)) <= 12 and dm.group(1) != dm.group(2):
-            continue  # a day/month date, not a ratio like 96/96
+        if is_day_month(value):
+            continue
         return True
     return False
 

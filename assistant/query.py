@@ -29,7 +29,7 @@ _INTENT_CUES: list[tuple[str, str]] = [
 ]
 _FOLLOW_UP = re.compile(r"^(con|the con|vay con|va|con ve)\b|\b(thi sao|the nao a|thi the nao|thi ra sao)\s*\??$")
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
-_PERIOD = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)(?!\d)")
+PERIOD = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)(?!\d)")
 
 
 @dataclass
@@ -161,7 +161,7 @@ def plan_question(question: str, history: list[str] | None = None, registry: Age
     plan = QueryPlan(question=question, normalized=normalized, folded=folded)
     plan.agencies = _asked_agencies(registry, normalized)
     plan.provinces = find_provinces(normalized)
-    plan.periods = [(int(a), int(b)) for a, b in _PERIOD.findall(normalized)]
+    plan.periods = [(int(a), int(b)) for a, b in PERIOD.findall(normalized)]
     in_periods = {y for p in plan.periods for y in p}
     plan.years = sorted({int(y) for y in _YEAR.findall(normalized)} - in_periods)
     plan.intent = detect_intent(folded, bool(plan.agencies))

@@ -68,11 +68,16 @@ def infer_heading_level(block: Block, registry: AgencyRegistry, cfg: ChunkingCon
     return 0
 
 
+def strip_item_marker(text: str) -> str:
+    """The text of a list item without its bullet or number ("- ", "+ ", "3. ", "b) ")."""
+    return re.sub(r"^\s*(?:[-+•*–]|\d{1,2}[.)]|[a-zđ][.)])\s*", "", text)
+
+
 def agency_subject(text: str, registry: AgencyRegistry) -> str:
     """The agency a paragraph opens with as the subject of an assignment ("Sở Nông nghiệp và PTNT
     phối hợp với …"), or ''. Such a paragraph opens that agency's run of tasks: the paragraphs
     after it that start with a bare verb ("Phối hợp …", "Xây dựng kế hoạch …") are its too."""
-    body = re.sub(r"^\s*(?:[-+•*–]|\d{1,2}[.)]|[a-zđ][.)])\s*", "", text)
+    body = strip_item_marker(text)
     mentions = registry.find(body[:120])
     if not mentions or mentions[0].start > 0:
         return ""

@@ -19,8 +19,9 @@ from functools import cache
 from importlib import resources
 
 from ingest.agencies import AgencyMention, AgencyRegistry
+from ingest.chunking import strip_item_marker
 from ingest.model import Chunk, CleanDocument
-from ingest.vntext import fold
+from ingest.vntext import fold, is_day_month
 
 ROLES = ("chủ trì", "phối hợp", "tham mưu", "thực hiện", "báo cáo")
 _TRIGGER = re.compile(r"(?<!\w)(giao|đề nghị|yêu cầu)(?!\w)\s*(cho\s+)?", re.IGNORECASE)
@@ -125,7 +126,7 @@ def _partners(clause: str, registry: AgencyRegistry, exclude: set[str]) -> list[
 
 def _leading_agencies(text: str, registry: AgencyRegistry) -> tuple[list[AgencyMention], str]:
     """Agencies a clause opens with ("Sở X, Sở Y và UBND các huyện …") and the rest of it."""
-    body = re.sub(r"^\s*(?:[-+•*–]|\d{1,2}[.)]|[a-zđ][.)])\s*", "", text)
+    body = strip_item_marker(text)
     found: list[AgencyMention] = []
     pos = 0
     for mention in registry.find(body[:240]):
@@ -431,8 +432,7 @@ def _is_date_or_number(clause: str, m: re.Match[str]) -> bool:
     tail = clause[m.end() : m.end() + 3]
     if re.match(r"/[A-ZĐ]", tail) or re.match(r"-[A-ZĐ]", tail):
         return True
-    dm = re.fullmatch(r"(\d{1,2})/(\d{1,2})", value)
-    if dm and int(dm.group(1)) <= 31 and int(dm.group(2)) <= 12 and dm.group(1) != dm.group(2):
+    if is_day_month(value):
         return True
     if re.match(r"\s*[-–]\s*\d", clause[m.end() :]) or re.search(r"\d\s*[-–]\s*$", clause[: m.start()]):
         return True  # a range such as "15-19 tiêu chí" names a group, not a value

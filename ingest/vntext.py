@@ -136,3 +136,9 @@ def fold_aligned(text: str) -> str:
     folded string are offsets in the original (used to locate agencies and quotes)."""
     text = nfc(text)
     return "".join(_fold_char(ch) for ch in text)
+
+
+def is_day_month(value: str) -> bool:
+    """"31/12" is a date; "96/96" (equal parts) or "177/181" (out of range) is a ratio."""
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})", value)
+    return bool(m) and int(m.group(1)) <= 31 and int(m.group(2)) <= 12 and m.group(1) != m.group(2)
