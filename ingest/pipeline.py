@@ -15,7 +15,8 @@ from pathlib import Path
 from ingest.agencies import AgencyRegistry, load_registry
 from ingest.chunking import ChunkingConfig, chunk_document
 from ingest.clean import clean_blocks, join_blocks
-from ingest.extract import Assignment, Target, extract_assignments, extract_targets
+from ingest.extract import Assignment, Target, extract_assignments
+from ingest.targets import extract_targets
 from ingest.loaders import load_bytes
 from ingest.metadata import extract_metadata
 from ingest.model import Chunk, CleanDocument, RefusedFile
