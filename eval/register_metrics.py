@@ -14,6 +14,7 @@ agreement).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -135,7 +136,11 @@ def assignment_scores(
 
 
 def _value_key(value: str) -> str:
-    return value.replace(" ", "").rstrip("%").lstrip("0") or "0"
+    """The figure itself: gold values are written with their unit ("62 xã", "5.126,4 tỷ đồng",
+    "46,6%"), extracted ones may carry it separately."""
+    m = re.search(r"\d+(?:[.,]\d+)*(?:/\d+)?", value)
+    figure = m.group(0) if m else value.replace(" ", "").rstrip("%")
+    return figure.lstrip("0") or "0"
 
 
 def target_scores(extracted: list[dict[str, Any]], gold: list[dict[str, Any]]) -> dict[str, Any]:
