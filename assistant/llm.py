@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer import ABSTAIN_TEXT, abstention, document_label
+from assistant.answering.labels import ABSTAIN_TEXT, abstention, document_label
 from assistant.contracts import Answer, Citation, RetrievedChunk
 from assistant.evidence import split_units
 from assistant.query import QueryPlan

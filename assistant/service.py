@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.answer import AnswerConfig, ExtractiveAnswerer
+from assistant.answering.extractive import AnswerConfig, ExtractiveAnswerer
 from assistant.contracts import Answer, Filters, RetrievedChunk
 from assistant.evidence import TermWeights, asks_signer
 from assistant.query import asks_tasks, plan_question
 from assistant.register import TaskRegister, TaskRow
 from assistant.retrieve import HybridSearch, RetrievalConfig
-from assistant.task_answer import matching_rows, register_answer, register_fits
+from assistant.answering.register_answer import matching_rows, register_answer, register_fits
 from assistant.settings import Settings
 from vectorstore.index import Index
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from assistant.answer import ABSTAIN_TEXT
+from assistant.answering.labels import ABSTAIN_TEXT
 from assistant.contracts import Filters
 from assistant.service import ChatService
 from assistant.settings import Settings

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.answer import ABSTAIN_TEXT
+from assistant.answering.labels import ABSTAIN_TEXT
 from assistant.contracts import Answer, Citation, RetrievedChunk
 from assistant.llm import LLMAnswerer, make_chat_model, split_claims
 from assistant.query import QueryPlan

@@ -8,7 +8,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable
 
-from assistant.answer import document_label
+from assistant.answering.labels import document_label
 from assistant.contracts import Answer, Citation, Filters, RetrievedChunk
 from assistant.evidence import TermWeights, question_terms, terms
 from assistant.query import QueryPlan

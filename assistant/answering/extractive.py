@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 
 from assistant.contracts import Answer, Citation, RetrievedChunk
 from assistant.evidence import (
@@ -23,12 +22,11 @@ from assistant.evidence import (
     score_units,
     split_units,
 )
+from assistant.answering.labels import abstention, lead_line
 from assistant.query import PERIOD, QueryPlan
 from ingest.agencies import load_registry
 from ingest.vntext import fold
 
-ABSTAIN_TEXT = "Không tìm thấy thông tin này trong các văn bản đã được nạp vào hệ thống."
-KIND_WORD = {"TB": "Thông báo", "KH": "Kế hoạch", "BC": "Báo cáo", "HD": "Hướng dẫn", "QĐ": "Quyết định", "CV": "Công văn"}
 
 
 @dataclass(frozen=True)
@@ -218,48 +216,6 @@ def subject_prefix(unit: Unit) -> str:
     return f"{heading}: "
 
 
-def abstention(plan: QueryPlan, chunks: list[RetrievedChunk], reason: str) -> Answer:
-    """The fixed abstention sentence plus the closest documents, so the user knows where we looked."""
-    lines = [ABSTAIN_TEXT]
-    seen: list[str] = []
-    for chunk in chunks:
-        if chunk.doc_id not in seen and len(seen) < 3:
-            seen.append(chunk.doc_id)
-    if seen:
-        lines.append("Các văn bản gần nhất:")
-        for doc_id in seen:
-            chunk = next(c for c in chunks if c.doc_id == doc_id)
-            lines.append(f"- {document_label(chunk)}")
-    return Answer("\n".join(lines), [], True, 0.0, chunks, {**plan.as_dict(), "abstain_reason": reason})
-
-
-def document_label(chunk: RetrievedChunk) -> str:
-    """"Thông báo số 15/TB-UBND của UBND tỉnh Lai Châu (05/3/2014)" or "bài “…” (Hà Tĩnh, 13/3/2023)"."""
-    meta = chunk.metadata
-    when = _vn_date(meta.get("issued", ""))
-    number = meta.get("number", "")
-    if number:
-        code = re.search(r"/([A-ZĐ]+)", number)
-        kind = KIND_WORD.get(code.group(1), "Văn bản") if code else "Văn bản"
-        issuer = meta.get("issuer") or (f"UBND tỉnh {meta['province']}" if meta.get("province") else "")
-        label = f"{kind} số {number}" + (f" của {issuer}" if issuer else "")
-        return label + (f" ({when})" if when else "")
-    where = ", ".join(x for x in (meta.get("province", ""), when) if x)
-    title = _short_title(meta.get("title", ""))
-    name = f"bài “{title}”" if title else "bài viết"
-    return name + (f" ({where})" if where else "")
-
-
-def _short_title(title: str, words: int = 8) -> str:
-    """Long news titles are cut for the lead line (the citation keeps the full title)."""
-    parts = title.split()
-    return title if len(parts) <= words else " ".join(parts[:words]) + "…"
-
-
-def lead_line(chunk: RetrievedChunk) -> str:
-    return f"Theo {document_label(chunk)}:"
-
-
 def trim_quote(unit: Unit, plan: QueryPlan, weights: TermWeights, max_chars: int) -> tuple[str, int, int]:
     """The unit, or — when long — the run of clauses around the one that carries the most
     question terms; returned exactly as in the document, with its document offsets."""
@@ -354,9 +310,3 @@ def _covers_span(chunk: RetrievedChunk, first: int, last: int) -> bool:
     return issued.isdigit() and first <= int(issued) <= last
 
 
-def _vn_date(iso: str) -> str:
-    try:
-        d = date.fromisoformat(iso)
-    except ValueError:
-        return ""
-    return f"{d.day:02d}/{d.month:02d}/{d.year}"
