@@ -6,6 +6,8 @@ check:    python -m eval check OUT --min accuracy=0.8 --min evidence@5=0.9 [--ma
 compare:  python -m eval compare OUT_OLD OUT_NEW [--tolerance 0.02] [--strict] [--gate NAME ...]
 validate: python -m eval validate FILE.jsonl --corpus DIR
 report:   python -m eval report OUT   (re-render report.md/.html and plots of a finished run)
+sets:     python -m eval sets [--shared ../shared] [--out out/eval-sets] [--only NAME ...] [--index-root DIR]
+              (every development set of eval/sets.toml on its own row, plus the generalisation row)
 
 Exit codes: 0 success / every gate passed / no regression / valid; 1 a gate failed (check), a
 regression (compare), an invalid question set (validate) or an internal error (run);
@@ -219,6 +221,28 @@ def run_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_sets_command(args: argparse.Namespace) -> int:
+    from eval.sets import load_sets, run_sets
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        sets = load_sets(args.sets_file or root / "eval" / "sets.toml", args.shared, root)
+    except (OSError, ValueError) as exc:
+        raise UsageError(str(exc)) from exc
+    if args.only:
+        unknown = sorted(set(args.only) - {s.name for s in sets})
+        if unknown:
+            raise UsageError(f"unknown set(s) {', '.join(unknown)}; known: {', '.join(s.name for s in sets)}")
+        sets = [s for s in sets if s.name in args.only]
+    for qs in sets:
+        if not qs.corpus.exists() or not qs.qa.exists():
+            raise UsageError(f"set {qs.name}: {qs.corpus if not qs.corpus.exists() else qs.qa} not found (is --shared right?)")
+    run_sets(sets, args.out, args.index_root, not args.quiet, root)
+    print((args.out / "sets.md").read_text(encoding="utf-8"))
+    print(f"→ {args.out}/sets.md, {args.out}/sets.json, {args.out}/<set>/")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m eval", description="Evaluate NTM Assistant on a question set.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -251,6 +275,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check a question set against its corpus; exit 1 listing the problems")
     validate.add_argument("file", type=Path, help="question set (JSONL, shared/eval/SCHEMA.md)")
     validate.add_argument("--corpus", type=Path, required=True, help="folder of the documents the questions are about")
+    sets = sub.add_parser("sets", help="every development set (eval/sets.toml) on its own row, plus the generalisation row")
+    sets.add_argument("--shared", type=Path, default=Path("../shared"), help="the shared folder (default ../shared)")
+    sets.add_argument("--out", type=Path, default=Path("out/eval-sets"), help="output folder (default out/eval-sets)")
+    sets.add_argument("--only", action="append", default=[], metavar="NAME", help="score only these sets (repeatable)")
+    sets.add_argument("--index-root", type=Path, default=None, help="keep each set's index in DIR/<set> and reuse it")
+    sets.add_argument("--sets-file", type=Path, default=None, help="another sets.toml")
+    sets.add_argument("--quiet", action="store_true", help="no progress bars")
     report = sub.add_parser("report", help="re-render report.md, report.html and plots of a finished run (nothing is asked)")
     report.add_argument("out", type=Path, help="output folder of `run`")
     return parser
@@ -267,6 +298,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_validate(args)
         if args.command == "report":
             return run_report(args)
+        if args.command == "sets":
+            return run_sets_command(args)
         return run_run(args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
