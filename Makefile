@@ -30,24 +30,33 @@ browser:
 test: install browser
 	$(VENV)/bin/pytest -q
 
+# Every development set (eval/sets.toml: seeds, sample, corpus_b, dev), each on its own row, plus the
+# pooled held-out row: out/eval-sets/sets.md, out/eval-sets/<set>/report.md.
 eval: install
-	$(PY) -m eval run --corpus $(SHARED)/corpus/seeds --qa $(SHARED)/eval/seed_qa.jsonl --out out/eval-seeds \
-		--assignments eval/datasets/seed_assignments.jsonl --targets eval/datasets/seed_targets.jsonl
+	$(PY) -m eval sets --shared $(SHARED) --out out/eval-sets --quiet
 
-# The quality gates CI enforces on the seed set.
+# The quality gates CI enforces, on every set (the held-out ones too).
 eval-check: eval
-	$(PY) -m eval check out/eval-seeds --min evidence@5=0.90 --min accuracy=0.80 --min citation_precision=0.90 \
+	$(PY) -m eval check out/eval-sets/seeds --min evidence@5=0.90 --min accuracy=0.80 --min citation_precision=0.90 \
 		--min abstention.recall=0.80 --min abstention.precision=0.80 \
 		--min register.assignments.precision=0.85 --min register.assignments.recall=0.85 \
 		--min register.targets.precision=0.85 --min register.targets.recall=0.85
+	$(PY) -m eval check out/eval-sets/sample --min accuracy=0.80 --min citation_precision=0.90
+	$(PY) -m eval check out/eval-sets/corpus_b --min accuracy=0.80 --min citation_precision=0.90 --min abstention.recall=0.80
+	$(PY) -m eval check out/eval-sets/dev --min evidence@5=0.75 --min accuracy=0.60 --min citation_precision=0.90 \
+		--min abstention.recall=0.60 \
+		--min register.assignments.precision=0.60 --min register.assignments.recall=0.30 \
+		--min register.targets.precision=0.85 --min register.targets.recall=0.70
 
-# Every configuration side by side (presets + the naive LangChain baseline) on both question sets.
+# Every configuration side by side (presets + the naive LangChain baseline) on the seed and corpus_b
+# sets, then every development set with the default configuration.
 eval-suite: install
 	$(PY) -m eval run --corpus $(SHARED)/corpus/seeds --qa $(SHARED)/eval/seed_qa.jsonl --out out/eval-suite-seeds \
 		--preset lexical --preset dense --preset hybrid --preset hybrid+register --baseline naive \
 		--assignments eval/datasets/seed_assignments.jsonl --targets eval/datasets/seed_targets.jsonl
 	$(PY) -m eval run --corpus eval/datasets/corpus_b --qa eval/datasets/corpus_b_qa.jsonl --out out/eval-suite-corpus-b \
 		--preset lexical --preset dense --preset hybrid --preset hybrid+register --baseline naive
+	$(PY) -m eval sets --shared $(SHARED) --out out/eval-sets
 
 # Question sets are consistent with their corpora (schema, unique ids, every expected fact present).
 eval-validate: install
