@@ -1,40 +1,54 @@
 """Extraction at ingest: who must do what (assignments) and which figures are planned or achieved
 (targets, in ingest/targets.py), each tied to the chunk that states it.
 
-Assignments are read the ways Vietnamese conclusions and plans state them:
-- an agency heading ("Sở Kế hoạch và Đầu tư:") or a paragraph opening with an agency as subject
-  ("Sở NN&PTNT phối hợp với … tham mưu …"), whose following sentences are that agency's tasks;
-- running sentences: "giao/đề nghị/yêu cầu X [chủ trì, phối hợp với Y, Z] …";
-- numbered allocation lists ("1. Sở Y tế: chỉ đạo xã Sen Thủy …").
-The agency leading a task gets role chủ trì (or tham mưu / báo cáo / thực hiện, from its verb); each
-agency it works "phối hợp với" gets the same task with role phối hợp. Collective addressees ("các
-sở, ngành", "UBND các huyện") are their own entries.
+The document is read block by block as an outline: list markers (I., 1., 1.1., a), Bước n., -, +)
+give each block a depth, and a block that names addressees without a task — an agency heading
+("2. Sở Tài chính:", "Sở Nông nghiệp và Môi trường (cơ quan thường trực …):"), a level heading
+("Cấp xã:"), a lead-in ("Đối với cấp huyện, cần:", "Đề nghị các sở, ngành thực hiện các nội dung
+sau:") — opens a scope whose deeper items are their tasks, until a sibling or a higher item comes.
+Inside a block, sentence grammar (ingest/directives.py) finds the subject: addressees opening the
+sentence, after a trigger ("giao/đề nghị/yêu cầu X …") or after an introductory phrase; a subject
+always wins over the scope. Execution clauses (ingest/execution_clause.py) and table rows
+(ingest/table_tasks.py) have their own grammar. Narrated past work, news reports without modal
+words and recommendations to central bodies assign nothing.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ingest.agencies import AgencyMention, AgencyRegistry
-from ingest.chunking import strip_item_marker
+from ingest.directive_cues import DirectiveCues, load_directive_cues
+from ingest.directives import (
+    deadline_of,
+    find_agencies,
+    folded_key,
+    is_central,
+    is_narrated,
+    leading_agencies,
+    obliges,
+    partners,
+    role_of,
+    strip_marker,
+    task_pieces,
+    tidy_task,
+)
+from ingest.execution_clause import execution_rows
 from ingest.model import Chunk, CleanDocument
-from ingest.vntext import fold
+from ingest.table_tasks import header_columns, row_tasks, split_row
 
 ROLES = ("chủ trì", "phối hợp", "tham mưu", "thực hiện", "báo cáo")
-_TRIGGER = re.compile(r"(?<!\w)(giao|đề nghị|yêu cầu)(?!\w)\s*(cho\s+)?", re.IGNORECASE)
-_DEADLINE = re.compile(
-    r"((?:hoàn thành\s+)?(?:trước|chậm nhất|trong|đến|vào)\s+(?:ngày\s+)?\d{1,2}/\d{1,2}(?:/\d{4})?"
-    r"|(?:trong|trước|vào)\s+(?:tháng|quý)\s+[\dIVX]+(?:/\d{4}|\s+năm\s+\d{4})?"
-    r"|(?:trong|trước|đến|hết)\s+năm\s+\d{4}"
-    r"|quý\s+[IVX]+(?:/\d{4})?)",
-    re.IGNORECASE,
+_LEVELS = (
+    (re.compile(r"^\s*(?:Điều|Phần|PHẦN|Chương|CHƯƠNG)\s+[\dIVXLC]+\b"), 0.0),
+    (re.compile(r"^\s*[IVX]{1,5}[.)]\s"), 1.0),
+    (re.compile(r"^\s*[A-D][.)]\s"), 1.0),
+    (re.compile(r"^\s*\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s"), 4.0),
+    (re.compile(r"^\s*\d{1,2}\.\d{1,2}\.?\s"), 3.0),
+    (re.compile(r"^\s*\d{1,2}[.)]\s"), 2.0),
+    (re.compile(r"^\s*(?:[a-zđ][.)]|Bước\s+\d{1,2}[.:])\s"), 5.0),
+    (re.compile(r"^\s*[-–•*]\s"), 6.0),
+    (re.compile(r"^\s*\+\s"), 7.0),
 )
-# Sentences reporting what was done are results, not assignments.
-_PAST = re.compile(r"^\s*(đã|đang|vừa|được)\b", re.IGNORECASE)
-# What makes "X <verb> …" an obligation. A notice or plan assigns with plain action verbs; a news
-# report narrates past work with the same verbs, so there only modal words count.
-_MODAL = re.compile(r"^\W*(cần|phải|tiếp tục|khẩn trương|sớm|có trách nhiệm|chịu trách nhiệm|chủ trì|tham mưu|chủ động|nghiên cứu)\b", re.IGNORECASE)
-_ACTION = re.compile(r"^\W*(phối hợp|phổi hợp|xây dựng|hướng dẫn|đôn đốc|bố trí|triển khai|rà soát|tổ chức|kiểm tra|tập trung|hoàn thành|theo dõi|cân đối|thực hiện|báo cáo|căn cứ|chỉ đạo|giao|ưu tiên)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -70,236 +84,285 @@ class Target:
         return dict(self.__dict__)
 
 
-# --- assignments ------------------------------------------------------------------------------
 def _sentences(text: str) -> list[tuple[str, str, bool]]:
     """(sentence, its paragraph, whether it opens the paragraph) in reading order."""
     out = []
     for block in text.split("\n"):
         block = block.strip()
         if block:
-            parts: list[str] = []
-            for piece in re.split(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\"“])", block):
-                piece = piece.strip()
-                if parts and re.fullmatch(r"(?:[IVX]+|\d{1,2}|[a-zđ]|KT|TM|TL)\.", parts[-1]):
-                    parts[-1] = f"{parts[-1]} {piece}"  # "1. Sở Tài chính:" is one line, not "1." + …
-                elif piece:
-                    parts.append(piece)
+            parts = _split_sentences(block)
             out += [(part, block, i == 0) for i, part in enumerate(parts)]
     return out
 
 
-def _role_for_lead(clause: str) -> str:
-    f = fold(clause[:160])
-    if "chu tri" in f:
-        return "chủ trì"
-    if re.search(r"(?<!can bo )(?<!bo may )\btham muu\b", f[:140]):  # the verb, not "cán bộ tham mưu"
-        return "tham mưu"
-    if re.match(r"^\W*bao cao\b", f):
-        return "báo cáo"
-    return "thực hiện"
+def _split_sentences(block: str) -> list[str]:
+    parts: list[str] = []
+    for piece in re.split(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\"“])", block):
+        piece = piece.strip()
+        if parts and re.fullmatch(r"(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ]|KT|TM|TL|Bước \d{1,2}|Điều \d{1,2})\.", parts[-1]):
+            parts[-1] = f"{parts[-1]} {piece}"  # "1. Sở Tài chính:" is one line, not "1." + …
+        elif piece:
+            parts.append(piece)
+    return parts
 
 
-def _deadline(text: str) -> str:
-    m = _DEADLINE.search(text)
-    return m.group(1).strip() if m else ""
+def marker_level(text: str) -> float | None:
+    """The outline depth of a block from its list marker, or None for a plain paragraph."""
+    for pattern, level in _LEVELS:
+        if pattern.match(text):
+            return level
+    return None
 
 
-def _tidy_task(text: str) -> str:
-    text = re.sub(r"^[\s,:;\-–+•]+", "", text).strip()
-    text = text[:1].upper() + text[1:]
-    return text[:400]
+@dataclass
+class _Scope:
+    level: float
+    addressees: list[AgencyMention]
 
 
-def _partners(clause: str, registry: AgencyRegistry, exclude: set[str]) -> list[AgencyMention]:
-    """Agencies a lead works with: those listed after "phối hợp với" up to the next verb."""
-    m = re.search(r"phối hợp với|phổi hợp với|phối hợp cùng|cùng với", clause, re.IGNORECASE)
-    if not m:
-        return []
-    tail = clause[m.end() : m.end() + 220]
-    stop = re.search(r"\b(tham mưu|xây dựng|tổ chức|rà soát|hướng dẫn|thực hiện|ban hành|triển khai|để|trình|kiểm tra|đánh giá)\b", tail)
-    window = tail[: stop.start()] if stop else tail
-    return [x for x in registry.find(window) if x.agency_id not in exclude]
+@dataclass
+class _Reader:
+    doc: CleanDocument
+    chunks: list[Chunk]
+    registry: AgencyRegistry
+    cues: DirectiveCues
+    out: list[Assignment] = field(default_factory=list)
+    seen: set[tuple[str, str, str]] = field(default_factory=set)
+    chunk: Chunk | None = None
+    span: tuple[int, int] = (0, 0)
 
+    @property
+    def news(self) -> bool:
+        return self.doc.metadata.kind == "tin/bài"
 
-def _leading_agencies(text: str, registry: AgencyRegistry) -> tuple[list[AgencyMention], str]:
-    """Agencies a clause opens with ("Sở X, Sở Y và UBND các huyện …") and the rest of it."""
-    body = strip_item_marker(text)
-    found: list[AgencyMention] = []
-    pos = 0
-    for mention in registry.find(body[:240]):
-        gap = body[pos : mention.start]
-        if re.fullmatch(r"\s*(?:(?:của|thuộc)?\s*tỉnh\s*)?(?:,|và|cùng|;)?\s*(?:Thủ trưởng|Lãnh đạo|lãnh đạo|thủ trưởng)?\s*", gap) is None:
-            break
-        found.append(mention)
-        pos = mention.end
-    if not found:
-        return [], text
-    rest = re.sub(r"^\s*((?:của\s+)?tỉnh|\(.{0,60}?\))?\s*", "", body[pos:])
-    return found, rest
-
-
-def extract_assignments(doc: CleanDocument, chunks: list[Chunk], registry: AgencyRegistry) -> list[Assignment]:
-    """Every (agency, role, task, deadline) the document states, tied to its chunk."""
-    out: list[Assignment] = []
-    seen: set[tuple[str, str, str]] = set()
-
-    current: list[tuple[int, int]] = [(0, 0)]
-
-    def add(mention_id: str, surface: str, role: str, task: str, chunk: Chunk) -> None:
-        task = _tidy_task(task)
-        if len(task.split()) < 4 or task.isupper() or task.rstrip().endswith(":"):
+    def add(self, mention: AgencyMention, role: str, task: str, deadline: str | None = None) -> None:
+        task = tidy_task(task)
+        if len(task.split()) < 3 or task.isupper() or task.rstrip().endswith(":") or self.chunk is None:
             return  # headings, signature lines and lead-ins are not tasks
-        key = (mention_id, role, fold(task)[:80])
-        if key in seen:
+        if is_central(mention.agency_id, self.registry, self.cues):
+            return  # a province recommends to ministries; it does not assign to them
+        key = (mention.agency_id, role, folded_key(task))
+        if key in self.seen:
             return
-        seen.add(key)
-        agency = registry.get(mention_id)
-        start, end = current[0]
-        out.append(
-            Assignment(mention_id, surface, role, task, _deadline(task), chunk.chunk_id, doc.doc_id, agency.collective, start, end)
+        self.seen.add(key)
+        agency = self.registry.get(mention.agency_id)
+        start, end = self.span
+        self.out.append(
+            Assignment(mention.agency_id, mention.surface, role, task, deadline_of(task) if deadline is None else deadline,
+                       self.chunk.chunk_id, self.doc.doc_id, agency.collective, start, end)
         )
 
-    intro: list[AgencyMention] = []  # addressees of an "… cần thực hiện các nhiệm vụ sau:" lead-in
-    intro_path: list[str] = []
-    for chunk in chunks:
-        if any(re.match(r"(?i)nơi nhận", h) for h in chunk.heading_path):
-            continue  # the distribution list names agencies but assigns nothing
-        section = _section_agency(chunk, registry)
-        if intro and chunk.heading_path[: len(intro_path)] != intro_path:
-            intro = []  # the lead-in's section has ended
-        cursor = 0
-        for sentence, paragraph, opens in _sentences(chunk.text):
-            local = chunk.text.find(sentence, cursor)
-            cursor = max(cursor, local + len(sentence)) if local >= 0 else cursor
-            current[0] = (chunk.start + max(local, 0), chunk.start + max(local, 0) + len(sentence))
-            if section and _is_heading_line(sentence, chunk):
+    def assign(self, leads: list[AgencyMention], rest: str, merge: bool = False) -> None:
+        """One task per "; "-separated clause of what the leads must do (a clause that opens with
+        another agency is that agency's task); partners after "phối hợp với" get role phối hợp.
+        `merge`: an item of a list is one task; only a clause with another role starts a new one."""
+        pieces = task_pieces(rest)
+        if merge:
+            merged: list[str] = []
+            for piece in pieces:
+                if merged and role_of(piece, self.cues) == role_of(merged[-1], self.cues) and not leading_agencies(piece, self.registry, self.cues)[0]:
+                    merged[-1] = f"{merged[-1]}; {piece}"
+                else:
+                    merged.append(piece)
+            pieces = merged
+        for n, piece in enumerate(pieces):
+            others, own = leading_agencies(piece, self.registry, self.cues)
+            if others and own and obliges(own, self.cues, self.news):
+                self.assign(others, own)
                 continue
-            lead_in = _lead_in_addressees(sentence, registry)
-            if lead_in:
-                intro, intro_path = lead_in, list(chunk.heading_path)
+            if n and self.cues.scope_opener.match(piece):
+                break  # "…; đối với cơ sở, …" turns to another addressee
+            role = role_of(piece, self.cues)
+            # the deadline closing a list item ("…, hoàn thành trước ngày 30/6") holds for all of it
+            deadline = deadline_of(piece) or (deadline_of(rest) if merge else "")
+            for lead in leads:
+                self.add(lead, role, piece, deadline)
+            for partner in partners(piece, self.registry, self.cues, {m.agency_id for m in leads}):
+                self.add(partner, "phối hợp", piece, deadline)
+
+    def assign_text(self, leads: list[AgencyMention], text: str) -> None:
+        for sentence in _split_sentences(text):
+            if not is_narrated(sentence, self.cues) and not self.cues.closing.search(sentence):
+                self.assign(leads, sentence)
+
+    def triggered(self, sentence: str) -> bool:
+        """"giao/đề nghị/yêu cầu X …": the agencies right after the trigger get the task."""
+        handled = False
+        for m in self.cues.trigger.finditer(sentence):
+            if self.cues.trigger_not_after.search(sentence[: m.start()]):
+                continue  # "Xét đề nghị của …", "hồ sơ đề nghị …" name a request, not a task
+            leads, rest = leading_agencies(sentence[m.end() :], self.registry, self.cues)
+            if not leads or not rest.strip():
                 continue
-            if _from_triggers(sentence, registry, add, chunk):
+            nxt = self.cues.trigger.search(rest)
+            clause = rest[: nxt.start()] if nxt and rest[: nxt.start()].rstrip().endswith(";") else rest
+            self.assign(leads, clause)
+            handled = True
+        return handled
+
+    def subject_inside(self, sentence: str) -> tuple[list[AgencyMention], str]:
+        """An agency as subject after an introductory phrase ("Về công tác tập huấn, Văn phòng
+        Điều phối NTM tỉnh sớm có văn bản …"; "…, đặc biệt là Văn phòng điều phối NTM phải …")."""
+        for mention in find_agencies(sentence, self.registry, self.cues):
+            before = sentence[: mention.start].rstrip()
+            if mention.start == 0 or not re.search(r"(,|;|:|là|thì)$", before):
                 continue
-            leads, rest = _leading_agencies(sentence, registry)
+            leads, rest = leading_agencies(sentence[mention.start :], self.registry, self.cues)
+            if leads and self.cues.modal.match(rest):
+                return leads, rest
+        return [], sentence
+
+    def scope_lead(self, text: str) -> tuple[list[AgencyMention], str] | None:
+        """Addressees a block announces for the items under it (and what follows its colon)."""
+        body = strip_marker(text).strip()
+        name = body.rstrip(" :.").lower()
+        if name in self.cues.level_names:
+            return find_agencies(self.cues.level_names[name], self.registry, self.cues), ""
+        opener = self.cues.scope_opener.match(body)
+        if opener:  # "Đối với cấp huyện, cần:"
+            head = body[opener.end() :]
+            cut = re.search(r"[,:]", head)
+            if not cut or not body.endswith(":"):
+                return None
+            subject = head[: cut.start()].strip()
+            found = find_agencies(subject, self.registry, self.cues)
+            if not found and subject.lower() in self.cues.level_names:
+                found = find_agencies(self.cues.level_names[subject.lower()], self.registry, self.cues)
+            return (found, "") if found else None
+        leads, rest = leading_agencies(body, self.registry, self.cues)
+        if not leads and body.endswith(":"):
+            clause = re.split(r";\s*", body)[-1]  # "Nhất trí …; các huyện và các sở, ngành cần …:"
+            leads, rest = leading_agencies(clause, self.registry, self.cues)
+            for m in self.cues.trigger.finditer(clause) if not leads else ():
+                leads, rest = leading_agencies(clause[m.end() :], self.registry, self.cues)
+                if leads:
+                    break  # "Đề nghị các sở, ngành thực hiện các nội dung sau:"
             if not leads:
-                leads, rest = _subject_inside(sentence, registry)
-            if leads and rest and not _PAST.match(rest) and _obliges(rest, doc):
-                _assign_pieces(leads, rest, registry, add, chunk)
+                leads, rest = self.subject_inside(clause)
+        if not leads:
+            return None
+        rest = rest.strip()
+        if not rest:
+            return (leads, "") if not self.news and len(body) < 200 else None
+        if rest.startswith(":"):
+            return leads, rest[1:].strip()
+        if rest.endswith(":") and len(rest.split()) <= 25:
+            return leads, ""
+        return None
+
+    def read_block(self, text: str, start: int, scope: list[AgencyMention], strict: bool) -> list[AgencyMention]:
+        """Assign what the block's sentences ask; returns the subject its first sentence names
+        (a paragraph opening with its subject opens that subject's run of tasks)."""
+        cursor, opened = 0, []
+        for n, sentence in enumerate(_split_sentences(text)):
+            local = text.find(sentence, cursor)
+            cursor = max(cursor, local + len(sentence)) if local >= 0 else cursor
+            self.span = (start + max(local, 0), start + max(local, 0) + len(sentence))
+            rows = execution_rows(sentence, self.registry, self.cues)
+            if rows is not None:
+                for row in rows:
+                    self.add(row.mention, row.role, row.task, "")
                 continue
-            if leads or _PAST.match(sentence):
+            if self.triggered(sentence) or self.cues.closing.search(sentence):
                 continue
-            # under an agency heading or a lead-in, a paragraph is one task (its first sentence says it)
-            if not opens:
+            leads, rest = leading_agencies(sentence, self.registry, self.cues)
+            if not leads:
+                leads, rest = self.subject_inside(sentence)
+            if leads and rest and not is_narrated(rest, self.cues) and obliges(rest, self.cues, self.news or strict):
+                self.assign(leads, rest)
+                opened = leads if n == 0 else opened
                 continue
-            if section and _assigns_in_section(doc, chunk):
-                agency_id, surface = section
-                add(agency_id, surface, _role_for_lead(paragraph), paragraph, chunk)
-                for partner in _partners(paragraph, registry, {agency_id}):
-                    add(partner.agency_id, partner.surface, "phối hợp", paragraph, chunk)
-            elif intro and not section and not _is_target_section(chunk) and not _is_heading_line(sentence, chunk):
-                for lead in intro:
-                    add(lead.agency_id, lead.surface, _role_for_lead(paragraph), paragraph, chunk)
+            body = strip_marker(sentence)
+            # under a scope a paragraph is one task of its addressees: its first sentence says it
+            if n == 0 and scope and not strict and not is_narrated(body, self.cues) and (not self.news or obliges(body, self.cues, True)):
+                self.assign(scope, body, merge=True)
+        return opened
+
+    def chunk_at(self, offset: int) -> Chunk | None:
+        best = None
+        for chunk in self.chunks:
+            if chunk.start <= offset:
+                best = chunk
+            else:
+                break
+        return best or (self.chunks[0] if self.chunks else None)
+
+    def run(self) -> list[Assignment]:
+        scopes: list[_Scope] = []
+        titles: list[tuple[float, str]] = []
+        header: list[str] | None = None
+        labels: list[str] = []
+        for block, start, end in _blocks(self.doc):
+            text = block.text.strip()
+            if not text:
+                continue
+            if self.cues.distribution.match(text):
+                break  # the distribution list names agencies but assigns nothing
+            level = marker_level(text)
+            if level is not None:
+                scopes = [s for s in scopes if s.level < level]
+                titles = [t for t in titles if t[0] < level]
+                if len(text) < 120 and not text.rstrip().endswith((".", ";")):
+                    titles.append((level, text))
+            elif text.isupper() and len(text) > 3:
+                scopes, titles = [], []
+                continue
+            elif text.endswith(":") and len(text) < 80 and not find_agencies(text, self.registry, self.cues):
+                depth = _base(titles) + 0.25  # an unnumbered sub-heading ("Mục tiêu năm 2014:")
+                titles = [t for t in titles if t[0] < depth] + [(depth, text)]
+                continue
+            self.chunk, self.span = self.chunk_at(start), (start, end)
+            cells = split_row(text)
+            if cells is not None:
+                kinds = header_columns(cells, self.cues)
+                if kinds:
+                    header, labels = kinds, cells
+                    continue
+                if not self._in_target(titles):
+                    for row in row_tasks(cells, header, labels, self.registry, self.cues):
+                        self.add(row.mention, row.role, row.task, row.deadline)
+                continue
+            header = None
+            lead = self.scope_lead(text)
+            if lead:
+                addressees, rest = lead
+                depth = level if level is not None else _base(titles) + 0.5
+                scopes = [s for s in scopes if s.level < depth]
+                scopes.append(_Scope(depth, addressees))
+                if rest:
+                    self.assign(addressees, rest)
+                continue
+            opened = self.read_block(text, start, scopes[-1].addressees if scopes else [], self._in_target(titles))
+            if opened:
+                depth = level if level is not None else _base(titles) + 0.5
+                scopes = [s for s in scopes if s.level < depth] + [_Scope(depth, opened)]
+        return self.out
+
+    def _in_target(self, titles: list[tuple[float, str]]) -> bool:
+        """Under a "Mục tiêu / Chỉ tiêu" heading (and no task heading) sentences state goals."""
+        joined = " ".join(t for _, t in titles)
+        return bool(self.cues.target_section.search(joined)) and not self.cues.task_section.search(joined)
+
+
+def _base(titles: list[tuple[float, str]]) -> float:
+    """The depth of the innermost numbered heading: an unnumbered block sits just under it."""
+    return max((lvl for lvl, _ in titles if lvl == int(lvl)), default=0.0)
+
+
+def _blocks(doc: CleanDocument) -> list[tuple[object, int, int]]:
+    if doc.blocks:
+        return list(doc.blocks)
+    out, pos = [], 0
+    from ingest.model import Block
+
+    for part in doc.text.split("\n\n"):
+        out.append((Block(part), pos, pos + len(part)))
+        pos += len(part) + 2
     return out
 
 
-def _assign_pieces(leads: list[AgencyMention], rest: str, registry: AgencyRegistry, add, chunk: Chunk) -> None:  # type: ignore[no-untyped-def]
-    """One task per "; "-separated clause of what the leads must do (a clause that opens with
-    another agency is that agency's task); partners after "phối hợp với" get role phối hợp."""
-    for n, piece in enumerate(_task_pieces(rest)):
-        others, own = _leading_agencies(piece, registry)
-        if others and own:
-            _assign_pieces(others, own, registry, add, chunk)
-            continue
-        if n and re.match(r"^\s*đối với\b", piece, re.IGNORECASE):
-            break  # "…; đối với cơ sở, …" turns to another addressee
-        role = _role_for_lead(piece)
-        for k, lead in enumerate(leads):
-            # "X và Y tham mưu …": the first named leads, the others work with it
-            add(lead.agency_id, lead.surface, "phối hợp" if k and role in ("chủ trì", "tham mưu") else role, piece, chunk)
-        for partner in _partners(piece, registry, {m.agency_id for m in leads}):
-            add(partner.agency_id, partner.surface, "phối hợp", piece, chunk)
-
-
-def _task_pieces(text: str) -> list[str]:
-    """Split "làm A; làm B; làm C" into tasks; short fragments stay with the one before."""
-    pieces: list[str] = []
-    for part in re.split(r";\s*", text):
-        if pieces and len(part.strip()) < 25:
-            pieces[-1] = f"{pieces[-1]}; {part}"
-        elif part.strip():
-            pieces.append(part)
-    return pieces or [text]
-
-
-def _lead_in_addressees(sentence: str, registry: AgencyRegistry) -> list[AgencyMention]:
-    """Addressees of a lead-in that announces a list ("các huyện, thành phố và các sở, ngành cần
-    tập trung thực hiện các nhiệm vụ trọng tâm như sau:")."""
-    if not re.search(r"(như sau|sau đây|các nhiệm vụ|những nhiệm vụ|nhiệm vụ sau|trọng tâm)\s*:\s*$", sentence, re.IGNORECASE):
-        return []
-    clause = re.split(r";\s*", sentence)[-1]
-    m = re.search(r"\b(cần|phải|có trách nhiệm|tập trung)\b", clause, re.IGNORECASE)
-    if not m:
-        return []
-    return [x for x in registry.find(clause[: m.start()])]
-
-
-def _is_target_section(chunk: Chunk) -> bool:
-    return bool(chunk.heading_path) and bool(re.search(r"mục tiêu|chỉ tiêu", chunk.heading_path[-1], re.IGNORECASE))
-
-
-def _obliges(rest: str, doc: CleanDocument) -> bool:
-    """Does the text after an agency state what it must do?"""
-    if rest.lstrip().startswith(":") or _MODAL.match(rest):
-        return True
-    return doc.metadata.kind != "tin/bài" and bool(_ACTION.match(rest))
-
-
-def _subject_inside(sentence: str, registry: AgencyRegistry) -> tuple[list[AgencyMention], str]:
-    """An agency as subject after an introductory phrase ("Về công tác tập huấn, Văn phòng Điều
-    phối NTM tỉnh sớm có văn bản …"; "…, đặc biệt là Văn phòng điều phối NTM phải có …")."""
-    for mention in registry.find(sentence):
-        before = sentence[: mention.start].rstrip()
-        if mention.start == 0 or not re.search(r"(,|;|:|là|thì)$", before):
-            continue
-        rest = re.sub(r"^\s*((?:của\s+)?tỉnh|\(.{0,60}?\))?\s*", "", sentence[mention.end :])
-        if _MODAL.match(rest):
-            return [mention], rest
-    return [], sentence
-
-
-def _assigns_in_section(doc: CleanDocument, chunk: Chunk) -> bool:
-    """Sentences under an agency's heading are its tasks in notices and plans; in a news report
-    only when the section is about tasks (the agency heading came from a request)."""
-    return doc.metadata.kind != "tin/bài" or bool(re.search(r"nhiệm vụ|giải pháp|tổ chức thực hiện", " ".join(chunk.heading_path), re.IGNORECASE))
-
-
-def _is_heading_line(sentence: str, chunk: Chunk) -> bool:
-    return sentence.strip().rstrip(":. ") in chunk.heading_path
-
-
-def _section_agency(chunk: Chunk, registry: AgencyRegistry) -> tuple[str, str] | None:
-    """The agency whose tasks this chunk lists, when its innermost heading names one."""
-    if not chunk.heading_path:
-        return None
-    heading = chunk.heading_path[-1]
-    mentions = registry.find(heading)
-    if not mentions:
-        return None
-    covered = sum(m.end - m.start for m in mentions)
-    if covered < 0.5 * len(re.sub(r"^\s*(?:[IVX]+|\d{1,2})[.)]\s*", "", heading)):
-        return None
-    return mentions[0].agency_id, mentions[0].surface
-
-
-def _from_triggers(sentence: str, registry: AgencyRegistry, add, chunk: Chunk) -> bool:  # type: ignore[no-untyped-def]
-    """"giao/đề nghị/yêu cầu X …": the agencies right after the trigger get the task."""
-    handled = False
-    for m in _TRIGGER.finditer(sentence):
-        after = sentence[m.end() :]
-        leads, rest = _leading_agencies(after, registry)
-        if not leads or not rest:
-            continue
-        clause = re.split(r";\s*(?=(?:giao|đề nghị|yêu cầu)\b)", rest, maxsplit=1)[0]
-        _assign_pieces(leads, clause, registry, add, chunk)
-        handled = True
-    return handled
+def extract_assignments(
+    doc: CleanDocument, chunks: list[Chunk], registry: AgencyRegistry, cues: DirectiveCues | None = None
+) -> list[Assignment]:
+    """Every (agency, role, task, deadline) the document states, tied to its chunk."""
+    return _Reader(doc, sorted(chunks, key=lambda c: c.start), registry, cues or load_directive_cues()).run()

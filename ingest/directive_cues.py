@@ -1,0 +1,110 @@
+"""The cue words of the directive grammar (data/directive_cues.json), compiled once.
+
+Each field is a word class of the grammar — the verbs that hand a task to someone ("giao", "đề
+nghị"), the modal words that make "X <verb> …" an obligation, the verbs that give a row its role,
+the words that mark narration of what was already done, the headers of task tables — so the
+extraction code holds the structure and the data file holds the vocabulary.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
+def _words(words: list[str]) -> re.Pattern[str]:
+    """Any of `words` as whole words, case-insensitive."""
+    return re.compile(rf"(?<!\w)(?:{_alternation(words)})(?!\w)", re.IGNORECASE)
+
+
+def _opening(words: list[str]) -> re.Pattern[str]:
+    """Text that opens (after punctuation) with one of `words`."""
+    return re.compile(rf"^\W*(?:{_alternation(words)})(?!\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DirectiveCues:
+    trigger: re.Pattern[str]
+    trigger_not_after: re.Pattern[str]
+    modal: re.Pattern[str]
+    action: re.Pattern[str]
+    narration: re.Pattern[str]
+    chair: re.Pattern[str]
+    advise: re.Pattern[str]
+    advise_not_after: re.Pattern[str]
+    report: re.Pattern[str]
+    partner: re.Pattern[str]
+    partner_stop: re.Pattern[str]
+    lead_in_end: re.Pattern[str]
+    lead_in_modal: re.Pattern[str]
+    scope_opener: re.Pattern[str]
+    level_names: dict[str, str]
+    distributive: re.Pattern[str]
+    person_title: re.Pattern[str]
+    central_levels: frozenset[str]
+    execution: re.Pattern[str]
+    execution_role: str
+    execution_task: str
+    closing: re.Pattern[str]
+    distribution: re.Pattern[str]
+    table_chair: re.Pattern[str]
+    table_partner: re.Pattern[str]
+    table_deadline: re.Pattern[str]
+    table_task: re.Pattern[str]
+    table_doer: re.Pattern[str]
+    table_index: re.Pattern[str]
+    target_section: re.Pattern[str]
+    task_section: re.Pattern[str]
+
+
+def parse_cues(raw: dict[str, object]) -> DirectiveCues:
+    g = lambda key: list(raw[key])  # type: ignore[call-overload]  # noqa: E731
+    report_prefix = _alternation(g("report_prefix"))
+    return DirectiveCues(
+        trigger=re.compile(rf"(?<!\w)({_alternation(g('triggers'))})(?!\w)\s*(cho\s+)?", re.IGNORECASE),
+        trigger_not_after=re.compile(rf"(?:{_alternation(g('trigger_not_after'))})\s*$", re.IGNORECASE),
+        modal=_opening(g("modals")),
+        action=_opening(g("actions")),
+        narration=_opening(g("narration")),
+        chair=_words(g("chair")),
+        advise=_words(g("advise")),
+        advise_not_after=re.compile(rf"(?:{_alternation(g('advise_not_after'))})\s*$", re.IGNORECASE),
+        report=re.compile(
+            rf"^\W*(?:(?:{report_prefix}|[\d/(),]+)\W*){{0,6}}(?:{_alternation(g('report'))})(?!\w)", re.IGNORECASE
+        ),
+        partner=_words(g("partner_markers")),
+        partner_stop=_words(g("partner_stops")),
+        lead_in_end=re.compile(rf"(?:{_alternation(g('lead_in_endings'))})\s*:\s*$", re.IGNORECASE),
+        lead_in_modal=_words(g("lead_in_modals")),
+        scope_opener=_opening(g("scope_openers")),
+        level_names={k.lower(): str(v) for k, v in dict(raw["level_names"]).items()},  # type: ignore[call-overload]
+        distributive=_words(g("distributive")),
+        person_title=re.compile(rf"^\s*(?:{_alternation(g('person_titles'))})\s*$", re.IGNORECASE),
+        central_levels=frozenset(g("central_levels")),
+        execution=_words(g("execution_cues")),
+        execution_role=str(raw["execution_role"]),
+        execution_task=str(raw["execution_task"]),
+        closing=_words(g("closing_formulas")),
+        distribution=_opening(g("distribution_heads")),
+        table_chair=_words(g("table_chair_headers")),
+        table_partner=_words(g("table_partner_headers")),
+        table_deadline=_words(g("table_deadline_headers")),
+        table_task=_words(g("table_task_headers")),
+        table_doer=_words(g("table_doer_headers")),
+        table_index=re.compile(rf"^\s*(?:{_alternation(g('table_index_headers'))})\s*$", re.IGNORECASE),
+        target_section=_words(g("target_sections")),
+        task_section=_words(g("task_sections")),
+    )
+
+
+@cache
+def load_directive_cues() -> DirectiveCues:
+    """The packaged cue table (read once, on first use)."""
+    raw = json.loads(resources.files("ingest").joinpath("data/directive_cues.json").read_text("utf-8"))
+    return parse_cues(raw)
