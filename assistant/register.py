@@ -1,9 +1,12 @@
 """The agency task register and the targets tracker, read from what ingest extracted.
 
-An agency's register is every task the indexed notices assign to it, plus the tasks they assign
-to a collective addressee it belongs to ("các sở, ngành" for any sở, "UBND các huyện" for a
-district), marked "giao chung". Rows carry their notice (số hiệu, date, province) and chunk, so
-each one can be cited and opened.
+An agency's register is every task the indexed notices assign to it, then the tasks of the bodies
+it is the lineage of (2025 mergers: Sở Nông nghiệp và Môi trường inherits Sở NN&PTNT's tasks,
+marked "kế thừa"; asking for the old body lists the successor's, marked so), then the tasks given
+to a collective addressee it belongs to ("các sở, ngành" for any sở, "UBND các huyện" for
+UBND huyện Mường Khương), marked "giao chung". A named unit's own rows therefore come before
+its collective's. Rows carry their notice (số hiệu, date, province) and chunk, so each one can be
+cited and opened.
 """
 from __future__ import annotations
 
@@ -37,10 +40,18 @@ class TaskRow:
     shared: bool = False  # "giao chung": given to a collective the agency belongs to
     start: int = 0
     end: int = 0
+    lineage: str = ""  # "kế thừa" (a predecessor's task) | "kế nhiệm" (the successor's task)
+    via: str = ""  # the predecessor or successor the row was given to
 
     @property
     def role_label(self) -> str:
-        return f"{self.role} (giao chung)" if self.shared else self.role
+        if self.shared:
+            return f"{self.role} (giao chung)"
+        if self.lineage == "kế thừa":
+            return f"{self.role} (kế thừa từ {self.via})"
+        if self.lineage == "kế nhiệm":
+            return f"{self.role} (nay thuộc {self.via})"
+        return self.role
 
     def as_dict(self) -> dict[str, object]:
         return {**{key: getattr(self, key) for key in TASK_COLUMNS}, "role": self.role_label}
@@ -74,28 +85,38 @@ class TaskRegister:
         self.registry = registry or load_registry()
 
     def resolve(self, agency: str) -> str:
-        """Registry id of what the user typed ("Sở KH&ĐT", "so ke hoach va dau tu", an id)."""
+        """Registry id of what the user typed ("Sở KH&ĐT", "so ke hoach va dau tu", an id). A
+        name the grammar reads but neither the registry nor any indexed notice knows is unknown."""
         found = self.registry.resolve(agency)
-        if found is None:
+        if found is None or found.discovered and not self.index.records.assignments([found.id]):
             raise UnknownAgency(f"không nhận ra cơ quan {agency!r}")
         return found.id
 
-    def _collectives_of(self, agency_id: str) -> list[str]:
-        return [a.id for a in self.registry.agencies.values() if a.collective and agency_id in self.registry.members_of(a.id)]
-
     def tasks(self, agency: str, province: str = "", year: int | None = None) -> list[TaskRow]:
-        """Every task assigned to the agency (directly or "giao chung"), newest notice first."""
+        """Every task of the agency: its own, then its lineage's (marked), then shared ones
+        ("giao chung"); newest notice first within each group."""
         agency_id = self.resolve(agency)
         name = self.registry.get(agency_id).name
-        shared = set(self._collectives_of(agency_id))
         docs = {d.doc_id: d for d in self.index.documents()}
+        groups: list[tuple[list[str], str, bool]] = [([agency_id], "", False)]
+        groups += [([p], "kế thừa", False) for p in self.registry.predecessors_of(agency_id)]
+        groups += [([s], "kế nhiệm", False) for s in self.registry.successors_of(agency_id)]
+        groups.append((self.registry.collectives_of(agency_id), "", True))
+        rows: list[TaskRow] = []
+        for ids, lineage, shared in groups:
+            if ids:
+                rows += self._rows(ids, name, lineage, shared, docs, province, year)
+        return rows
+
+    def _rows(self, ids, name, lineage, shared, docs, province, year) -> list[TaskRow]:  # type: ignore[no-untyped-def]
         rows = []
-        for a in self.index.records.assignments([agency_id, *shared]):
+        for a in self.index.records.assignments(ids):
             meta = docs[a.doc_id].metadata
             if province and fold(meta.get("province", "")) != fold(province):
                 continue
             if year and not meta.get("issued", "").startswith(str(year)):
                 continue
+            via = self.registry.get(a.agency).name if lineage and a.agency in self.registry.agencies else ""
             rows.append(
                 TaskRow(
                     agency=name,
@@ -109,9 +130,11 @@ class TaskRegister:
                     province=meta.get("province", ""),
                     title=meta.get("title", ""),
                     assigned_to=a.agency_text,
-                    shared=a.agency != agency_id,
+                    shared=shared,
                     start=a.start,
                     end=a.end,
+                    lineage=lineage,
+                    via=via,
                 )
             )
         rows.sort(key=lambda r: (r.issued, r.source), reverse=True)

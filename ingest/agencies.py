@@ -1,18 +1,26 @@
-"""The agency registry: one data file of canonical agencies with their short forms and the
-spellings seen in real documents, used by chunk tagging, extraction and query parsing alike.
+"""The agency registry: agencies recognised by the grammar of their names (ingest/agency_grammar),
+identified by a canonical key, plus one data file of what the grammar cannot know — short forms
+and misspellings seen in real documents, collective addressees and their members, loose names
+used only in questions, and the lineage of the 2025 mergers.
 
-Matching is done on case- and diacritic-folded text so "Sờ Tài chính" (a tone typo) and
-"so tai chinh" (typed without accents) find Sở Tài chính; the longest alias wins at each place.
+A name never seen before gets a stable id derived from its canonical key ("Kho bạc Nhà nước Kon
+Tum" → `kho-bac-nha-nuoc`) and is registered as it is read, so every id `find` returns can be
+looked up with `get`. Listed aliases are matched on case- and diacritic-folded text ("Sờ Tài
+chính", a tone typo; "so tai chinh", typed without accents); the longest name wins at each place.
 """
 from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
+from ingest.agency_grammar import AgencyGrammar, GrammarMatch, load_grammar
 from ingest.vntext import fold, fold_aligned
+
+_CACHE_SIZE = 20000
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,10 @@ class Agency:
     collective: bool = False
     members: tuple[str, ...] = ()
     query_aliases: tuple[str, ...] = ()  # loose names used only when reading questions
+    predecessors: tuple[str, ...] = ()  # bodies merged into this one (the 2025 reorganisation)
+    since: str = ""  # ISO date the merger took effect
+    unit: bool = False  # a named local government (UBND huyện X), distinct from its collective
+    discovered: bool = False  # first seen in a text, not listed in the data file
 
 
 @dataclass(frozen=True)
@@ -32,15 +44,30 @@ class AgencyMention:
     surface: str
     start: int
     end: int
+    person: str = ""  # the title of the person heading the agency ("Giám đốc"), when named so
 
 
 @dataclass
 class AgencyRegistry:
     agencies: dict[str, Agency]
+    grammar: AgencyGrammar | None = None
     _patterns: dict[bool, tuple[re.Pattern[str], dict[str, str]]] = field(init=False, repr=False)
+    _by_key: dict[str, str] = field(init=False, repr=False)
+    _cache: OrderedDict[tuple[str, bool], list[AgencyMention]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.grammar = self.grammar or load_grammar()
         self._patterns = {loose: self._compile(loose) for loose in (False, True)}
+        self._by_key = {}
+        for agency in self.agencies.values():
+            for alias in (agency.name, *agency.aliases):
+                self._by_key.setdefault(self.key_of(alias), agency.id)
+        self.grammar.learn_items(
+            [alias.split(" ", 1)[1] for a in self.agencies.values() for alias in (a.name, *a.aliases) if alias.startswith(("Sở ", "Ban ", "Phòng "))]
+        )
+        titles = "|".join(re.escape(" ".join(w[1] for w in t)) for t in self.grammar.titles)
+        self._title_before = re.compile(rf"(?<!\w)({titles})\s+$")
+        self._cache = OrderedDict()
 
     def _compile(self, loose: bool) -> tuple[re.Pattern[str], dict[str, str]]:
         by_alias: dict[str, str] = {}
@@ -53,17 +80,83 @@ class AgencyRegistry:
         body = "|".join(_alias_regex(a) for a in sorted(by_alias, key=len, reverse=True))
         return re.compile(rf"(?<![\w&])(?:{body})(?![\w&])"), by_alias
 
+    # --- identity ---------------------------------------------------------------------------
+    def key_of(self, name: str) -> str:
+        """Canonical key of a full name: the grammar's when it reads the whole name as one agency."""
+        assert self.grammar is not None
+        matches = self.grammar.parse(name.strip(), question=True)
+        if len(matches) == 1 and matches[0].start == 0 and matches[0].end >= len(name.strip()):
+            return matches[0].key
+        return self.grammar.canon(name)
+
+    def _identify(self, match: GrammarMatch) -> str:
+        """Id of a grammatical name: the listed agency with that key, else a new one registered now."""
+        known = self._by_key.get(match.key)
+        if known:
+            return known
+        agency_id = _slug(match.key)
+        if agency_id not in self.agencies:
+            self.agencies[agency_id] = Agency(agency_id, match.name, match.level, (), unit=match.unit, discovered=True)
+        return agency_id
+
+    # --- finding --------------------------------------------------------------------------
     def find(self, text: str, question: bool = False) -> list[AgencyMention]:
-        """Every agency mention in `text`, left to right, longest alias first. `question=True`
-        also accepts the loose names people use when asking ("ngành nông nghiệp")."""
+        """Every agency mention in `text`, left to right: listed names and names read by the
+        grammar, the longest at each place. `question=True` also accepts the loose names people
+        use when asking ("ngành nông nghiệp") and names typed in lower case."""
+        cache_key = (text, question)
+        if cache_key in self._cache:
+            self._cache.move_to_end(cache_key)
+            return self._cache[cache_key]
+        found = self._find(text, question)
+        self._cache[cache_key] = found
+        if len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return found
+
+    def _find(self, text: str, question: bool) -> list[AgencyMention]:
+        assert self.grammar is not None
         pattern, by_alias = self._patterns[question]
         folded = fold_aligned(text)
-        out = []
+        listed = []
         for m in pattern.finditer(folded):
             agency_id = by_alias.get(_alias_key(m.group(0)))
             if agency_id:
-                out.append(AgencyMention(agency_id, text[m.start() : m.end()], m.start(), m.end()))
-        return out
+                listed.append(AgencyMention(agency_id, text[m.start() : m.end()], m.start(), m.end()))
+        parsed = [
+            (AgencyMention(self._identify(g), text[g.start : g.end], g.start, g.end, g.person), g.key in self._by_key)
+            for g in self.grammar.parse(text, question)
+        ]
+        chosen: list[tuple[AgencyMention, bool]] = []
+        for cand in sorted([(m, True) for m in listed] + parsed, key=lambda c: (c[0].start, -(c[0].end - c[0].start))):
+            if chosen and cand[0].start < chosen[-1][0].end:
+                chosen[-1] = self._pick(text, chosen[-1], cand)
+                continue
+            chosen.append(cand)
+        return [self._with_title(folded, text, m) for m, _ in chosen]
+
+    @staticmethod
+    def _pick(text: str, a: tuple[AgencyMention, bool], b: tuple[AgencyMention, bool]) -> tuple[AgencyMention, bool]:
+        """Of two overlapping readings, the longer, except that a name nobody listed beats a
+        listed one only when what it adds is more name (capitalised words, a list after ":"),
+        not the lower-case words that follow a listed name ("Sở Tài chính cân đối …")."""
+        (long, long_known), (short, short_known) = (a, b) if a[0].end - a[0].start >= b[0].end - b[0].start else (b, a)
+        if long_known or not short_known:
+            return long, long_known
+        if long.start < short.start:
+            return long, long_known
+        m = re.match(r"\s*(?:(?:và|&|:)\s*)?(\w)", text[short.end : long.end])
+        return (long, long_known) if m and m.group(1).isupper() else (short, short_known)
+
+    def _with_title(self, folded: str, text: str, mention: AgencyMention) -> AgencyMention:
+        """A listed name led by the person heading it ("Chủ tịch UBND các huyện") covers the title."""
+        if mention.person:
+            return mention
+        m = self._title_before.search(folded[max(0, mention.start - 40) : mention.start])
+        if not m or not text[mention.start - len(m.group(0))][:1].isupper():
+            return mention
+        start = mention.start - len(m.group(0))
+        return AgencyMention(mention.agency_id, text[start : mention.end], start, mention.end, text[start : start + len(m.group(1))])
 
     def ids_in(self, text: str, question: bool = False) -> list[str]:
         """Distinct agency ids named in `text`, in order of first mention."""
@@ -76,23 +169,54 @@ class AgencyRegistry:
         return self.agencies[agency_id]
 
     def resolve(self, name: str) -> Agency | None:
-        """The agency a user typed (any alias, with or without accents), or None."""
+        """The agency a user typed (any alias, with or without accents, or a name the grammar
+        reads), or None."""
         mentions = self.find(name, question=True)
         if mentions:
             return self.agencies[max(mentions, key=lambda m: m.end - m.start).agency_id]
         return self.agencies.get(name)
 
+    # --- collectives and lineage -----------------------------------------------------------
     def members_of(self, agency_id: str) -> list[str]:
-        """Concrete agencies a collective addressee covers ("các sở, ngành" → every sở)."""
+        """Concrete agencies a collective addressee covers ("các sở, ngành" → every sở; "UBND các
+        huyện" → every named district government registered so far)."""
         agency = self.agencies[agency_id]
         out: list[str] = []
         for member in agency.members:
-            if member.startswith("*"):
-                level = member[1:]
-                out += [a.id for a in self.agencies.values() if a.level == level and not a.collective]
+            if member[:1] in "*@":
+                out += [a.id for a in list(self.agencies.values()) if _covers(member, a)]
             else:
                 out.append(member)
         return out
+
+    def collectives_of(self, agency_id: str) -> list[str]:
+        """Collective addressees whose tasks `agency_id` shares ("giao chung")."""
+        agency = self.agencies.get(agency_id)
+        if agency is None or agency.collective:
+            return []
+        return [
+            c.id
+            for c in list(self.agencies.values())
+            if c.collective and any(m == agency_id or m[:1] in "*@" and _covers(m, agency) for m in c.members)
+        ]
+
+    def predecessors_of(self, agency_id: str) -> list[str]:
+        agency = self.agencies.get(agency_id)
+        return list(agency.predecessors) if agency else []
+
+    def successors_of(self, agency_id: str) -> list[str]:
+        return [a.id for a in list(self.agencies.values()) if agency_id in a.predecessors]
+
+
+def _covers(spec: str, agency: Agency) -> bool:
+    """'*tỉnh': every body of that level; '@huyện': every named local government of that level."""
+    if agency.collective or agency.level != spec[1:]:
+        return False
+    return agency.unit if spec[0] == "@" else not agency.unit
+
+
+def _slug(key: str) -> str:
+    return re.sub(r"\s+", "-", key.replace("uy ban nhan dan", "ubnd").strip())
 
 
 def _alias_key(alias: str) -> str:
@@ -125,7 +249,9 @@ def load_registry() -> AgencyRegistry:
             collective=bool(a.get("collective", False)),
             members=tuple(a.get("members", ())),
             query_aliases=tuple(a.get("query_aliases", ())),
+            predecessors=tuple(a.get("predecessors", ())),
+            since=a.get("since", ""),
         )
         for a in raw["agencies"]
     }
-    return AgencyRegistry(agencies)
+    return AgencyRegistry(agencies, load_grammar())

@@ -1,0 +1,390 @@
+"""The grammar of Vietnamese agency names, so agencies never listed anywhere are still recognised.
+
+A name is HEAD [NAME] [LEVEL] ("Sở" "Dân tộc và Tôn giáo" "tỉnh"; "Kho bạc Nhà nước" "Kon Tum"),
+possibly led by the person heading it ("Giám đốc Sở X" → Sở X). Local governments are
+UNIT-HEAD UNIT-TYPE PLACE ("UBND huyện Mường Khương"), a named unit distinct from the plural
+"UBND các huyện", which may itself enumerate named units ("UBND các huyện: Nho Quan, Gia Viễn").
+Enumerable heads take a list ("Giám đốc các Sở: Tài chính, Xây dựng"): one match per item.
+Every match carries a canonical key (folded, acronyms expanded, "&" = "và", level words unified)
+that is the body's identity; the words themselves come from a data file.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from ingest.agency_tokens import Tok, at_seq as _at_seq, tokenize, words as _words
+from ingest.vntext import fold, nfc
+
+@dataclass(frozen=True)
+class GrammarMatch:
+    start: int
+    end: int
+    key: str  # canonical identity ("so dan toc va ton giao", "uy ban nhan dan huyen muong khuong")
+    name: str  # display name ("Sở Dân tộc và Tôn giáo")
+    level: str
+    unit: bool = False  # a named local government (UBND huyện X)
+    person: str = ""  # the title of a person heading it ("Giám đốc")
+
+
+class AgencyGrammar:
+    """Compiled from agency_grammar.json; `parse(text)` lists every grammatical agency name."""
+
+    def __init__(self, data: dict[str, Any], provinces: list[str]) -> None:
+        self.heads: list[tuple[tuple[str, ...], dict[str, Any]]] = []
+        for entry in data["heads"]:
+            for form in entry["head"]:
+                self.heads.append((_words(form), entry))
+        self.heads.sort(key=lambda h: -len(h[0]))
+        self.titles = sorted((_words(x) for x in data["titles"]), key=len, reverse=True)
+        self.unit_heads = sorted((_words(x) for x in data["unit_heads"]), key=len, reverse=True)
+        self.unit_types = {tuple(fold(k).split()): v for k, v in data["unit_types"].items()}
+        self.collective_units = {tuple(fold(k).split()): v for k, v in data["collective_units"].items()}
+        self.level_words = {tuple(t.folded for t in tokenize(k)): v for k, v in data["level_words"].items()}
+        self.level_seqs = sorted((_words(k) for k in data["level_words"]), key=len, reverse=True)
+        self.stop_exact = {nfc(s).lower() for s in data["stop"]}
+        self.stop = {fold(s) for s in data["stop"]}
+        self.strong_exact = {nfc(s).lower() for s in data["strong_stop"]}
+        self.program_phrases = sorted((_words(x) for x in data["program_phrases"]), key=len, reverse=True)
+        self.abbreviations = {fold(k): v for k, v in data["abbreviations"].items()}
+        self.drop = [fold(d) for d in data["drop"]]
+        self.program_words = sorted((fold(w) for w in data["program_words"]), key=len, reverse=True)
+        self.provinces = {fold(p) for p in provinces}
+        self.province_cities = {fold(c) for c in data["province_cities"]}
+        self.items: list[tuple[str, ...]] = []
+
+    # --- canonical form -------------------------------------------------------------------
+    def canon(self, text: str, program: bool = False) -> str:
+        """Folded words of a name with acronyms expanded and joiners unified ("NN&PTNT" =
+        "Nông nghiệp và Phát triển nông thôn")."""
+        words: list[str] = []
+        for tok in tokenize(text):
+            f = tok.folded
+            if f in self.abbreviations:
+                words += self.abbreviations[f].split()
+            elif "&" in f or "-" in f:
+                for part in re.split(r"([&\-])", f):
+                    if part == "&":
+                        words.append("va")
+                    elif part and part != "-":
+                        words += self.abbreviations.get(part, part).split()
+            elif f == "&":
+                words.append("va")
+            elif re.fullmatch(r"\w+", f):
+                words.append(f)
+        out = " ".join(words)
+        for d in self.drop:
+            out = re.sub(rf"(?<!\w){re.escape(d)}(?!\w)", " ", out)
+        if program:
+            for w in self.program_words:
+                out = re.sub(rf"(?<!\w){re.escape(w)}(?!\w)", " ", out)
+        return " ".join(out.split())
+
+    # --- parsing --------------------------------------------------------------------------
+    def parse(self, text: str, question: bool = False) -> list[GrammarMatch]:
+        """Every agency name in `text` by grammar, left to right, non-overlapping."""
+        text = nfc(text)
+        toks = tokenize(text)
+        out: list[GrammarMatch] = []
+        i = 0
+        while i < len(toks):
+            found = self._at(toks, i, question)
+            if found:
+                out += found
+                i = self._index_after(toks, found[-1].end)
+            else:
+                i += 1
+        return out
+
+    @staticmethod
+    def _index_after(toks: list[Tok], end: int) -> int:
+        for n, t in enumerate(toks):
+            if t.start >= end:
+                return n
+        return len(toks)
+
+    def _seq(self, toks: list[Tok], i: int, seqs) -> int:  # type: ignore[no-untyped-def]
+        """Length of the longest folded token sequence of `seqs` at position i (0 if none)."""
+        for seq in seqs:
+            if _at_seq(toks, i, seq):
+                return len(seq)
+        return 0
+
+    def _head(self, toks: list[Tok], i: int) -> tuple[int, dict[str, Any]] | None:
+        for seq, entry in self.heads:
+            if _at_seq(toks, i, seq):
+                return len(seq), entry
+        return None
+
+    def _stops(self, t: Tok) -> bool:
+        """A lower-case syllable that ends a name: diacritic-exact ("giáo" is not "giao"), folded
+        only when it was typed without diacritics. The syllable right after a capitalised one is
+        usually the second half of a compound ("Phát triển", "Xây dựng") and ends a name only
+        when it is a strong stop (a function word or a role verb: "của", "chủ trì")."""
+        low = t.text.lower()
+        return low in self.stop_exact or (low == t.folded and t.folded in self.stop)
+
+    def _province_at(self, toks: list[Tok], i: int) -> int:
+        """Length of a province name ending a capitalised run at i ("Sở Y tế Thái Nguyên")."""
+        p = self._place(toks, i)
+        return p if p and " ".join(t.folded for t in toks[i : i + p]) in self.provinces else 0
+
+    def _starts_name(self, toks: list[Tok], i: int) -> bool:
+        """Does a new agency (head, unit head or title) start at i?"""
+        return bool(self._head(toks, i) or self._seq(toks, i, self.unit_heads) or self._seq(toks, i, self.titles))
+
+    def _at(self, toks: list[Tok], i: int, question: bool) -> list[GrammarMatch]:
+        """The agency (or agencies, for a list) starting at token i, led by an optional title."""
+        ok = lambda t: question or t.cap  # noqa: E731 - in documents, names are capitalised
+        person = ""
+        j = i
+        n = self._seq(toks, j, self.titles)
+        if n and ok(toks[j]):
+            person = " ".join(t.text for t in toks[j : j + n])
+            j += n
+        plural = j < len(toks) and toks[j].folded == "cac"
+        k = j + 1 if plural else j
+        if k >= len(toks) or (not person and not plural and not ok(toks[k])):
+            return []
+        n = self._seq(toks, k, self.unit_heads)
+        if n and ok(toks[k]):
+            after_plural = k + n < len(toks) and toks[k + n].folded == "cac"
+            return self._unit(toks, i, k + n + after_plural, plural or after_plural, person, question)
+        if plural and self._unit_type(toks, k):
+            return self._unit(toks, i, k, True, person, question)
+        head = self._head(toks, k)
+        if head is None or not ok(toks[k]):
+            return []
+        n, entry = head
+        if plural:
+            return self._enumeration(toks, i, k + n, entry, person) if entry.get("enumerable") else []
+        return self._body(toks, i, k, n, entry, person, question)
+
+    def _unit_type(self, toks: list[Tok], i: int) -> tuple[int, str] | None:
+        for seq, level in sorted(self.unit_types.items(), key=lambda kv: -len(kv[0])):
+            if tuple(t.folded for t in toks[i : i + len(seq)]) == seq:
+                return len(seq), level
+        return None
+
+    def _place(self, toks: list[Tok], i: int, question: bool = False, limit: int = 4) -> int:
+        """Length of a place name at i: capitalised syllables ("Mường Khương", "A Lưới"); typed
+        questions may write it in lower case."""
+        n = 0
+        while i + n < len(toks) and n < limit and re.fullmatch(r"\w+", toks[i + n].text) and not self._starts_name(toks, i + n):
+            t = toks[i + n]
+            if not (t.cap or question and not self._stops(t) and not t.folded.isdigit()):
+                break
+            n += 1
+        return n
+
+    def _is_province(self, type_words: str, place: str) -> bool:
+        """"thành phố Hà Nội" is a province; "thành phố Cao Bằng" is a city inside one."""
+        return place in self.province_cities if type_words == "thanh pho" else place in self.provinces
+
+    def _unit(self, toks: list[Tok], i: int, j: int, plural: bool, person: str, question: bool = False) -> list[GrammarMatch]:
+        """UBND huyện X (named); UBND tỉnh; UBND các huyện: A, B (each named)."""
+        ut = self._unit_type(toks, j)
+        if ut is None:
+            return []
+        n, level = ut
+        type_words = " ".join(t.folded for t in toks[j : j + n])
+        k = j + n
+        if plural:
+            if k < len(toks) and toks[k].text == ":":
+                k += 1
+            return self._unit_list(toks, i, k, type_words, person)
+        p = self._place(toks, k, question)
+        place = " ".join(t.folded for t in toks[k : k + p])
+        if level == "tỉnh" or type_words == "thanh pho" and (not p or self._is_province(type_words, place)):
+            end = toks[k + p - 1].end if p else toks[k - 1].end
+            return [GrammarMatch(toks[i].start, end, "uy ban nhan dan tinh", "UBND tỉnh", "tỉnh", False, person)]
+        if not p:
+            return []
+        return self._named_unit(toks, i, k, p, type_words, level, person)
+
+    def _named_unit(self, toks, i, k, p, type_words, level, person) -> list[GrammarMatch]:  # type: ignore[no-untyped-def]
+        place = " ".join(t.text for t in toks[k : k + p])
+        type_text = {"thanh pho": "thành phố", "thi xa": "thị xã", "thi tran": "thị trấn", "huyen": "huyện", "xa": "xã", "phuong": "phường", "quan": "quận"}.get(type_words, type_words)
+        key = f"uy ban nhan dan {type_words} {fold(place)}"
+        return [GrammarMatch(toks[i].start, toks[k + p - 1].end, key, f"UBND {type_text} {place}", level, True, person)]
+
+    def _unit_list(self, toks: list[Tok], i: int, k: int, type_words: str, person: str) -> list[GrammarMatch]:
+        """The named units after a plural: "các huyện: Nho Quan, Gia Viễn và thị xã Sơn Tây"."""
+        out: list[GrammarMatch] = []
+        start = i
+        tw = type_words
+        level = self.unit_types.get(tuple(tw.split()), "huyện")
+        while k < len(toks):
+            p = self._place(toks, k)
+            if not p:
+                break
+            m = self._named_unit(toks, start, k, p, tw, level, person)[0]
+            out.append(m)
+            k += p
+            if k + 1 < len(toks) and toks[k].text == "," and toks[k + 1].cap:
+                k += 1
+                start = k
+            elif k + 1 < len(toks) and toks[k].folded == "va":
+                k += 1
+                ut = self._unit_type(toks, k)
+                if ut:
+                    tw = " ".join(t.folded for t in toks[k : k + ut[0]])
+                    level = ut[1]
+                    start = k
+                    k += ut[0]
+                else:
+                    start = k
+            else:
+                break
+        return out
+
+    def _name(self, toks: list[Tok], k: int, question: bool, nested: bool = True) -> int:
+        """Length of the NAME at k: capitalised words and acronyms with their lower-case
+        syllables, joined by "và", "&", "-" before another capitalised word."""
+        n = 0
+        lower_run = 0
+        while k + n < len(toks):
+            t = toks[k + n]
+            if n == 0 and nested:
+                inner = self._seq(toks, k, self.unit_heads) or (self._head(toks, k) or (0, None))[0]
+                if inner:
+                    n = inner
+                    continue
+            if (t.cap or t.acronym) and re.fullmatch(r"[\w&\-]+", t.text):
+                if n and self._starts_name(toks, k + n):
+                    break
+                if self._seq(toks, k + n, self.level_seqs) and not t.acronym or self._province_at(toks, k + n):
+                    break
+                n += 1
+                lower_run = 0
+                continue
+            if n and t.folded in ("va", "&") and k + n + 1 < len(toks):  # a spaced dash is an apposition
+                nxt = toks[k + n + 1]
+                if (nxt.cap or nxt.acronym) and not self._starts_name(toks, k + n + 1) and not self._seq(toks, k + n + 1, self.level_seqs):
+                    n += 1
+                    continue
+                break
+            second = n and lower_run == 0 and toks[k + n - 1].cap and t.text.lower() not in self.strong_exact
+            if (n or question) and re.fullmatch(r"\w+", t.text) and (second or not self._stops(t)) and lower_run < 6:
+                n += 1
+                lower_run += 1
+                continue
+            break
+        return n
+
+    def _program(self, toks: list[Tok], j: int) -> int:
+        """Length of the program's own words after a program body ("Chương trình MTQG xây dựng NTM")."""
+        n = 0
+        while m := self._seq(toks, j + n, self.program_phrases):
+            n += m
+        return n
+
+    def _level(self, toks: list[Tok], k: int, entry: dict[str, Any]) -> tuple[int, str, str]:
+        """(length, level, place words kept in the identity) of a LEVEL after a name; the
+        province itself ("tỉnh Bình Phước", "Kon Tum", "Thành phố") is the default level."""
+        n = self._seq(toks, k, self.level_seqs)
+        if n and toks[k].cap and self.level_words[tuple(t.folded for t in toks[k : k + n])] != "tỉnh":
+            n = 0  # "Sở Y tế Xã Yên Thành": a capitalised district or commune word starts a new column
+        if n:
+            words = " ".join(t.folded for t in toks[k : k + n])
+            level = self.level_words[tuple(words.split())]
+            p = self._place(toks, k + n)
+            place = " ".join(t.folded for t in toks[k + n : k + n + p])
+            if level == "tỉnh" and not (p and words == "thanh pho" and not self._is_province(words, place)):
+                return n + p, "tỉnh", ""
+            if level == "tỉnh":
+                level = "huyện"
+            return n + p, level, place
+        p = self._place(toks, k)
+        if p and " ".join(t.folded for t in toks[k : k + p]) in self.provinces:
+            return p, "tỉnh", ""
+        return 0, entry["level"], ""
+
+    def _body(self, toks: list[Tok], i: int, k: int, n: int, entry: dict[str, Any], person: str, question: bool) -> list[GrammarMatch]:
+        head_text = entry.get("canonical") or " ".join(t.text for t in toks[k : k + n])
+        j = k + n
+        program = bool(entry.get("program"))
+        name_len = 0 if entry["name"] == "none" else self._program(toks, j) if program else 0
+        name_len += 0 if entry["name"] == "none" else self._name(toks, j + name_len, question)
+        if entry["name"] == "required" and not name_len:
+            if entry.get("place_named") and (p := self._place(toks, j)):
+                name_len = p
+            elif not (entry.get("place_named") and self._seq(toks, j, self.level_seqs)):
+                return []
+        name_text = " ".join(t.text for t in toks[j : j + name_len])
+        j += name_len
+        lv_len, level, place = self._level(toks, j, entry)
+        if entry.get("level_required") and not lv_len:
+            return []
+        if entry.get("place_named") and name_len and fold(name_text) in self.provinces:
+            name_text, level = "", "tỉnh"
+        end = toks[j + lv_len - 1].end if lv_len else toks[j - 1].end
+        key = self.canon(f"{head_text} {name_text}", program=bool(entry.get("program")))
+        if level != entry["level"]:
+            key += f" {fold(level)}"
+        if place:
+            key += f" {place}"
+        display = " ".join(x for x in (head_text, name_text) if x)
+        if level != entry["level"] or place:
+            display += " " + " ".join(t.text for t in toks[j : j + lv_len])
+        elif level == "tỉnh" and entry["level"] == "tỉnh" and lv_len and not head_text.startswith("Sở"):
+            display += " tỉnh"
+        return [GrammarMatch(toks[i].start, end, key, display, level, False, person)]
+
+    def _enumeration(self, toks: list[Tok], i: int, j: int, entry: dict[str, Any], person: str) -> list[GrammarMatch]:
+        """"các Sở: Tài chính, Xây dựng, Nông nghiệp và Môi trường" → one match per Sở; the
+        list items are names under the same head."""
+        head_text = entry.get("canonical") or " ".join(t.text for t in toks[j - 1 : j])
+        if j < len(toks) and toks[j].text == ":":
+            j += 1
+        elif j < len(toks) and not toks[j].cap:
+            return []
+        out: list[GrammarMatch] = []
+        start = i
+        while j < len(toks):
+            n = self._item(toks, j)
+            if not n:
+                break
+            name = " ".join(t.text for t in toks[j : j + n])
+            key = self.canon(f"{head_text} {name}")
+            out.append(GrammarMatch(toks[start].start, toks[j + n - 1].end, key, f"{head_text} {name}", entry["level"], False, person))
+            j += n
+            if j + 1 < len(toks) and toks[j].text in (",", ";") and toks[j + 1].cap and not self._starts_name(toks, j + 1):
+                j += 1
+            elif j + 1 < len(toks) and toks[j].folded == "va" and toks[j + 1].cap and not self._starts_name(toks, j + 1):
+                j += 1
+            else:
+                break
+            start = j
+        return out
+
+    def _item(self, toks: list[Tok], j: int) -> int:
+        """One list item: a known multi-word sector name when one fits ("Nông nghiệp và Phát
+        triển nông thôn"), else one capitalised word with its lower-case syllables."""
+        for seq in self.items:
+            if _at_seq(toks, j, seq):
+                return len(seq)
+        if j >= len(toks) or not toks[j].cap or not re.fullmatch(r"\w+", toks[j].text):
+            return 0
+        n = 1
+        while j + n < len(toks) and n < 5 and re.fullmatch(r"\w+", toks[j + n].text) and not toks[j + n].cap and not self._stops(toks[j + n]):
+            n += 1
+        return n
+
+    def learn_items(self, names: list[str]) -> None:
+        """Known names under an enumerable head ("Tài chính", "Kế hoạch và Đầu tư"), longest first."""
+        seqs = {_words(n) for n in names if n.strip()}
+        self.items = sorted(seqs, key=len, reverse=True)
+
+
+@cache
+def load_grammar() -> AgencyGrammar:
+    """The packaged grammar (read once, on first use)."""
+    data = json.loads(resources.files("ingest").joinpath("data/agency_grammar.json").read_text("utf-8"))
+    raw = resources.files("ingest").joinpath("data/provinces.txt").read_text("utf-8")
+    provinces = [name.strip() for line in raw.splitlines() if line.strip() and not line.startswith("#") for name in line.split("|")]
+    return AgencyGrammar(data, provinces)

@@ -1,0 +1,46 @@
+"""Tokens of agency names: words (acronyms with their "&" and "-" kept whole: "NN&PTNT",
+"LĐ-TB&XH") and punctuation, each with its offsets, folded form and lower-case form. A line break
+and a table's "|" are tokens too, so no name runs across them."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.vntext import canonical_tones, fold
+
+_TOKEN = re.compile(r"\w+(?:[&\-]\w+)*|[,;:.()\-–&/|\n]")  # "|" and line breaks end every name
+
+
+@dataclass(frozen=True)
+class Tok:
+    text: str
+    start: int
+    end: int
+    folded: str
+    low: str  # lower case, one tone convention
+
+    def is_word(self, word: tuple[str, str]) -> bool:
+        """Same word: diacritic-exact ("Bảo" is not "Báo"), or folded when typed without diacritics."""
+        low = self.low
+        return low == word[0] or (low == self.folded and self.folded == word[1])
+
+    @property
+    def cap(self) -> bool:
+        return self.text[:1].isupper()
+
+    @property
+    def acronym(self) -> bool:
+        letters = [c for c in self.text if c.isalpha()]
+        return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def words(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple((t.low, t.folded) for t in tokenize(text))
+
+
+def at_seq(toks: list[Tok], i: int, seq: tuple[tuple[str, str], ...]) -> bool:
+    return i + len(seq) <= len(toks) and all(toks[i + n].is_word(w) for n, w in enumerate(seq))
+
+
+def tokenize(text: str) -> list[Tok]:
+    return [Tok(m.group(0), m.start(), m.end(), fold(m.group(0)), canonical_tones(m.group(0)).lower()) for m in _TOKEN.finditer(text)]
