@@ -13,21 +13,14 @@ from datetime import date
 from functools import cache
 from importlib import resources
 
+from ingest.header_facts import NUMBER_RE, DocumentKinds, kind_of, read_header
 from ingest.model import Block, BlockKind, DocumentMetadata
 from ingest.vntext import fold, has_diacritics, nfc
 
 _HEADER_BLOCKS = 14  # a formal header (issuer, number, date line, title) fits in this many blocks
 _LEAD_CHARS = 1500  # the lead of a news item, where its own number/date are announced
 
-KIND_BY_CODE = {"TB": "thông báo kết luận", "KH": "kế hoạch", "BC": "báo cáo", "HD": "hướng dẫn"}
-KIND_BY_WORD = {
-    "thong bao": "thông báo kết luận",
-    "ke hoach": "kế hoạch",
-    "bao cao": "báo cáo",
-    "huong dan": "hướng dẫn",
-}
 DOC_WORDS = r"(?:Thông báo|Kế hoạch|Báo cáo|Hướng dẫn|Quyết định|Công văn|Chỉ thị|Nghị quyết|Văn bản)"
-NUMBER_RE = r"\d+[A-Za-z]?(?:/\d{4})?/[A-ZĐ][A-ZĐa-z0-9&.]*(?:-[A-ZĐ0-9&.]+)*(?:/[A-ZĐ0-9&.\-]+)?"
 
 _DAY_MONTH_YEAR = re.compile(
     r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE
@@ -161,23 +154,6 @@ def find_own_number(blocks: list[Block], text: str) -> str:
     return ""
 
 
-def detect_kind(blocks: list[Block], number: str, title: str, text: str) -> str:
-    code = re.search(r"/([A-ZĐ]+)-", number or "")
-    if code and code.group(1) in KIND_BY_CODE:
-        kind = KIND_BY_CODE[code.group(1)]
-        if kind == "thông báo kết luận" and "ket luan" not in fold(title + " " + text[:_LEAD_CHARS]):
-            return "khác"
-        return kind
-    for block in blocks[:_HEADER_BLOCKS]:
-        if block.text.isupper() and len(block.text) < 40:
-            key = fold(block.text).strip()
-            if key in KIND_BY_WORD:
-                return KIND_BY_WORD[key]
-    if _looks_like_news(text):
-        return "tin/bài"
-    return "khác"
-
-
 def _looks_like_news(text: str) -> bool:
     lead = text[:_LEAD_CHARS]
     dated_event = any(
@@ -229,16 +205,14 @@ def detect_province(blocks: list[Block], text: str) -> str:
 
 
 def detect_title(blocks: list[Block], hints: dict[str, str]) -> str:
-    """Title from the format (DOCX Title / HTML h1), a formal "THÔNG BÁO" + subject header, or
-    the longest title-like line before the article's first paragraph."""
+    """Title of a text without an administrative header (whose title is its kind line and trích
+    yếu, header_facts.py): the format's (DOCX Title / HTML h1), or the longest title-like line
+    before the article's first paragraph."""
     for block in blocks[:_HEADER_BLOCKS]:
         if block.kind == BlockKind.HEADING and block.level == 1 and _title_like(block.text):
             return _tidy_title(block.text)
     if hints.get("title") and _title_like(hints["title"]):
         return _tidy_title(hints["title"])
-    for i, block in enumerate(blocks[:_HEADER_BLOCKS]):
-        if fold(block.text).strip() in KIND_BY_WORD and block.text.isupper() and i + 1 < len(blocks):
-            return _tidy_title(f"{block.text.capitalize()} {blocks[i + 1].text}")
     candidates = []
     for block in blocks[:8]:
         if _is_paragraph(block.text):
@@ -309,37 +283,8 @@ def detect_presided_by(text: str) -> str:
     return ""
 
 
-def detect_signer(blocks: list[Block]) -> str:
-    """The signatory under a closing "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH" style block."""
-    tail = blocks[-12:]
-    for i, block in enumerate(tail):
-        if re.match(r"^(KT\.|TM\.|TL\.|Q\.)?\s*(PHÓ\s+)?(CHỦ TỊCH|GIÁM ĐỐC|CHÁNH VĂN PHÒNG|TRƯỞNG BAN)", block.text):
-            for nxt in tail[i + 1 : i + 5]:
-                names = find_person_names(nxt.text)
-                if names and len(nxt.text) <= len(names[0][0]) + 12:
-                    return names[0][0]
-    return ""
-
-
-def detect_issuer(blocks: list[Block], text: str, province: str) -> str:
-    """The issuing body from a formal header (the capitalised lines before "CỘNG HÒA XÃ HỘI…"),
-    or from "UBND tỉnh ban hành …" in the lead."""
-    header: list[str] = []
-    formal = False
-    for block in blocks[:8]:
-        if fold(block.text).startswith("cong hoa xa hoi"):
-            formal = True
-            break
-        if block.text.isupper() and len(block.text) < 80:
-            header.append(block.text)
-    if formal and header:
-        joined = fold(" ".join(header))
-        unit = re.match(r"^(?:uy ban nhan dan|ubnd)\s+(tinh|thanh pho)\s+(.+?)$", joined)
-        if unit and len(header) <= 2:
-            return f"UBND {unit.group(1).replace('tinh', 'tỉnh').replace('thanh pho', 'thành phố')} {province}".strip()
-        body = " ".join(header[1:] if len(header) > 1 and re.match(r"^(UBND|ỦY BAN)", header[0]) else header)
-        body = body[:1] + body[1:].lower()
-        return f"{body} tỉnh {province}" if province and "tỉnh" not in body else body
+def issuer_from_lead(text: str, province: str) -> str:
+    """The issuer of a document without a formal header, from "UBND tỉnh (X) ban hành …" in the lead."""
     m = re.search(r"(UBND|Ủy ban nhân dân)\s+tỉnh(\s+[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,3})?\s+(đã\s+)?ban hành", text[:_LEAD_CHARS])
     if m:
         named = (m.group(2) or "").strip()
@@ -347,17 +292,24 @@ def detect_issuer(blocks: list[Block], text: str, province: str) -> str:
     return ""
 
 
+@cache
+def document_kinds() -> DocumentKinds:
+    return DocumentKinds.load()
+
+
 def extract_metadata(blocks: list[Block], text: str, hints: dict[str, str] | None = None) -> DocumentMetadata:
     """All metadata fields of one cleaned document."""
     hints = hints or {}
     meta = DocumentMetadata()
+    header = read_header(text, document_kinds(), find_person_names)
     meta.number = find_own_number(blocks, text)
-    meta.title = detect_title(blocks, hints)
-    meta.kind = detect_kind(blocks, meta.number, meta.title, text)
+    meta.title = header.title or detect_title(blocks, hints)
+    kind = kind_of(header, meta.number, f"{meta.title} {text[:_LEAD_CHARS]}", document_kinds())
+    meta.kind = kind or ("tin/bài" if _looks_like_news(text) else "khác")
     meta.province = detect_province(blocks, text)
-    meta.issuer = detect_issuer(blocks, text, meta.province)
+    meta.issuer = header.issuer.value if header.issuer else issuer_from_lead(text, meta.province)
     meta.presided_by = detect_presided_by(text)
-    meta.signer = detect_signer(blocks)
+    meta.signer = header.signer.value if header.signer else ""
     issued, event = detect_dates(blocks, text, meta.number)
     meta.issued = issued.isoformat() if issued else ""
     meta.event_date = event.isoformat() if event else ""

@@ -1,0 +1,196 @@
+"""Kinds, titles and header facts of real administrative layouts: a decision (two-column header
+merged into one line by the loader, Căn cứ lines, Xét đề nghị, Điều 3 of effect, KT. CHỦ TỊCH
+signature), a công văn (V/v under the number), a nghị quyết of the HĐND and a tờ trình."""
+from __future__ import annotations
+
+import pytest
+
+from ingest.clean import clean_blocks, join_blocks
+from ingest.event_facts import official_date
+from ingest.header_facts import DocumentKinds, read_header
+from ingest.loaders import load_bytes
+from ingest.metadata import extract_metadata, find_person_names
+
+pytestmark = pytest.mark.unit
+
+DECISION = """ỦY BAN NHÂN DÂN\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+TỈNH NINH BÌNH\tĐộc lập - Tự do - Hạnh phúc
+Số: 876/QĐ-UBND\tNinh Bình, ngày 29 tháng 6 năm 2017
+
+QUYẾT ĐỊNH
+Về việc phân công các sở, ban, ngành giúp đỡ các xã xây dựng nông thôn mới giai đoạn 2017 - 2020
+
+ỦY BAN NHÂN DÂN TỈNH NINH BÌNH
+
+Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;
+Căn cứ Quyết định số 1980/QĐ-TTg ngày 17 tháng 10 năm 2016 của Thủ tướng Chính phủ ban hành Bộ tiêu chí quốc gia về xã nông thôn mới giai đoạn 2016 - 2020;
+Căn cứ Kế hoạch số 64/KH-UBND ngày 05 tháng 5 năm 2017 của UBND tỉnh về thực hiện Chương trình mục tiêu quốc gia xây dựng nông thôn mới;
+Xét đề nghị của Giám đốc Sở Nông nghiệp và Phát triển nông thôn tại Tờ trình số 87/TTr-SNN ngày 12 tháng 6 năm 2017,
+
+QUYẾT ĐỊNH:
+
+Điều 1. Phân công 17 cơ quan, đơn vị cấp tỉnh giúp đỡ 16 xã chưa đạt chuẩn nông thôn mới.
+
+Điều 2. Sở Nông nghiệp và Phát triển nông thôn chủ trì theo dõi, tổng hợp kết quả, báo cáo UBND tỉnh.
+
+Điều 3. Quyết định này có hiệu lực thi hành kể từ ngày ký và thay thế Quyết định số 512/QĐ-UBND ngày 18 tháng 4 năm 2013 của UBND tỉnh. Chánh Văn phòng UBND tỉnh, Giám đốc các sở chịu trách nhiệm thi hành Quyết định này./.
+
+Nơi nhận:
+- Như Điều 3;
+- Lưu: VT, NN.
+
+TM. ỦY BAN NHÂN DÂN
+KT. CHỦ TỊCH
+PHÓ CHỦ TỊCH
+
+Trịnh Minh Khoa
+"""
+
+LETTER = """ỦY BAN NHÂN DÂN
+TỈNH HƯNG YÊN
+Số: 2156/UBND-KT1
+V/v đẩy nhanh tiến độ thực hiện Chương trình MTQG xây dựng NTM năm 2020
+
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Hưng Yên, ngày 14 tháng 8 năm 2020
+
+Kính gửi:
+- Các sở, ban, ngành tỉnh;
+- UBND các huyện, thị xã, thành phố.
+
+Thực hiện Kế hoạch số 35/KH-UBND ngày 12/3/2020 của UBND tỉnh về thực hiện Chương trình mục tiêu quốc gia xây dựng nông thôn mới năm 2020, UBND tỉnh yêu cầu các đơn vị khẩn trương thực hiện các nội dung sau:
+
+1. Sở Nông nghiệp và Phát triển nông thôn chủ trì kiểm tra thực tế tại 11 xã dự kiến đạt chuẩn.
+
+KT. CHỦ TỊCH
+PHÓ CHỦ TỊCH
+
+Lê Đức Thịnh
+"""
+
+RESOLUTION = """HỘI ĐỒNG NHÂN DÂN\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+TỈNH ĐỒNG NAI\tĐộc lập - Tự do - Hạnh phúc
+Số: 09/2022/NQ-HĐND\tĐồng Nai, ngày 14 tháng 7 năm 2022
+
+NGHỊ QUYẾT
+Quy định chính sách hỗ trợ từ ngân sách tỉnh để xây dựng xã nông thôn mới nâng cao
+
+HỘI ĐỒNG NHÂN DÂN TỈNH ĐỒNG NAI
+KHÓA X, KỲ HỌP THỨ 6
+
+Căn cứ Luật Ngân sách nhà nước ngày 25 tháng 6 năm 2015;
+Xét Tờ trình số 7512/TTr-UBND ngày 21 tháng 6 năm 2022 của Ủy ban nhân dân tỉnh về dự thảo Nghị quyết;
+
+QUYẾT NGHỊ:
+
+Điều 1. Mức hỗ trợ cho mỗi xã đạt chuẩn nông thôn mới nâng cao là 1.000 triệu đồng.
+
+Điều 2. Nghị quyết này đã được Hội đồng nhân dân tỉnh Đồng Nai khóa X, kỳ họp thứ 6 thông qua ngày 14 tháng 7 năm 2022 và có hiệu lực từ ngày 01 tháng 8 năm 2022.
+
+CHỦ TỊCH
+(Đã ký)
+Phạm Minh Khôi
+"""
+
+SUBMISSION = """ỦY BAN NHÂN DÂN
+TỈNH QUẢNG NGÃI
+Số: 112/TTr-UBND
+
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Quảng Ngãi, ngày 05 tháng 3 năm 2019
+
+TỜ TRÌNH
+Về việc đề nghị công nhận huyện Bình Sơn đạt chuẩn nông thôn mới năm 2018
+
+Kính gửi: Bộ Nông nghiệp và Phát triển nông thôn.
+
+Căn cứ Quyết định số 2540/QĐ-TTg ngày 30/12/2016 của Thủ tướng Chính phủ, UBND tỉnh kính trình Bộ xem xét.
+
+TM. ỦY BAN NHÂN DÂN
+CHỦ TỊCH
+
+Trần Ngọc Căng
+"""
+
+
+def _read(text: str, name: str = "doc.txt"):
+    loaded = load_bytes(text.encode("utf-8"), name)
+    blocks = clean_blocks(loaded.blocks)
+    clean, _ = join_blocks(blocks)
+    return clean, extract_metadata(blocks, clean, loaded.hints), read_header(clean, DocumentKinds.load(), find_person_names)
+
+
+def _quote(text: str, fact) -> str:
+    return text[fact.start : fact.end]
+
+
+def test_decision_kind_title_and_header_facts() -> None:
+    text, meta, facts = _read(DECISION)
+    assert meta.kind == "quyết định"
+    assert meta.title == "Quyết định Về việc phân công các sở, ban, ngành giúp đỡ các xã xây dựng nông thôn mới giai đoạn 2017 - 2020"
+    assert meta.number == "876/QĐ-UBND" and meta.issued == "2017-06-29"
+    assert meta.issuer == "UBND tỉnh Ninh Bình" and meta.signer == "Trịnh Minh Khoa"
+    assert _quote(text, facts.number) == "Số: 876/QĐ-UBND"
+    assert _quote(text, facts.issued) == "Ninh Bình, ngày 29 tháng 6 năm 2017" and facts.issued.detail == "2017-06-29"
+    assert [b.value[:40] for b in facts.bases] == [
+        "Căn cứ Luật Tổ chức chính quyền địa phươ",
+        "Căn cứ Quyết định số 1980/QĐ-TTg ngày 17",
+        "Căn cứ Kế hoạch số 64/KH-UBND ngày 05 th",
+    ]
+    assert all(_quote(text, b) == b.value for b in facts.bases)
+    assert "Tờ trình số 87/TTr-SNN" in _quote(text, facts.submitted_by)
+    assert _quote(text, facts.effective).startswith("Quyết định này có hiệu lực thi hành kể từ ngày ký")
+    assert "512/QĐ-UBND" in _quote(text, facts.replaces) and "Chánh Văn phòng" not in _quote(text, facts.effective)
+    assert facts.signer.detail == "TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"
+    assert _quote(text, facts.signer).endswith("Trịnh Minh Khoa")
+
+
+def test_letter_is_a_cong_van_titled_by_its_vv_line() -> None:
+    text, meta, facts = _read(LETTER)
+    assert meta.kind == "công văn"
+    assert meta.title == "Công văn V/v đẩy nhanh tiến độ thực hiện Chương trình MTQG xây dựng NTM năm 2020"
+    assert facts.recipients.value == "Các sở, ban, ngành tỉnh; UBND các huyện, thị xã, thành phố"
+    assert [b.value for b in facts.bases] == [
+        "Thực hiện Kế hoạch số 35/KH-UBND ngày 12/3/2020 của UBND tỉnh về thực hiện Chương trình mục tiêu quốc gia xây dựng nông thôn mới năm 2020"
+    ]
+    assert meta.signer == "Lê Đức Thịnh" and meta.issuer == "UBND tỉnh Hưng Yên"
+
+
+def test_resolution_of_the_provincial_council() -> None:
+    text, meta, facts = _read(RESOLUTION)
+    assert meta.kind == "nghị quyết" and meta.number == "09/2022/NQ-HĐND"
+    assert meta.title.startswith("Nghị quyết Quy định chính sách hỗ trợ")
+    assert meta.issuer == "HĐND tỉnh Đồng Nai" and meta.signer == "Phạm Minh Khôi"
+    assert "kỳ họp thứ 6" in _quote(text, facts.session)
+    assert _quote(text, facts.effective).endswith("có hiệu lực từ ngày 01 tháng 8 năm 2022.")
+    assert _quote(text, facts.submitted_by).startswith("Xét Tờ trình số 7512/TTr-UBND")
+
+
+def test_submission_and_its_recipient() -> None:
+    text, meta, facts = _read(SUBMISSION)
+    assert meta.kind == "tờ trình"
+    assert meta.title == "Tờ trình Về việc đề nghị công nhận huyện Bình Sơn đạt chuẩn nông thôn mới năm 2018"
+    assert facts.recipients.value == "Bộ Nông nghiệp và Phát triển nông thôn"
+    assert meta.signer == "Trần Ngọc Căng"
+
+
+def test_a_notice_is_a_conclusion_notice_only_when_it_says_so() -> None:
+    head = "ỦY BAN NHÂN DÂN\nTỈNH LAI CHÂU\nSố: 15/TB-UBND\nLai Châu, ngày 05 tháng 3 năm 2014\n\nTHÔNG BÁO\n"
+    body = "\n\nNgày 17/02/2014, UBND tỉnh tổ chức Hội nghị sơ kết 3 năm xây dựng nông thôn mới.\n"
+    assert _read(head + "Kết luận của Phó Chủ tịch UBND tỉnh tại Hội nghị sơ kết" + body)[1].kind == "thông báo kết luận"
+    assert _read(head + "Lịch tiếp công dân tháng 3 năm 2014 của lãnh đạo UBND tỉnh" + body)[1].kind == "khác"
+
+
+def test_a_news_page_keeps_its_own_title_and_kind() -> None:
+    text = ("Bắc Giang phấn đấu năm 2016 có thêm 16 xã đạt chuẩn nông thôn mới\n\n"
+            "Ngày 20/7, UBND tỉnh tổ chức hội nghị sơ kết 6 tháng đầu năm Chương trình xây dựng nông thôn mới. "
+            "Đồng chí Nguyễn Hữu Tường, Phó Chủ tịch UBND tỉnh chủ trì hội nghị.\n")
+    _, meta, facts = _read(text)
+    assert meta.kind == "tin/bài" and meta.title.startswith("Bắc Giang phấn đấu") and not facts.formal
+
+
+@pytest.mark.parametrize(("iso", "written"), [("2019-03-05", "05/3/2019"), ("2023-02-21", "21/02/2023"), ("2016-12-09", "09/12/2016")])
+def test_dates_are_written_the_administrative_way(iso: str, written: str) -> None:
+    assert official_date(iso) == written
