@@ -130,18 +130,19 @@ class AgencyRegistry:
         chosen: list[tuple[AgencyMention, bool]] = []
         for cand in sorted([(m, True) for m in listed] + parsed, key=lambda c: (c[0].start, -(c[0].end - c[0].start))):
             if chosen and cand[0].start < chosen[-1][0].end:
-                chosen[-1] = self._pick(text, chosen[-1], cand)
+                chosen[-1] = self._pick(text, chosen[-1], cand, question)
                 continue
             chosen.append(cand)
         return [self._with_title(folded, text, m) for m, _ in chosen]
 
     @staticmethod
-    def _pick(text: str, a: tuple[AgencyMention, bool], b: tuple[AgencyMention, bool]) -> tuple[AgencyMention, bool]:
-        """Of two overlapping readings, the longer, except that a name nobody listed beats a
-        listed one only when what it adds is more name (capitalised words, a list after ":"),
-        not the lower-case words that follow a listed name ("Sở Tài chính cân đối …")."""
+    def _pick(text: str, a: tuple[AgencyMention, bool], b: tuple[AgencyMention, bool], question: bool) -> tuple[AgencyMention, bool]:
+        """Of two overlapping readings, the longer, except that in a document a name nobody listed
+        beats a listed one only when what it adds is more name (capitalised words, a list after
+        ":"), not the lower-case words that follow a listed name ("Sở Tài chính cân đối …").
+        Questions are often typed in lower case, so there the grammar's stop words decide."""
         (long, long_known), (short, short_known) = (a, b) if a[0].end - a[0].start >= b[0].end - b[0].start else (b, a)
-        if long_known or not short_known:
+        if long_known or not short_known or question:
             return long, long_known
         if long.start < short.start:
             return long, long_known

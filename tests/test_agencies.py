@@ -44,3 +44,66 @@ def test_collective_addressee_expands_to_members() -> None:
     members = registry.members_of("cac-so-nganh")
     assert {"so-tai-chinh", "so-khdt", "so-nnptnt"} <= set(members)
     assert "ubnd-huyen" not in members
+
+
+def test_2025_mergers_are_lineage_not_aliases() -> None:
+    registry = load_registry()
+    assert registry.resolve("Sở Nông nghiệp và Môi trường").id == "so-nnmt"
+    assert registry.resolve("Sở NN&MT").id == "so-nnmt"
+    assert registry.resolve("Sở NN&PTNT").id == "so-nnptnt"
+    assert registry.predecessors_of("so-nnmt") == ["so-nnptnt", "so-tnmt"]
+    assert registry.successors_of("so-khdt") == ["so-tai-chinh"]
+    assert registry.successors_of("so-gtvt") == ["so-xay-dung"]
+    assert registry.successors_of("so-tttt") == ["so-khcn"]
+    assert registry.successors_of("so-ldtbxh") == ["so-noi-vu"]
+
+
+_PLAN_2023 = """UBND TỈNH LÀO CAI
+Số: 10/KH-UBND
+Lào Cai, ngày 10 tháng 3 năm 2023
+KẾ HOẠCH
+Thực hiện Chương trình mục tiêu quốc gia xây dựng nông thôn mới năm 2023
+III. TỔ CHỨC THỰC HIỆN
+1. Sở Nông nghiệp và Phát triển nông thôn: chủ trì hướng dẫn các xã rà soát, đánh giá mức đạt các tiêu chí nông thôn mới.
+2. UBND huyện Mường Khương: chủ trì xây dựng kế hoạch nâng cao chất lượng tiêu chí cho xã Bản Lầu.
+3. UBND các huyện, thành phố: chỉ đạo các xã cập nhật số liệu, báo cáo kết quả thực hiện hằng quý.
+"""
+
+_PLAN_2025 = """UBND TỈNH LÀO CAI
+Số: 20/KH-UBND
+Lào Cai, ngày 15 tháng 8 năm 2025
+KẾ HOẠCH
+Thực hiện Chương trình mục tiêu quốc gia xây dựng nông thôn mới năm 2025
+III. TỔ CHỨC THỰC HIỆN
+1. Sở Nông nghiệp và Môi trường: chủ trì tổng hợp kết quả thực hiện Chương trình năm 2025 trên địa bàn tỉnh.
+2. Sở Tài chính: chủ trì cân đối, bố trí vốn đối ứng thực hiện Chương trình năm 2025.
+"""
+
+
+@pytest.mark.e2e
+def test_register_lists_own_rows_then_lineage_then_collective(tmp_path, embeddings) -> None:
+    from assistant.ingesting import Ingester
+    from assistant.register import TaskRegister
+    from tests.conftest import open_index
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "kh_2023.txt").write_text(_PLAN_2023, "utf-8")
+    (docs / "kh_2025.txt").write_text(_PLAN_2025, "utf-8")
+    index = open_index(tmp_path / "index", embeddings)
+    Ingester(index, 1024 * 1024).ingest_paths([docs])
+    register = TaskRegister(index)
+
+    new = register.tasks("Sở Nông nghiệp và Môi trường")
+    assert [r.lineage for r in new][:1] == [""] and "tổng hợp kết quả" in new[0].task
+    inherited = [r for r in new if r.lineage == "kế thừa"]
+    assert inherited and "rà soát" in inherited[0].task
+    assert inherited[0].role_label == "chủ trì (kế thừa từ Sở Nông nghiệp và Phát triển nông thôn)"
+    old = register.tasks("Sở NN&PTNT")
+    assert "rà soát" in old[0].task and any(r.lineage == "kế nhiệm" and "tổng hợp kết quả" in r.task for r in old)
+
+    unit = register.tasks("UBND huyện Mường Khương")
+    assert "Bản Lầu" in unit[0].task and not unit[0].shared
+    assert any(r.shared and r.role_label.endswith("(giao chung)") and "cập nhật số liệu" in r.task for r in unit[1:])
+    collective = register.tasks("UBND các huyện")
+    assert not any("Bản Lầu" in r.task for r in collective)  # a named unit's task is not every district's

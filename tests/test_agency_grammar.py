@@ -1,0 +1,95 @@
+"""Agencies recognised by the grammar of their names, on sentences as real documents write them."""
+from __future__ import annotations
+
+import pytest
+
+from ingest.agencies import load_registry
+
+pytestmark = pytest.mark.unit
+
+
+def _found(text: str, question: bool = False) -> list[tuple[str, str]]:
+    return [(m.surface, m.agency_id) for m in load_registry().find(text, question)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surface", "name"),
+    [
+        ("Kho bạc Nhà nước tỉnh kiểm soát chi theo quy định.", "Kho bạc Nhà nước tỉnh", "Kho bạc Nhà nước tỉnh"),
+        ("Sở Dân tộc và Tôn giáo hướng dẫn các xã vùng đồng bào.", "Sở Dân tộc và Tôn giáo", "Sở Dân tộc và Tôn giáo"),
+        ("Chi cục Phát triển nông thôn tổng hợp kết quả.", "Chi cục Phát triển nông thôn", "Chi cục Phát triển nông thôn"),
+        ("Công ty Điện lực Bắc Giang đầu tư lưới điện.", "Công ty Điện lực Bắc Giang", None),
+        ("Ngân hàng Nhà nước Việt Nam - Chi nhánh tỉnh Bình Phước chỉ đạo các tổ chức tín dụng.", None, None),
+    ],
+)
+def test_unlisted_bodies_are_read_by_their_head(sentence: str, surface: str | None, name: str | None) -> None:
+    mentions = load_registry().find(sentence)
+    assert mentions, sentence
+    first = mentions[0]
+    assert first.start == 0
+    if surface:
+        assert first.surface == surface
+    agency = load_registry().get(first.agency_id)
+    assert not agency.collective
+    if name:
+        assert agency.name == name
+
+
+def test_one_body_one_id_whatever_the_spelling() -> None:
+    registry = load_registry()
+    ids = {registry.find(t)[0].agency_id for t in ("Kho bạc Nhà nước tỉnh", "Kho bạc Nhà nước Kon Tum", "KBNN tỉnh", "Kho bạc Nhà nước thành phố")}
+    assert len(ids) == 1
+    # the province-level qualifier does not split a body; a lower level does
+    assert registry.find("Ủy ban MTTQ Việt Nam tỉnh")[0].agency_id == registry.find("Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh")[0].agency_id
+    assert registry.find("Ủy ban Mặt trận Tổ quốc Việt Nam xã phối hợp")[0].agency_id != registry.find("Ủy ban MTTQ tỉnh")[0].agency_id
+    # "&" and "và", acronyms and full names
+    assert registry.find("Sở NN & PTNT")[0].agency_id == registry.find("Sở Nông nghiệp và Phát triển nông thôn")[0].agency_id == "so-nnptnt"
+
+
+def test_named_unit_is_not_its_collective() -> None:
+    registry = load_registry()
+    named = registry.find("UBND huyện Mường Khương chủ trì rà soát tiêu chí.")
+    assert [m.surface for m in named] == ["UBND huyện Mường Khương"]
+    unit = registry.get(named[0].agency_id)
+    assert unit.unit and not unit.collective and unit.level == "huyện"
+    assert _found("UBND các huyện, thành phố rà soát tiêu chí.") == [("UBND các huyện, thành phố", "ubnd-huyen")]
+    assert "ubnd-huyen" in registry.collectives_of(unit.id)
+    # a district-level city keeps its name; a centrally-run city is a province
+    assert registry.get(registry.find("UBND thành phố Cao Bằng")[0].agency_id).unit
+    assert registry.find("UBND thành phố Hà Nội")[0].agency_id == "ubnd-tinh"
+
+
+def test_enumerated_units_and_departments_each_get_a_mention() -> None:
+    text = "Chủ tịch UBND các huyện: Nho Quan, Gia Viễn, Yên Mô và thị xã Tam Điệp chịu trách nhiệm thi hành Quyết định này."
+    names = [load_registry().get(m.agency_id).name for m in load_registry().find(text)]
+    assert names == ["UBND huyện Nho Quan", "UBND huyện Gia Viễn", "UBND huyện Yên Mô", "UBND thị xã Tam Điệp"]
+    text = "Chánh Văn phòng UBND tỉnh; Giám đốc các Sở: Tài chính, Xây dựng, Nông nghiệp và Môi trường căn cứ Quyết định thi hành."
+    mentions = load_registry().find(text)
+    assert [m.agency_id for m in mentions][1:] == ["so-tai-chinh", "so-xay-dung", "so-nnmt"]
+    assert [m.person for m in mentions] == ["Chánh", "Giám đốc", "Giám đốc", "Giám đốc"]
+    assert load_registry().get(mentions[0].agency_id).name == "Văn phòng UBND tỉnh"
+
+
+def test_person_heading_an_agency_is_that_agency() -> None:
+    mentions = load_registry().find("Giám đốc Sở Y tế tỉnh Thái Nguyên chịu trách nhiệm thi hành.")
+    assert [(m.agency_id, m.person) for m in mentions] == [("so-y-te", "Giám đốc")]
+    mentions = load_registry().find("Thủ trưởng các sở, ngành và Chủ tịch UBND các huyện, thành phố chịu trách nhiệm")
+    assert [m.agency_id for m in mentions] == ["cac-so-nganh", "ubnd-huyen"]
+    assert mentions[1].surface == "Chủ tịch UBND các huyện, thành phố"
+
+
+def test_a_listed_name_does_not_swallow_the_verb_after_it() -> None:
+    assert _found("Sở Tài chính cân đối, bố trí vốn đối ứng.") == [("Sở Tài chính", "so-tai-chinh")]
+    assert _found("Sở Xây dựng xây dựng thiết kế mẫu nhà văn hóa.") == [("Sở Xây dựng", "so-xay-dung")]
+    assert _found("Sở Tài chính việc gì?", question=True) == [("Sở Tài chính", "so-tai-chinh")]
+
+
+def test_table_columns_and_lines_end_a_name() -> None:
+    assert _found("3 Sở Tài chính Xã Văn Phương Nho Quan 11")[0] == ("Sở Tài chính", "so-tai-chinh")
+    assert _found("Sở Thông tin và Truyền thông | Báo Khánh Hòa | Thường xuyên")[1][0] == "Báo Khánh Hòa"
+
+
+def test_questions_typed_without_accents() -> None:
+    registry = load_registry()
+    assert registry.resolve("kho bac nha nuoc tinh phai lam gi").id == registry.find("Kho bạc Nhà nước tỉnh")[0].agency_id
+    assert registry.resolve("ubnd huyen muong khuong phai lam gi").id == registry.find("UBND huyện Mường Khương")[0].agency_id
