@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ingest.agencies import AgencyRegistry
 from ingest.model import Block, BlockKind, Chunk, CleanDocument
+from ingest.tables import PlacedTable, placed_tables
 
 # Relative depth of inferred headings; explicit (format-given) levels use 1..6 directly.
 LEVEL_ROMAN = 1
@@ -188,11 +189,24 @@ def _heading_levels(
 
 def _make_chunks(doc: CleanDocument, pieces: list[tuple[list[str], int, int]], registry: AgencyRegistry) -> list[Chunk]:
     chunks = []
+    tables = placed_tables(doc.blocks)
     for n, (path, start, end) in enumerate(pieces):
+        path = path + _table_headers(tables, start, end)
         text = doc.text[start:end]
         agencies = registry.ids_in(" ".join(path) + "\n" + text)
         chunks.append(Chunk(f"{doc.doc_id}:{n}", doc.doc_id, n, text, path, start, end, agencies))
     return chunks
+
+
+def _table_headers(tables: list[PlacedTable], start: int, end: int) -> list[str]:
+    """Header rows of the tables whose rows this chunk holds without their header: they join the
+    chunk's heading path, so a row cut off from its header still reads with its columns."""
+    out = []
+    for table in tables:
+        holds_rows = any(start <= s < end for _, s, _ in table.rows)
+        if holds_rows and table.header_span and not start <= table.header_span[0] < end:
+            out.append(table.header_text)
+    return out
 
 
 def _first_body_index(blocks: list[tuple[Block, int, int]]) -> int:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from ingest.model import Block
+from ingest.model import Block, BlockKind
+from ingest.tables import find_tables, join_cells, split_cells
 from ingest.vntext import fold, normalize_text
 
 # A block this long with sentence punctuation is article text, not furniture.
@@ -41,15 +42,20 @@ def _is_content(text: str) -> bool:
 def clean_blocks(blocks: list[Block], rules: JunkRules | None = None) -> list[Block]:
     """Drop page furniture and normalise each block's text; order and kinds are kept."""
     rules = rules or load_junk_rules()
-    normalised = []
-    for block in blocks:
-        text = normalize_text(re.sub(r"\s*\n\s*", " ", block.text))
+    normalised: list[tuple[Block, bool]] = []  # (block, is a row of a data table)
+    for block, in_table in _with_tables(blocks):
+        text = block.text if in_table else _flat(block.text)
         if text:
-            normalised.append(Block(text, block.kind, block.level))
+            normalised.append((Block(text, block.kind, block.level), in_table))
 
     kept: list[Block] = []
     seen_content = False
-    for block in normalised:
+    for block, in_table in normalised:
+        if in_table:
+            # a data table's row is content, whatever its cells look like to the menu rules
+            seen_content = True
+            kept.append(block)
+            continue
         key = fold(block.text).strip()
         short = len(block.text) < _CONTENT_MIN_CHARS
         if seen_content and short and any(p.search(key) for p in rules.tail):
@@ -62,6 +68,22 @@ def clean_blocks(blocks: list[Block], rules: JunkRules | None = None) -> list[Bl
             seen_content = True
         kept.append(block)
     return kept
+
+
+def _flat(text: str) -> str:
+    return normalize_text(re.sub(r"\s*\n\s*", " ", text))
+
+
+def _with_tables(blocks: list[Block]) -> list[tuple[Block, bool]]:
+    """Rows of data tables (judged by structure, see ingest.tables) become TABLE_ROW blocks with
+    " | " between normalised cells, flagged True; every other block comes back as it was."""
+    cells = [split_cells(b.text) for b in blocks]
+    out = [(b, False) for b in blocks]
+    for first, end, _ in find_tables(cells):
+        for i in range(first, end):
+            row = join_cells([_flat(c) for c in cells[i] or []])
+            out[i] = (Block(row, BlockKind.TABLE_ROW, 0), True)
+    return out
 
 
 def join_blocks(blocks: list[Block]) -> tuple[str, list[tuple[Block, int, int]]]:

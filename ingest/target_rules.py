@@ -1,0 +1,162 @@
+"""Rules of the targets tracker, read once from `data/indicators.json`: the indicators, the cue
+words that tell a planned figure (mục tiêu) from an achieved one (kết quả), and what is not a
+target (administrative unit counts, attendance).
+
+The kind of a figure is decided the way a reader decides it, nearest evidence first:
+1. the nearest cue before the figure inside its clause ("(kế hoạch 16 xã)", "phấn đấu … 100%");
+2. a figure measured against a plan is an achievement rate ("đạt 34,6% kế hoạch");
+3. a cue framing the sentence before its first figure ("Kết quả đến hết năm 2017: …");
+4. the time the clause speaks of against the document's own date ("đến năm 2030" in 2025);
+5. the first cue word of the nearest heading that has one — Vietnamese headings are head-initial,
+   so "Kết quả thực hiện kế hoạch năm 2016" is a results heading;
+6. the kind of document (a plan plans, a report reports).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+PLANNED, ACHIEVED = "mục tiêu", "kết quả"
+_CLAUSE_STOP = re.compile(r"[,;:()\[\]]")
+_YEAR = re.compile(r"(?<![\d/.,])(?:\d{1,2}/){0,2}((?:19|20)\d\d)(?![\d/])")
+
+
+@dataclass(frozen=True)
+class TargetRules:
+    indicators: tuple[dict[str, str], ...]
+    cues: tuple[tuple[str, re.Pattern[str]], ...]  # (kind, pattern) on lower-case text
+    heading_cues: tuple[tuple[str, re.Pattern[str]], ...]
+    ratio_after: re.Pattern[str]
+    doc_kind_default: dict[str, str]
+    unit_nouns: re.Pattern[str]
+    unit_status: re.Pattern[str]
+    unit_bare_after: re.Pattern[str]
+    unit_not_before: re.Pattern[str]
+    attendance: re.Pattern[str]
+    criteria_set_before: re.Pattern[str]
+    predicate_words: frozenset[str]
+    aggregate_row: re.Pattern[str]
+    place_cell: re.Pattern[str]
+    place_column: re.Pattern[str]
+    skip_column: re.Pattern[str]
+    admin_count_column: re.Pattern[str]
+
+
+def _words(patterns: list[str]) -> str:
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+@cache
+def load_target_rules() -> TargetRules:
+    raw = json.loads(resources.files("ingest").joinpath("data/indicators.json").read_text("utf-8"))
+
+    def cue_table(key: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        return tuple((kind, re.compile(rf"(?<!\w)(?:{_words(words)})(?!\w)")) for kind, words in raw[key].items())
+
+    return TargetRules(
+        indicators=tuple(raw["indicators"]),
+        cues=cue_table("kind_cues"),
+        heading_cues=cue_table("heading_cues"),
+        ratio_after=re.compile(raw["ratio_after"]),
+        doc_kind_default=dict(raw["doc_kind_default"]),
+        unit_nouns=re.compile(rf"\s*(?:{raw['unit_nouns']})(?!\w)"),
+        unit_status=re.compile(rf"(?<!\w)(?:{raw['unit_status']})(?!\w)"),
+        unit_bare_after=re.compile(raw["unit_bare_after"]),
+        unit_not_before=re.compile(rf"(?<!\w)(?:{_words(raw['unit_not_before'])})\s*$"),
+        attendance=re.compile(rf"(?<!\w)(?:{raw['attendance']})(?!\w)"),
+        criteria_set_before=re.compile(rf"(?<!\w)(?:{_words(raw['criteria_set_before'])})\s*$"),
+        predicate_words=frozenset(raw["predicate_words"]),
+        aggregate_row=re.compile(raw["aggregate_rows"]),
+        place_cell=re.compile(raw["place_cell"]),
+        place_column=re.compile(raw["place_column"]),
+        skip_column=re.compile(raw["skip_column"]),
+        admin_count_column=re.compile(raw["admin_count_column"]),
+    )
+
+
+def last_cue(text: str, rules: TargetRules) -> str:
+    """Kind of the cue nearest the end of `text` (lower-cased inside), or ''."""
+    best, best_end = "", -1
+    low = text.lower()
+    for kind, pattern in rules.cues:
+        for m in pattern.finditer(low):
+            if m.end() > best_end:
+                best, best_end = kind, m.end()
+    return best
+
+
+def heading_kind(heading: str, rules: TargetRules) -> str:
+    """Kind named by the first cue word of a heading, or ''."""
+    best, best_start = "", None
+    low = heading.lower()
+    for kind, pattern in rules.heading_cues:
+        m = pattern.search(low)
+        if m and (best_start is None or m.start() < best_start):
+            best, best_start = kind, m.start()
+    return best
+
+
+def time_kind(text: str, doc_year: int | None) -> str:
+    """Planned when every year the text speaks of lies after the document's year, achieved when
+    every one lies before it, else ''."""
+    if not doc_year:
+        return ""
+    years = [int(y) for y in _YEAR.findall(text)]
+    if not years:
+        return ""
+    if all(y > doc_year for y in years):
+        return PLANNED
+    if all(y < doc_year for y in years):
+        return ACHIEVED
+    return ""
+
+
+def clause_start(sentence: str, pos: int) -> int:
+    """Start of the clause holding position `pos` (after the last , ; : or bracket before it)."""
+    starts = [m.end() for m in _CLAUSE_STOP.finditer(sentence, 0, pos)]
+    return starts[-1] if starts else 0
+
+
+@dataclass(frozen=True)
+class KindContext:
+    """What the kind of a figure is decided from, besides its sentence."""
+
+    headings: tuple[str, ...]  # outermost first
+    doc_kind: str
+    doc_year: int | None
+
+
+def kind_of(sentence: str, start: int, end: int, first_figure: int, ctx: KindContext, rules: TargetRules) -> str:
+    """mục tiêu | kết quả for the figure at sentence[start:end] (see the module docstring)."""
+    local = sentence[clause_start(sentence, start) : start]
+    kind = last_cue(local, rules)
+    if kind:
+        return kind
+    if rules.ratio_after.match(sentence[end : end + 40].lower()):
+        return ACHIEVED
+    kind = last_cue(sentence[:first_figure], rules)
+    if kind:
+        return kind
+    after = sentence[end : end + 40]
+    after = after if not re.match(r"\s*(?:so với|gấp|bằng)", after) else ""
+    kind = time_kind(local + " " + _until_clause_end(after), ctx.doc_year) or time_kind(sentence[:first_figure], ctx.doc_year)
+    if kind:
+        return kind
+    return context_kind(ctx, rules)
+
+
+def context_kind(ctx: KindContext, rules: TargetRules) -> str:
+    """Kind from the nearest heading with a cue, else from the document kind."""
+    for heading in reversed(ctx.headings):
+        kind = heading_kind(heading, rules)
+        if kind:
+            return kind
+    return rules.doc_kind_default.get(ctx.doc_kind, ACHIEVED)
+
+
+def _until_clause_end(text: str) -> str:
+    m = _CLAUSE_STOP.search(text)
+    return text[: m.start()] if m else text

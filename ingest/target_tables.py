@@ -1,0 +1,135 @@
+"""Targets from table rows: every figure cell of a data table, named by its row and column.
+
+The column header says what a cell counts ("Vốn sự nghiệp phân bổ", "Số tiêu chí đã đạt (đến
+30/5/2017)") and, through its cue words or its date against the document's date, whether it is
+planned or achieved ("Chỉ tiêu thêm mới năm 2018" vs "Số xã đạt chuẩn đến hết năm 2017"); the
+row's label says whose figure it is (a place → the scope; anything else → part of the indicator).
+When the columns are places ("Tỉnh Lào Cai (cũ) | Tỉnh Yên Bái (cũ)") the row label is the
+indicator. The table's caption (the lines just above it), the headings and the document kind
+decide the kind of a column whose header has no cue.
+"""
+from __future__ import annotations
+
+import re
+
+from ingest.extract import Target
+from ingest.model import Chunk, CleanDocument
+from ingest.tables import PlacedTable, aligned, figure_of, is_figure_cell, placed_tables
+from ingest.target_rules import KindContext, TargetRules, context_kind, heading_kind, last_cue, time_kind
+
+_CAPTION_BLOCKS = 3
+_BARE_YEAR = re.compile(r"^(?:năm\s+)?(?:19|20)\d\d$", re.IGNORECASE)
+_GROUP_INDEX = re.compile(r"^(?:[A-Z]|[IVX]{1,4})[.)]?$")
+
+
+def table_targets(
+    doc: CleanDocument, chunks: list[Chunk], rules: TargetRules, year: int | None
+) -> tuple[list[tuple[Target, bool]], set[str]]:
+    """(target, from an aggregate row) for every figure cell of the document's tables, and the
+    texts of table rows (which the sentence reader skips)."""
+    out: list[tuple[Target, bool]] = []
+    row_texts: set[str] = set()
+    for table in placed_tables(doc.blocks):
+        caption = _caption(doc, table)
+        if table.header_span:
+            row_texts.add(doc.text[table.header_span[0] : table.header_span[1]])
+        for cells, start, end in table.rows:
+            row_texts.add(doc.text[start:end])
+            chunk = next((c for c in chunks if c.start <= start < c.end), None)
+            if chunk is None:
+                continue
+            headings = tuple(h for h in chunk.heading_path if h != table.header_text)
+            ctx = KindContext(headings, doc.metadata.kind, year)
+            out += _row_targets(table, cells, caption, ctx, chunk, doc, rules)
+    return out, row_texts
+
+
+def _row_targets(
+    table: PlacedTable, cells: tuple[str, ...], caption: str, ctx: KindContext, chunk: Chunk, doc: CleanDocument, rules: TargetRules
+) -> list[tuple[Target, bool]]:
+    pairs = aligned(table.header, cells, table.numbered)
+    if table.numbered and pairs and is_figure_cell(pairs[0][1]):
+        pairs = pairs[1:]  # the row number
+    label = next((c for h, c in pairs if c and not is_figure_cell(c) and not _GROUP_INDEX.match(c)), "")
+    aggregate = bool(rules.aggregate_row.match(label.lower())) or _is_group_row(cells, label)
+    scope = "tỉnh" if aggregate else _scope(pairs, rules)
+    row_text = " | ".join(cells)
+    out = []
+    for header, cell in pairs:
+        h = header.lower()
+        if not is_figure_cell(cell) or _BARE_YEAR.match(cell) or rules.skip_column.match(h) or rules.admin_count_column.match(h):
+            continue
+        place_column = bool(header) and (rules.place_column.search(h) or rules.place_cell.match(h))
+        if place_column:
+            indicator, cell_scope = label or header, header
+        else:
+            indicator = f"{header} — {label}" if label and label != scope and header else (header or label)
+            cell_scope = scope
+        percent = "%" in cell or "(%)" in header or h.startswith("tỷ lệ")
+        value = figure_of(cell) + ("%" if percent else "")
+        out.append(
+            (
+                Target(
+                    indicator=indicator or "số liệu bảng",
+                    value=value,
+                    unit="%" if percent else _unit(cell, header),
+                    period=_period(header, caption, " ".join(ctx.headings)),
+                    scope=cell_scope,
+                    kind=_cell_kind(header, caption, ctx, rules),
+                    text=row_text,
+                    chunk_id=chunk.chunk_id,
+                    doc_id=doc.doc_id,
+                ),
+                aggregate,
+            )
+        )
+    return out
+
+
+def _cell_kind(header: str, caption: str, ctx: KindContext, rules: TargetRules) -> str:
+    """The column header's cue or date first, then the caption's, then headings and document."""
+    for text in (header, caption):
+        kind = last_cue(text, rules) or heading_kind(text, rules) or time_kind(text, ctx.doc_year)
+        if kind:
+            return kind
+    return context_kind(ctx, rules)
+
+
+def _caption(doc: CleanDocument, table: PlacedTable) -> str:
+    """The few lines just above the table (its title, "Đơn vị tính", a lead-in ending in ':')."""
+    first = table.header_span[0] if table.header_span else table.rows[0][1]
+    idx = next((i for i, (_, s, _) in enumerate(doc.blocks) if s == first), 0)
+    lines = [b.text for b, _, _ in doc.blocks[max(0, idx - _CAPTION_BLOCKS) : idx]]
+    near = [t for t in lines if len(t) < 300]
+    return " ".join(near[-_CAPTION_BLOCKS:])
+
+
+def _scope(pairs: list[tuple[str, str]], rules: TargetRules) -> str:
+    for _, cell in pairs:
+        if rules.place_cell.match(cell.lower()):
+            return cell
+    for header, cell in pairs:
+        if cell and header and rules.place_column.search(header.lower()) and not is_figure_cell(cell):
+            return cell
+    return "tỉnh"
+
+
+def _is_group_row(cells: tuple[str, ...], label: str) -> bool:
+    """"A | CÁC HUYỆN, THÀNH PHỐ | 88.620": a lettered group row written in capitals sums its group."""
+    return bool(cells) and bool(_GROUP_INDEX.match(cells[0])) and label.isupper()
+
+
+def _unit(cell: str, header: str) -> str:
+    rest = cell[len(figure_of(cell)) :].strip() if cell.strip().startswith(figure_of(cell)) else ""
+    if rest:
+        return rest
+    m = re.search(r"\(([^()\d]{1,25})\)\s*$", header)
+    return m.group(1).strip() if m else ""
+
+
+def _period(*texts: str) -> str:
+    for text in texts:
+        m = re.search(r"(\d{1,2}/\d{1,2}/\d{4}|giai đoạn \d{4}\s*[-–]\s*\d{4}|\d{4}\s*[-–]\s*\d{4}|năm \d{4}|\b(?:19|20)\d\d\b)", text)
+        if m:
+            return m.group(1)
+    return ""
