@@ -39,12 +39,18 @@ class DirectiveCues:
     advise: re.Pattern[str]
     advise_not_after: re.Pattern[str]
     report: re.Pattern[str]
+    report_not_after: re.Pattern[str]
+    cooperate: re.Pattern[str]
     partner: re.Pattern[str]
     partner_stop: re.Pattern[str]
     lead_in_end: re.Pattern[str]
     lead_in_modal: re.Pattern[str]
+    clause_modal: re.Pattern[str]
     scope_opener: re.Pattern[str]
     level_names: dict[str, str]
+    level_preposition: re.Pattern[str]
+    meeting: re.Pattern[str]
+    narrative_kinds: frozenset[str]
     distributive: re.Pattern[str]
     person_title: re.Pattern[str]
     central_levels: frozenset[str]
@@ -65,7 +71,6 @@ class DirectiveCues:
 
 def parse_cues(raw: dict[str, object]) -> DirectiveCues:
     g = lambda key: list(raw[key])  # type: ignore[call-overload]  # noqa: E731
-    report_prefix = _alternation(g("report_prefix"))
     return DirectiveCues(
         trigger=re.compile(rf"(?<!\w)({_alternation(g('triggers'))})(?!\w)\s*(cho\s+)?", re.IGNORECASE),
         trigger_not_after=re.compile(rf"(?:{_alternation(g('trigger_not_after'))})\s*$", re.IGNORECASE),
@@ -75,15 +80,19 @@ def parse_cues(raw: dict[str, object]) -> DirectiveCues:
         chair=_words(g("chair")),
         advise=_words(g("advise")),
         advise_not_after=re.compile(rf"(?:{_alternation(g('advise_not_after'))})\s*$", re.IGNORECASE),
-        report=re.compile(
-            rf"^\W*(?:(?:{report_prefix}|[\d/(),]+)\W*){{0,6}}(?:{_alternation(g('report'))})(?!\w)", re.IGNORECASE
-        ),
+        report=_words(g("report")),
+        report_not_after=re.compile(rf"(?:{_alternation(g('report_not_after'))})\s*$", re.IGNORECASE),
+        cooperate=re.compile(rf"^\W*(?:{_alternation(g('cooperate'))})(?!\s+(?:với|cùng)\b)(?!\w)", re.IGNORECASE),
         partner=_words(g("partner_markers")),
         partner_stop=_words(g("partner_stops")),
         lead_in_end=re.compile(rf"(?:{_alternation(g('lead_in_endings'))})\s*:\s*$", re.IGNORECASE),
         lead_in_modal=_words(g("lead_in_modals")),
+        clause_modal=_words(g("clause_modals")),
         scope_opener=_opening(g("scope_openers")),
         level_names={k.lower(): str(v) for k, v in dict(raw["level_names"]).items()},  # type: ignore[call-overload]
+        level_preposition=_opening(g("level_prepositions")),
+        meeting=re.compile(rf"^\W*(?:{_alternation(g('chair'))})\s+(?:{_alternation(g('meeting_nouns'))})(?!\w)", re.IGNORECASE),
+        narrative_kinds=frozenset(g("narrative_kinds")),
         distributive=_words(g("distributive")),
         person_title=re.compile(rf"^\s*(?:{_alternation(g('person_titles'))})\s*$", re.IGNORECASE),
         central_levels=frozenset(g("central_levels")),

@@ -26,7 +26,9 @@ _DEADLINE = re.compile(
     re.IGNORECASE,
 )
 # What may stand between two addressees of one subject ("Sở A, Sở B và UBND các huyện").
-_JOINER = re.compile(r"\s*(?:(?:của|thuộc)?\s*tỉnh\s*)?(?:,|và|cùng|;|:|-)?\s*")
+# A bare space or a dash between two names is apposition ("Sở NN&PTNT - cơ quan thường trực Ban
+# Chỉ đạo tỉnh"): the second names the first's role, it is not a second subject.
+_JOINER = re.compile(r"(?:\s*(?:(?:của|thuộc)?\s*tỉnh\s*)?(?:,|và|cùng|;|:)\s*)?")
 _QUALIFIER = re.compile(r"^\s*(?:(?:của\s+)?tỉnh\b|\([^()]{0,200}\))?\s*")
 _MARKER = re.compile(r"^\s*(?:[-+•*–]|(?:Bước|Điều)\s+\d{1,2}[.:]|\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|[IVX]{1,5}[.)]|[a-zđ][.)])\s+")
 
@@ -56,9 +58,9 @@ def leading_agencies(text: str, registry: AgencyRegistry, cues: DirectiveCues) -
             continue
         gap = body[pos : mention.start]
         if found:
-            ok = bool(_JOINER.fullmatch(gap)) or bool(cues.person_title.match(_JOINER.sub(" ", gap).strip(" ,;")))
+            ok = bool(_JOINER.fullmatch(gap)) or (bool(re.search(r"[,;]|\bvà\b", gap)) and bool(cues.person_title.match(re.sub(r"^[\s,;]*(?:và\s+)?", "", gap).strip())))
         else:
-            ok = not gap.strip() or bool(cues.person_title.match(gap))
+            ok = not gap.strip(" :,") or bool(cues.person_title.match(gap))
         if not ok:
             break
         found.append(mention)
@@ -72,6 +74,15 @@ def leading_agencies(text: str, registry: AgencyRegistry, cues: DirectiveCues) -
     return found, rest
 
 
+def first_leads(text: str, leads: list[AgencyMention]) -> bool:
+    """ "X và Y, Z, W …": the first-named leads and "và" brings in the bodies that work with it;
+    a flat list ("X, Y và Z …", "X, Y …") names equals."""
+    if len(leads) < 3:
+        return False
+    body = strip_marker(text)
+    return bool(re.search(r"\bvà\b", body[leads[0].end : leads[1].start]))
+
+
 def role_of(clause: str, cues: DirectiveCues) -> str:
     """The role a clause gives its subject, from its verb."""
     head = clause[:160]
@@ -80,8 +91,15 @@ def role_of(clause: str, cues: DirectiveCues) -> str:
     for m in cues.advise.finditer(clause[:140]):
         if not cues.advise_not_after.search(clause[: m.start()]):
             return "tham mưu"
-    if cues.report.match(clause):
-        return "báo cáo"
+    for m in cues.report.finditer(clause[:120]):
+        # the verb opens the clause or follows a comma or a period word, within a few words
+        # ("tổng hợp kết quả, báo cáo UBND tỉnh", "định kỳ hằng quý báo cáo"); after another
+        # verb it is that verb's object ("công khai báo cáo")
+        before = clause[: m.start()]
+        if len(before.split()) <= 8 and not cues.report_not_after.search(before) and (
+            not before.strip(" -–+•") or re.search(r"(?:,|\bvà|\bđịnh kỳ|\bhằng\s+\w+|\bhàng\s+\w+|\btháng|\bquý|\bnăm)\s*$", before)
+        ):
+            return "báo cáo"
     return "thực hiện"
 
 

@@ -21,6 +21,7 @@ from ingest.agencies import AgencyMention, AgencyRegistry
 from ingest.directive_cues import DirectiveCues, load_directive_cues
 from ingest.directives import (
     deadline_of,
+    first_leads,
     find_agencies,
     folded_key,
     is_central,
@@ -133,7 +134,8 @@ class _Reader:
 
     @property
     def news(self) -> bool:
-        return self.doc.metadata.kind == "tin/bài"
+        """News reports and progress reports narrate; they assign only with modal words."""
+        return self.doc.metadata.kind in self.cues.narrative_kinds
 
     def add(self, mention: AgencyMention, role: str, task: str, deadline: str | None = None) -> None:
         task = tidy_task(task)
@@ -152,31 +154,48 @@ class _Reader:
                        self.chunk.chunk_id, self.doc.doc_id, agency.collective, start, end)
         )
 
-    def assign(self, leads: list[AgencyMention], rest: str, merge: bool = False) -> None:
+    def assign(
+        self, leads: list[AgencyMention], rest: str, merge: bool = False, equal: bool = True, beside_chair: bool = False
+    ) -> None:
         """One task per "; "-separated clause of what the leads must do (a clause that opens with
         another agency is that agency's task); partners after "phối hợp với" get role phối hợp.
-        `merge`: an item of a list is one task; only a clause with another role starts a new one."""
-        pieces = task_pieces(rest)
-        if merge:
-            merged: list[str] = []
-            for piece in pieces:
-                if merged and role_of(piece, self.cues) == role_of(merged[-1], self.cues) and not leading_agencies(piece, self.registry, self.cues)[0]:
-                    merged[-1] = f"{merged[-1]}; {piece}"
-                else:
-                    merged.append(piece)
-            pieces = merged
+        A clause that does not open with a verb continues the one before ("tiêu chí số 3; tiêu
+        chí số 13"). `merge`: an item of a list is one task; only a clause with another role
+        starts a new one. `equal`: the leads share the role (else the first leads, the others
+        work with it); `beside_chair`: the clause sits next to another body's "chủ trì", so a
+        bare "phối hợp" predicate makes its subject a partner.""" 
+        merged: list[str] = []
+        for piece in task_pieces(rest):
+            new_task = bool(leading_agencies(piece, self.registry, self.cues)[0]) or not merged
+            if not new_task and role_of(piece, self.cues) != role_of(merged[-1], self.cues):
+                new_task = True
+            elif not new_task and not merge:
+                # a clause opening with a verb, or with its own modal ("…, Văn phòng cần …")
+                new_task = bool(self.cues.action.match(piece) or self.cues.modal.match(piece) or self.cues.clause_modal.search(piece))
+            if new_task:
+                merged.append(piece)
+            else:
+                merged[-1] = f"{merged[-1]}; {piece}"
+        pieces = merged
+        chair = beside_chair
         for n, piece in enumerate(pieces):
             others, own = leading_agencies(piece, self.registry, self.cues)
             if others and own and obliges(own, self.cues, self.news):
-                self.assign(others, own)
+                self.assign(others, own, equal=not first_leads(piece, others), beside_chair=chair)
                 continue
             if n and self.cues.scope_opener.match(piece):
                 break  # "…; đối với cơ sở, …" turns to another addressee
             role = role_of(piece, self.cues)
+            if role == "thực hiện" and chair and self.cues.cooperate.match(piece):
+                role = "phối hợp"  # "X chủ trì …; Y, Z phối hợp đối với …"
+            chair = chair or role == "chủ trì"
             # the deadline closing a list item ("…, hoàn thành trước ngày 30/6") holds for all of it
             deadline = deadline_of(piece) or (deadline_of(rest) if merge else "")
-            for lead in leads:
-                self.add(lead, role, piece, deadline)
+            for k, lead in enumerate(leads):
+                # "X, Y và Z tham mưu …": the first named leads, the others work with it
+                # (the addressees of one heading are equals)
+                shared = k and not equal and role in ("chủ trì", "tham mưu")
+                self.add(lead, "phối hợp" if shared else role, piece, deadline)
             for partner in partners(piece, self.registry, self.cues, {m.agency_id for m in leads}):
                 self.add(partner, "phối hợp", piece, deadline)
 
@@ -196,7 +215,7 @@ class _Reader:
                 continue
             nxt = self.cues.trigger.search(rest)
             clause = rest[: nxt.start()] if nxt and rest[: nxt.start()].rstrip().endswith(";") else rest
-            self.assign(leads, clause)
+            self.assign(leads, clause, equal=not first_leads(sentence[m.end() :], leads))
             handled = True
         return handled
 
@@ -215,16 +234,17 @@ class _Reader:
     def scope_lead(self, text: str) -> tuple[list[AgencyMention], str] | None:
         """Addressees a block announces for the items under it (and what follows its colon)."""
         body = strip_marker(text).strip()
-        name = body.rstrip(" :.").lower()
-        if name in self.cues.level_names:
+        name = self.cues.level_preposition.sub("", body.rstrip(" :.")).strip().lower()
+        if name in self.cues.level_names:  # "Cấp xã:", "Tại cấp huyện"
             return find_agencies(self.cues.level_names[name], self.registry, self.cues), ""
         opener = self.cues.scope_opener.match(body)
-        if opener:  # "Đối với cấp huyện, cần:"
+        if opener:  # "Đối với cấp huyện, cần:", "1. Đối với các sở, ngành được phân công"
             head = body[opener.end() :]
             cut = re.search(r"[,:]", head)
-            if not cut or not body.endswith(":"):
+            heading = len(body) < 120 and not re.search(r"[.;,]", head)
+            if not heading and (not cut or not body.endswith(":")):
                 return None
-            subject = head[: cut.start()].strip()
+            subject = (head[: cut.start()] if cut and not heading else head).strip()
             found = find_agencies(subject, self.registry, self.cues)
             if not found and subject.lower() in self.cues.level_names:
                 found = find_agencies(self.cues.level_names[subject.lower()], self.registry, self.cues)
@@ -246,14 +266,14 @@ class _Reader:
             return (leads, "") if not self.news and len(body) < 200 else None
         if rest.startswith(":"):
             return leads, rest[1:].strip()
-        if rest.endswith(":") and len(rest.split()) <= 25:
-            return leads, ""
+        if rest.endswith(":") and len(rest.split()) <= 25 and self.cues.lead_in_modal.search(rest):
+            return leads, ""  # "… phải:", "… có trách nhiệm thực hiện các nội dung sau:"
         return None
 
     def read_block(self, text: str, start: int, scope: list[AgencyMention], strict: bool) -> list[AgencyMention]:
         """Assign what the block's sentences ask; returns the subject its first sentence names
         (a paragraph opening with its subject opens that subject's run of tasks)."""
-        cursor, opened = 0, []
+        cursor, opened, first_role = 0, [], ""
         for n, sentence in enumerate(_split_sentences(text)):
             local = text.find(sentence, cursor)
             cursor = max(cursor, local + len(sentence)) if local >= 0 else cursor
@@ -268,13 +288,20 @@ class _Reader:
             leads, rest = leading_agencies(sentence, self.registry, self.cues)
             if not leads:
                 leads, rest = self.subject_inside(sentence)
-            if leads and rest and not is_narrated(rest, self.cues) and obliges(rest, self.cues, self.news or strict):
-                self.assign(leads, rest)
+            narrated = is_narrated(rest, self.cues) or bool(self.cues.meeting.match(rest))
+            if leads and rest and not narrated and obliges(rest, self.cues, self.news or strict):
+                self.assign(leads, rest, equal=not first_leads(sentence, leads))
                 opened = leads if n == 0 else opened
                 continue
             body = strip_marker(sentence)
-            # under a scope a paragraph is one task of its addressees: its first sentence says it
-            if n == 0 and scope and not strict and not is_narrated(body, self.cues) and (not self.news or obliges(body, self.cues, True)):
+            if not scope or strict or is_narrated(body, self.cues) or (self.news and not obliges(body, self.cues, True)):
+                continue
+            # under a scope a paragraph is one task of its addressees: its first sentence says it,
+            # a later sentence only when it gives another role ("… Tham mưu Ban Chỉ đạo …")
+            if n == 0:
+                first_role = role_of(body, self.cues)
+                self.assign(scope, body, merge=True)
+            elif role_of(body, self.cues) != first_role:
                 self.assign(scope, body, merge=True)
         return opened
 
@@ -292,13 +319,18 @@ class _Reader:
         titles: list[tuple[float, str]] = []
         header: list[str] | None = None
         labels: list[str] = []
+        distribution = False
         for block, start, end in _blocks(self.doc):
             text = block.text.strip()
             if not text:
                 continue
-            if self.cues.distribution.match(text):
-                break  # the distribution list names agencies but assigns nothing
             level = marker_level(text)
+            if self.cues.distribution.match(text):
+                distribution = True  # the distribution list names agencies but assigns nothing
+                continue
+            if distribution and (level is None or level > 2.0):
+                continue  # … nor does the signature; an attached plan starts with a numbered part
+            distribution = False
             if level is not None:
                 scopes = [s for s in scopes if s.level < level]
                 titles = [t for t in titles if t[0] < level]
@@ -323,7 +355,7 @@ class _Reader:
                         self.add(row.mention, row.role, row.task, row.deadline)
                 continue
             header = None
-            lead = self.scope_lead(text)
+            lead = None if self.cues.execution.search(text) else self.scope_lead(text)
             if lead:
                 addressees, rest = lead
                 depth = level if level is not None else _base(titles) + 0.5
