@@ -246,17 +246,13 @@ def recogniser_coverage(texts: dict[str, str], gold: list[dict[str, Any]], regis
 
 
 def _ids_near(text: str, surface: str, registry: Any) -> set[str]:
+    """Agencies the recogniser finds, reading the whole document, where it writes `surface`."""
+    mentions = registry.find(text)
     folded, needle = fold_aligned(text), fold_aligned(surface)
-    spans = [m.start() for m in re.finditer(re.escape(needle), folded)] if needle.strip() else []
+    spans = [(m.start(), m.end()) for m in re.finditer(re.escape(needle), folded)] if needle.strip() else []
     if not spans:
-        return set(registry.ids_in(text))
-    ids: set[str] = set()
-    for start in spans:
-        end = start + len(needle)
-        window = text[max(0, start - 60) : end + 60]
-        offset = max(0, start - 60)
-        ids |= {m.agency_id for m in registry.find(window) if m.end + offset > start and m.start + offset < end}
-    return ids
+        return {m.agency_id for m in mentions}
+    return {m.agency_id for m in mentions for start, end in spans if m.end > start and m.start < end}
 
 
 def register_metrics(index: Any, assignments_gold: Path | None, targets_gold: Path | None, registry: Any = None) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from ingest.agency_tokens import Tok, at_seq as _at_seq, tokenize, words as _words
+from ingest.agency_tokens import Tok, at_seq as _at_seq, canonical_words, tokenize, words as _words
 from ingest.vntext import fold, nfc
 
 @dataclass(frozen=True)
@@ -55,34 +55,16 @@ class AgencyGrammar:
         self.program_words = sorted((fold(w) for w in data["program_words"]), key=len, reverse=True)
         self.provinces = {fold(p) for p in provinces}
         self.province_cities = {fold(c) for c in data["province_cities"]}
-        self.items: list[tuple[str, ...]] = []
+        self.items: list[tuple[tuple[str, str], ...]] = []
+        seqs = [h[0] for h in self.heads] + self.titles + self.unit_heads + self.level_seqs + self.program_phrases
+        self._unit_type_list = sorted(self.unit_types.items(), key=lambda kv: -len(kv[0]))
+        self._unit_first = {seq[0] for seq in self.unit_types}
+        self._first = {seq[0][1] for seq in seqs if seq}  # folded first words, to skip other tokens fast
 
-    # --- canonical form -------------------------------------------------------------------
     def canon(self, text: str, program: bool = False) -> str:
         """Folded words of a name with acronyms expanded and joiners unified ("NN&PTNT" =
-        "Nông nghiệp và Phát triển nông thôn")."""
-        words: list[str] = []
-        for tok in tokenize(text):
-            f = tok.folded
-            if f in self.abbreviations:
-                words += self.abbreviations[f].split()
-            elif "&" in f or "-" in f:
-                for part in re.split(r"([&\-])", f):
-                    if part == "&":
-                        words.append("va")
-                    elif part and part != "-":
-                        words += self.abbreviations.get(part, part).split()
-            elif f == "&":
-                words.append("va")
-            elif re.fullmatch(r"\w+", f):
-                words.append(f)
-        out = " ".join(words)
-        for d in self.drop:
-            out = re.sub(rf"(?<!\w){re.escape(d)}(?!\w)", " ", out)
-        if program:
-            for w in self.program_words:
-                out = re.sub(rf"(?<!\w){re.escape(w)}(?!\w)", " ", out)
-        return " ".join(out.split())
+        "Nông nghiệp và Phát triển nông thôn"); a program body's program words dropped."""
+        return canonical_words(text, self.abbreviations, self.drop, self.program_words if program else [])
 
     # --- parsing --------------------------------------------------------------------------
     def parse(self, text: str, question: bool = False) -> list[GrammarMatch]:
@@ -108,15 +90,19 @@ class AgencyGrammar:
         return len(toks)
 
     def _seq(self, toks: list[Tok], i: int, seqs) -> int:  # type: ignore[no-untyped-def]
-        """Length of the longest folded token sequence of `seqs` at position i (0 if none)."""
+        """Length of the longest word sequence of `seqs` at position i (0 if none)."""
+        if i >= len(toks) or toks[i].folded not in self._first:
+            return 0
         for seq in seqs:
-            if _at_seq(toks, i, seq):
+            if seq[0][1] == toks[i].folded and _at_seq(toks, i, seq):
                 return len(seq)
         return 0
 
     def _head(self, toks: list[Tok], i: int) -> tuple[int, dict[str, Any]] | None:
+        if i >= len(toks) or toks[i].folded not in self._first:
+            return None
         for seq, entry in self.heads:
-            if _at_seq(toks, i, seq):
+            if seq[0][1] == toks[i].folded and _at_seq(toks, i, seq):
                 return len(seq), entry
         return None
 
@@ -139,6 +125,8 @@ class AgencyGrammar:
 
     def _at(self, toks: list[Tok], i: int, question: bool) -> list[GrammarMatch]:
         """The agency (or agencies, for a list) starting at token i, led by an optional title."""
+        if toks[i].folded not in self._first and toks[i].folded != "cac" and not self._unit_type(toks, i):
+            return []
         ok = lambda t: question or t.cap  # noqa: E731 - in documents, names are capitalised
         person = ""
         j = i
@@ -148,7 +136,7 @@ class AgencyGrammar:
             j += n
         plural = j < len(toks) and toks[j].folded == "cac"
         k = j + 1 if plural else j
-        if k >= len(toks) or (not person and not plural and not ok(toks[k])):
+        if k >= len(toks) or (not person and not plural and not ok(toks[k]) and not self._unit_type(toks, k)):
             return []
         n = self._seq(toks, k, self.unit_heads)
         if n and ok(toks[k]):
@@ -156,6 +144,8 @@ class AgencyGrammar:
             return self._unit(toks, i, k + n + after_plural, plural or after_plural, person, question)
         if plural and self._unit_type(toks, k):
             return self._unit(toks, i, k, True, person, question)
+        if not plural and (bare := self._bare_unit(toks, i, k, question)):
+            return bare
         head = self._head(toks, k)
         if head is None or not ok(toks[k]):
             return []
@@ -164,8 +154,25 @@ class AgencyGrammar:
             return self._enumeration(toks, i, k + n, entry, person) if entry.get("enumerable") else []
         return self._body(toks, i, k, n, entry, person, question)
 
+    def _bare_unit(self, toks: list[Tok], i: int, k: int, question: bool) -> list[GrammarMatch]:
+        """A district or commune named as an actor ("Huyện Đan Phượng hoàn thành …", "phối hợp
+        với huyện Đầm Hà") is its People's Committee; a province named so is a place, not an actor."""
+        ut = self._unit_type(toks, k)
+        if ut is None or ut[1] == "tỉnh":
+            return []
+        type_words = " ".join(t.folded for t in toks[k : k + ut[0]])
+        p = self._place(toks, k + ut[0], question, limit=3)
+        if not p or self._is_province(type_words, " ".join(t.folded for t in toks[k + ut[0] : k + ut[0] + p])):
+            return []
+        after = k + ut[0] + p
+        if after < len(toks) and toks[after].text in (":", "("):
+            return []  # "Huyện Tiên Lãng (04 xã): Bạch Đằng, …" heads a list of places
+        return self._named_unit(toks, i, k + ut[0], p, type_words, ut[1], "")
+
     def _unit_type(self, toks: list[Tok], i: int) -> tuple[int, str] | None:
-        for seq, level in sorted(self.unit_types.items(), key=lambda kv: -len(kv[0])):
+        if i >= len(toks) or toks[i].folded not in self._unit_first:
+            return None
+        for seq, level in self._unit_type_list:
             if tuple(t.folded for t in toks[i : i + len(seq)]) == seq:
                 return len(seq), level
         return None
@@ -213,33 +220,37 @@ class AgencyGrammar:
         return [GrammarMatch(toks[i].start, toks[k + p - 1].end, key, f"UBND {type_text} {place}", level, True, person)]
 
     def _unit_list(self, toks: list[Tok], i: int, k: int, type_words: str, person: str) -> list[GrammarMatch]:
-        """The named units after a plural: "các huyện: Nho Quan, Gia Viễn và thị xã Sơn Tây"."""
+        """The named units after a plural: "các huyện: Nho Quan, Gia Viễn và thị xã Sơn Tây",
+        "các huyện miền núi Mường Lát, Quan Sơn". One capitalised word followed by a verb is the
+        task, not a list ("UBND các phường: Duy trì …")."""
         out: list[GrammarMatch] = []
         start = i
         tw = type_words
         level = self.unit_types.get(tuple(tw.split()), "huyện")
+        q = 0  # a lower-case qualifier before the names ("miền núi", "vùng cao")
+        while q < 3 and k + q < len(toks) and re.fullmatch(r"\w+", toks[k + q].text) and not toks[k + q].cap and not self._stops(toks[k + q]):
+            q += 1
+        if q and self._place(toks, k + q):
+            k += q
         while k < len(toks):
-            p = self._place(toks, k)
+            p = self._place(toks, k, limit=3)
             if not p:
                 break
-            m = self._named_unit(toks, start, k, p, tw, level, person)[0]
-            out.append(m)
+            out.append(self._named_unit(toks, start, k, p, tw, level, person)[0])
             k += p
-            if k + 1 < len(toks) and toks[k].text == "," and toks[k + 1].cap:
+            if k + 1 < len(toks) and toks[k].text == "," and (toks[k + 1].cap or self._unit_type(toks, k + 1)):
                 k += 1
-                start = k
             elif k + 1 < len(toks) and toks[k].folded == "va":
                 k += 1
-                ut = self._unit_type(toks, k)
-                if ut:
-                    tw = " ".join(t.folded for t in toks[k : k + ut[0]])
-                    level = ut[1]
-                    start = k
-                    k += ut[0]
-                else:
-                    start = k
             else:
                 break
+            start = k
+            ut = self._unit_type(toks, k)
+            if ut and ut[1] != "tỉnh":
+                tw, level = " ".join(t.folded for t in toks[k : k + ut[0]]), ut[1]
+                k += ut[0]
+        if len(out) == 1 and k < len(toks) and re.fullmatch(r"\w+", toks[k].text):
+            return []
         return out
 
     def _name(self, toks: list[Tok], k: int, question: bool, nested: bool = True) -> int:
@@ -249,7 +260,7 @@ class AgencyGrammar:
         lower_run = 0
         while k + n < len(toks):
             t = toks[k + n]
-            if n == 0 and nested:
+            if n == 0 and nested and (t.cap or question):
                 inner = self._seq(toks, k, self.unit_heads) or (self._head(toks, k) or (0, None))[0]
                 if inner:
                     n = inner
@@ -283,6 +294,10 @@ class AgencyGrammar:
             n += m
         return n
 
+    def _program_prefix(self, toks: list[Tok], j: int) -> bool:
+        """Does the text at j begin a program phrase it does not finish ("… Điều phối Chương")?"""
+        return j < len(toks) and any(toks[j].is_word(seq[0]) for seq in self.program_phrases)
+
     def _level(self, toks: list[Tok], k: int, entry: dict[str, Any]) -> tuple[int, str, str]:
         """(length, level, place words kept in the identity) of a LEVEL after a name; the
         province itself ("tỉnh Bình Phước", "Kon Tum", "Thành phố") is the default level."""
@@ -295,7 +310,7 @@ class AgencyGrammar:
             p = self._place(toks, k + n)
             place = " ".join(t.folded for t in toks[k + n : k + n + p])
             if level == "tỉnh" and not (p and words == "thanh pho" and not self._is_province(words, place)):
-                return n + p, "tỉnh", ""
+                return n + (p if place in self.provinces else 0), "tỉnh", ""  # "tỉnh Trần Văn A": a person
             if level == "tỉnh":
                 level = "huyện"
             return n + p, level, place
@@ -309,7 +324,8 @@ class AgencyGrammar:
         j = k + n
         program = bool(entry.get("program"))
         name_len = 0 if entry["name"] == "none" else self._program(toks, j) if program else 0
-        name_len += 0 if entry["name"] == "none" else self._name(toks, j + name_len, question)
+        if entry["name"] != "none" and not (program and self._program_prefix(toks, j + name_len)):
+            name_len += self._name(toks, j + name_len, question)
         if entry["name"] == "required" and not name_len:
             if entry.get("place_named") and (p := self._place(toks, j)):
                 name_len = p
@@ -343,6 +359,8 @@ class AgencyGrammar:
             j += 1
         elif j < len(toks) and not toks[j].cap:
             return []
+        if self._starts_name(toks, j):
+            return []  # "các Ban Hội đồng nhân dân tỉnh": the sub-bodies of one body, not a list
         out: list[GrammarMatch] = []
         start = i
         while j < len(toks):

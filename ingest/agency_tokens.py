@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ingest.vntext import canonical_tones, fold
 
@@ -42,5 +43,34 @@ def at_seq(toks: list[Tok], i: int, seq: tuple[tuple[str, str], ...]) -> bool:
     return i + len(seq) <= len(toks) and all(toks[i + n].is_word(w) for n, w in enumerate(seq))
 
 
+@lru_cache(maxsize=65536)
+def _forms(word: str) -> tuple[str, str]:
+    return fold(word), canonical_tones(word).lower()
+
+
 def tokenize(text: str) -> list[Tok]:
-    return [Tok(m.group(0), m.start(), m.end(), fold(m.group(0)), canonical_tones(m.group(0)).lower()) for m in _TOKEN.finditer(text)]
+    return [Tok(m.group(0), m.start(), m.end(), *_forms(m.group(0))) for m in _TOKEN.finditer(text)]
+
+
+def canonical_words(text: str, abbreviations: dict[str, str], drop: list[str], program_words: list[str]) -> str:
+    """Folded words of a name, acronyms expanded (whole: "nn&ptnt"; else by part), "&" read as
+    "và", and words that never tell two bodies apart removed."""
+    out_words: list[str] = []
+    for tok in tokenize(text):
+        f = tok.folded
+        if f in abbreviations:
+            out_words += abbreviations[f].split()
+        elif "&" in f or "-" in f:
+            for part in re.split(r"([&\-])", f):
+                if part == "&":
+                    out_words.append("va")
+                elif part and part != "-":
+                    out_words += abbreviations.get(part, part).split()
+        elif f == "&":
+            out_words.append("va")
+        elif re.fullmatch(r"\w+", f):
+            out_words.append(f)
+    out = " ".join(out_words)
+    for d in (*drop, *program_words):
+        out = re.sub(rf"(?<!\w){re.escape(d)}(?!\w)", " ", out)
+    return " ".join(out.split())
