@@ -49,8 +49,13 @@ class DirectiveCues:
     scope_opener: re.Pattern[str]
     level_names: dict[str, str]
     level_preposition: re.Pattern[str]
+    component_list: re.Pattern[str]
+    component_inline: re.Pattern[str]
+    narrative_intro: re.Pattern[str]
     meeting: re.Pattern[str]
     narrative_kinds: frozenset[str]
+    report_kinds: frozenset[str]
+    official: re.Pattern[str]
     distributive: re.Pattern[str]
     person_title: re.Pattern[str]
     central_levels: frozenset[str]
@@ -91,8 +96,13 @@ def parse_cues(raw: dict[str, object]) -> DirectiveCues:
         scope_opener=_opening(g("scope_openers")),
         level_names={k.lower(): str(v) for k, v in dict(raw["level_names"]).items()},  # type: ignore[call-overload]
         level_preposition=_opening(g("level_prepositions")),
+        component_inline=re.compile(rf"^[^:]{{0,100}}(?<!\w)(?:{_alternation(g('component_lists'))})\s*:", re.IGNORECASE),
+        narrative_intro=_opening(g("narrative_intros")),
+        component_list=re.compile(rf"(?<!\w)(?:{_alternation(g('component_lists'))})\s*:\s*$", re.IGNORECASE),
         meeting=re.compile(rf"^\W*(?:{_alternation(g('chair'))})\s+(?:{_alternation(g('meeting_nouns'))})(?!\w)", re.IGNORECASE),
         narrative_kinds=frozenset(g("narrative_kinds")),
+        report_kinds=frozenset(g("report_kinds")),
+        official=_opening(g("official_markers")),
         distributive=_words(g("distributive")),
         person_title=re.compile(rf"^\s*(?:{_alternation(g('person_titles'))})\s*$", re.IGNORECASE),
         central_levels=frozenset(g("central_levels")),

@@ -29,7 +29,7 @@ _DEADLINE = re.compile(
 # A bare space or a dash between two names is apposition ("Sở NN&PTNT - cơ quan thường trực Ban
 # Chỉ đạo tỉnh"): the second names the first's role, it is not a second subject.
 _JOINER = re.compile(r"(?:\s*(?:(?:của|thuộc)?\s*tỉnh\s*)?(?:,|và|cùng|;|:)\s*)?")
-_QUALIFIER = re.compile(r"^\s*(?:(?:của\s+)?tỉnh\b|\([^()]{0,200}\))?\s*")
+_QUALIFIER = re.compile(r"^\s*(?:(?:của\s+)?(?:tỉnh|thành phố)\b|\([^()]{0,200}\))?\s*")
 _MARKER = re.compile(r"^\s*(?:[-+•*–]|(?:Bước|Điều)\s+\d{1,2}[.:]|\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|[IVX]{1,5}[.)]|[a-zđ][.)])\s+")
 
 
@@ -42,7 +42,12 @@ def find_agencies(text: str, registry: AgencyRegistry, cues: DirectiveCues) -> l
     """Agency mentions, reading a distributive subject ("từng sở, ngành", "mỗi xã") as the plural
     it distributes over; surfaces are the document's words."""
     plural = cues.distributive.sub(lambda m: "các".ljust(len(m.group(0))), text)
-    return [AgencyMention(m.agency_id, text[m.start : m.end], m.start, m.end) for m in registry.find(plural)]
+    return [
+        AgencyMention(m.agency_id, text[m.start : m.end], m.start, m.end)
+        for m in registry.find(plural)
+        # "Văn phòng UBND tỉnh" is the office, not the body: without an entry of its own it is no one
+        if not re.search(r"(?i)\bvăn phòng\s*$", text[: m.start])
+    ]
 
 
 def leading_agencies(text: str, registry: AgencyRegistry, cues: DirectiveCues) -> tuple[list[AgencyMention], str]:

@@ -132,10 +132,17 @@ class _Reader:
     chunk: Chunk | None = None
     span: tuple[int, int] = (0, 0)
 
-    @property
-    def news(self) -> bool:
-        """News reports and progress reports narrate; they assign only with modal words."""
-        return self.doc.metadata.kind in self.cues.narrative_kinds
+    news: bool = False  # the document narrates (set in run())
+
+    def _narrates(self) -> bool:
+        """News reports and progress reports narrate; they assign only with modal words. The
+        kind is a guess from the header, so an official layout ("Kính gửi:", "Điều 1.", "Nơi
+        nhận:") overrules a news guess; a progress report narrates whatever its layout."""
+        kind = self.doc.metadata.kind
+        if kind in self.cues.report_kinds:
+            return True
+        official = any(self.cues.official.match(b.text) for b, _, _ in _blocks(self.doc))
+        return kind in self.cues.narrative_kinds and not official
 
     def add(self, mention: AgencyMention, role: str, task: str, deadline: str | None = None) -> None:
         task = tidy_task(task)
@@ -155,13 +162,13 @@ class _Reader:
         )
 
     def assign(
-        self, leads: list[AgencyMention], rest: str, merge: bool = False, equal: bool = True, beside_chair: bool = False
+        self, leads: list[AgencyMention], rest: str, split: bool = False, equal: bool = True, beside_chair: bool = False
     ) -> None:
         """One task per "; "-separated clause of what the leads must do (a clause that opens with
         another agency is that agency's task); partners after "phối hợp với" get role phối hợp.
         A clause that does not open with a verb continues the one before ("tiêu chí số 3; tiêu
-        chí số 13"). `merge`: an item of a list is one task; only a clause with another role
-        starts a new one. `equal`: the leads share the role (else the first leads, the others
+        chí số 13"). A clause with another role always starts a new task; `split`: so does every
+        clause (the demands of a request). `equal`: the leads share the role (else the first leads, the others
         work with it); `beside_chair`: the clause sits next to another body's "chủ trì", so a
         bare "phối hợp" predicate makes its subject a partner.""" 
         merged: list[str] = []
@@ -169,9 +176,9 @@ class _Reader:
             new_task = bool(leading_agencies(piece, self.registry, self.cues)[0]) or not merged
             if not new_task and role_of(piece, self.cues) != role_of(merged[-1], self.cues):
                 new_task = True
-            elif not new_task and not merge:
-                # a clause opening with a verb, or with its own modal ("…, Văn phòng cần …")
-                new_task = bool(self.cues.action.match(piece) or self.cues.modal.match(piece) or self.cues.clause_modal.search(piece))
+            elif not new_task:
+                # a demand of a request, or a clause with its own modal ("…, Văn phòng cần …")
+                new_task = split or bool(self.cues.clause_modal.search(piece))
             if new_task:
                 merged.append(piece)
             else:
@@ -181,7 +188,7 @@ class _Reader:
         for n, piece in enumerate(pieces):
             others, own = leading_agencies(piece, self.registry, self.cues)
             if others and own and obliges(own, self.cues, self.news):
-                self.assign(others, own, equal=not first_leads(piece, others), beside_chair=chair)
+                self.assign(others, own, split, equal=not first_leads(piece, others), beside_chair=chair)
                 continue
             if n and self.cues.scope_opener.match(piece):
                 break  # "…; đối với cơ sở, …" turns to another addressee
@@ -190,7 +197,7 @@ class _Reader:
                 role = "phối hợp"  # "X chủ trì …; Y, Z phối hợp đối với …"
             chair = chair or role == "chủ trì"
             # the deadline closing a list item ("…, hoàn thành trước ngày 30/6") holds for all of it
-            deadline = deadline_of(piece) or (deadline_of(rest) if merge else "")
+            deadline = deadline_of(piece) or (deadline_of(rest) if not split else "")
             for k, lead in enumerate(leads):
                 # "X, Y và Z tham mưu …": the first named leads, the others work with it
                 # (the addressees of one heading are equals)
@@ -215,19 +222,24 @@ class _Reader:
                 continue
             nxt = self.cues.trigger.search(rest)
             clause = rest[: nxt.start()] if nxt and rest[: nxt.start()].rstrip().endswith(";") else rest
-            self.assign(leads, clause, equal=not first_leads(sentence[m.end() :], leads))
+            # a request lists its demands one per clause ("đề nghị X: làm A; làm B")
+            self.assign(leads, clause, equal=not first_leads(sentence[m.end() :], leads), split=True)
             handled = True
         return handled
 
     def subject_inside(self, sentence: str) -> tuple[list[AgencyMention], str]:
         """An agency as subject after an introductory phrase ("Về công tác tập huấn, Văn phòng
         Điều phối NTM tỉnh sớm có văn bản …"; "…, đặc biệt là Văn phòng điều phối NTM phải …")."""
-        for mention in find_agencies(sentence, self.registry, self.cues):
+        for k, mention in enumerate(find_agencies(sentence, self.registry, self.cues)):
             before = sentence[: mention.start].rstrip()
-            if mention.start == 0 or not re.search(r"(,|;|:|là|thì)$", before):
-                continue
+            if mention.start == 0 or not re.search(r"(,|;|:|là|thì)$", before) or self.cues.partner.search(before):
+                continue  # (a body listed after "phối hợp với" is a partner, not a subject)
             leads, rest = leading_agencies(sentence[mention.start :], self.registry, self.cues)
             if leads and self.cues.modal.match(rest):
+                return leads, rest
+            # "Trên cơ sở ý kiến …, VPĐP tổng hợp …": an official text assigns with plain verbs too,
+            # unless the sentence opens as a story ("Ngày 05/3, UBND tỉnh ban hành …")
+            if leads and k == 0 and not self.news and self.cues.action.match(rest) and not self.cues.narrative_intro.match(sentence):
                 return leads, rest
         return [], sentence
 
@@ -235,17 +247,20 @@ class _Reader:
         """Addressees a block announces for the items under it (and what follows its colon)."""
         body = strip_marker(text).strip()
         name = self.cues.level_preposition.sub("", body.rstrip(" :.")).strip().lower()
-        if name in self.cues.level_names:  # "Cấp xã:", "Tại cấp huyện"
+        if name in self.cues.level_names:  # "Cấp xã:", "Tại cấp huyện" ("Ở cấp tỉnh": no single body)
             return find_agencies(self.cues.level_names[name], self.registry, self.cues), ""
+        if self.cues.component_list.search(body) and not leading_agencies(body, self.registry, self.cues)[0]:
+            return [], ""  # "Hồ sơ gồm:" lists documents, not tasks
         opener = self.cues.scope_opener.match(body)
         if opener:  # "Đối với cấp huyện, cần:", "1. Đối với các sở, ngành được phân công"
-            head = body[opener.end() :]
-            cut = re.search(r"[,:]", head)
-            heading = len(body) < 120 and not re.search(r"[.;,]", head)
-            if not heading and (not cut or not body.endswith(":")):
+            head = body[opener.end() :].strip(" :")
+            mentions = find_agencies(head, self.registry, self.cues)
+            heading = len(body) < 120 and not body.endswith((".", ";")) and bool(mentions) and mentions[0].start == 0
+            if not heading and not body.endswith(":"):
                 return None
-            subject = (head[: cut.start()] if cut and not heading else head).strip()
-            found = find_agencies(subject, self.registry, self.cues)
+            modal = self.cues.lead_in_modal.search(head)
+            subject = head[: modal.start()] if modal else head
+            found = [m for m in mentions if m.end <= len(subject)]
             if not found and subject.lower() in self.cues.level_names:
                 found = find_agencies(self.cues.level_names[subject.lower()], self.registry, self.cues)
             return (found, "") if found else None
@@ -262,8 +277,10 @@ class _Reader:
         if not leads:
             return None
         rest = rest.strip()
-        if not rest:
-            return (leads, "") if not self.news and len(body) < 200 else None
+        if re.fullmatch(r"(?:[A-ZĐ]\w*\s*){1,4}", rest):
+            rest = ""  # "11. UBND các huyện, thị xã Sơn Tây": the name ends the heading
+        if not rest:  # an agency heading; unnumbered it is a letterhead or a title
+            return (leads, "") if not self.news and len(body) < 200 and marker_level(text) is not None else None
         if rest.startswith(":"):
             return leads, rest[1:].strip()
         if rest.endswith(":") and len(rest.split()) <= 25 and self.cues.lead_in_modal.search(rest):
@@ -286,23 +303,28 @@ class _Reader:
             if self.triggered(sentence) or self.cues.closing.search(sentence):
                 continue
             leads, rest = leading_agencies(sentence, self.registry, self.cues)
+            opening = bool(leads)  # a subject in first position may open a run of tasks
             if not leads:
                 leads, rest = self.subject_inside(sentence)
             narrated = is_narrated(rest, self.cues) or bool(self.cues.meeting.match(rest))
             if leads and rest and not narrated and obliges(rest, self.cues, self.news or strict):
                 self.assign(leads, rest, equal=not first_leads(sentence, leads))
-                opened = leads if n == 0 else opened
+                # a sentence announcing what follows ("UBND tỉnh ban hành Kế hoạch … như sau:")
+                # opens a scope only through scope_lead
+                opened = leads if n == 0 and opening and not sentence.rstrip().endswith(":") else opened
                 continue
             body = strip_marker(sentence)
+            if leads or self.cues.component_inline.match(body):
+                continue  # a sentence about a body of its own, or a list of documents ("Hồ sơ gồm: …")  # a sentence about a body of its own ("VPĐP rất mong …") is not the scope's task
             if not scope or strict or is_narrated(body, self.cues) or (self.news and not obliges(body, self.cues, True)):
                 continue
             # under a scope a paragraph is one task of its addressees: its first sentence says it,
             # a later sentence only when it gives another role ("… Tham mưu Ban Chỉ đạo …")
             if n == 0:
                 first_role = role_of(body, self.cues)
-                self.assign(scope, body, merge=True)
+                self.assign(scope, body)
             elif role_of(body, self.cues) != first_role:
-                self.assign(scope, body, merge=True)
+                self.assign(scope, body)
         return opened
 
     def chunk_at(self, offset: int) -> Chunk | None:
@@ -315,6 +337,7 @@ class _Reader:
         return best or (self.chunks[0] if self.chunks else None)
 
     def run(self) -> list[Assignment]:
+        self.news = self._narrates()
         scopes: list[_Scope] = []
         titles: list[tuple[float, str]] = []
         header: list[str] | None = None
@@ -332,7 +355,7 @@ class _Reader:
                 continue  # … nor does the signature; an attached plan starts with a numbered part
             distribution = False
             if level is not None:
-                scopes = [s for s in scopes if s.level < level]
+                scopes = [s for s in scopes if s.level < level and level > 1.0]  # a new part ends every scope
                 titles = [t for t in titles if t[0] < level]
                 if len(text) < 120 and not text.rstrip().endswith((".", ";")):
                     titles.append((level, text))
@@ -365,8 +388,11 @@ class _Reader:
                     self.assign(addressees, rest)
                 continue
             opened = self.read_block(text, start, scopes[-1].addressees if scopes else [], self._in_target(titles))
+            depth = level if level is not None else _base(titles) + 0.5
+            if self.cues.component_list.search(text):
+                opened = []  # "… Hồ sơ gồm:" — the items under it are documents
+                scopes = [s for s in scopes if s.level < depth] + [_Scope(depth, [])]
             if opened:
-                depth = level if level is not None else _base(titles) + 0.5
                 scopes = [s for s in scopes if s.level < depth] + [_Scope(depth, opened)]
         return self.out
 
