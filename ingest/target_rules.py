@@ -34,6 +34,8 @@ class TargetRules:
     unit_nouns: re.Pattern[str]
     unit_status: re.Pattern[str]
     unit_bare_after: re.Pattern[str]
+    negated: re.Pattern[str]
+    intent_after_unit: re.Pattern[str]
     unit_not_before: re.Pattern[str]
     attendance: re.Pattern[str]
     criteria_set_before: re.Pattern[str]
@@ -65,6 +67,8 @@ def load_target_rules() -> TargetRules:
         unit_nouns=re.compile(rf"\s*(?:{raw['unit_nouns']})(?!\w)"),
         unit_status=re.compile(rf"(?<!\w)(?:{raw['unit_status']})(?!\w)"),
         unit_bare_after=re.compile(raw["unit_bare_after"]),
+        negated=re.compile(raw["negated"]),
+        intent_after_unit=re.compile(raw["intent_after_unit"]),
         unit_not_before=re.compile(rf"(?<!\w)(?:{_words(raw['unit_not_before'])})\s*$"),
         attendance=re.compile(rf"(?<!\w)(?:{raw['attendance']})(?!\w)"),
         criteria_set_before=re.compile(rf"(?<!\w)(?:{_words(raw['criteria_set_before'])})\s*$"),
@@ -77,26 +81,37 @@ def load_target_rules() -> TargetRules:
     )
 
 
-def last_cue(text: str, rules: TargetRules) -> str:
-    """Kind of the cue nearest the end of `text` (lower-cased inside), or ''."""
-    best, best_end = "", -1
+def _cue_matches(text: str, table: tuple[tuple[str, re.Pattern[str]], ...]) -> list[tuple[str, int, int]]:
+    """(kind, start, end) of every cue in `text`, except inside a capitalised name: "cần" is no cue
+    in "Cần Thơ", nor "kế hoạch" in "Sở Kế hoạch và Đầu tư" (text in capitals is read as words)."""
     low = text.lower()
-    for kind, pattern in rules.cues:
+    shouting = text.isupper()
+    out = []
+    for kind, pattern in table:
         for m in pattern.finditer(low):
-            if m.end() > best_end:
-                best, best_end = kind, m.end()
-    return best
+            if shouting or not _in_name(text, m.start(), m.end()):
+                out.append((kind, m.start(), m.end()))
+    return out
+
+
+def _in_name(text: str, start: int, end: int) -> bool:
+    if not text[start : start + 1].isupper():
+        return False
+    prev = re.search(r"(\S+)\s+$", text[:start])
+    nxt = re.match(r"\s+(\S+)", text[end:])
+    return bool(prev and prev.group(1)[:1].isupper() and not prev.group(1).endswith((".", ":", ")"))) or bool(nxt and nxt.group(1)[:1].isupper())
+
+
+def last_cue(text: str, rules: TargetRules) -> str:
+    """Kind of the cue nearest the end of `text`, or ''."""
+    found = _cue_matches(text, rules.cues)
+    return max(found, key=lambda f: f[2])[0] if found else ""
 
 
 def heading_kind(heading: str, rules: TargetRules) -> str:
     """Kind named by the first cue word of a heading, or ''."""
-    best, best_start = "", None
-    low = heading.lower()
-    for kind, pattern in rules.heading_cues:
-        m = pattern.search(low)
-        if m and (best_start is None or m.start() < best_start):
-            best, best_start = kind, m.start()
-    return best
+    found = _cue_matches(heading, rules.heading_cues)
+    return min(found, key=lambda f: f[1])[0] if found else ""
 
 
 def time_kind(text: str, doc_year: int | None) -> str:
@@ -127,17 +142,21 @@ class KindContext:
     headings: tuple[str, ...]  # outermost first
     doc_kind: str
     doc_year: int | None
+    lead: str = ""  # the line ending in ':' that the sentence is an item of
 
 
-def kind_of(sentence: str, start: int, end: int, first_figure: int, ctx: KindContext, rules: TargetRules) -> str:
+def kind_of(sentence: str, start: int, end: int, first_figure: int, unit: str, ctx: KindContext, rules: TargetRules) -> str:
     """mục tiêu | kết quả for the figure at sentence[start:end] (see the module docstring)."""
     local = sentence[clause_start(sentence, start) : start]
     kind = last_cue(local, rules)
     if kind:
         return kind
-    if rules.ratio_after.match(sentence[end : end + 40].lower()):
+    rest = sentence[end : end + 60].lower()
+    if unit and rules.intent_after_unit.match(rest.lstrip()[len(unit) :]):
+        return PLANNED  # "12 xã đăng ký đạt chuẩn": units that intend to reach it
+    if rules.ratio_after.match(rest):
         return ACHIEVED
-    kind = last_cue(sentence[:first_figure], rules)
+    kind = last_cue(sentence[:first_figure], rules) or last_cue(ctx.lead, rules)
     if kind:
         return kind
     after = sentence[end : end + 40]

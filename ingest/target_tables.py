@@ -24,10 +24,10 @@ _GROUP_INDEX = re.compile(r"^(?:[A-Z]|[IVX]{1,4})[.)]?$")
 
 def table_targets(
     doc: CleanDocument, chunks: list[Chunk], rules: TargetRules, year: int | None
-) -> tuple[list[tuple[Target, bool]], set[str]]:
-    """(target, from an aggregate row) for every figure cell of the document's tables, and the
-    texts of table rows (which the sentence reader skips)."""
-    out: list[tuple[Target, bool]] = []
+) -> tuple[list[tuple[Target, str]], set[str]]:
+    """(target, its column's header when the row is a total, else '') for every figure cell of
+    the document's tables, and the texts of table rows (which the sentence reader skips)."""
+    out: list[tuple[Target, str]] = []
     row_texts: set[str] = set()
     for table in placed_tables(doc.blocks):
         caption = _caption(doc, table)
@@ -46,7 +46,7 @@ def table_targets(
 
 def _row_targets(
     table: PlacedTable, cells: tuple[str, ...], caption: str, ctx: KindContext, chunk: Chunk, doc: CleanDocument, rules: TargetRules
-) -> list[tuple[Target, bool]]:
+) -> list[tuple[Target, str]]:
     pairs = aligned(table.header, cells, table.numbered)
     if table.numbered and pairs and is_figure_cell(pairs[0][1]):
         pairs = pairs[1:]  # the row number
@@ -80,7 +80,7 @@ def _row_targets(
                     chunk_id=chunk.chunk_id,
                     doc_id=doc.doc_id,
                 ),
-                aggregate,
+                header or "?" if aggregate else "",
             )
         )
     return out

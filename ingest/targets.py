@@ -118,26 +118,42 @@ def extract_targets(doc: CleanDocument, chunks: list[Chunk], rules: TargetRules 
     out: list[Target] = []
     for chunk in chunks:
         ctx = KindContext(tuple(chunk.heading_path), doc.metadata.kind, year)
+        lead = chunk.heading_path[-1] if chunk.heading_path else ""
         for sentence, _, _ in _sentences(chunk.text):
-            if sentence in in_tables:
+            if sentence in in_tables or ("|" in sentence and any(sentence in row for row in in_tables)):
                 continue
-            out += _sentence_targets(sentence, ctx, chunk, doc, rules)
+            out += _sentence_targets(sentence, lead, ctx, chunk, doc, rules)
+            if sentence.rstrip().endswith(":"):
+                # "Công nhận 14 xã … đạt chuẩn, cụ thể như sau:" leads the items below
+                lead = sentence
+                ctx = KindContext(ctx.headings, ctx.doc_kind, ctx.doc_year, _frame(sentence))
     return _merged(out, tables)
 
 
-def _sentence_targets(sentence: str, ctx: KindContext, chunk: Chunk, doc: CleanDocument, rules: TargetRules) -> list[Target]:
+def _frame(sentence: str) -> str:
+    """The words of a sentence before its first figure (what frames its figures)."""
+    for m in _FIGURE.finditer(sentence):
+        if not _BARE_YEAR.fullmatch(m.group(1)) and not _is_date_or_number(sentence, m):
+            return sentence[: m.start()]
+    return sentence
+
+
+def _sentence_targets(sentence: str, lead: str, ctx: KindContext, chunk: Chunk, doc: CleanDocument, rules: TargetRules) -> list[Target]:
     figures = [m for m in _FIGURE.finditer(sentence) if not _BARE_YEAR.fullmatch(m.group(1)) and not _is_date_or_number(sentence, m)]
-    out = []
-    heading = " ".join(ctx.headings)
+    found = []
     for m in figures:
-        start = clause_start(sentence, m.start())
         semi = sentence.rfind(";", 0, m.start()) + 1
         before, after = sentence[semi : m.start()], sentence[m.end() : m.end() + 60]
         unit = unit_of(after, bool(m.group(2)))
         known = _indicator_for(before, after, rules)
-        if known is None and not unit:
-            continue
-        if not_a_target(sentence, m.start(), m.end(), unit, rules):
+        if known is not None or unit:
+            found.append((m, before, after, unit, known))
+    out = []
+    heading = " ".join(ctx.headings)
+    first = found[0][0].start() if found else 0  # what precedes the first figure frames them all
+    for m, before, after, unit, known in found:
+        start = clause_start(sentence, m.start())
+        if not_a_target(sentence, m.start(), m.end(), unit, lead, rules):
             continue
         out.append(
             Target(
@@ -146,7 +162,7 @@ def _sentence_targets(sentence: str, ctx: KindContext, chunk: Chunk, doc: CleanD
                 unit=unit,
                 period=period_of(sentence[start : m.end() + 30], sentence, heading),
                 scope=_scope_of(before[-120:], sentence[m.end() : m.end() + 40]),
-                kind=kind_of(sentence, m.start(), m.end(), figures[0].start(), ctx, rules),
+                kind=kind_of(sentence, m.start(), m.end(), first, unit, ctx, rules),
                 text=sentence.strip(),
                 chunk_id=chunk.chunk_id,
                 doc_id=doc.doc_id,
@@ -155,26 +171,34 @@ def _sentence_targets(sentence: str, ctx: KindContext, chunk: Chunk, doc: CleanD
     return out
 
 
-def not_a_target(sentence: str, start: int, end: int, unit: str, rules: TargetRules) -> bool:
-    """Administrative unit counts, attendance and criteria that name a group or the criteria set."""
+def not_a_target(sentence: str, start: int, end: int, unit: str, lead: str, rules: TargetRules) -> bool:
+    """Administrative unit counts, attendance and criteria that name a group or the criteria set.
+    `lead` is the line the sentence is an item of ("… đạt chuẩn, cụ thể như sau:")."""
     before = sentence[max(0, start - 60) : start].lower()
     after = sentence[end : end + 80].lower()
     local = sentence[clause_start(sentence, start) : start].lower()
     label = sentence[sentence.rfind(";", 0, start) + 1 : start].lower()
     if rules.attendance.search(local) or rules.attendance.search(re.split(r"[,;.]", after)[0][:30]):
         return True
+    if rules.negated.search(label):
+        return True  # "chưa có xã đạt đủ 19 tiêu chí": no figure of anything
     noun = rules.unit_nouns.match(after)
     if noun:
         if rules.unit_not_before.search(before):
             return True  # a place, an addressee or the object of an action: "thuộc 6 huyện"
         rest = _after_unit_list(after[noun.end() :], rules)
-        if not rest or rules.unit_bare_after.match(rest) or "hành chính" in noun.group(0):
-            if not (not rest and rules.unit_status.search(label)):
-                return True  # how many units there are: "(89 xã, 10 phường)", "11 xã điểm của tỉnh"
+        said = bool(rest) and not (rules.unit_bare_after.match(rest) and not rules.unit_status.search(rest))
+        if not rest and "hành chính" not in label:
+            # "Tiêu chí 8 (Bưu điện): 119 xã", "năm 2021: 06 xã": the value of the label before it
+            said = bool(rules.unit_status.search(label) or rules.unit_status.search(lead.lower()) or re.search(r":\s*$", before))
+        if not said or "hành chính" in noun.group(0):
+            return True  # how many units there are: "(89 xã, 10 phường)", "11 xã điểm của tỉnh"
     if unit.startswith("tiêu chí") and unit != "tiêu chí/xã" and "bình quân" not in local:
-        clause = sentence[clause_start(sentence, start) : end + 40]
-        if re.search(r"\d+(?:/\d+)?\s+xã\b", clause.replace(sentence[start:end], "", 1)) or re.search(r"^\s*xã\b", local):
-            return True  # "14 xã đạt từ 15 đến 18 tiêu chí": the criteria count names the group
+        begin = clause_start(sentence, start)
+        stop = re.search(r"[,;:()]", sentence[end:])
+        clause = sentence[begin:start] + " " + sentence[end : end + stop.start() if stop else len(sentence)]
+        if re.search(r"\d+(?:/\d+)?\s+xã\b", clause) or re.match(r"\s*[-+]?\s*(?:[Ss]ố\s+)?[Xx]ã\s+(?:đạt|có)\b", sentence[begin:start]):
+            return True  # "14 xã đạt từ 15 đến 18 tiêu chí", "Xã đạt dưới 5 tiêu chí": the count names a group
         if rules.criteria_set_before.search(before):
             return True  # "thực hiện 19 tiêu chí": the national criteria set, not a figure
     return False
@@ -190,6 +214,7 @@ def _after_unit_list(rest: str, rules: TargetRules) -> str:
         if not noun:
             break
         rest = rest[m.end() + noun.end() :]
+    rest = re.sub(r"^\s*\([^()]*\)", "", rest)  # "02 đơn vị cấp huyện (huyện A và thành phố B) được …"
     return re.split(r"[,;:()]", rest)[0].strip()
 
 
@@ -199,21 +224,25 @@ def _is_date_or_number(clause: str, m: re.Match[str]) -> bool:
     tail = clause[m.end() : m.end() + 3]
     if re.match(r"/[A-ZĐ]", tail) or re.match(r"-[A-ZĐ]", tail):
         return True
-    if is_day_month(value):
-        return True
+    if is_day_month(value) and not unit_of(clause[m.end() : m.end() + 30], False):
+        return True  # "31/12", but "03/11 xã" is a ratio of communes
+    if not clause[: m.start()].strip(" -+•") and re.match(r"[.)]\s", clause[m.end() :]):
+        return True  # a list number: "1. Kết quả …"
+    if not m.group(2) and re.fullmatch(r"\d{1,2}", value) and re.match(r"\s*(?:tháng|năm|ngày(?! công)|tuần|quý)\b", clause[m.end() :]):
+        return True  # a duration or a date: "7 tháng đầu năm"
     if re.match(r"\s*[-–]\s*\d", clause[m.end() :]) or re.search(r"\d\s*[-–]\s*$", clause[: m.start()]):
         return True  # a range such as "15-19 tiêu chí" names a group, not a value
     return bool(re.search(r"(ngày|tháng|quý|số|Bước|khóa|lần thứ|thứ|giai đoạn|Tiêu chí|tiêu chí số|chỉ tiêu số|Điều|khoản|điểm|Đứng)\s*$", clause[: m.start()], re.IGNORECASE))
 
 
-def _merged(sentence_targets: list[Target], table: list[tuple[Target, bool]]) -> list[Target]:
+def _merged(sentence_targets: list[Target], table: list[tuple[Target, str]]) -> list[Target]:
     """One target per figure: a figure repeated with the same indicator, unit, scope, period and
     kind is listed once; a table cell restating a sentence's figure (a totals row, or a cell
     written with its unit) joins that sentence's target."""
     out: list[Target] = []
     seen: dict[tuple[str, ...], str] = {}
     for t in sentence_targets:
-        key = (t.doc_id, t.value, t.unit, t.indicator, t.scope, t.period, t.kind)
+        key = (t.doc_id, t.value, t.unit, " ".join(t.indicator.split()[:4]), t.scope, t.period, t.kind)
         if key in seen and seen[key] != t.text:
             continue  # restated in another sentence; twice in one sentence are two facts
         seen.setdefault(key, t.text)
@@ -223,11 +252,14 @@ def _merged(sentence_targets: list[Target], table: list[tuple[Target, bool]]) ->
         for v in {_figure_key(t.value), _figure_key(t.value.split("/")[0])}:
             stated.setdefault(v, []).append(t)
     consumed: set[int] = set()
-    for t, aggregate in table:
+    totals: set[tuple[str, str]] = set()
+    for t, total_of in table:
         same = stated.get(_figure_key(t.value), [])
-        if aggregate and same:
-            continue  # a total the text already states
-        twin = next((s for s in same if id(s) not in consumed and t.unit and s.unit == t.unit), None)
+        if total_of and (same or (total_of, t.value) in totals):
+            continue  # a total the text (or another total row of its column) already states
+        if total_of:
+            totals.add((total_of, t.value))
+        twin = next((s for s in same if id(s) not in consumed and t.unit and s.unit and t.unit.startswith(s.unit)), None)
         if twin is not None:
             consumed.add(id(twin))
             continue
