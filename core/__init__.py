@@ -1,0 +1,1 @@
+"""Shared by ingest and assistant, without I/O at import: places gazetteer (core.places)."""
