@@ -124,7 +124,7 @@ class AgencyRegistry:
             if agency_id:
                 listed.append(AgencyMention(agency_id, text[m.start() : m.end()], m.start(), m.end()))
         parsed = [
-            (AgencyMention(self._identify(g), text[g.start : g.end], g.start, g.end, g.person), g.key in self._by_key)
+            (AgencyMention(self._identify(g), text[g.start : g.end], g.start, g.end, g.person), g.key in self._by_key or g.in_list)
             for g in self.grammar.parse(text, question)
         ]
         chosen: list[tuple[AgencyMention, bool]] = []

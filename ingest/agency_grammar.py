@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -29,6 +29,7 @@ class GrammarMatch:
     level: str
     unit: bool = False  # a named local government (UBND huyện X)
     person: str = ""  # the title of a person heading it ("Giám đốc")
+    in_list: bool = False  # one of several names after a plural ("các huyện: A, B")
 
 
 class AgencyGrammar:
@@ -57,8 +58,8 @@ class AgencyGrammar:
         self.province_cities = {fold(c) for c in data["province_cities"]}
         self.items: list[tuple[tuple[str, str], ...]] = []
         seqs = [h[0] for h in self.heads] + self.titles + self.unit_heads + self.level_seqs + self.program_phrases
-        self._unit_type_list = sorted(self.unit_types.items(), key=lambda kv: -len(kv[0]))
-        self._unit_first = {seq[0] for seq in self.unit_types}
+        self._unit_type_list = sorted(((_words(k), v) for k, v in data["unit_types"].items()), key=lambda kv: -len(kv[0]))
+        self._unit_first = {seq[0][1] for seq, _ in self._unit_type_list}
         self._first = {seq[0][1] for seq in seqs if seq}  # folded first words, to skip other tokens fast
 
     def canon(self, text: str, program: bool = False) -> str:
@@ -111,8 +112,7 @@ class AgencyGrammar:
         only when it was typed without diacritics. The syllable right after a capitalised one is
         usually the second half of a compound ("Phát triển", "Xây dựng") and ends a name only
         when it is a strong stop (a function word or a role verb: "của", "chủ trì")."""
-        low = t.text.lower()
-        return low in self.stop_exact or (low == t.folded and t.folded in self.stop)
+        return t.low in self.stop_exact or (t.plain and t.folded in self.stop)
 
     def _province_at(self, toks: list[Tok], i: int) -> int:
         """Length of a province name ending a capitalised run at i ("Sở Y tế Thái Nguyên")."""
@@ -121,7 +121,10 @@ class AgencyGrammar:
 
     def _starts_name(self, toks: list[Tok], i: int) -> bool:
         """Does a new agency (head, unit head or title) start at i?"""
-        return bool(self._head(toks, i) or self._seq(toks, i, self.unit_heads) or self._seq(toks, i, self.titles))
+        if self._head(toks, i) or self._seq(toks, i, self.unit_heads):
+            return True
+        n = self._seq(toks, i, self.titles)  # "Chánh Văn phòng …" but not "Lang Chánh"
+        return bool(n) and i + n < len(toks) and bool(self._head(toks, i + n) or self._seq(toks, i + n, self.unit_heads) or toks[i + n].folded == "cac")
 
     def _at(self, toks: list[Tok], i: int, question: bool) -> list[GrammarMatch]:
         """The agency (or agencies, for a list) starting at token i, led by an optional title."""
@@ -173,7 +176,7 @@ class AgencyGrammar:
         if i >= len(toks) or toks[i].folded not in self._unit_first:
             return None
         for seq, level in self._unit_type_list:
-            if tuple(t.folded for t in toks[i : i + len(seq)]) == seq:
+            if _at_seq(toks, i, seq):  # diacritic-exact: "Quan Sơn" is not "quận"
                 return len(seq), level
         return None
 
@@ -236,7 +239,7 @@ class AgencyGrammar:
             p = self._place(toks, k, limit=3)
             if not p:
                 break
-            out.append(self._named_unit(toks, start, k, p, tw, level, person)[0])
+            out.append(replace(self._named_unit(toks, start, k, p, tw, level, person)[0], in_list=True))
             k += p
             if k + 1 < len(toks) and toks[k].text == "," and (toks[k + 1].cap or self._unit_type(toks, k + 1)):
                 k += 1
@@ -369,7 +372,7 @@ class AgencyGrammar:
                 break
             name = " ".join(t.text for t in toks[j : j + n])
             key = self.canon(f"{head_text} {name}")
-            out.append(GrammarMatch(toks[start].start, toks[j + n - 1].end, key, f"{head_text} {name}", entry["level"], False, person))
+            out.append(GrammarMatch(toks[start].start, toks[j + n - 1].end, key, f"{head_text} {name}", entry["level"], False, person, True))
             j += n
             if j + 1 < len(toks) and toks[j].text in (",", ";") and toks[j + 1].cap and not self._starts_name(toks, j + 1):
                 j += 1

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ingest.vntext import canonical_tones, fold
+from ingest.vntext import canonical_tones, fold, has_diacritics
 
 _TOKEN = re.compile(r"\w+(?:[&\-]\w+)*|[,;:.()\-–&/|\n]")  # "|" and line breaks end every name
 
@@ -19,11 +19,12 @@ class Tok:
     end: int
     folded: str
     low: str  # lower case, one tone convention
+    plain: bool = False  # the text it comes from was typed without diacritics
 
     def is_word(self, word: tuple[str, str]) -> bool:
-        """Same word: diacritic-exact ("Bảo" is not "Báo"), or folded when typed without diacritics."""
-        low = self.low
-        return low == word[0] or (low == self.folded and self.folded == word[1])
+        """Same word: diacritic-exact ("Bảo" is not "Báo", "Quan" is not "quận"), or folded when
+        the whole text was typed without diacritics."""
+        return self.low == word[0] or (self.plain and self.folded == word[1])
 
     @property
     def cap(self) -> bool:
@@ -49,7 +50,8 @@ def _forms(word: str) -> tuple[str, str]:
 
 
 def tokenize(text: str) -> list[Tok]:
-    return [Tok(m.group(0), m.start(), m.end(), *_forms(m.group(0))) for m in _TOKEN.finditer(text)]
+    plain = not has_diacritics(text)
+    return [Tok(m.group(0), m.start(), m.end(), *_forms(m.group(0)), plain) for m in _TOKEN.finditer(text)]
 
 
 def canonical_words(text: str, abbreviations: dict[str, str], drop: list[str], program_words: list[str]) -> str:

@@ -93,3 +93,18 @@ def test_questions_typed_without_accents() -> None:
     registry = load_registry()
     assert registry.resolve("kho bac nha nuoc tinh phai lam gi").id == registry.find("Kho bạc Nhà nước tỉnh")[0].agency_id
     assert registry.resolve("ubnd huyen muong khuong phai lam gi").id == registry.find("UBND huyện Mường Khương")[0].agency_id
+
+
+def test_place_names_are_not_mistaken_for_grammar_words() -> None:
+    # "Quan" is not "quận", "Chánh" in "Lang Chánh" is not the title "Chánh", "Bảo" is not "Báo"
+    text = "Các huyện miền núi Mường Lát, Quan Sơn, Quan Hóa, Lang Chánh, Bá Thước cần tập trung chỉ đạo nâng cao thu nhập."
+    names = [load_registry().get(m.agency_id).name for m in load_registry().find(text)]
+    assert names == ["UBND huyện Mường Lát", "UBND huyện Quan Sơn", "UBND huyện Quan Hóa", "UBND huyện Lang Chánh", "UBND huyện Bá Thước"]
+    text = "Ủy ban nhân dân các huyện: Tiên Lãng, Vĩnh Bảo, Kiến Thụy chỉ đạo Ủy ban nhân dân các xã được công nhận."
+    assert [m.surface for m in load_registry().find(text)][:3] == ["Ủy ban nhân dân các huyện: Tiên Lãng", "Vĩnh Bảo", "Kiến Thụy"]
+
+
+def test_a_list_of_places_or_a_task_after_a_colon_is_not_an_addressee() -> None:
+    assert _found("Huyện Tiên Lãng (04 xã): Bạch Đằng, Kiến Thiết, Tiên Minh.") == []
+    found = _found("b) Ủy ban nhân dân các phường: Duy trì, nâng cao chất lượng các tiêu chí đã đạt.")
+    assert found == [("Ủy ban nhân dân các phường", "ubnd-phuong")]
