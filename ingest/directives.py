@@ -17,8 +17,8 @@ from ingest.directive_cues import DirectiveCues
 from ingest.vntext import fold
 
 _DEADLINE = re.compile(
-    r"((?:hoàn thành\s+)?(?:trước|chậm nhất|trong|đến|vào)\s+(?:ngày\s+)?\d{1,2}/\d{1,2}(?:/\d{4})?"
-    r"|(?:hoàn thành\s+)?(?:trong|trước|vào)\s+(?:tháng|quý)\s+[\dIVX]+(?:/\d{4}|\s+năm\s+\d{4})?"
+    r"((?:trước|chậm nhất|trong|đến|vào)\s+(?:ngày\s+)?\d{1,2}/\d{1,2}(?:/\d{4})?"
+    r"|(?:trong|trước|vào)\s+(?:tháng|quý)\s+[\dIVX]+(?:/\d{4}|\s+năm\s+\d{4})?"
     r"|(?:trong|trước|đến|hết)\s+năm\s+\d{4}"
     r"|(?:định kỳ\s+)?(?:hằng|hàng)\s+(?:tháng|quý|năm)"
     r"|quý\s+[IVX]+(?:/\d{4})?"
@@ -135,9 +135,11 @@ def partners(clause: str, registry: AgencyRegistry, cues: DirectiveCues, exclude
     out: list[AgencyMention] = []
     for m in cues.partner.finditer(clause):
         tail = clause[m.end() : m.end() + 260]
-        stop = cues.partner_stop.search(tail)
-        window = tail[: stop.start()] if stop else tail
-        for x in find_agencies(window, registry, cues):
+        named = find_agencies(tail, registry, cues)
+        # the first verb outside a name ends the list ("Sở Xây dựng rà soát …": "xây dựng" is a name)
+        stop = next((s for s in cues.partner_stop.finditer(tail) if not any(x.start <= s.start() < x.end for x in named)), None)
+        window_end = stop.start() if stop else len(tail)
+        for x in (x for x in named if x.end <= window_end):
             if x.agency_id not in exclude:
                 exclude = exclude | {x.agency_id}
                 out.append(x)

@@ -287,7 +287,7 @@ class _Reader:
             return leads, ""  # "… phải:", "… có trách nhiệm thực hiện các nội dung sau:"
         return None
 
-    def read_block(self, text: str, start: int, scope: list[AgencyMention], strict: bool) -> list[AgencyMention]:
+    def read_block(self, text: str, start: int, scope: list[AgencyMention], strict: bool, item: bool = False) -> list[AgencyMention]:
         """Assign what the block's sentences ask; returns the subject its first sentence names
         (a paragraph opening with its subject opens that subject's run of tasks)."""
         cursor, opened, first_role = 0, [], ""
@@ -307,7 +307,10 @@ class _Reader:
             if not leads:
                 leads, rest = self.subject_inside(sentence)
             narrated = is_narrated(rest, self.cues) or bool(self.cues.meeting.match(rest))
-            if leads and rest and not narrated and obliges(rest, self.cues, self.news or strict):
+            # a numbered item of an official text ("2. UBND các xã hoàn chỉnh hồ sơ …") assigns
+            # whatever its verb
+            listed = item and n == 0 and not (self.news or strict) and rest[:1].islower()
+            if leads and rest and not narrated and (listed or obliges(rest, self.cues, self.news or strict)):
                 self.assign(leads, rest, equal=not first_leads(sentence, leads))
                 # a sentence announcing what follows ("UBND tỉnh ban hành Kế hoạch … như sau:")
                 # opens a scope only through scope_lead
@@ -362,7 +365,7 @@ class _Reader:
             elif text.isupper() and len(text) > 3:
                 scopes, titles = [], []
                 continue
-            elif text.endswith(":") and len(text) < 80 and not find_agencies(text, self.registry, self.cues):
+            elif text.endswith(":") and len(text) < 80 and not find_agencies(text, self.registry, self.cues) and not self.scope_lead(text):
                 depth = _base(titles) + 0.25  # an unnumbered sub-heading ("Mục tiêu năm 2014:")
                 titles = [t for t in titles if t[0] < depth] + [(depth, text)]
                 continue
@@ -387,7 +390,7 @@ class _Reader:
                 if rest:
                     self.assign(addressees, rest)
                 continue
-            opened = self.read_block(text, start, scopes[-1].addressees if scopes else [], self._in_target(titles))
+            opened = self.read_block(text, start, scopes[-1].addressees if scopes else [], self._in_target(titles), level is not None)
             depth = level if level is not None else _base(titles) + 0.5
             if self.cues.component_list.search(text):
                 opened = []  # "… Hồ sơ gồm:" — the items under it are documents
