@@ -36,20 +36,11 @@ from ingest.directives import (
 )
 from ingest.execution_clause import execution_rows
 from ingest.model import Chunk, CleanDocument
+from ingest.outline import base_depth, blocks_of, marker_level, sentences, split_sentences
 from ingest.table_tasks import header_columns, row_tasks, split_row
 
 ROLES = ("chủ trì", "phối hợp", "tham mưu", "thực hiện", "báo cáo")
-_LEVELS = (
-    (re.compile(r"^\s*(?:Điều|Phần|PHẦN|Chương|CHƯƠNG)\s+[\dIVXLC]+\b"), 0.0),
-    (re.compile(r"^\s*[IVX]{1,5}[.)]\s"), 1.0),
-    (re.compile(r"^\s*[A-D][.)]\s"), 1.0),
-    (re.compile(r"^\s*\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s"), 4.0),
-    (re.compile(r"^\s*\d{1,2}\.\d{1,2}\.?\s"), 3.0),
-    (re.compile(r"^\s*\d{1,2}[.)]\s"), 2.0),
-    (re.compile(r"^\s*(?:[a-zđ][.)]|Bước\s+\d{1,2}[.:])\s"), 5.0),
-    (re.compile(r"^\s*[-–•*]\s"), 6.0),
-    (re.compile(r"^\s*\+\s"), 7.0),
-)
+_sentences = sentences  # (ingest.targets reads sentences the same way)
 
 
 @dataclass(frozen=True)
@@ -85,36 +76,6 @@ class Target:
         return dict(self.__dict__)
 
 
-def _sentences(text: str) -> list[tuple[str, str, bool]]:
-    """(sentence, its paragraph, whether it opens the paragraph) in reading order."""
-    out = []
-    for block in text.split("\n"):
-        block = block.strip()
-        if block:
-            parts = _split_sentences(block)
-            out += [(part, block, i == 0) for i, part in enumerate(parts)]
-    return out
-
-
-def _split_sentences(block: str) -> list[str]:
-    parts: list[str] = []
-    for piece in re.split(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\"“])", block):
-        piece = piece.strip()
-        if parts and re.fullmatch(r"(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ]|KT|TM|TL|Bước \d{1,2}|Điều \d{1,2})\.", parts[-1]):
-            parts[-1] = f"{parts[-1]} {piece}"  # "1. Sở Tài chính:" is one line, not "1." + …
-        elif piece:
-            parts.append(piece)
-    return parts
-
-
-def marker_level(text: str) -> float | None:
-    """The outline depth of a block from its list marker, or None for a plain paragraph."""
-    for pattern, level in _LEVELS:
-        if pattern.match(text):
-            return level
-    return None
-
-
 @dataclass
 class _Scope:
     level: float
@@ -141,7 +102,7 @@ class _Reader:
         kind = self.doc.metadata.kind
         if kind in self.cues.report_kinds:
             return True
-        official = any(self.cues.official.match(b.text) for b, _, _ in _blocks(self.doc))
+        official = any(self.cues.official.match(b.text) for b, _, _ in blocks_of(self.doc))
         return kind in self.cues.narrative_kinds and not official
 
     def add(self, mention: AgencyMention, role: str, task: str, deadline: str | None = None) -> None:
@@ -205,11 +166,6 @@ class _Reader:
                 self.add(lead, "phối hợp" if shared else role, piece, deadline)
             for partner in partners(piece, self.registry, self.cues, {m.agency_id for m in leads}):
                 self.add(partner, "phối hợp", piece, deadline)
-
-    def assign_text(self, leads: list[AgencyMention], text: str) -> None:
-        for sentence in _split_sentences(text):
-            if not is_narrated(sentence, self.cues) and not self.cues.closing.search(sentence):
-                self.assign(leads, sentence)
 
     def triggered(self, sentence: str) -> bool:
         """"giao/đề nghị/yêu cầu X …": the agencies right after the trigger get the task."""
@@ -291,7 +247,7 @@ class _Reader:
         """Assign what the block's sentences ask; returns the subject its first sentence names
         (a paragraph opening with its subject opens that subject's run of tasks)."""
         cursor, opened, first_role = 0, [], ""
-        for n, sentence in enumerate(_split_sentences(text)):
+        for n, sentence in enumerate(split_sentences(text)):
             local = text.find(sentence, cursor)
             cursor = max(cursor, local + len(sentence)) if local >= 0 else cursor
             self.span = (start + max(local, 0), start + max(local, 0) + len(sentence))
@@ -346,7 +302,7 @@ class _Reader:
         header: list[str] | None = None
         labels: list[str] = []
         distribution = False
-        for block, start, end in _blocks(self.doc):
+        for block, start, end in blocks_of(self.doc):
             text = block.text.strip()
             if not text:
                 continue
@@ -366,7 +322,7 @@ class _Reader:
                 scopes, titles = [], []
                 continue
             elif text.endswith(":") and len(text) < 80 and not find_agencies(text, self.registry, self.cues) and not self.scope_lead(text):
-                depth = _base(titles) + 0.25  # an unnumbered sub-heading ("Mục tiêu năm 2014:")
+                depth = base_depth(titles) + 0.25  # an unnumbered sub-heading ("Mục tiêu năm 2014:")
                 titles = [t for t in titles if t[0] < depth] + [(depth, text)]
                 continue
             self.chunk, self.span = self.chunk_at(start), (start, end)
@@ -384,14 +340,14 @@ class _Reader:
             lead = None if self.cues.execution.search(text) else self.scope_lead(text)
             if lead:
                 addressees, rest = lead
-                depth = level if level is not None else _base(titles) + 0.5
+                depth = level if level is not None else base_depth(titles) + 0.5
                 scopes = [s for s in scopes if s.level < depth]
                 scopes.append(_Scope(depth, addressees))
                 if rest:
                     self.assign(addressees, rest)
                 continue
             opened = self.read_block(text, start, scopes[-1].addressees if scopes else [], self._in_target(titles), level is not None)
-            depth = level if level is not None else _base(titles) + 0.5
+            depth = level if level is not None else base_depth(titles) + 0.5
             if self.cues.component_list.search(text):
                 opened = []  # "… Hồ sơ gồm:" — the items under it are documents
                 scopes = [s for s in scopes if s.level < depth] + [_Scope(depth, [])]
@@ -403,23 +359,6 @@ class _Reader:
         """Under a "Mục tiêu / Chỉ tiêu" heading (and no task heading) sentences state goals."""
         joined = " ".join(t for _, t in titles)
         return bool(self.cues.target_section.search(joined)) and not self.cues.task_section.search(joined)
-
-
-def _base(titles: list[tuple[float, str]]) -> float:
-    """The depth of the innermost numbered heading: an unnumbered block sits just under it."""
-    return max((lvl for lvl, _ in titles if lvl == int(lvl)), default=0.0)
-
-
-def _blocks(doc: CleanDocument) -> list[tuple[object, int, int]]:
-    if doc.blocks:
-        return list(doc.blocks)
-    out, pos = [], 0
-    from ingest.model import Block
-
-    for part in doc.text.split("\n\n"):
-        out.append((Block(part), pos, pos + len(part)))
-        pos += len(part) + 2
-    return out
 
 
 def extract_assignments(
