@@ -302,10 +302,11 @@ def _bases(lines: list[tuple[str, int, int]], body_from: int, kinds: DocumentKin
 
 
 def _clause(line: str) -> str:
-    """A lead clause up to the comma that opens the main clause ("Thực hiện …, UBND tỉnh báo cáo …")."""
+    """A lead clause up to the comma after its last cited document ("Thực hiện Văn bản số … của
+    Bộ … về …, UBND tỉnh báo cáo …" → up to "về …")."""
     refs = list(re.finditer(NUMBER_RE, line))
     after = refs[-1].end() if refs else 0
-    m = re.search(r",\s+(?=[A-ZĐ])|;\s|\.\s|\.$", line[after:])
+    m = re.search(r"[,;]\s|\.\s|\.$", line[after:])
     return (line[: after + m.start()] if m else line).rstrip(";,. ")
 
 
