@@ -126,6 +126,7 @@ class AgencyRegistry:
         parsed = [
             (AgencyMention(self._identify(g), text[g.start : g.end], g.start, g.end, g.person), g.key in self._by_key or g.in_list)
             for g in self.grammar.parse(text, question)
+            if not g.caps or g.key in self._by_key  # capitals hide a name's extent: only listed names
         ]
         chosen: list[tuple[AgencyMention, bool]] = []
         for cand in sorted([(m, True) for m in listed] + parsed, key=lambda c: (c[0].start, -(c[0].end - c[0].start))):

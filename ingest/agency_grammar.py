@@ -12,30 +12,18 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from ingest.agency_tokens import Tok, at_seq as _at_seq, canonical_words, tokenize, words as _words
+from ingest.agency_units import GrammarMatch, UnitGrammar
 from ingest.vntext import fold, nfc
 
-@dataclass(frozen=True)
-class GrammarMatch:
-    start: int
-    end: int
-    key: str  # canonical identity ("so dan toc va ton giao", "uy ban nhan dan huyen muong khuong")
-    name: str  # display name ("Sở Dân tộc và Tôn giáo")
-    level: str
-    unit: bool = False  # a named local government (UBND huyện X)
-    person: str = ""  # the title of a person heading it ("Giám đốc")
-    in_list: bool = False  # one of several names after a plural ("các huyện: A, B")
-
-
-class AgencyGrammar:
+class AgencyGrammar(UnitGrammar):
     """Compiled from agency_grammar.json; `parse(text)` lists every grammatical agency name."""
 
-    def __init__(self, data: dict[str, Any], provinces: list[str]) -> None:
+    def __init__(self, data: dict[str, Any], provinces: list[str], surnames: list[str] = ()) -> None:  # type: ignore[assignment]
         self.heads: list[tuple[tuple[str, ...], dict[str, Any]]] = []
         for entry in data["heads"]:
             for form in entry["head"]:
@@ -55,6 +43,8 @@ class AgencyGrammar:
         self.drop = [fold(d) for d in data["drop"]]
         self.program_words = sorted((fold(w) for w in data["program_words"]), key=len, reverse=True)
         self.provinces = {fold(p) for p in provinces}
+        self.surnames = {nfc(x).lower() for x in surnames}
+        self.upper_heads = {form.split()[0] for e in data["heads"] for form in e["head"] if form.split()[0].isupper()}
         self.province_cities = {fold(c) for c in data["province_cities"]}
         self.items: list[tuple[tuple[str, str], ...]] = []
         seqs = [h[0] for h in self.heads] + self.titles + self.unit_heads + self.level_seqs + self.program_phrases
@@ -116,8 +106,7 @@ class AgencyGrammar:
 
     def _province_at(self, toks: list[Tok], i: int) -> int:
         """Length of a province name ending a capitalised run at i ("Sở Y tế Thái Nguyên")."""
-        p = self._place(toks, i)
-        return p if p and " ".join(t.folded for t in toks[i : i + p]) in self.provinces else 0
+        return self._province_len(toks, i)
 
     def _starts_name(self, toks: list[Tok], i: int) -> bool:
         """Does a new agency (head, unit head or title) start at i?"""
@@ -157,105 +146,6 @@ class AgencyGrammar:
             return self._enumeration(toks, i, k + n, entry, person) if entry.get("enumerable") else []
         return self._body(toks, i, k, n, entry, person, question)
 
-    def _bare_unit(self, toks: list[Tok], i: int, k: int, question: bool) -> list[GrammarMatch]:
-        """A district or commune named as an actor ("Huyện Đan Phượng hoàn thành …", "phối hợp
-        với huyện Đầm Hà") is its People's Committee; a province named so is a place, not an actor."""
-        ut = self._unit_type(toks, k)
-        if ut is None or ut[1] == "tỉnh":
-            return []
-        type_words = " ".join(t.folded for t in toks[k : k + ut[0]])
-        p = self._place(toks, k + ut[0], question, limit=3)
-        if not p or self._is_province(type_words, " ".join(t.folded for t in toks[k + ut[0] : k + ut[0] + p])):
-            return []
-        after = k + ut[0] + p
-        if after < len(toks) and toks[after].text in (":", "("):
-            return []  # "Huyện Tiên Lãng (04 xã): Bạch Đằng, …" heads a list of places
-        return self._named_unit(toks, i, k + ut[0], p, type_words, ut[1], "")
-
-    def _unit_type(self, toks: list[Tok], i: int) -> tuple[int, str] | None:
-        if i >= len(toks) or toks[i].folded not in self._unit_first:
-            return None
-        for seq, level in self._unit_type_list:
-            if _at_seq(toks, i, seq):  # diacritic-exact: "Quan Sơn" is not "quận"
-                return len(seq), level
-        return None
-
-    def _place(self, toks: list[Tok], i: int, question: bool = False, limit: int = 4) -> int:
-        """Length of a place name at i: capitalised syllables ("Mường Khương", "A Lưới"); typed
-        questions may write it in lower case."""
-        n = 0
-        while i + n < len(toks) and n < limit and re.fullmatch(r"\w+", toks[i + n].text) and not self._starts_name(toks, i + n):
-            t = toks[i + n]
-            if not (t.cap or question and not self._stops(t) and not t.folded.isdigit()):
-                break
-            n += 1
-        return n
-
-    def _is_province(self, type_words: str, place: str) -> bool:
-        """"thành phố Hà Nội" is a province; "thành phố Cao Bằng" is a city inside one."""
-        return place in self.province_cities if type_words == "thanh pho" else place in self.provinces
-
-    def _unit(self, toks: list[Tok], i: int, j: int, plural: bool, person: str, question: bool = False) -> list[GrammarMatch]:
-        """UBND huyện X (named); UBND tỉnh; UBND các huyện: A, B (each named)."""
-        ut = self._unit_type(toks, j)
-        if ut is None:
-            return []
-        n, level = ut
-        type_words = " ".join(t.folded for t in toks[j : j + n])
-        k = j + n
-        if plural:
-            if k < len(toks) and toks[k].text == ":":
-                k += 1
-            return self._unit_list(toks, i, k, type_words, person)
-        p = self._place(toks, k, question)
-        place = " ".join(t.folded for t in toks[k : k + p])
-        if level == "tỉnh" or type_words == "thanh pho" and (not p or self._is_province(type_words, place)):
-            end = toks[k + p - 1].end if p else toks[k - 1].end
-            return [GrammarMatch(toks[i].start, end, "uy ban nhan dan tinh", "UBND tỉnh", "tỉnh", False, person)]
-        if not p:
-            return []
-        return self._named_unit(toks, i, k, p, type_words, level, person)
-
-    def _named_unit(self, toks, i, k, p, type_words, level, person) -> list[GrammarMatch]:  # type: ignore[no-untyped-def]
-        place = " ".join(t.text for t in toks[k : k + p])
-        type_text = {"thanh pho": "thành phố", "thi xa": "thị xã", "thi tran": "thị trấn", "huyen": "huyện", "xa": "xã", "phuong": "phường", "quan": "quận"}.get(type_words, type_words)
-        key = f"uy ban nhan dan {type_words} {fold(place)}"
-        return [GrammarMatch(toks[i].start, toks[k + p - 1].end, key, f"UBND {type_text} {place}", level, True, person)]
-
-    def _unit_list(self, toks: list[Tok], i: int, k: int, type_words: str, person: str) -> list[GrammarMatch]:
-        """The named units after a plural: "các huyện: Nho Quan, Gia Viễn và thị xã Sơn Tây",
-        "các huyện miền núi Mường Lát, Quan Sơn". One capitalised word followed by a verb is the
-        task, not a list ("UBND các phường: Duy trì …")."""
-        out: list[GrammarMatch] = []
-        start = i
-        tw = type_words
-        level = self.unit_types.get(tuple(tw.split()), "huyện")
-        q = 0  # a lower-case qualifier before the names ("miền núi", "vùng cao")
-        while q < 3 and k + q < len(toks) and re.fullmatch(r"\w+", toks[k + q].text) and not toks[k + q].cap and not self._stops(toks[k + q]):
-            q += 1
-        if q and self._place(toks, k + q):
-            k += q
-        while k < len(toks):
-            p = self._place(toks, k, limit=3)
-            if not p:
-                break
-            out.append(replace(self._named_unit(toks, start, k, p, tw, level, person)[0], in_list=True))
-            k += p
-            if k + 1 < len(toks) and toks[k].text == "," and (toks[k + 1].cap or self._unit_type(toks, k + 1)):
-                k += 1
-            elif k + 1 < len(toks) and toks[k].folded == "va":
-                k += 1
-            else:
-                break
-            start = k
-            ut = self._unit_type(toks, k)
-            if ut and ut[1] != "tỉnh":
-                tw, level = " ".join(t.folded for t in toks[k : k + ut[0]]), ut[1]
-                k += ut[0]
-        if len(out) == 1 and k < len(toks) and re.fullmatch(r"\w+", toks[k].text):
-            return []
-        return out
-
     def _name(self, toks: list[Tok], k: int, question: bool, nested: bool = True) -> int:
         """Length of the NAME at k: capitalised words and acronyms with their lower-case
         syllables, joined by "và", "&", "-" before another capitalised word."""
@@ -273,6 +163,8 @@ class AgencyGrammar:
                     break
                 if self._seq(toks, k + n, self.level_seqs) and not t.acronym or self._province_at(toks, k + n):
                     break
+                if n and t.low in self.surnames and k + n + 1 < len(toks) and toks[k + n + 1].cap:
+                    break  # "Phó Giám đốc Sở LĐ-TB&XH Đặng Văn Dũng": a person's name follows
                 n += 1
                 lower_run = 0
                 continue
@@ -282,6 +174,8 @@ class AgencyGrammar:
                     n += 1
                     continue
                 break
+            if n and lower_run == 0 and toks[k + n - 1].acronym:
+                break  # an acronym is a whole name part: "Sở NN&PTNT kiêm …"
             second = n and lower_run == 0 and toks[k + n - 1].cap and t.text.lower() not in self.strong_exact
             if (n or question) and re.fullmatch(r"\w+", t.text) and (second or not self._stops(t)) and lower_run < 6:
                 n += 1
@@ -352,7 +246,8 @@ class AgencyGrammar:
             display += " " + " ".join(t.text for t in toks[j : j + lv_len])
         elif level == "tỉnh" and entry["level"] == "tỉnh" and lv_len and not head_text.startswith("Sở"):
             display += " tỉnh"
-        return [GrammarMatch(toks[i].start, end, key, display, level, False, person)]
+        caps = toks[k].text.isupper() and len(toks[k].text) > 1 and toks[k].text not in self.upper_heads
+        return [GrammarMatch(toks[i].start, end, key, display, level, False, person, caps=caps)]
 
     def _enumeration(self, toks: list[Tok], i: int, j: int, entry: dict[str, Any], person: str) -> list[GrammarMatch]:
         """"các Sở: Tài chính, Xây dựng, Nông nghiệp và Môi trường" → one match per Sở; the
@@ -372,7 +267,8 @@ class AgencyGrammar:
                 break
             name = " ".join(t.text for t in toks[j : j + n])
             key = self.canon(f"{head_text} {name}")
-            out.append(GrammarMatch(toks[start].start, toks[j + n - 1].end, key, f"{head_text} {name}", entry["level"], False, person, True))
+            caps = toks[j].text.isupper() and len(toks[j].text) > 1
+            out.append(GrammarMatch(toks[start].start, toks[j + n - 1].end, key, f"{head_text} {name}", entry["level"], False, person, True, caps))
             j += n
             if j + 1 < len(toks) and toks[j].text in (",", ";") and toks[j + 1].cap and not self._starts_name(toks, j + 1):
                 j += 1
@@ -408,4 +304,6 @@ def load_grammar() -> AgencyGrammar:
     data = json.loads(resources.files("ingest").joinpath("data/agency_grammar.json").read_text("utf-8"))
     raw = resources.files("ingest").joinpath("data/provinces.txt").read_text("utf-8")
     provinces = [name.strip() for line in raw.splitlines() if line.strip() and not line.startswith("#") for name in line.split("|")]
-    return AgencyGrammar(data, provinces)
+    names = resources.files("ingest").joinpath("data/surnames.txt").read_text("utf-8")
+    surnames = [line.strip() for line in names.splitlines() if line.strip() and not line.startswith("#")]
+    return AgencyGrammar(data, provinces, surnames)

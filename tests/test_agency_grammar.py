@@ -108,3 +108,18 @@ def test_a_list_of_places_or_a_task_after_a_colon_is_not_an_addressee() -> None:
     assert _found("Huyện Tiên Lãng (04 xã): Bạch Đằng, Kiến Thiết, Tiên Minh.") == []
     found = _found("b) Ủy ban nhân dân các phường: Duy trì, nâng cao chất lượng các tiêu chí đã đạt.")
     assert found == [("Ủy ban nhân dân các phường", "ubnd-phuong")]
+
+
+def test_capitals_hide_a_names_extent_so_only_listed_names_count_there() -> None:
+    # a letterhead: "SỞ NÔNG NGHIỆP VÀ" then the motto on the same line; "BÁO CÁO" is a title
+    assert _found("SỞ NÔNG NGHIỆP VÀ Độc lập - Tự do - Hạnh phúc") == [("SỞ NÔNG NGHIỆP", "so-nnptnt")]  # a listed alias
+    assert _found("BÁO CÁO KẾT QUẢ THỰC HIỆN") == []
+    assert _found("SỞ TÀI CHÍNH") == [("SỞ TÀI CHÍNH", "so-tai-chinh")]
+    assert load_registry().get(load_registry().find("ỦY BAN NHÂN DÂN HUYỆN MƯỜNG KHƯƠNG")[0].agency_id).unit
+
+
+def test_a_persons_name_or_an_acronym_ends_a_name() -> None:
+    assert _found("Phó Giám đốc Sở LĐ-TB&XH Đặng Văn Dũng phát biểu")[0][1] == "so-ldtbxh"
+    assert _found("Giám đốc Sở NN&PTNT kiêm Chánh Văn phòng Điều phối")[0] == ("Giám đốc Sở NN&PTNT", "so-nnptnt")
+    assert _found("Báo Hải Phòng đưa tin") == [("Báo Hải Phòng", "bao-tinh")]
+    assert _found("Các xã NTM cần duy trì") == [("Các xã", "ubnd-xa")]
