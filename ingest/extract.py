@@ -133,7 +133,7 @@ class _Reader:
         work with it); `beside_chair`: the clause sits next to another body's "chủ trì", so a
         bare "phối hợp" predicate makes its subject a partner.""" 
         merged: list[str] = []
-        for piece in task_pieces(rest):
+        for piece in self._clauses(task_pieces(rest)):
             new_task = bool(leading_agencies(piece, self.registry, self.cues)[0]) or not merged
             if not new_task and role_of(piece, self.cues) != role_of(merged[-1], self.cues):
                 new_task = True
@@ -170,10 +170,15 @@ class _Reader:
     def triggered(self, sentence: str) -> bool:
         """"giao/đề nghị/yêu cầu X …": the agencies right after the trigger get the task."""
         handled = False
-        for m in self.cues.trigger.finditer(sentence):
+        topic = self._topic(sentence)
+        for k, m in enumerate(self.cues.trigger.finditer(sentence)):
             if self.cues.trigger_not_after.search(sentence[: m.start()]):
                 continue  # "Xét đề nghị của …", "hồ sơ đề nghị …" name a request, not a task
             leads, rest = leading_agencies(sentence[m.end() :], self.registry, self.cues)
+            if not leads and topic and k == 0:
+                # "Đối với các huyện, Chủ tịch UBND tỉnh đề nghị tập trung chỉ đạo …": the topic
+                # is the addressee of a request that names none
+                leads, rest = topic, sentence[m.end() :]
             if not leads or not rest.strip():
                 continue
             nxt = self.cues.trigger.search(rest)
@@ -181,6 +186,41 @@ class _Reader:
             # a request lists its demands one per clause ("đề nghị X: làm A; làm B")
             self.assign(leads, clause, equal=not first_leads(sentence[m.end() :], leads), split=True)
             handled = True
+        return handled
+
+    def _clauses(self, pieces: list[str]) -> list[str]:
+        """Split a clause where another subject starts after a comma ("Sở Y tế phụ trách xã Hồng
+        Kim, Sở Giáo dục và Đào tạo phụ trách xã Thượng Quảng")."""
+        out: list[str] = []
+        for piece in pieces:
+            cut = 0
+            verb = " ".join(piece.split()[:2]).lower()  # parallel clauses repeat the verb
+            for mention in find_agencies(piece, self.registry, self.cues):
+                gap = piece[cut : mention.start]
+                if mention.start > cut and re.search(r",\s*$", gap) and not self.cues.partner.search(gap):
+                    if piece[mention.end :].lower().lstrip().startswith(verb):
+                        out.append(gap.rstrip(" ,"))
+                        cut = mention.start
+            out.append(piece[cut:])
+        return [p for p in out if p.strip()]
+
+    def _topic(self, sentence: str) -> list[AgencyMention]:
+        """The addressee a sentence names as its topic ("Đối với huyện Đầm Hà, …")."""
+        opener = self.cues.scope_opener.match(strip_marker(sentence))
+        if not opener:
+            return []
+        head = strip_marker(sentence)[opener.end() :]
+        cut = head.find(",")
+        return find_agencies(head[:cut], self.registry, self.cues) if cut > 0 else []
+
+    def passive_agents(self, sentence: str) -> bool:
+        """"tiêu chí Thu nhập do Cục Thống kê thành phố thẩm định": the agent after "do" does it."""
+        handled = False
+        for m in self.cues.agent.finditer(sentence):
+            leads, rest = leading_agencies(sentence[m.end() :], self.registry, self.cues)
+            if leads and self.cues.action.match(rest) and not self.news:
+                self.add(leads[0], role_of(rest, self.cues), sentence)
+                handled = True
         return handled
 
     def subject_inside(self, sentence: str) -> tuple[list[AgencyMention], str]:
@@ -246,7 +286,7 @@ class _Reader:
     def read_block(self, text: str, start: int, scope: list[AgencyMention], strict: bool, item: bool = False) -> list[AgencyMention]:
         """Assign what the block's sentences ask; returns the subject its first sentence names
         (a paragraph opening with its subject opens that subject's run of tasks)."""
-        cursor, opened, first_role = 0, [], ""
+        cursor, opened, first_role, requested = 0, [], "", False
         for n, sentence in enumerate(split_sentences(text)):
             local = text.find(sentence, cursor)
             cursor = max(cursor, local + len(sentence)) if local >= 0 else cursor
@@ -256,7 +296,10 @@ class _Reader:
                 for row in rows:
                     self.add(row.mention, row.role, row.task, "")
                 continue
-            if self.triggered(sentence) or self.cues.closing.search(sentence):
+            if self.triggered(sentence):
+                requested = True  # the sentences after a request in its paragraph go on with it
+                continue
+            if self.cues.closing.search(sentence):
                 continue
             leads, rest = leading_agencies(sentence, self.registry, self.cues)
             opening = bool(leads)  # a subject in first position may open a run of tasks
@@ -266,15 +309,15 @@ class _Reader:
             # a numbered item of an official text ("2. UBND các xã hoàn chỉnh hồ sơ …") assigns
             # whatever its verb
             listed = item and n == 0 and not (self.news or strict) and rest[:1].islower()
-            if leads and rest and not narrated and (listed or obliges(rest, self.cues, self.news or strict)):
+            if leads and rest and not narrated and (listed or obliges(rest, self.cues, (self.news and not requested) or strict)):
                 self.assign(leads, rest, equal=not first_leads(sentence, leads))
                 # a sentence announcing what follows ("UBND tỉnh ban hành Kế hoạch … như sau:")
                 # opens a scope only through scope_lead
                 opened = leads if n == 0 and opening and not sentence.rstrip().endswith(":") else opened
                 continue
             body = strip_marker(sentence)
-            if leads or self.cues.component_inline.match(body):
-                continue  # a sentence about a body of its own, or a list of documents ("Hồ sơ gồm: …")  # a sentence about a body of its own ("VPĐP rất mong …") is not the scope's task
+            if leads or self.cues.component_inline.match(body) or self.passive_agents(sentence):
+                continue  # a sentence about a body of its own, or a list of documents ("Hồ sơ gồm: …")
             if not scope or strict or is_narrated(body, self.cues) or (self.news and not obliges(body, self.cues, True)):
                 continue
             # under a scope a paragraph is one task of its addressees: its first sentence says it,

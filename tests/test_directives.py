@@ -227,3 +227,32 @@ def test_plan_attached_after_the_signature_and_document_lists() -> None:
     assert [r.task[:20] for r in finance] == ["Hướng dẫn thủ tục th"]  # from the plan, not "Nơi nhận"
     commune = _for(rows, "UBND các xã")
     assert [r.deadline for r in commune] == ["trước ngày 25/9/2017"]  # the documents listed are no tasks
+
+
+def test_request_goes_on_in_its_paragraph_and_a_topic_names_the_addressee() -> None:
+    rows = _extract(
+        """
+        Chủ tịch UBND tỉnh yêu cầu Sở Nông nghiệp và PTNT khẩn trương hướng dẫn các huyện rà soát thực trạng từng tiêu chí. Sở Tài chính hướng dẫn các xã thanh quyết toán công trình hoàn thành, kiên quyết không để phát sinh nợ đọng.
+        Đối với các huyện, thành phố, Chủ tịch UBND tỉnh đề nghị tập trung chỉ đạo quyết liệt các xã đăng ký về đích; sử dụng xi măng hỗ trợ đúng mục đích.
+        Sở Xây dựng hướng dẫn các huyện xử lý rác thải trong năm 2016.
+        """,
+        kind="tin/bài",
+    )
+    assert [r.task[:25] for r in _for(rows, "Sở Tài chính")] == ["Hướng dẫn các xã thanh qu"]
+    district = [r.task for r in _for(rows, "UBND các huyện, thành phố")]
+    assert len(district) == 2 and district[0].startswith("Tập trung chỉ đạo quyết liệt")
+    assert not _for(rows, "Sở Xây dựng")  # a new paragraph of the report narrates again
+
+
+def test_passive_agent_and_parallel_clauses() -> None:
+    rows = _extract(
+        """
+        3. Thẩm định các tiêu chí
+        - Tiêu chí Thu nhập do Cục Thống kê tỉnh thẩm định trên cơ sở số liệu điều tra.
+        4. Phân công giúp đỡ xã: Sở Y tế phụ trách xã Hồng Kim (huyện A Lưới), Sở Giáo dục và Đào tạo phụ trách xã Thượng Quảng (huyện Nam Đông).
+        """,
+        kind="thông báo kết luận",
+    )
+    assert [r.task[:20] for r in _for(rows, "Cục Thống kê tỉnh")] == ["Tiêu chí Thu nhập do"]
+    assert [r.task for r in _for(rows, "Sở Y tế")] == ["Phụ trách xã Hồng Kim (huyện A Lưới)"]
+    assert [r.task for r in _for(rows, "Sở Giáo dục và Đào tạo")] == ["Phụ trách xã Thượng Quảng (huyện Nam Đông)."]
