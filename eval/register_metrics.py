@@ -266,6 +266,11 @@ def register_metrics(index: Any, assignments_gold: Path | None, targets_gold: Pa
             registry = load_registry()
         rows = [_row(docs[a.doc_id], a, registry) for a in index.records.assignments()]
         out["assignments"] = _score_rows(rows, assignments_gold, registry)
+        gold = load_gold(assignments_gold, ("source", "agency", "agency_text"))
+        wanted = {g["source"] for g in gold}
+        texts = {_stem(source): index.records.document_text(doc_id) or "" for doc_id, source in docs.items() if _stem(source) in wanted}
+        if wanted <= set(texts):
+            out["coverage"] = recogniser_coverage(texts, gold, registry)
     if targets_gold is not None:
         gold = load_gold(targets_gold, ("source", "value", "kind"))
         sources = {g["source"] for g in gold}
@@ -276,3 +281,26 @@ def register_metrics(index: Any, assignments_gold: Path | None, targets_gold: Pa
         ]
         out["targets"] = target_scores(extracted, gold)
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m eval.register_metrics --corpus DIR --assignments GOLD [--targets GOLD]`: register
+    scores and recogniser coverage of a corpus without building an index."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--assignments", type=Path)
+    parser.add_argument("--targets", type=Path)
+    parser.add_argument("--misses", action="store_true", help="also list missed gold rows")
+    args = parser.parse_args(argv)
+    scores = score_corpus(args.corpus, args.assignments, args.targets)
+    if not args.misses:
+        for part in scores.values():
+            part.pop("missed", None)
+    print(json.dumps(scores, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

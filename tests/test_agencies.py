@@ -107,3 +107,32 @@ def test_register_lists_own_rows_then_lineage_then_collective(tmp_path, embeddin
     assert any(r.shared and r.role_label.endswith("(giao chung)") and "cập nhật số liệu" in r.task for r in unit[1:])
     collective = register.tasks("UBND các huyện")
     assert not any("Bản Lầu" in r.task for r in collective)  # a named unit's task is not every district's
+
+
+def test_register_metric_matches_gold_names_by_canonical_identity() -> None:
+    from eval.register_metrics import _registry_resolver, assignment_scores, recogniser_coverage
+
+    registry = load_registry()
+    resolve = _registry_resolver(registry)
+    kbnn = registry.find("Kho bạc Nhà nước Hà Nội")[0].agency_id
+    assert resolve("Kho bạc Nhà nước thành phố") == kbnn  # one body, however the gold names it
+    assert resolve("UBND các xã đăng ký đạt chuẩn năm 2019") == "ubnd-xa"  # a conditional collective
+    assert resolve("Sở Nông nghiệp và Môi trường") == "so-nnmt"  # no lineage: not Sở NN&PTNT
+    gold = [
+        {"id": "g1", "source": "kh", "agency": "Kho bạc Nhà nước thành phố", "role": "phối hợp", "keywords": ["kiểm soát chi"]},
+        {"id": "g2", "source": "kh", "agency": "Sở Nông nghiệp và Môi trường", "role": "chủ trì", "keywords": ["tổng hợp kết quả"]},
+    ]
+    extracted = [
+        {"source": "kh.txt", "agency": kbnn, "role": "phối hợp", "task": "Kiểm soát chi vốn Chương trình"},
+        {"source": "kh.txt", "agency": "so-nnptnt", "role": "chủ trì", "task": "Tổng hợp kết quả thực hiện"},
+    ]
+    scores = assignment_scores(extracted, gold, resolve)
+    assert scores["n_matched"] == 1 and scores["missed"] == ["g2"]
+    text = "Giám đốc Kho bạc Nhà nước Hà Nội; Chủ tịch UBND các huyện: Đông Anh, Sóc Sơn chịu trách nhiệm thi hành."
+    gold = [
+        {"id": "c1", "source": "qd", "agency": "Kho bạc Nhà nước thành phố", "agency_text": "Giám đốc Kho bạc Nhà nước Hà Nội"},
+        {"id": "c2", "source": "qd", "agency": "UBND huyện Sóc Sơn", "agency_text": "Chủ tịch UBND các huyện: Đông Anh, Sóc Sơn"},
+        {"id": "c3", "source": "qd", "agency": "Sở Y tế", "agency_text": "Sở Y tế"},
+    ]
+    coverage = recogniser_coverage({"qd": text}, gold, registry)
+    assert coverage["n_found"] == 2 and coverage["missed"][0].startswith("c3")
