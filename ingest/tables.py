@@ -22,9 +22,9 @@ SEPARATOR = " | "
 _PIPE = re.compile(r"\s*\|\s*")
 # A cell that is one figure: a number with an optional qualifier and unit ("ít nhất 150 sản phẩm").
 _FIGURE_CELL = re.compile(
-    r"^(?:(?:ít nhất|tối thiểu|trên|dưới|khoảng|từ)\s+)?\d+(?:[.,]\d+)*(?:/\d+)?\s*(?:%|[^\d|]{0,30})$",
+    r"^(?:(?:ít nhất|tối thiểu|trên|dưới|khoảng|từ)\s+)?\d+(?:[.,]\d+)*(?:/\d+)?(?:\s*%|\s+[^\d|]{1,30})?$",
     re.IGNORECASE,
-)
+)  # "45/TB-UBND" (a document number) and "20/3/2023" (a date) are not figures
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:/\d+)?")
 _EMPTY_CELL = re.compile(r"^[-–—x]?$")
 MIN_ROWS = 2

@@ -36,6 +36,7 @@ class TargetRules:
     unit_bare_after: re.Pattern[str]
     negated: re.Pattern[str]
     intent_after_unit: re.Pattern[str]
+    state_after_unit: re.Pattern[str]
     unit_not_before: re.Pattern[str]
     attendance: re.Pattern[str]
     criteria_set_before: re.Pattern[str]
@@ -69,6 +70,7 @@ def load_target_rules() -> TargetRules:
         unit_bare_after=re.compile(raw["unit_bare_after"]),
         negated=re.compile(raw["negated"]),
         intent_after_unit=re.compile(raw["intent_after_unit"]),
+        state_after_unit=re.compile(raw["state_after_unit"]),
         unit_not_before=re.compile(rf"(?<!\w)(?:{_words(raw['unit_not_before'])})\s*$"),
         attendance=re.compile(rf"(?<!\w)(?:{raw['attendance']})(?!\w)"),
         criteria_set_before=re.compile(rf"(?<!\w)(?:{_words(raw['criteria_set_before'])})\s*$"),
@@ -95,11 +97,16 @@ def _cue_matches(text: str, table: tuple[tuple[str, re.Pattern[str]], ...]) -> l
 
 
 def _in_name(text: str, start: int, end: int) -> bool:
-    if not text[start : start + 1].isupper():
+    """A Title-Case word inside a run of Title-Case words ("Sở Kế hoạch", "thành phố Cần Thơ");
+    not a word in capitals ("MỤC TIÊU") nor the capital that opens a sentence ("Giao Sở …")."""
+    word = text[start:end]
+    if not word[:1].isupper() or word.isupper():
         return False
     prev = re.search(r"(\S+)\s+$", text[:start])
+    if prev is None or prev.group(1).endswith((".", ":", ";", ")", "-", "+", "•")):
+        return False
     nxt = re.match(r"\s+(\S+)", text[end:])
-    return bool(prev and prev.group(1)[:1].isupper() and not prev.group(1).endswith((".", ":", ")"))) or bool(nxt and nxt.group(1)[:1].isupper())
+    return prev.group(1)[:1].isupper() or bool(nxt and nxt.group(1)[:1].isupper())
 
 
 def last_cue(text: str, rules: TargetRules) -> str:
@@ -152,19 +159,38 @@ def kind_of(sentence: str, start: int, end: int, first_figure: int, unit: str, c
     if kind:
         return kind
     rest = sentence[end : end + 60].lower()
-    if unit and rules.intent_after_unit.match(rest.lstrip()[len(unit) :]):
+    relative = _until_clause_end(rest.lstrip()[len(unit) :]) if unit else ""
+    if unit and rules.state_after_unit.match(relative):
+        return ACHIEVED  # "15 xã chưa đạt chuẩn", "4/8 xã … đã hoàn thành": the units' present state
+    if unit and rules.intent_after_unit.match(relative) and last_cue(relative, rules) != ACHIEVED:
         return PLANNED  # "12 xã đăng ký đạt chuẩn": units that intend to reach it
-    if rules.ratio_after.match(rest):
-        return ACHIEVED
+    segment = _segment_start(sentence, start)
+    if segment > first_figure:  # a later "; …" part frames its own figures first
+        kind = last_cue(sentence[segment:start], rules)
+        if kind:
+            return kind
     kind = last_cue(sentence[:first_figure], rules) or last_cue(ctx.lead, rules)
     if kind:
         return kind
+    if rules.ratio_after.match(rest):
+        return ACHIEVED
     after = sentence[end : end + 40]
     after = after if not re.match(r"\s*(?:so với|gấp|bằng)", after) else ""
     kind = time_kind(local + " " + _until_clause_end(after), ctx.doc_year) or time_kind(sentence[:first_figure], ctx.doc_year)
     if kind:
         return kind
     return context_kind(ctx, rules)
+
+
+def _segment_start(sentence: str, pos: int) -> int:
+    """Start of the "; "-separated part holding `pos`, counting only semicolons outside brackets."""
+    depth, start = 0, 0
+    for i, ch in enumerate(sentence[:pos]):
+        depth += ch == "("
+        depth -= ch == ")" and depth > 0
+        if ch == ";" and depth == 0:
+            start = i + 1
+    return start
 
 
 def context_kind(ctx: KindContext, rules: TargetRules) -> str:

@@ -55,15 +55,19 @@ def _row_targets(
     scope = "tỉnh" if aggregate else _scope(pairs, rules)
     row_text = " | ".join(cells)
     out = []
+    own = _column_kinds(table.header, rules)
     for header, cell in pairs:
         h = header.lower()
         if not is_figure_cell(cell) or _BARE_YEAR.match(cell) or rules.skip_column.match(h) or rules.admin_count_column.match(h):
             continue
-        place_column = bool(header) and (rules.place_column.search(h) or rules.place_cell.match(h))
+        place_column = bool(header) and (_names_place(header, rules) or h.endswith("(cũ)"))
         if place_column:
             indicator, cell_scope = label or header, header
+        elif _is_period_column(header, rules) and label and not aggregate:
+            indicator, cell_scope = label, scope  # "Kế hoạch 2019 | Thực hiện 2019": the row names it
         else:
-            indicator = f"{header} — {label}" if label and label != scope and header else (header or label)
+            named = label and label != scope and header and not aggregate
+            indicator = f"{header} — {label}" if named else (header or label)
             cell_scope = scope
         percent = "%" in cell or "(%)" in header or h.startswith("tỷ lệ")
         value = figure_of(cell) + ("%" if percent else "")
@@ -75,7 +79,7 @@ def _row_targets(
                     unit="%" if percent else _unit(cell, header),
                     period=_period(header, caption, " ".join(ctx.headings)),
                     scope=cell_scope,
-                    kind=_cell_kind(header, caption, ctx, rules),
+                    kind=own.get(header) or _cell_kind(header, caption, ctx, rules),
                     text=row_text,
                     chunk_id=chunk.chunk_id,
                     doc_id=doc.doc_id,
@@ -83,6 +87,30 @@ def _row_targets(
                 header or "?" if aggregate else "",
             )
         )
+    return out
+
+
+def _is_period_column(header: str, rules: TargetRules) -> bool:
+    """A column that only says when or which kind ("Kế hoạch 2019", "Thực hiện 2019", "Tỷ lệ (%)")."""
+    rest = header.lower()
+    for table in (rules.cues, rules.heading_cues):
+        for _, pattern in table:
+            rest = pattern.sub(" ", rest)
+    rest = re.sub(r"(?:năm|giai đoạn|\d{4}|[-–()/.,:])", " ", rest)
+    return not rest.split()
+
+
+def _column_kinds(header: tuple[str, ...], rules: TargetRules) -> dict[str, str]:
+    """Kinds stated by the columns' own headers; a column without a cue takes the kind of the
+    nearest column to its left that has one ("Kế hoạch 2019 | Thực hiện 2019 | Tỷ lệ (%)": the
+    rate compares what was done)."""
+    out: dict[str, str] = {}
+    current = ""
+    for h in header:
+        kind = last_cue(h, rules) or heading_kind(h, rules)
+        current = kind or current
+        if current:
+            out[h] = current
     return out
 
 
@@ -104,9 +132,15 @@ def _caption(doc: CleanDocument, table: PlacedTable) -> str:
     return " ".join(near[-_CAPTION_BLOCKS:])
 
 
+def _names_place(cell: str, rules: TargetRules) -> bool:
+    """"Xã Thạch Bình", "Tỉnh Lào Cai (cũ)": a unit word and a proper name, not "Xã đạt chuẩn …"."""
+    m = rules.place_cell.match(cell.lower())
+    return bool(m) and cell[m.end() - 1 : m.end()].isupper()
+
+
 def _scope(pairs: list[tuple[str, str]], rules: TargetRules) -> str:
     for _, cell in pairs:
-        if rules.place_cell.match(cell.lower()):
+        if _names_place(cell, rules):
             return cell
     for header, cell in pairs:
         if cell and header and rules.place_column.search(header.lower()) and not is_figure_cell(cell):

@@ -14,12 +14,13 @@ import re
 
 from ingest.extract import Target, _sentences
 from ingest.model import Chunk, CleanDocument
-from ingest.target_rules import KindContext, TargetRules, clause_start, kind_of, load_target_rules
+from ingest.target_rules import KindContext, TargetRules, clause_start, kind_of, last_cue, load_target_rules
 from ingest.target_tables import table_targets
 from ingest.vntext import fold, is_day_month
 
 _FIGURE = re.compile(r"(?<![\w/.,])(\d+(?:[.,]\d+)*(?:/\d+)?)(\s*%)?")
 _BARE_YEAR = re.compile(r"(19|20)\d\d")
+_ITEM = re.compile(r"^\s*(?:[-+•*–]|\d{1,2}[.)]|[a-zđ][.)])\s")
 
 # Counting units that make a figure an indicator value ("12 phòng học", "92 lớp", "4.051 tỷ đồng").
 _UNITS = (
@@ -52,7 +53,7 @@ def unit_of(after: str, percent: bool) -> str:
 
 def noun_phrase(words: list[str], rules: TargetRules) -> list[str]:
     """The words without predicate words at either end ("chiếm", "giảm còn", "đạt")."""
-    out = list(words)
+    out = [w for w in words if re.search(r"\w", w)]  # "-", "+" and other marks are no words
     changed = True
     while out and changed:
         changed = False
@@ -93,7 +94,7 @@ def period_of(*texts: str) -> str:
     return ""
 
 
-_PLACE = re.compile(r"\b(huyện|thị xã|thành phố)\s+([A-ZĐ][\wÀ-ỹ]*(?:\s+[A-ZĐ][\wÀ-ỹ]*){0,2})", re.IGNORECASE)
+_PLACE = re.compile(r"\b((?i:huyện|thị xã|thành phố))\s+([A-ZĐ][\wÀ-ỹ]*(?:\s+[A-ZĐ][\wÀ-ỹ]*){0,2})")
 
 
 def _scope_of(before: str, after: str) -> str:
@@ -122,7 +123,9 @@ def extract_targets(doc: CleanDocument, chunks: list[Chunk], rules: TargetRules 
         for sentence, _, _ in _sentences(chunk.text):
             if sentence in in_tables or ("|" in sentence and any(sentence in row for row in in_tables)):
                 continue
-            out += _sentence_targets(sentence, lead, ctx, chunk, doc, rules)
+            item = bool(_ITEM.match(sentence))  # a list item reads under its lead-in
+            item_ctx = ctx if item else KindContext(ctx.headings, ctx.doc_kind, ctx.doc_year)
+            out += _sentence_targets(sentence, lead, item_ctx, chunk, doc, rules)
             if sentence.rstrip().endswith(":"):
                 # "Công nhận 14 xã … đạt chuẩn, cụ thể như sau:" leads the items below
                 lead = sentence
@@ -188,7 +191,9 @@ def not_a_target(sentence: str, start: int, end: int, unit: str, lead: str, rule
             return True  # a place, an addressee or the object of an action: "thuộc 6 huyện"
         rest = _after_unit_list(after[noun.end() :], rules)
         said = bool(rest) and not (rules.unit_bare_after.match(rest) and not rules.unit_status.search(rest))
-        if not rest and "hành chính" not in label:
+        if not rest and "hành chính" not in label and last_cue(local, rules):
+            said = True  # "(kế hoạch 04 xã)", "phấn đấu 10 xã": a planned or achieved count
+        elif not rest and "hành chính" not in label:
             # "Tiêu chí 8 (Bưu điện): 119 xã", "năm 2021: 06 xã": the value of the label before it
             said = bool(rules.unit_status.search(label) or rules.unit_status.search(lead.lower()) or re.search(r":\s*$", before))
         if not said or "hành chính" in noun.group(0):
