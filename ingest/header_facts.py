@@ -21,7 +21,9 @@ from ingest.vntext import fold
 
 NUMBER_RE = r"\d+[A-Za-z]?(?:/\d{4})?/[A-ZĐ][A-ZĐa-z0-9&.]*(?:-[A-ZĐ0-9&.]+)*(?:/[A-ZĐ0-9&.\-]+)?"
 _HEADER_LINES = 40  # the header (issuer, number, date, kind, trích yếu, authority) fits in these lines
-_DATE_LINE = re.compile(r",\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
+_DATE_LINE = re.compile(r",\s*ngày\s+(\d{1,2})(?:\s+tháng\s+|\s*[/.-]\s*)(\d{1,2})(?:\s+năm\s+|\s*[/.-]\s*)(\d{4})")
+# A số hiệu as typed in headers, where spaces around "/" and "-" are common ("Số: 2785 /UBND-KT").
+_SPACED_NUMBER = NUMBER_RE.replace("/", r"\s*/\s*").replace("(?:-", r"(?:\s*-\s*")
 _SEPARATOR = re.compile(r"^[\s\-_–—=*.]+$")
 NameFinder = Callable[[str], list[tuple[str, int, int]]]
 
@@ -149,32 +151,35 @@ def read_header(text: str, kinds: DocumentKinds, find_names: NameFinder) -> Head
 
 def _number(head: list[tuple[str, int, int]]) -> Fact | None:
     for line, s, _ in head:
-        m = re.search(rf"(?:^|\s)Số\s*[:.]?\s*({NUMBER_RE})", line)
+        m = re.search(rf"(?:^|\s)Số\s*[:.]?\s*({_SPACED_NUMBER})", line)
         if m and m.start() < 60:
-            value = m.group(1).rstrip(".")
+            value = re.sub(r"\s+", "", m.group(1)).rstrip(".")
             start = s + m.start() + (1 if line[m.start()].isspace() else 0)
-            return Fact(value, start, s + m.start(1) + len(value))
+            return Fact(value, start, s + m.end(1) - (len(m.group(1)) - len(m.group(1).rstrip("."))))
     return None
 
 
 def _issued(head: list[tuple[str, int, int]]) -> Fact | None:
-    """The date line: "<place>, ngày D tháng M năm YYYY" (the place is title-case words)."""
+    """The date line: "<place>, ngày D tháng M năm YYYY" ending its line, the place title-case
+    words (not a weekday: "Thứ Hai, ngày 25/09/2017" is a portal clock)."""
     for line, s, _ in head:
         m = _DATE_LINE.search(line)
-        if not m:
+        if not m or line[m.end() :].strip(" .,;"):
             continue
-        words = re.finditer(r"\S+", line[: m.start()])
-        spans = [(w.start(), w.group(0)) for w in words]
+        spans = [(w.start(), w.group(0)) for w in re.finditer(r"\S+", line[: m.start()])]
         place_start = m.start()
         for pos, word in reversed(spans[-6:]):
             if word in {"-", "–"} or (word[0].isupper() and (len(word) == 1 or not _is_upper(word) or word.endswith("."))):
                 place_start = pos
             else:
                 break
+        place = line[place_start : m.start()]
+        if not place.strip() or re.match(r"(thu|chu nhat)\b", fold(place)):
+            continue
         d, mo, y = (int(g) for g in m.groups())
-        iso = f"{y:04d}-{mo:02d}-{d:02d}"
-        start = s + (place_start if place_start < m.start() else m.start() + 1)
-        return Fact(line[m.start() + 1 :].strip(), start, s + m.end(), detail=iso)
+        if not (1 <= d <= 31 and 1 <= mo <= 12):
+            continue
+        return Fact(line[m.start() + 1 : m.end()].strip(), s + place_start, s + m.end(), detail=f"{y:04d}-{mo:02d}-{d:02d}")
     return None
 
 
@@ -223,7 +228,11 @@ def _kind_and_subject(head: list[tuple[str, int, int]], facts: HeaderFacts, kind
     subject: list[tuple[str, int, int]] = []
     for i, (line, s, e) in enumerate(head):
         m = re.match(r"^([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+){0,2})(?=\s|$)", line)
-        word = next((w for w in (line, m.group(1) if m else "") if w and _is_upper(w) and fold(w) in kinds.by_word), "")
+        # the kind line is upper case; a line that is exactly a kind word counts in any case once
+        # the header has a number or date (DOCX headers often set capitals by style, not text)
+        formal = facts.number is not None or facts.issued is not None
+        word = next((w for w in (line, m.group(1) if m else "") if w and fold(w) in kinds.by_word
+                     and (_is_upper(w) or (w == line and formal))), "")
         if word and not line.endswith(":"):
             facts.kind, facts.kind_line = kinds.by_word[fold(word)], Fact(word, s, s + len(word))
             rest = line[len(word) :].strip()

@@ -302,7 +302,7 @@ def extract_metadata(blocks: list[Block], text: str, hints: dict[str, str] | Non
     hints = hints or {}
     meta = DocumentMetadata()
     header = read_header(text, document_kinds(), find_person_names)
-    meta.number = find_own_number(blocks, text)
+    meta.number = header.number.value if header.number else find_own_number(blocks, text)
     meta.title = header.title or detect_title(blocks, hints)
     kind = kind_of(header, meta.number, f"{meta.title} {text[:_LEAD_CHARS]}", document_kinds())
     meta.kind = kind or ("tin/bài" if _looks_like_news(text) else "khác")
@@ -311,7 +311,7 @@ def extract_metadata(blocks: list[Block], text: str, hints: dict[str, str] | Non
     meta.presided_by = detect_presided_by(text)
     meta.signer = header.signer.value if header.signer else ""
     issued, event = detect_dates(blocks, text, meta.number)
-    meta.issued = issued.isoformat() if issued else ""
+    meta.issued = header.issued.detail if header.issued else issued.isoformat() if issued else ""
     meta.event_date = event.isoformat() if event else ""
     if not meta.issued and meta.kind == "tin/bài" and event:
         meta.issued = meta.event_date  # a news report is dated by the event it reports

@@ -112,3 +112,6 @@ def test_cues_ask_facts_in_question_order() -> None:
     assert cues.asked(fold("KH số mấy, ban hành ngày nào, PCT nào ký?")) == ["number", "issued", "signer"]
     assert cues.asked(fold("QĐ 415 được ban hành theo đề nghị của Sở nào, tại TTr số mấy?")) == ["submitted_by"]
     assert cues.asked(fold("Kế hoạch đặt mục tiêu gì và số hiệu là gì?")) == []
+    assert cues.asked(fold("Quyết định 218/QĐ-UBND về việc gì, có hiệu lực từ khi nào?")) == ["subject", "effective"]
+    # a decision the document cites is not the document's own number
+    assert cues.asked(fold("VPĐP tỉnh được kiện toàn tại QĐ số mấy, ngày nào?")) == []

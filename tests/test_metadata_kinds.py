@@ -191,6 +191,18 @@ def test_a_news_page_keeps_its_own_title_and_kind() -> None:
     assert meta.kind == "tin/bài" and meta.title.startswith("Bắc Giang phấn đấu") and not facts.formal
 
 
+def test_a_loosely_typed_header() -> None:
+    """Spaces around the slash of the number, a numeric date line, a kind line whose capitals
+    came from a style (DOCX) rather than the text."""
+    text, meta, facts = _read("ỦY BAN NHÂN DÂN\nTỈNH AN GIANG\nSố:  96 /BC-UBND\nAn Giang, ngày 20/12/2012\n\n"
+                              "Báo cáo\nTình hình thực hiện Chương trình nông thôn mới năm 2012\n\n"
+                              "Kính gửi: Bộ Nông nghiệp và Phát triển nông thôn.\n\nNăm 2012, toàn tỉnh có thêm 12 xã đạt chuẩn.\n")
+    assert meta.number == "96/BC-UBND" and _quote(text, facts.number) == "Số: 96 /BC-UBND"
+    assert meta.issued == "2012-12-20" and meta.kind == "báo cáo"
+    assert meta.title == "Báo cáo Tình hình thực hiện Chương trình nông thôn mới năm 2012"
+    assert facts.recipients.value == "Bộ Nông nghiệp và Phát triển nông thôn"
+
+
 @pytest.mark.parametrize(("iso", "written"), [("2019-03-05", "05/3/2019"), ("2023-02-21", "21/02/2023"), ("2016-12-09", "09/12/2016")])
 def test_dates_are_written_the_administrative_way(iso: str, written: str) -> None:
     assert official_date(iso) == written

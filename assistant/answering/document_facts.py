@@ -42,6 +42,7 @@ class FactCues:
 
     interrogatives: re.Pattern[str]
     facts: dict[str, list[re.Pattern[str]]]
+    declines: list[re.Pattern[str]]  # questions about a document the asked one cites
     event_nouns: re.Pattern[str]
     stop_words: frozenset[str]
 
@@ -50,10 +51,13 @@ class FactCues:
         raw = json.loads(resources.files("assistant").joinpath("data/document_fact_cues.json").read_text("utf-8"))
         doc = raw["doc"]
         facts = {name: [re.compile(p.replace("{doc}", doc)) for p in patterns] for name, patterns in raw["facts"].items()}
-        return cls(re.compile(raw["interrogatives"]), facts, re.compile(raw["event_nouns"]), frozenset(raw["stop_words"]))
+        declines = [re.compile(p.replace("{doc}", doc)) for p in raw["declines"]]
+        return cls(re.compile(raw["interrogatives"]), facts, declines, re.compile(raw["event_nouns"]), frozenset(raw["stop_words"]))
 
     def asked(self, folded: str) -> list[str]:
         """Facts asked, in question order; [] unless every interrogative is inside a fact cue."""
+        if any(rx.search(folded) for rx in self.declines):
+            return []
         hits: list[tuple[int, int, str]] = []
         for name, patterns in self.facts.items():
             for rx in patterns:
@@ -273,7 +277,8 @@ class DocumentFacts:
             return f"Cơ quan ban hành: {fact.value} {cite(fact)}"
         if name == "recipients":
             return f"Kính gửi: {fact.value} {cite(fact)}"
-        labels = {"submitted_by": "Cơ quan trình", "effective": "Hiệu lực", "replaces": "Thay thế", "session": "Thông qua"}
+        labels = {"submitted_by": "Cơ quan trình", "effective": "Hiệu lực", "replaces": "Thay thế", "session": "Thông qua",
+                  "subject": "Trích yếu"}
         return f"{labels.get(name, name)}: {fact.value} {cite(fact)}"
 
     def _matching_bases(self, bases: list[Fact], plan: QueryPlan, doc: _Doc) -> list[Fact]:
