@@ -124,12 +124,16 @@ def _cell_kind(header: str, caption: str, ctx: KindContext, rules: TargetRules) 
 
 
 def _caption(doc: CleanDocument, table: PlacedTable) -> str:
-    """The few lines just above the table (its title, "Đơn vị tính", a lead-in ending in ':')."""
+    """The lines just above the table: the nearest one (a lead-in ending in ':') and the title lines
+    above it ("PHÂN BỔ CHI TIẾT KẾ HOẠCH VỐN …", "Đơn vị tính: triệu đồng"), up to running text."""
     first = table.header_span[0] if table.header_span else table.rows[0][1]
     idx = next((i for i, (_, s, _) in enumerate(doc.blocks) if s == first), 0)
-    lines = [b.text for b, _, _ in doc.blocks[max(0, idx - _CAPTION_BLOCKS) : idx]]
-    near = [t for t in lines if len(t) < 300]
-    return " ".join(near[-_CAPTION_BLOCKS:])
+    lines: list[str] = []
+    for block, _, _ in reversed(doc.blocks[max(0, idx - _CAPTION_BLOCKS) : idx]):
+        if lines and block.text.rstrip().endswith("."):
+            break  # running text above the caption lines, not part of them
+        lines.insert(0, block.text[-300:])
+    return " ".join(lines)
 
 
 def _names_place(cell: str, rules: TargetRules) -> bool:
