@@ -222,7 +222,8 @@ def _slug(key: str) -> str:
 
 
 def _alias_key(alias: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"\s*([&,\-–])\s*", r"\1", fold(alias))).strip()
+    """Folded alias with one dash ("–" is "-") and no spaces around joiners."""
+    return re.sub(r"\s+", " ", re.sub(r"\s*([&,\-])\s*", r"\1", fold(alias).replace("–", "-"))).strip()
 
 
 def _alias_regex(key: str) -> str:

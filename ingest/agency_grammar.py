@@ -35,9 +35,9 @@ class AgencyGrammar(UnitGrammar):
         self.collective_units = {tuple(fold(k).split()): v for k, v in data["collective_units"].items()}
         self.level_words = {tuple(t.folded for t in tokenize(k)): v for k, v in data["level_words"].items()}
         self.level_seqs = sorted((_words(k) for k in data["level_words"]), key=len, reverse=True)
-        self.stop_exact = {nfc(s).lower() for s in data["stop"]}
-        self.stop = {fold(s) for s in data["stop"]}
-        self.strong_exact = {nfc(s).lower() for s in data["strong_stop"]}
+        self.stop_index: dict[str, list[tuple[tuple[str, str], ...]]] = {}
+        for seq in sorted((_words(x) for x in data["stop"]), key=len, reverse=True):
+            self.stop_index.setdefault(seq[0][1], []).append(seq)
         self.program_phrases = sorted((_words(x) for x in data["program_phrases"]), key=len, reverse=True)
         self.abbreviations = {fold(k): v for k, v in data["abbreviations"].items()}
         self.drop = [fold(d) for d in data["drop"]]
@@ -97,12 +97,12 @@ class AgencyGrammar(UnitGrammar):
                 return len(seq), entry
         return None
 
-    def _stops(self, t: Tok) -> bool:
-        """A lower-case syllable that ends a name: diacritic-exact ("giáo" is not "giao"), folded
-        only when it was typed without diacritics. The syllable right after a capitalised one is
-        usually the second half of a compound ("Phát triển", "Xây dựng") and ends a name only
-        when it is a strong stop (a function word or a role verb: "của", "chủ trì")."""
-        return t.low in self.stop_exact or (t.plain and t.folded in self.stop)
+    def _stops(self, toks: list[Tok], i: int) -> bool:
+        """Does a word that ends a name (a function word, the verb after a subject) start at i?
+        Diacritic-exact ("giáo" is not "giao"), folded only in text typed without diacritics."""
+        if i >= len(toks):
+            return False
+        return any(_at_seq(toks, i, seq) for seq in self.stop_index.get(toks[i].folded, ()))
 
     def _province_at(self, toks: list[Tok], i: int) -> int:
         """Length of a province name ending a capitalised run at i ("Sở Y tế Thái Nguyên")."""
@@ -139,7 +139,8 @@ class AgencyGrammar(UnitGrammar):
         if not plural and (bare := self._bare_unit(toks, i, k, question)):
             return bare
         head = self._head(toks, k)
-        if head is None or not ok(toks[k]):
+        listing = plural and head is not None and k + head[0] < len(toks) and toks[k + head[0]].text == ":"
+        if head is None or not (ok(toks[k]) or listing):  # "Giám đốc các sở: Tài chính, …"
             return []
         n, entry = head
         if plural:
@@ -176,8 +177,7 @@ class AgencyGrammar(UnitGrammar):
                 break
             if n and lower_run == 0 and toks[k + n - 1].acronym:
                 break  # an acronym is a whole name part: "Sở NN&PTNT kiêm …"
-            second = n and lower_run == 0 and toks[k + n - 1].cap and t.text.lower() not in self.strong_exact
-            if (n or question) and re.fullmatch(r"\w+", t.text) and (second or not self._stops(t)) and lower_run < 6:
+            if (n or question) and re.fullmatch(r"\w+", t.text) and not self._stops(toks, k + n) and lower_run < 6:
                 n += 1
                 lower_run += 1
                 continue
@@ -288,7 +288,7 @@ class AgencyGrammar(UnitGrammar):
         if j >= len(toks) or not toks[j].cap or not re.fullmatch(r"\w+", toks[j].text):
             return 0
         n = 1
-        while j + n < len(toks) and n < 5 and re.fullmatch(r"\w+", toks[j + n].text) and not toks[j + n].cap and not self._stops(toks[j + n]):
+        while j + n < len(toks) and n < 5 and re.fullmatch(r"\w+", toks[j + n].text) and not toks[j + n].cap and not self._stops(toks, j + n):
             n += 1
         return n
 

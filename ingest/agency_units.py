@@ -73,7 +73,7 @@ class UnitGrammar:
         n = 0
         while i + n < len(toks) and n < limit and re.fullmatch(r"\w+", toks[i + n].text) and not self._starts_name(toks, i + n):
             t = toks[i + n]
-            if not (t.cap or question and not self._stops(t) and not t.folded.isdigit()):
+            if not (t.cap or question and not self._stops(toks, i + n) and not t.folded.isdigit()):
                 break
             if t.acronym and not toks[i - 1].text.isupper():
                 break  # "xã NTM": an acronym is no place name, except in a heading all in capitals
@@ -120,7 +120,7 @@ class UnitGrammar:
         tw = type_words
         level = self.unit_types.get(tuple(tw.split()), "huyện")
         q = 0  # a lower-case qualifier before the names ("miền núi", "vùng cao")
-        while q < 3 and k + q < len(toks) and re.fullmatch(r"\w+", toks[k + q].text) and not toks[k + q].cap and not self._stops(toks[k + q]):
+        while q < 3 and k + q < len(toks) and re.fullmatch(r"\w+", toks[k + q].text) and not toks[k + q].cap and not self._stops(toks, k + q):
             q += 1
         if q and self._place(toks, k + q):
             k += q

@@ -123,3 +123,10 @@ def test_a_persons_name_or_an_acronym_ends_a_name() -> None:
     assert _found("Giám đốc Sở NN&PTNT kiêm Chánh Văn phòng Điều phối")[0] == ("Giám đốc Sở NN&PTNT", "so-nnptnt")
     assert _found("Báo Hải Phòng đưa tin") == [("Báo Hải Phòng", "bao-tinh")]
     assert _found("Các xã NTM cần duy trì") == [("Các xã", "ubnd-xa")]
+
+
+def test_verbs_end_names_as_whole_words_and_dashes_are_one() -> None:
+    assert _found("Chi cục Trồng trọt và Bảo vệ thực vật tập huấn cho nông dân.")[0][0] == "Chi cục Trồng trọt và Bảo vệ thực vật"
+    assert _found("Sở Lao động – Thương binh và Xã hội hướng dẫn.") == [("Sở Lao động – Thương binh và Xã hội", "so-ldtbxh")]
+    found = _found("Giám đốc các sở: Tài chính, Xây dựng chịu trách nhiệm thi hành.")
+    assert [agency for _, agency in found] == ["so-tai-chinh", "so-xay-dung"]
