@@ -19,6 +19,9 @@ from ingest.target_tables import table_targets
 from ingest.vntext import fold, is_day_month
 
 _FIGURE = re.compile(r"(?<![\w/.,])(\d+(?:[.,]\d+)*(?:/\d+)?)(\s*%)?")
+# A range of percentages is one planned or achieved value ("giảm từ 1 - 1,5%"); other ranges
+# name a group ("15 - 19 tiêu chí") or a period ("2021 - 2025").
+_PERCENT_RANGE = re.compile(r"(?<![\w/.,])(\d+(?:,\d+)?\s*[-–]\s*\d+(?:,\d+)?)(\s*%)")
 _BARE_YEAR = re.compile(r"(19|20)\d\d")
 _ITEM = re.compile(r"^\s*(?:[-+•*–]|\d{1,2}[.)]|[a-zđ][.)])\s")
 
@@ -143,6 +146,7 @@ def _frame(sentence: str) -> str:
 
 def _sentence_targets(sentence: str, lead: str, ctx: KindContext, chunk: Chunk, doc: CleanDocument, rules: TargetRules) -> list[Target]:
     figures = [m for m in _FIGURE.finditer(sentence) if not _BARE_YEAR.fullmatch(m.group(1)) and not _is_date_or_number(sentence, m)]
+    figures = sorted(figures + list(_PERCENT_RANGE.finditer(sentence)), key=lambda m: m.start())
     found = []
     for m in figures:
         semi = sentence.rfind(";", 0, m.start()) + 1
@@ -237,7 +241,7 @@ def _is_date_or_number(clause: str, m: re.Match[str]) -> bool:
         return True  # a duration or a date: "7 tháng đầu năm"
     if re.match(r"\s*[-–]\s*\d", clause[m.end() :]) or re.search(r"\d\s*[-–]\s*$", clause[: m.start()]):
         return True  # a range such as "15-19 tiêu chí" names a group, not a value
-    return bool(re.search(r"(ngày|tháng|quý|số|Bước|khóa|lần thứ|thứ|giai đoạn|Tiêu chí|tiêu chí số|chỉ tiêu số|Điều|khoản|điểm|Đứng)\s*$", clause[: m.start()], re.IGNORECASE))
+    return bool(re.search(r"(ngày|tháng|quý|số|Bước|khóa|lần thứ|thứ|giai đoạn|Tiêu chí|tiêu chí số|chỉ tiêu số|Điều|khoản)\s*$", clause[: m.start()], re.IGNORECASE))
 
 
 def _merged(sentence_targets: list[Target], table: list[tuple[Target, str]]) -> list[Target]:
