@@ -65,11 +65,13 @@ class DirectiveCues:
     execution_task: str
     closing: re.Pattern[str]
     distribution: re.Pattern[str]
+    appendix: re.Pattern[str]
     table_chair: re.Pattern[str]
     table_partner: re.Pattern[str]
     table_deadline: re.Pattern[str]
     table_task: re.Pattern[str]
     table_doer: re.Pattern[str]
+    table_doer_bare: re.Pattern[str]
     table_index: re.Pattern[str]
     target_section: re.Pattern[str]
     task_section: re.Pattern[str]
@@ -113,11 +115,13 @@ def parse_cues(raw: dict[str, object]) -> DirectiveCues:
         execution_task=str(raw["execution_task"]),
         closing=_words(g("closing_formulas")),
         distribution=_opening(g("distribution_heads")),
+        appendix=_opening(g("appendix_heads")),
         table_chair=_words(g("table_chair_headers")),
         table_partner=_words(g("table_partner_headers")),
         table_deadline=_words(g("table_deadline_headers")),
         table_task=_words(g("table_task_headers")),
         table_doer=_words(g("table_doer_headers")),
+        table_doer_bare=re.compile(rf"^\s*(?:{_alternation(g('table_doer_bare_headers'))})\s*$", re.IGNORECASE),
         table_index=re.compile(rf"^\s*(?:{_alternation(g('table_index_headers'))})\s*$", re.IGNORECASE),
         target_section=_words(g("target_sections")),
         task_section=_words(g("task_sections")),

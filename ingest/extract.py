@@ -133,8 +133,10 @@ class _Reader:
         work with it); `beside_chair`: the clause sits next to another body's "chủ trì", so a
         bare "phối hợp" predicate makes its subject a partner.""" 
         merged: list[str] = []
-        for piece in self._clauses(task_pieces(rest)):
-            new_task = bool(leading_agencies(piece, self.registry, self.cues)[0]) or not merged
+        clauses = [(c, k == 0) for sentence in split_sentences(rest) for k, c in enumerate(self._clauses(task_pieces(sentence)))]
+        for piece, opens_sentence in clauses:
+            # a new sentence ("… Đồng thời hướng dẫn …") is a new task
+            new_task = bool(leading_agencies(piece, self.registry, self.cues)[0]) or not merged or opens_sentence
             if not new_task and role_of(piece, self.cues) != role_of(merged[-1], self.cues):
                 new_task = True
             elif not new_task:
@@ -279,6 +281,16 @@ class _Reader:
             return (leads, "") if not self.news and len(body) < 200 and marker_level(text) is not None else None
         if rest.startswith(":"):
             return leads, rest[1:].strip()
+        colon = rest.find(":")
+        qualifier = rest[:colon].strip(" -–,")
+        after = rest[colon + 1 :].strip()
+        if (
+            0 < colon and not self.news and len(qualifier.split()) <= 15 and not re.search(r"[.;]", qualifier)
+            and not obliges(qualifier, self.cues, False) and not self.cues.trigger.match(after)
+        ):
+            # "Sở NN&PTNT - Cơ quan thường trực …: Chủ trì …" (but "Giám đốc Sở X Tên: Đề nghị …"
+            # quotes a speaker)
+            return leads, after
         if rest.endswith(":") and len(rest.split()) <= 25 and self.cues.lead_in_modal.search(rest):
             return leads, ""  # "… phải:", "… có trách nhiệm thực hiện các nội dung sau:"
         return None
@@ -353,8 +365,8 @@ class _Reader:
             if self.cues.distribution.match(text):
                 distribution = True  # the distribution list names agencies but assigns nothing
                 continue
-            if distribution and (level is None or level > 2.0):
-                continue  # … nor does the signature; an attached plan starts with a numbered part
+            if distribution and (level is None or level > 2.0) and not (self.cues.appendix.match(text) or split_row(text)):
+                continue  # … nor does the signature; an attached plan or appendix starts anew
             distribution = False
             if level is not None:
                 scopes = [s for s in scopes if s.level < level and level > 1.0]  # a new part ends every scope

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ingest.agencies import AgencyMention, AgencyRegistry
 from ingest.directive_cues import DirectiveCues
-from ingest.directives import deadline_of, find_agencies
+from ingest.directives import deadline_of, find_agencies, leading_agencies
 
 LEAD, PARTNER, DEADLINE, TASK, INDEX, CONTENT = "lead", "partner", "deadline", "task", "index", "content"
 _INDEX_CELL = re.compile(r"^\s*(?:\d{1,3}|[IVX]{1,5}|[A-Z]|[a-zđ])[.)]?\s*$")
@@ -54,7 +54,9 @@ def header_columns(cells: list[str], cues: DirectiveCues) -> list[str] | None:
             kinds.append(DEADLINE)
         elif cues.table_task.search(cell):
             kinds.append(TASK)
-        elif cues.table_doer.search(cell) and LEAD not in kinds:
+        elif (cues.table_doer.search(cell) or cues.table_doer_bare.match(cell)) and LEAD not in kinds:
+            # "Đơn vị đỡ đầu", "Cơ quan phụ trách, hỗ trợ", "Đơn vị" — not "Đơn vị cấp huyện",
+            # which only says where a row's commune lies
             kinds.append(LEAD)
         else:
             kinds.append(CONTENT)
@@ -87,18 +89,24 @@ def row_tasks(
     labels = labels if header and len(labels) == len(cells) else [""] * len(cells)
     if LEAD not in kinds or (kinds[0] == INDEX and re.fullmatch(r"[A-Z]", cells[0].strip())):
         return []  # a group row ("A | CÁC HUYỆN, THÀNH PHỐ") heads rows, it is not one
-    parts, deadline = [], ""
+    parts, deadline, prose = [], "", False
+    lead_cell = cells[kinds.index(LEAD)]
+    head = lead_cell.split()[0].lower() if lead_cell.split() else ""
     for kind, label, cell in zip(kinds, labels, cells):
         if not cell or cell == "-":
             continue
         if kind == TASK:
             parts.append(cell)
+            prose = True
         elif kind == CONTENT:
             parts.append(f"{label}: {cell}" if label else cell)
+            # a note that describes the row's unit ("Huyện nghèo" for "Huyện Tu Mơ Rông") is no task
+            words = cell.split()
+            prose = prose or (not _FIGURE_CELL.fullmatch(cell) and len(words) >= 2 and words[0].lower() != head)
         elif kind == DEADLINE:
             deadline = cell
-    if not parts:
-        return []
+    if not parts or not prose:
+        return []  # an allocation row (figures only) assigns money, not a task
     task = "; ".join(parts)
     if deadline:
         task = f"{task} (thời gian: {deadline})"
@@ -106,6 +114,6 @@ def row_tasks(
     lead_role = "chủ trì" if header and any(cues.table_chair.search(l) for k, l in zip(kinds, labels) if k == LEAD) else "thực hiện"
     for kind, cell in zip(kinds, cells):
         if kind in (LEAD, PARTNER) and not cell.isupper():
-            for mention in find_agencies(cell, registry, cues):
+            for mention in leading_agencies(cell, registry, cues)[0] or find_agencies(cell, registry, cues):
                 out.append(TableRow(mention, lead_role if kind == LEAD else "phối hợp", task, deadline))
     return out
