@@ -179,38 +179,56 @@ def _sentence_targets(sentence: str, lead: str, ctx: KindContext, chunk: Chunk, 
 
 
 def not_a_target(sentence: str, start: int, end: int, unit: str, lead: str, rules: TargetRules) -> bool:
-    """Administrative unit counts, attendance and criteria that name a group or the criteria set.
-    `lead` is the line the sentence is an item of ("… đạt chuẩn, cụ thể như sau:")."""
-    before = sentence[max(0, start - 60) : start].lower()
-    after = sentence[end : end + 80].lower()
+    """Administrative unit counts, attendance, negated counts, and criteria counts that name a
+    group or the criteria set. `lead` is the line the sentence is an item of."""
     local = sentence[clause_start(sentence, start) : start].lower()
     label = sentence[sentence.rfind(";", 0, start) + 1 : start].lower()
+    after = sentence[end : end + 80].lower()
     if rules.attendance.search(local) or rules.attendance.search(re.split(r"[,;.]", after)[0][:30]):
         return True
     if rules.negated.search(label):
         return True  # "chưa có xã đạt đủ 19 tiêu chí": no figure of anything
+    if _bare_unit_count(sentence, start, end, lead, rules):
+        return True
+    return unit.startswith("tiêu chí") and unit != "tiêu chí/xã" and _criteria_not_a_figure(sentence, start, end, rules)
+
+
+def _bare_unit_count(sentence: str, start: int, end: int, lead: str, rules: TargetRules) -> bool:
+    """A count of administrative units that only says how many there are ("(89 xã, 10 phường)",
+    "11 xã điểm của tỉnh"), or that names a place, an addressee or the object of an action
+    ("thuộc 6 huyện", "UBND 04 xã", "giúp đỡ 16 xã"). A count is kept when something is said of
+    the units after it ("9/13 huyện, thị xã đạt chuẩn") or, when nothing follows, before it: a cue
+    ("(kế hoạch 04 xã)"), a status in its label ("Tiêu chí 8 (Bưu điện): 119 xã"), a label
+    ending in ':' ("năm 2021: 06 xã") or a lead-in with a status."""
+    before = sentence[max(0, start - 60) : start].lower()
+    after = sentence[end : end + 80].lower()
     noun = rules.unit_nouns.match(after)
-    if noun:
-        if rules.unit_not_before.search(before):
-            return True  # a place, an addressee or the object of an action: "thuộc 6 huyện"
-        rest = _after_unit_list(after[noun.end() :], rules)
-        said = bool(rest) and not (rules.unit_bare_after.match(rest) and not rules.unit_status.search(rest))
-        if not rest and "hành chính" not in label and last_cue(local, rules):
-            said = True  # "(kế hoạch 04 xã)", "phấn đấu 10 xã": a planned or achieved count
-        elif not rest and "hành chính" not in label:
-            # "Tiêu chí 8 (Bưu điện): 119 xã", "năm 2021: 06 xã": the value of the label before it
-            said = bool(rules.unit_status.search(label) or rules.unit_status.search(lead.lower()) or re.search(r":\s*$", before))
-        if not said or "hành chính" in noun.group(0):
-            return True  # how many units there are: "(89 xã, 10 phường)", "11 xã điểm của tỉnh"
-    if unit.startswith("tiêu chí") and unit != "tiêu chí/xã" and "bình quân" not in local:
-        begin = clause_start(sentence, start)
-        stop = re.search(r"[,;:()]", sentence[end:])
-        clause = sentence[begin:start] + " " + sentence[end : end + stop.start() if stop else len(sentence)]
-        if re.search(r"\d+(?:/\d+)?\s+xã\b", clause) or re.match(r"\s*[-+]?\s*(?:[Ss]ố\s+)?[Xx]ã\s+(?:đạt|có)\b", sentence[begin:start]):
-            return True  # "14 xã đạt từ 15 đến 18 tiêu chí", "Xã đạt dưới 5 tiêu chí": the count names a group
-        if rules.criteria_set_before.search(before):
-            return True  # "thực hiện 19 tiêu chí": the national criteria set, not a figure
-    return False
+    if not noun:
+        return False
+    if rules.unit_not_before.search(before) or "hành chính" in noun.group(0):
+        return True
+    rest = _after_unit_list(after[noun.end() :], rules)
+    if rest:
+        return bool(rules.unit_bare_after.match(rest)) and not rules.unit_status.search(rest)
+    local = sentence[clause_start(sentence, start) : start].lower()
+    label = sentence[sentence.rfind(";", 0, start) + 1 : start].lower()
+    if "hành chính" in label:
+        return True
+    said = last_cue(local, rules) or rules.unit_status.search(label) or rules.unit_status.search(lead.lower())
+    return not (said or re.search(r":\s*$", before))
+
+
+def _criteria_not_a_figure(sentence: str, start: int, end: int, rules: TargetRules) -> bool:
+    """"14 xã đạt từ 15 đến 18 tiêu chí", "Xã đạt dưới 5 tiêu chí:": the criteria count names a
+    group of communes; "thực hiện 19 tiêu chí": the national criteria set. An average is a figure."""
+    begin = clause_start(sentence, start)
+    if "bình quân" in sentence[begin:start].lower():
+        return False
+    stop = re.search(r"[,;:()]", sentence[end:])
+    clause = sentence[begin:start] + " " + sentence[end : end + stop.start() if stop else len(sentence)]
+    if re.search(r"\d+(?:/\d+)?\s+xã\b", clause) or re.match(r"\s*[-+]?\s*(?:[Ss]ố\s+)?[Xx]ã\s+(?:đạt|có)\b", sentence[begin:start]):
+        return True
+    return bool(rules.criteria_set_before.search(sentence[max(0, start - 60) : start].lower()))
 
 
 def _after_unit_list(rest: str, rules: TargetRules) -> str:
