@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.extract import Target, _sentences
+from ingest.extract import Target
+from ingest.outline import sentences
 from ingest.model import Chunk, CleanDocument
 from ingest.target_rules import KindContext, TargetRules, clause_start, kind_of, last_cue, load_target_rules
 from ingest.target_tables import table_targets
@@ -123,7 +124,7 @@ def extract_targets(doc: CleanDocument, chunks: list[Chunk], rules: TargetRules 
     for chunk in chunks:
         ctx = KindContext(tuple(chunk.heading_path), doc.metadata.kind, year)
         lead = chunk.heading_path[-1] if chunk.heading_path else ""
-        for sentence, _, _ in _sentences(chunk.text):
+        for sentence, _, _ in sentences(chunk.text):
             if sentence in in_tables or ("|" in sentence and any(sentence in row for row in in_tables)):
                 continue
             item = bool(_ITEM.match(sentence))  # a list item reads under its lead-in
