@@ -13,7 +13,8 @@ from importlib import resources
 from typing import Any
 
 from ingest.agencies import AgencyRegistry, load_registry
-from ingest.metadata import NUMBER_RE, province_mentions
+from core.places import Gazetteer, load_gazetteer
+from ingest.metadata import NUMBER_RE
 from ingest.vntext import canonical_tones, fold, nfc
 
 INTENTS = ("task", "target", "result", "agency", "metadata", "comparison", "general")
@@ -117,13 +118,31 @@ def expand_abbreviations(text: str) -> list[str]:
     return list(seen)
 
 
-def find_provinces(text: str) -> list[str]:
-    """Provinces named in a question: diacritic-exact when it has diacritics (so "đánh giá lại"
-    is not "Gia Lai"), folded when it was typed without them."""
-    hits = [(m.start(), name) for m, name in province_mentions(text)]
+def find_provinces(text: str, places: Gazetteer | None = None) -> list[str]:
+    """Provinces a question is about, in the order named: by name (with or without diacritics;
+    diacritic-exact when it has them, so "đánh giá lại" is not "Gia Lai"), alias or abbreviation
+    ("TT-Huế", "BR-VT", "TP.HCM"), or through a district or commune named without its province
+    ("xã Quảng Long, huyện Hải Hà" → Quảng Ninh). A place name several provinces share decides
+    nothing by itself: the province that explains most of the question's places is taken, and
+    none when two explain them equally."""
+    places = places or load_gazetteer()
+    mentions = places.mentions(text, lenient_case=True, bare_districts=True)
     found: dict[str, None] = {}
-    for _, canonical in sorted(hits):
-        found.setdefault(canonical, None)
+    for m in mentions:
+        if m.level == "province":
+            found.setdefault(m.provinces[0], None)
+    unexplained = [set(m.provinces) for m in mentions if m.level != "province" and not set(m.provinces) & set(found)]
+    while unexplained:
+        counts: dict[str, int] = {}
+        for candidates in unexplained:
+            for name in candidates:
+                counts[name] = counts.get(name, 0) + 1
+        ranked = sorted(counts.values(), reverse=True)
+        if len(ranked) > 1 and ranked[0] == ranked[1]:
+            break
+        best = max(counts, key=counts.get)
+        found.setdefault(best, None)
+        unexplained = [c for c in unexplained if best not in c]
     return list(found)
 
 

@@ -2,8 +2,13 @@
 by metadata filters and nudged by what the plan asks about.
 
 Boosts are small, rank-scale additions: a chunk filed under the asked agency's heading, a chunk
-naming the agency, a chunk mentioning the asked year. They reorder close calls; they never
-admit a chunk that neither leg found.
+naming the agency, a chunk mentioning the asked year, a document of the asked province. They
+reorder close calls; they never admit a chunk that neither leg found.
+
+The asked province (named in the question, else the UI filter) is a soft filter: documents of
+that province, of a province merged with it on 1 July 2025 (see `PlaceScope`), and documents
+whose province was not detected are searched; other provinces' documents are not, so a question
+naming a province cites only that province's documents or ones of no province.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from pydantic import ConfigDict
 
 from assistant.contracts import Filters, RetrievedChunk
 from assistant.query import QueryPlan, plan_question
+from core.places import Gazetteer, load_gazetteer
 from ingest.agencies import load_registry
 from vectorstore.index import Index
 
@@ -31,6 +37,7 @@ class RetrievalConfig:
     agency_heading_boost: float = 0.3  # in units of a rank-1 RRF score: reorders close calls only
     agency_mention_boost: float = 0.15
     year_boost: float = 0.15
+    province_boost: float = 0.3  # a document of the asked province, over partners and unknown ones
     legs: tuple[str, ...] = ("dense", "lexical")
 
 
@@ -40,17 +47,94 @@ class RetrievalResult:
     dense: dict[str, float] = field(default_factory=dict)  # chunk_id → cosine similarity
     lexical: dict[str, float] = field(default_factory=dict)  # chunk_id → BM25 score
     where: dict[str, Any] | None = None
+    filters: Filters | None = None  # the filters in force after `reconcile_filters`
+    notice: str = ""  # to show the user: the question's province overrode the UI filter
 
 
-def build_where(plan: QueryPlan, filters: Filters | None) -> dict[str, Any] | None:
-    """Chroma metadata filter from explicit user filters and the provinces the question names."""
+@dataclass(frozen=True)
+class PlaceScope:
+    """Which documents speak for the asked provinces, across the 1 July 2025 merger.
+
+    A document of an asked province does; so does a document issued after the merger by the
+    province an asked one merged into (the new Thái Nguyên speaks for former Bắc Kạn). A question
+    about a post-merger province also reaches the documents of the provinces merged into it,
+    unless every year it names is before the merger. A document with no detected province may be
+    about any province and is kept. Any other province's document is out."""
+
+    asked: tuple[str, ...]
+    pre_merger_question: bool = False
+
+    def where_names(self, places: Gazetteer) -> list[str]:
+        names = [s for a in self.asked for n in places.merger_group(a) for s in places.spellings(n)]
+        return list(dict.fromkeys([*names, ""]))  # every spelling: an index built before a rename
+
+    def tier(self, province: str, issued: str, places: Gazetteer) -> str:
+        """'asked', 'partner', 'unknown' or '' (out of scope) for a document."""
+        if not province:
+            return "unknown"
+        province = places.resolve(province) or province  # an index built before a rename
+        if province in self.asked:
+            return "asked"
+        post_merger = bool(issued) and issued >= places.merger_date
+        if post_merger and any(places.successor(province) == places.successor(a) for a in self.asked):
+            return "asked"
+        if not self.pre_merger_question and any(
+            places.successor(a) == a and province in places.parts(a) for a in self.asked
+        ):
+            return "partner"
+        return ""
+
+
+def _merger_year(places: Gazetteer) -> int:
+    return int(places.merger_date[:4])
+
+
+def place_scope(plan: QueryPlan, filters: Filters | None, places: Gazetteer) -> PlaceScope | None:
+    """The scope of the provinces asked (the question's, else the UI filter's); None if none."""
+    asked = asked_provinces(plan, filters, places)
+    if not asked:
+        return None
+    years = [*plan.years, *(y for p in plan.periods for y in p)]
+    return PlaceScope(tuple(asked), bool(years) and max(years) < _merger_year(places))
+
+
+def asked_provinces(plan: QueryPlan, filters: Filters | None, places: Gazetteer) -> list[str]:
+    if plan.provinces:
+        return list(plan.provinces)
+    if filters and filters.province:
+        return [places.resolve(filters.province) or filters.province]
+    return []
+
+
+def reconcile_filters(plan: QueryPlan, filters: Filters | None, places: Gazetteer) -> tuple[Filters | None, str]:
+    """The question wins over a UI province filter it contradicts: returns the filters to apply
+    (without that province) and a notice saying so; a filter the question agrees with, or one
+    for a question naming no province, is kept as it is."""
+    if not (filters and filters.province and plan.provinces):
+        return filters, ""
+    chosen = places.resolve(filters.province) or filters.province
+    if any(chosen in places.merger_group(p) for p in plan.provinces):
+        return filters, ""
+    named = ", ".join(plan.provinces)
+    notice = (
+        f"Câu hỏi nói về {named}, khác với bộ lọc tỉnh đang chọn ({filters.province}): "
+        f"kết quả dưới đây theo {named} như trong câu hỏi."
+    )
+    return Filters(**{**filters.__dict__, "province": ""}), notice
+
+
+def build_where(plan: QueryPlan, filters: Filters | None, places: Gazetteer | None = None) -> dict[str, Any] | None:
+    """Chroma metadata filter from explicit user filters and the provinces the question names:
+    the asked provinces' merger groups and documents of no province (see `PlaceScope`)."""
+    places = places or load_gazetteer()
+    return where_clause(filters, place_scope(plan, filters, places), places)
+
+
+def where_clause(filters: Filters | None, scope: PlaceScope | None, places: Gazetteer) -> dict[str, Any] | None:
     clauses: list[dict[str, Any]] = []
     filters = filters or Filters()
-    provinces = [filters.province] if filters.province else plan.provinces
-    if len(provinces) == 1:
-        clauses.append({"province": provinces[0]})
-    elif provinces:
-        clauses.append({"province": {"$in": provinces}})
+    if scope:
+        clauses.append({"province": {"$in": scope.where_names(places)}})
     if filters.year_from:
         clauses.append({"year": {"$gte": int(filters.year_from)}})
     if filters.year_to:
@@ -67,29 +151,41 @@ def build_where(plan: QueryPlan, filters: Filters | None) -> dict[str, Any] | No
 
 
 class HybridSearch:
-    def __init__(self, index: Index, config: RetrievalConfig | None = None) -> None:
+    def __init__(self, index: Index, config: RetrievalConfig | None = None, places: Gazetteer | None = None) -> None:
         self.index = index
         self.config = config or RetrievalConfig()
+        self.places = places or load_gazetteer()
 
     def search(self, plan: QueryPlan, k: int, filters: Filters | None = None) -> RetrievalResult:
-        """Top-k chunks; a question naming several provinces gets the best chunks of each."""
-        if len(plan.provinces) > 1 and not (filters and filters.province):
-            per = max(3, -(-k // len(plan.provinces)))
-            parts = [self._search_one(plan, per, Filters(**{**(filters or Filters()).__dict__, "province": p})) for p in plan.provinces]
-            merged = RetrievalResult([], where=build_where(plan, filters))
+        """Top-k chunks; a question naming several provinces gets the best chunks of each. A UI
+        province filter the question contradicts is dropped, and the result says so."""
+        filters, notice = reconcile_filters(plan, filters, self.places)
+        asked = asked_provinces(plan, filters, self.places)
+        if len(asked) > 1:
+            per = max(3, -(-k // len(asked)))
+            parts = [self._search_one(plan, per, filters, PlaceScope((p,), self._pre_merger(plan))) for p in asked]
+            merged = RetrievalResult([], where=build_where(plan, filters, self.places), filters=filters, notice=notice)
+            seen: set[str] = set()
             for rank in range(per):
                 for part in parts:
-                    if rank < len(part.chunks):
+                    if rank < len(part.chunks) and part.chunks[rank].chunk_id not in seen:
+                        seen.add(part.chunks[rank].chunk_id)
                         merged.chunks.append(part.chunks[rank])
             for part in parts:
                 merged.dense.update(part.dense)
                 merged.lexical.update(part.lexical)
             return merged
-        return self._search_one(plan, k, filters)
+        result = self._search_one(plan, k, filters, place_scope(plan, filters, self.places))
+        result.filters, result.notice = filters, notice
+        return result
 
-    def _search_one(self, plan: QueryPlan, k: int, filters: Filters | None) -> RetrievalResult:
+    def _pre_merger(self, plan: QueryPlan) -> bool:
+        years = [*plan.years, *(y for p in plan.periods for y in p)]
+        return bool(years) and max(years) < _merger_year(self.places)
+
+    def _search_one(self, plan: QueryPlan, k: int, filters: Filters | None, scope: PlaceScope | None) -> RetrievalResult:
         cfg = self.config
-        where = build_where(plan, filters)
+        where = where_clause(filters, scope, self.places)
         dense: dict[str, float] = {}
         lexical: dict[str, float] = {}
         if "dense" in cfg.legs:
@@ -105,8 +201,14 @@ class HybridSearch:
         docs = {d.doc_id: d for d in self.index.documents()}
         unit = 1.0 / (cfg.rrf_k + 1)
         for chunk_id, record in records.items():
-            fused[chunk_id] += unit * self._boost(plan, record.heading_path, record.agencies, record.text)
-        ranked = sorted(fused, key=lambda c: (-fused[c], c))[:k]
+            meta = docs[record.doc_id].metadata
+            tier = scope.tier(meta.get("province", ""), meta.get("issued", ""), self.places) if scope else "unknown"
+            if not tier:
+                del fused[chunk_id]  # another province's document (outside the merger rules)
+                continue
+            boost = self._boost(plan, record.heading_path, record.agencies, record.text)
+            fused[chunk_id] += unit * (boost + (cfg.province_boost if tier == "asked" else 0.0))
+        ranked = sorted((c for c in fused if c in records), key=lambda c: (-fused[c], c))[:k]
         chunks = []
         for chunk_id in ranked:
             record = records[chunk_id]

@@ -36,6 +36,9 @@ _UNITS: list[tuple[tuple[str, ...], str]] = [
     (("phường",), COMMUNE), (("phuong",), COMMUNE),
 ]
 _MAX_WORDS = 5
+# A unit word after a plural determiner is a common noun: "những xã Hưng Yên" are Hưng Yên's
+# communes, "các huyện Quảng Ninh" Quảng Ninh's districts (a province name then reads as one).
+_PLURAL = frozenset("các những mọi nhiều toàn cac nhung moi nhieu toan".split())
 _WORD = re.compile(r"[^\W\d_](?:[\w']*\w)?")
 
 
@@ -153,7 +156,9 @@ class Gazetteer:
             unit_len, level = self._unit_at(keys, i)
             mention = None
             if unit_len and i + unit_len < len(words):
-                mention = self._name_at(text, words, keys, i + unit_len, level, exact, lenient_case, words[i][0])
+                if i > 0 and keys[i - 1] in _PLURAL and level != PROVINCE:
+                    mention = self._name_at(text, words, keys, i + unit_len, "", exact, lenient_case, None)
+                mention = mention or self._name_at(text, words, keys, i + unit_len, level, exact, lenient_case, words[i][0])
             if mention is None:
                 mention = self._name_at(text, words, keys, i, "", exact, lenient_case, None, bare_districts)
                 unit_len = 0

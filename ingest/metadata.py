@@ -14,8 +14,9 @@ from functools import cache
 from importlib import resources
 
 from ingest.header_facts import NUMBER_RE, DocumentKinds, kind_of, read_header
+from core.places import Gazetteer, PlaceMention, load_gazetteer
 from ingest.model import Block, BlockKind, DocumentMetadata
-from ingest.vntext import fold, has_diacritics, nfc
+from ingest.vntext import fold
 
 _HEADER_BLOCKS = 14  # a formal header (issuer, number, date line, title) fits in this many blocks
 _LEAD_CHARS = 1500  # the lead of a news item, where its own number/date are announced
@@ -48,17 +49,10 @@ class FoundDate:
 
 
 @cache
-def province_names() -> dict[str, str]:
-    """Folded spelling → canonical province name."""
-    text = resources.files("ingest").joinpath("data/provinces.txt").read_text("utf-8")
-    out: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        names = [n.strip() for n in line.split("|")]
-        for name in names:
-            out[fold(name)] = names[0]
-    return out
+def province_names(places: Gazetteer | None = None) -> dict[str, str]:
+    """Folded spelling → canonical province name, every alias included (from the gazetteer)."""
+    places = places or load_gazetteer()
+    return {fold(spelling): name for name in places.names() for spelling in places.spellings(name)}
 
 
 @cache
@@ -163,45 +157,79 @@ def _looks_like_news(text: str) -> bool:
     return dated_event or bool(re.search(r"^(Theo|Nguồn:|Link gốc)", text, re.MULTILINE))
 
 
-@cache
-def _province_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str], dict[str, str]]:
-    """Regexes over lower-cased text with diacritics and over folded text, and their lookups."""
-    text = resources.files("ingest").joinpath("data/provinces.txt").read_text("utf-8")
-    exact: dict[str, str] = {}
-    for line in text.splitlines():
-        if line.strip() and not line.startswith("#"):
-            names = [n.strip() for n in line.split("|")]
-            for name in names:
-                exact[nfc(name).lower()] = names[0]
-    folded = province_names()
-    unit_exact, unit_folded = r"(?:tỉnh|thành phố|tp\.?)", r"(?:tinh|thanh pho|tp\.?)"
-    alt = lambda keys: "|".join(sorted((re.escape(k) for k in keys), key=len, reverse=True))  # noqa: E731
-    rx_exact = re.compile(rf"(?<!\w)(?:({unit_exact})\s+)?({alt(exact)})(?!\w)")
-    rx_folded = re.compile(rf"(?<!\w)(?:({unit_folded})\s+)?({alt(folded)})(?!\w)")
-    return rx_exact, rx_folded, exact, folded
+def province_mentions(text: str, places: Gazetteer | None = None, lenient_case: bool = False) -> list[PlaceMention]:
+    """Provinces named in a text (by name, alias or abbreviation), in reading order."""
+    return (places or load_gazetteer()).provinces_in(text, lenient_case)
 
 
-def province_mentions(text: str) -> list[tuple[re.Match[str], str]]:
-    """Province mentions with the canonical name; diacritic-exact unless the text has none."""
-    rx_exact, rx_folded, exact, folded = _province_patterns()
-    if has_diacritics(text):
-        return [(m, exact[m.group(2)]) for m in rx_exact.finditer(nfc(text).lower())]
-    return [(m, folded[m.group(2)]) for m in rx_folded.finditer(fold(text))]
+# How much one mention counts towards a document's province: a province named with its unit word
+# ("tỉnh Quảng Ninh") is deliberate, a bare name may be a person's or a product's; a district or
+# commune counts for its province, shared among the provinces that have one by that name.
+_MENTION_WEIGHT = {"province+unit": 2.0, "province": 1.0, "district": 1.0, "commune": 0.5}
+_TITLE_BONUS = 2.0  # a title names what the document is about
 
 
-def detect_province(blocks: list[Block], text: str) -> str:
-    """The province the document is about: its header if it has one, else the most named."""
-    header = " ".join(b.text for b in blocks[:4])
-    for m, name in province_mentions(header):
-        if re.search(r"(ubnd|ủy ban nhân dân)\s*$", nfc(header).lower()[: m.start()]) and m.group(1):
-            return name
-    counts: dict[str, float] = {}
-    for m, name in province_mentions(text):
-        counts[name] = counts.get(name, 0) + (2 if m.group(1) else 1)
-    if not counts:
+def _header_lines(blocks: list[Block]) -> list[str]:
+    """The issuer column of a formal header: the capitalised start of each early line, without
+    the national motto printed beside it ("ỦY BAN NHÂN DÂN | CỘNG HÒA XÃ HỘI …", "TỈNH X | Độc lập …")."""
+    lines = []
+    for block in blocks[:6]:
+        for line in block.text.splitlines():
+            words = []
+            for word in line.split():
+                if not any(ch.isalpha() for ch in word) or word.upper() != word:
+                    break
+                words.append(word)
+            head = re.split(r"\b(?:CỘNG HÒA|CỘNG HOÀ|ĐỘC LẬP)\b", " ".join(words))[0].strip()
+            if head:
+                lines.append(head)
+    return lines
+
+
+def _header_province(blocks: list[Block], places: Gazetteer) -> str:
+    """The province of a formal header: "UBND TỈNH X", "TỈNH X" under "ỦY BAN NHÂN DÂN", an
+    issuer "UBND HUYỆN Y" of a district only one province has, or the date line "X, ngày …"."""
+    for line in _header_lines(blocks):
+        for m in places.mentions(line):
+            if len(m.provinces) == 1 and m.level in ("province", "district"):
+                return m.provinces[0]
+    for block in blocks[:_HEADER_BLOCKS]:
+        for m in re.finditer(r",\s*ngày\s+\d{1,2}\s+tháng", block.text):
+            before = block.text[max(0, m.start() - 40) : m.start()]
+            found = [f for f in places.mentions(before, bare_districts=True) if f.end == len(before)]
+            if found and len(found[0].provinces) == 1:
+                return found[0].provinces[0]
+    return ""
+
+
+def province_evidence(text: str, title: str, places: Gazetteer) -> dict[str, float]:
+    """Weighted votes for the provinces a text is about, from every place it names."""
+    votes: dict[str, float] = {}
+    for part, bonus in ((text, 0.0), (title, _TITLE_BONUS)):
+        for m in places.mentions(part) if part else []:
+            kind = "province+unit" if m.level == "province" and m.unit else m.level
+            weight = _MENTION_WEIGHT[kind] + (bonus if m.level == "province" else 0.0)
+            for name in m.provinces:
+                votes[name] = votes.get(name, 0.0) + weight / len(m.provinces)
+    return votes
+
+
+def detect_province(blocks: list[Block], text: str, places: Gazetteer | None = None) -> str:
+    """The province the document is about: its formal header if it has one, else the province
+    its places vote for (a news page that names only "huyện Hải Hà" is Quảng Ninh's), when the
+    vote is clear: at least two mentions' worth and ahead of every other province."""
+    places = places or load_gazetteer()
+    header = _header_province(blocks, places)
+    if header:
+        return header
+    title = blocks[0].text if blocks and len(blocks[0].text) < 300 else ""
+    votes = province_evidence(text, title, places)
+    if not votes:
         return ""
-    best = max(counts, key=counts.get)
-    return best if counts[best] >= 2 else ""
+    ranked = sorted(votes.values(), reverse=True)
+    best = max(votes, key=votes.get)
+    clear = votes[best] >= 2 and (len(ranked) == 1 or ranked[0] > ranked[1])
+    return best if clear else ""
 
 
 def detect_title(blocks: list[Block], hints: dict[str, str]) -> str:

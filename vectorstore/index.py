@@ -24,7 +24,7 @@ from vectorstore.records import ChunkRecord, DocumentRecord, RecordStore
 
 # Bump when extraction, cleaning or chunking changes what a file turns into: unchanged files are
 # then re-processed on the next ingest instead of being skipped as "unchanged".
-PIPELINE_VERSION = "11"
+PIPELINE_VERSION = "12"
 
 
 class EmbeddingModelMismatch(RuntimeError):
