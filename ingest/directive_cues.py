@@ -35,6 +35,7 @@ class DirectiveCues:
     modal: re.Pattern[str]
     action: re.Pattern[str]
     narration: re.Pattern[str]
+    assigned_passive: re.Pattern[str]
     chair: re.Pattern[str]
     advise: re.Pattern[str]
     advise_not_after: re.Pattern[str]
@@ -85,6 +86,7 @@ def parse_cues(raw: dict[str, object]) -> DirectiveCues:
         modal=_opening(g("modals")),
         action=_opening(g("actions")),
         narration=_opening(g("narration")),
+        assigned_passive=re.compile(rf"^\W*(?:{_alternation(g('assigned_passive'))})(?!\w)(?:\s+nhiệm vụ)?\s*:?\s*", re.IGNORECASE),
         chair=_words(g("chair")),
         advise=_words(g("advise")),
         advise_not_after=re.compile(rf"(?:{_alternation(g('advise_not_after'))})\s*$", re.IGNORECASE),

@@ -123,7 +123,8 @@ class _Reader:
         )
 
     def assign(
-        self, leads: list[AgencyMention], rest: str, split: bool = False, equal: bool = True, beside_chair: bool = False
+        self, leads: list[AgencyMention], rest: str, split: bool = False, equal: bool = True, beside_chair: bool = False,
+        verbs: bool = False,
     ) -> None:
         """One task per "; "-separated clause of what the leads must do (a clause that opens with
         another agency is that agency's task); partners after "phối hợp với" get role phối hợp.
@@ -142,6 +143,7 @@ class _Reader:
             elif not new_task:
                 # a demand of a request, or a clause with its own modal ("…, Văn phòng cần …")
                 new_task = split or bool(self.cues.clause_modal.search(piece))
+                new_task = new_task or (verbs and bool(self.cues.action.match(piece)))
             if new_task:
                 merged.append(piece)
             else:
@@ -317,6 +319,10 @@ class _Reader:
             opening = bool(leads)  # a subject in first position may open a run of tasks
             if not leads:
                 leads, rest = self.subject_inside(sentence)
+            passive = self.cues.assigned_passive.match(rest) if leads else None
+            if passive and len(rest) > passive.end():
+                # "Sở NN&PTNT cũng được giao hướng dẫn …": a task handed to the subject
+                rest, requested = rest[passive.end() :], True
             narrated = is_narrated(rest, self.cues) or bool(self.cues.meeting.match(rest))
             # a numbered item of an official text ("2. UBND các xã hoàn chỉnh hồ sơ …") assigns
             # whatever its verb
@@ -399,7 +405,7 @@ class _Reader:
                 scopes = [s for s in scopes if s.level < depth]
                 scopes.append(_Scope(depth, addressees))
                 if rest:
-                    self.assign(addressees, rest)
+                    self.assign(addressees, rest, verbs=True)
                 continue
             opened = self.read_block(text, start, scopes[-1].addressees if scopes else [], self._in_target(titles), level is not None)
             depth = level if level is not None else base_depth(titles) + 0.5

@@ -256,3 +256,18 @@ def test_passive_agent_and_parallel_clauses() -> None:
     assert [r.task[:20] for r in _for(rows, "Cục Thống kê tỉnh")] == ["Tiêu chí Thu nhập do"]
     assert [r.task for r in _for(rows, "Sở Y tế")] == ["Phụ trách xã Hồng Kim (huyện A Lưới)"]
     assert [r.task for r in _for(rows, "Sở Giáo dục và Đào tạo")] == ["Phụ trách xã Thượng Quảng (huyện Nam Đông)."]
+
+
+def test_passive_assignment_and_a_qualifier_before_the_colon() -> None:
+    rows = _extract(
+        """
+        V. TỔ CHỨC THỰC HIỆN
+        1. Sở Nông nghiệp và Phát triển nông thôn - Cơ quan thường trực Ban Chỉ đạo Chương trình tỉnh: Chủ trì, phối hợp với các sở, ngành hướng dẫn các huyện, thành phố triển khai Kế hoạch.
+        Phó Chủ tịch UBND tỉnh yêu cầu Sở Xây dựng rà soát quy hoạch chung xã. Sở Tài chính cũng được giao hướng dẫn các huyện thanh quyết toán vốn, hoàn thành trong tháng 11/2023.
+        """
+    )
+    agri = _for(rows, "Sở Nông nghiệp và Phát triển nông thôn")
+    assert [r.role for r in agri] == ["chủ trì"] and "triển khai Kế hoạch" in agri[0].task
+    assert not _for(rows, "Ban Chỉ đạo tỉnh")  # the apposition names Sở NN&PTNT's role
+    finance = _for(rows, "Sở Tài chính")
+    assert [r.task[:30] for r in finance] == ["Hướng dẫn các huyện thanh quyế"] and finance[0].deadline == "trong tháng 11/2023"
