@@ -40,17 +40,18 @@ class TaskRow:
     shared: bool = False  # "giao chung": given to a collective the agency belongs to
     start: int = 0
     end: int = 0
-    lineage: str = ""  # "kế thừa" (a predecessor's task) | "kế nhiệm" (the successor's task)
-    via: str = ""  # the predecessor or successor the row was given to
+    # Lineage rows name in `agency` the body the notice gave them to; `via` is the agency asked for.
+    lineage: str = ""  # "kế thừa" (a predecessor's task, asked for its successor) | "kế nhiệm" (the reverse)
+    via: str = ""
 
     @property
     def role_label(self) -> str:
         if self.shared:
             return f"{self.role} (giao chung)"
         if self.lineage == "kế thừa":
-            return f"{self.role} (kế thừa từ {self.via})"
+            return f"{self.role} (kế thừa từ {self.agency})"
         if self.lineage == "kế nhiệm":
-            return f"{self.role} (nay thuộc {self.via})"
+            return f"{self.role} (đơn vị kế nhiệm: {self.agency})"
         return self.role
 
     def as_dict(self) -> dict[str, object]:
@@ -116,10 +117,10 @@ class TaskRegister:
                 continue
             if year and not meta.get("issued", "").startswith(str(year)):
                 continue
-            via = self.registry.get(a.agency).name if lineage and a.agency in self.registry.agencies else ""
+            given_to = self.registry.get(a.agency).name if lineage and a.agency in self.registry.agencies else name
             rows.append(
                 TaskRow(
-                    agency=name,
+                    agency=given_to,
                     role=a.role,
                     task=a.task,
                     deadline=a.deadline,
@@ -134,7 +135,7 @@ class TaskRegister:
                     start=a.start,
                     end=a.end,
                     lineage=lineage,
-                    via=via,
+                    via=name if lineage else "",
                 )
             )
         rows.sort(key=lambda r: (r.issued, r.source), reverse=True)

@@ -99,8 +99,10 @@ def test_register_lists_own_rows_then_lineage_then_collective(tmp_path, embeddin
     inherited = [r for r in new if r.lineage == "kế thừa"]
     assert inherited and "rà soát" in inherited[0].task
     assert inherited[0].role_label == "chủ trì (kế thừa từ Sở Nông nghiệp và Phát triển nông thôn)"
+    assert inherited[0].agency == "Sở Nông nghiệp và Phát triển nông thôn" and inherited[0].via == "Sở Nông nghiệp và Môi trường"
     old = register.tasks("Sở NN&PTNT")
     assert "rà soát" in old[0].task and any(r.lineage == "kế nhiệm" and "tổng hợp kết quả" in r.task for r in old)
+    assert [r.role_label for r in old if r.lineage] == ["chủ trì (đơn vị kế nhiệm: Sở Nông nghiệp và Môi trường)"]
 
     unit = register.tasks("UBND huyện Mường Khương")
     assert "Bản Lầu" in unit[0].task and not unit[0].shared
