@@ -88,6 +88,8 @@ class TaskRegister:
     def resolve(self, agency: str) -> str:
         """Registry id of what the user typed ("Sở KH&ĐT", "so ke hoach va dau tu", an id). A
         name the grammar reads but neither the registry nor any indexed notice knows is unknown."""
+        if agency in self.registry.agencies:
+            return agency  # an id, e.g. from a query plan
         found = self.registry.resolve(agency)
         if found is None or found.discovered and not self.index.records.assignments([found.id]):
             raise UnknownAgency(f"không nhận ra cơ quan {agency!r}")

@@ -42,7 +42,7 @@ class UnitGrammar:
         if ut is None or ut[1] == "tỉnh":
             return []
         type_words = " ".join(t.folded for t in toks[k : k + ut[0]])
-        p = self._place(toks, k + ut[0], question, limit=3)
+        p = self._place(toks, k + ut[0], False, limit=3)  # capitalised even in questions: "phuong cham" is a motto
         if not p or self._is_province(type_words, " ".join(t.folded for t in toks[k + ut[0] : k + ut[0] + p])):
             return []
         after = k + ut[0] + p
