@@ -33,6 +33,11 @@ class DirectiveCues:
     trigger: re.Pattern[str]
     trigger_not_after: re.Pattern[str]
     modal: re.Pattern[str]
+    aspect_modal: re.Pattern[str]
+    stative: re.Pattern[str]
+    goal_opener: re.Pattern[str]
+    proviso: re.Pattern[str]
+    report_prefix: re.Pattern[str]
     action: re.Pattern[str]
     narration: re.Pattern[str]
     assigned_passive: re.Pattern[str]
@@ -84,6 +89,11 @@ def parse_cues(raw: dict[str, object]) -> DirectiveCues:
         trigger=re.compile(rf"(?<!\w)({_alternation(g('triggers'))})(?!\w)\s*(cho\s+)?", re.IGNORECASE),
         trigger_not_after=re.compile(rf"(?:{_alternation(g('trigger_not_after'))})\s*$", re.IGNORECASE),
         modal=_opening(g("modals")),
+        aspect_modal=_opening(g("aspect_modals")),
+        stative=_opening(g("stative_predicates")),
+        goal_opener=_opening(g("goal_openers")),
+        proviso=_words(g("general_provisos")),
+        report_prefix=re.compile(rf"(?:,|(?<!\w)(?:{_alternation(g('report_prefix_words'))})(?:\s+\w+)?)\s*$", re.IGNORECASE),
         action=_opening(g("actions")),
         narration=_opening(g("narration")),
         assigned_passive=re.compile(rf"^\W*(?:{_alternation(g('assigned_passive'))})(?!\w)(?:\s+nhiệm vụ)?\s*:?\s*", re.IGNORECASE),

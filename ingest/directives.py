@@ -102,7 +102,7 @@ def role_of(clause: str, cues: DirectiveCues) -> str:
         # verb it is that verb's object ("công khai báo cáo")
         before = clause[: m.start()]
         if len(before.split()) <= 8 and not cues.report_not_after.search(before) and (
-            not before.strip(" -–+•") or re.search(r"(?:,|\bvà|\bđịnh kỳ|\bhằng\s+\w+|\bhàng\s+\w+|\btháng|\bquý|\bnăm)\s*$", before)
+            not before.strip(" -–+•") or cues.report_prefix.search(before)
         ):
             return "báo cáo"
     return "thực hiện"
@@ -150,7 +150,12 @@ def obliges(rest: str, cues: DirectiveCues, news: bool) -> bool:
     """Does the text after a subject state what it must do? A notice or plan assigns with plain
     action verbs; a news report narrates past work with the same verbs, so there only modal words
     count."""
-    if rest.lstrip().startswith(":") or cues.modal.match(rest):
+    if rest.lstrip().startswith(":"):
+        return True
+    aspect = cues.aspect_modal.match(rest)
+    if aspect:  # "tiếp tục mở chuyên mục …" obliges, "tiếp tục dẫn đầu tỉnh" (a state) describes
+        return not cues.stative.match(rest[aspect.end() :])
+    if cues.modal.match(rest):
         return True
     return not news and bool(cues.action.match(rest))
 

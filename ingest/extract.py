@@ -297,7 +297,9 @@ class _Reader:
             return leads, ""  # "… phải:", "… có trách nhiệm thực hiện các nội dung sau:"
         return None
 
-    def read_block(self, text: str, start: int, scope: list[AgencyMention], strict: bool, item: bool = False) -> list[AgencyMention]:
+    def read_block(
+        self, text: str, start: int, scope: list[AgencyMention], strict: bool, item: bool = False, listing: bool = False
+    ) -> list[AgencyMention]:
         """Assign what the block's sentences ask; returns the subject its first sentence names
         (a paragraph opening with its subject opens that subject's run of tasks)."""
         cursor, opened, first_role, requested = 0, [], "", False
@@ -317,7 +319,8 @@ class _Reader:
                 continue
             leads, rest = leading_agencies(sentence, self.registry, self.cues)
             opening = bool(leads)  # a subject in first position may open a run of tasks
-            if not leads:
+            if not leads and not self.cues.goal_opener.match(strip_marker(sentence)):
+                # (under "Phấn đấu …; huyện X hoàn thành …" the clauses are goals, not tasks)
                 leads, rest = self.subject_inside(sentence)
             passive = self.cues.assigned_passive.match(rest) if leads else None
             if passive and len(rest) > passive.end():
@@ -334,8 +337,10 @@ class _Reader:
                 opened = leads if n == 0 and opening and not sentence.rstrip().endswith(":") else opened
                 continue
             body = strip_marker(sentence)
-            if leads or self.cues.component_inline.match(body) or self.passive_agents(sentence):
+            if leads or self.cues.component_inline.match(body) or (not listing and self.passive_agents(sentence)):
                 continue  # a sentence about a body of its own, or a list of documents ("Hồ sơ gồm: …")
+            if self.cues.proviso.search(body):
+                continue  # "Trong quá trình thực hiện, nếu có khó khăn …" is said to everyone
             if not scope or strict or is_narrated(body, self.cues) or (self.news and not obliges(body, self.cues, True)):
                 continue
             # under a scope a paragraph is one task of its addressees: its first sentence says it,
@@ -407,7 +412,10 @@ class _Reader:
                 if rest:
                     self.assign(addressees, rest, verbs=True)
                 continue
-            opened = self.read_block(text, start, scopes[-1].addressees if scopes else [], self._in_target(titles), level is not None)
+            listing = bool(scopes) and not scopes[-1].addressees  # under "Hồ sơ gồm:"
+            opened = self.read_block(
+                text, start, scopes[-1].addressees if scopes else [], self._in_target(titles), level is not None, listing
+            )
             depth = level if level is not None else base_depth(titles) + 0.5
             if self.cues.component_list.search(text):
                 opened = []  # "… Hồ sơ gồm:" — the items under it are documents

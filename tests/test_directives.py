@@ -271,3 +271,23 @@ def test_passive_assignment_and_a_qualifier_before_the_colon() -> None:
     assert not _for(rows, "Ban Chỉ đạo tỉnh")  # the apposition names Sở NN&PTNT's role
     finance = _for(rows, "Sở Tài chính")
     assert [r.task[:30] for r in finance] == ["Hướng dẫn các huyện thanh quyế"] and finance[0].deadline == "trong tháng 11/2023"
+
+
+def test_goals_states_and_provisos_are_not_tasks() -> None:
+    news = _extract(
+        """
+        Huyện Tân Yên tiếp tục dẫn đầu tỉnh với 8 xã đạt chuẩn. Chủ tịch UBND tỉnh đề nghị Đài Phát thanh và Truyền hình tỉnh tiếp tục mở chuyên mục về xây dựng nông thôn mới.
+        """,
+        kind="tin/bài",
+    )
+    assert [r.task[:22] for r in news] == ["Tiếp tục mở chuyên mục"]
+    plan = _extract(
+        """
+        II. NHIỆM VỤ
+        Phấn đấu đến cuối năm 2021 có thêm 05 xã đạt chuẩn nông thôn mới; UBND huyện Châu Thành hoàn thành các tiêu chí huyện nông thôn mới.
+        3. Sở Tài chính:
+        - Hướng dẫn các xã thanh toán, quyết toán vốn sự nghiệp.
+        Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, kịp thời phản ánh về Sở Nông nghiệp và Phát triển nông thôn.
+        """
+    )
+    assert [r.task[:20] for r in plan] == ["Hướng dẫn các xã tha"]  # the goal and the proviso give no rows
