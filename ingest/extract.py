@@ -230,6 +230,9 @@ class _Reader:
     def subject_inside(self, sentence: str) -> tuple[list[AgencyMention], str]:
         """An agency as subject after an introductory phrase ("Về công tác tập huấn, Văn phòng
         Điều phối NTM tỉnh sớm có văn bản …"; "…, đặc biệt là Văn phòng điều phối NTM phải …")."""
+        body = strip_marker(sentence)
+        if self.cues.action.match(body) and not self.cues.scope_opener.match(body):
+            return [], sentence  # "Chỉ đạo các đơn vị tư vấn, UBND các xã khẩn trương …": objects of the verb
         for k, mention in enumerate(find_agencies(sentence, self.registry, self.cues)):
             before = sentence[: mention.start].rstrip()
             if mention.start == 0 or not re.search(r"(,|;|:|là|thì)$", before) or self.cues.partner.search(before):
