@@ -24,7 +24,7 @@ _QUESTION_WORDS = frozenset(
     "bao nhieu gi nao ai dau sao the nhu may khi luc vay a khong co phai lam duoc hay hoac va cua cac la "
     "nhung mot nay do tai tu theo ve den thi da se cung cho voi trong de ra hoi".split()
 )
-_ACTION_VERBS = re.compile(
+ACTION_VERBS = re.compile(
     r"\b(chu tri|phoi hop|tham muu|xay dung|ra soat|trien khai|huong dan|kiem tra|bao cao|to chuc|"
     r"hoan thanh|ban hanh|tap trung|day manh|tang cuong|chi dao|de xuat|giao|thuc hien|can|khan truong|tiep tuc)\b"
 )
@@ -202,8 +202,9 @@ def is_heading_unit(unit: Unit) -> bool:
     return unit.text.rstrip(".:") in unit.chunk.heading_path
 
 
-def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> None:
-    """Fill each unit's coverage (share of question-term weight present) and score."""
+def measure_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> None:
+    """Fill each unit's coverage (share of question-term weight present), the question terms it
+    repeats, the asked fact kinds it holds, and its coverage of each sub-question."""
     # Terms no indexed chunk contains cannot tell units apart; they would only dilute coverage.
     q_terms = {t for t in question_terms(plan) if weights.known(t)}
     groups = concept_groups(plan, weights)
@@ -212,10 +213,7 @@ def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> Non
     w = lambda t: weights.idf(t) * (1.5 if "_" in t else 1.0)  # noqa: E731
     group_weights = [max(sum(w(t) for t in alt) for alt in alts) for alts in groups]
     total = (sum(w(t) for t in plain) + sum(group_weights)) or 1.0
-    registry = load_registry()
-    asked = plan.agencies[0] if plan.agencies else ""
     kinds = asked_types(plan)
-    wanted_unit = required_unit_pattern(plan)
     part_terms = [{t for t in set(terms(p)) if weights.known(t)} for p in plan.parts]
     part_kinds = set().union(*parts_types(plan)) if plan.parts else set()
     part_totals = [sum(weights.idf(t) for t in ts) or 1.0 for ts in part_terms]
@@ -241,6 +239,17 @@ def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> Non
         )
         unit.types = frozenset(k for k in kinds if unit_has_type(unit.text, k, plan))
         unit.all_types = frozenset(k for k in part_kinds if unit_has_type(unit.text, k, plan))
+
+
+def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> None:
+    """Measure the units and give each the hand-set score (kept as the baseline the fitted
+    selection model is compared against)."""
+    measure_units(units, plan, weights)
+    registry = load_registry()
+    asked = plan.agencies[0] if plan.agencies else ""
+    kinds = asked_types(plan)
+    wanted_unit = required_unit_pattern(plan)
+    for unit in units:
         score = unit.coverage + 0.08 / (1 + unit.chunk_rank)
         folded = fold(unit.text)
         if kinds:
@@ -259,7 +268,7 @@ def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> Non
                 score += 0.25
             elif asked in registry.ids_in(unit.text):
                 score += 0.15
-            if _ACTION_VERBS.search(folded):
+            if ACTION_VERBS.search(folded):
                 score += 0.05
         if asks_signer(plan) and find_person_names(unit.text) and len(unit.text.split()) <= 6:
             score += 0.6  # "ai ký?" is answered by the signature line itself

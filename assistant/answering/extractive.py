@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.contracts import Answer, Citation, RetrievedChunk
 from assistant.evidence import (
@@ -19,9 +19,12 @@ from assistant.evidence import (
     has_quantity,
     is_heading_unit,
     required_unit_pattern,
+    measure_units,
     score_units,
     split_units,
 )
+from assistant.answering.fitted import FittedSelection, ranked_units
+from assistant.answering.selection_model import SelectionModel, packaged_model
 from assistant.answering.labels import abstention, lead_line
 from assistant.query import PERIOD, QueryPlan
 from ingest.agencies import load_registry
@@ -46,16 +49,27 @@ class AnswerConfig:
     max_quote_chars: int = 380
     max_task_quote_chars: int = 380
     quantity_cutoff: float = 0.6  # a figure of the asked kind must sit in a unit this close to the best
+    # the fitted selection model (assistant/data/selection_model.json); None = the hand-set scores above
+    model: SelectionModel | None = field(default_factory=packaged_model, compare=False)
 
 
 FigureKinds = Callable[[str], list[tuple[str, str]]]  # chunk_id → [(clause stating a figure, mục tiêu|kết quả)]
 
 
 class ExtractiveAnswerer:
-    def __init__(self, weights: TermWeights, config: AnswerConfig | None = None, figure_kinds: FigureKinds | None = None) -> None:
+    def __init__(
+        self,
+        weights: TermWeights,
+        config: AnswerConfig | None = None,
+        figure_kinds: FigureKinds | None = None,
+        selection: FittedSelection | None = None,
+    ) -> None:
         self.weights = weights
         self.config = config or AnswerConfig()
         self.figure_kinds = figure_kinds
+        if selection is None and self.config.model is not None:
+            selection = FittedSelection(self.config.model)
+        self.selection = selection  # None: the hand-set scores (the baseline the model replaced)
 
     def answer(
         self, plan: QueryPlan, chunks: list[RetrievedChunk], dense: dict[str, float], indexed_provinces: set[str]
@@ -63,16 +77,25 @@ class ExtractiveAnswerer:
         cfg = self.config
         reason = self._abstain_reason(plan, chunks, indexed_provinces)
         units: list[Unit] = []
-        if not reason:
-            # a question about several provinces needs every province's chunks
-            depth = len(chunks) if len(plan.provinces) > 1 else cfg.evidence_chunks
-            for rank, chunk in enumerate(chunks[:depth]):
-                units += split_units(chunk, rank)
+        if not reason and self.selection is not None:
+            units = evidence_units(plan, chunks, cfg)
+            measure_units(units, plan, self.weights)
+            p_answer = self.selection.score(plan, units, self.weights, dense)
+            if not units:
+                reason = "no evidence"
+            elif self.selection.abstains(p_answer):
+                reason = f"the evidence does not answer it (p={p_answer:.2f})"
+            else:
+                selected = self._select(plan, units)
+                best = max(units, key=lambda u: u.score)
+                reason = self._type_check(plan, selected, best) if self.selection.model.type_check else ""
+        elif not reason:
+            units = evidence_units(plan, chunks, cfg)
             score_units(units, plan, self.weights)
             units = [u for u in units if u.score > 0]
             if not units:
                 reason = "no evidence"
-        if not reason:
+        if not reason and self.selection is None:
             best_dense = max((dense.get(c.chunk_id, 0.0) for c in chunks[:3]), default=0.0)
             best = max(units, key=lambda u: u.score)
             if best.coverage < cfg.min_coverage and best_dense < cfg.min_dense:
@@ -119,12 +142,14 @@ class ExtractiveAnswerer:
         """Greedy: the best unit, then units that add question terms or asked fact kinds not yet
         covered; for task questions also every task filed under the asked agency."""
         cfg = self.config
-        ranked = [u for u in sorted(units, key=lambda u: (-u.score, u.chunk_rank, u.start)) if not is_heading_unit(u)]
+        ranked = ranked_units(units)
         if not ranked:
             return []
         best = ranked[0]
         task_mode = plan.intent == "task" and bool(plan.agencies)
         limit = cfg.max_task_units if task_mode else cfg.max_units
+        if self.selection is not None:
+            return self._complete(plan, ranked, self.selection.core(units, limit if task_mode else None), limit)
         # near-ties of the best are alternatives the reader should see; then greedy additions
         chosen = [u for u in ranked if u.score >= cfg.tie_cutoff * best.score][:limit]
         covered_terms = {t for u in chosen for t in u.terms}
@@ -145,6 +170,15 @@ class ExtractiveAnswerer:
             chosen.append(pick)
             covered_terms |= pick.terms
             covered_types |= pick.types
+        return self._complete(plan, ranked, chosen, limit)
+
+    def _complete(self, plan: QueryPlan, ranked: list[Unit], chosen: list[Unit], limit: int) -> list[Unit]:
+        """What the answer must also show: a unit carrying the asked figure or fact kind, each
+        sub-question's best unit, the asked agency's tasks, each asked province's best units."""
+        cfg = self.config
+        best = ranked[0]
+        chosen = list(chosen)
+        task_mode = plan.intent == "task" and bool(plan.agencies)
         wanted = required_unit_pattern(plan)
         if wanted is not None and not any(wanted.search(fold(u.text)) for u in chosen):
             # the figure of the asked kind ("m2 đất", "tỷ đồng") may sit in a plainer sentence
@@ -255,6 +289,16 @@ def trim_quote(unit: Unit, plan: QueryPlan, weights: TermWeights, max_chars: int
         s += 1
     quote = text[s:e].rstrip(" ,;:")
     return quote, unit.start + s, unit.start + s + len(quote)
+
+
+def evidence_units(plan: QueryPlan, chunks: list[RetrievedChunk], cfg: AnswerConfig) -> list[Unit]:
+    """The candidate units: sentences of the top evidence chunks (of every chunk when the question
+    names several provinces, which need each province's chunks)."""
+    depth = len(chunks) if len(plan.provinces) > 1 else cfg.evidence_chunks
+    units: list[Unit] = []
+    for rank, chunk in enumerate(chunks[:depth]):
+        units += split_units(chunk, rank)
+    return units
 
 
 def _agency_section_units(plan: QueryPlan, units: list[Unit], limit: int) -> list[Unit]:

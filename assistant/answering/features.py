@@ -1,0 +1,201 @@
+"""Named features of a candidate answer unit, and of a question's evidence as a whole.
+
+The selection model (`selection_model.py`) is fitted on these, so every feature is a quantity a
+linguist can read: how much of the question's distinctive vocabulary the unit repeats, whether it
+holds the kind of fact asked for (a figure in the asked unit, a date, a person, another agency, a
+document number, the asked year), where it sits (chunk rank, retrieval score, position, heading or
+lead-in), and how close it is in meaning to the question (dense cosine with the index's own
+embedder, which catches paraphrase that shares no words: "về đích" / "đạt chuẩn").
+Units must have been measured by `evidence.measure_units` first.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+from assistant.evidence import (
+    ACTION_VERBS,
+    TermWeights,
+    Unit,
+    asked_types,
+    asks_signer,
+    has_quantity,
+    is_heading_unit,
+    question_terms,
+    required_unit_pattern,
+    terms,
+    unit_has_type,
+)
+from assistant.query import QueryPlan
+from ingest.agencies import load_registry
+from ingest.metadata import find_person_names
+from ingest.vntext import fold
+
+FACT_KINDS = ("docnum", "date", "person", "agency", "place", "year", "quantity")
+_YEAR = re.compile(r"(?<![\d/])((?:19|20)\d\d)(?!\d)")
+
+UNIT_FEATURES: tuple[str, ...] = (
+    "coverage",  # IDF-weighted share of the question's concepts in the unit (heading counts half)
+    "coverage_gap",  # best coverage among the question's units minus this one's
+    "heading_coverage",  # share of the question's concepts in the chunk's heading path
+    "asked_kinds_share",  # share of the asked fact kinds the unit holds
+    "asks_kinds",
+    "asked_unit_figure",  # a figure carrying the asked unit ("tỷ đồng", "%", "xã")
+    "asks_unit",
+    "figure",  # any figure that is not a year, date or document number
+    "figure_question",  # a figure, in a target/result/comparison question
+    "year_match",  # names an asked year (or a year inside an asked period)
+    "year_other",  # names years, none of them asked (only when a year is asked)
+    "years_asked",  # the question asks about a year or period
+    *(f"has_{k}" for k in FACT_KINDS),
+    *(f"asks_{k}" for k in FACT_KINDS),
+    "rank_inv",  # 1 / (1 + rank of its chunk)
+    "retrieval_rel",  # its chunk's fused retrieval score / the top chunk's
+    "dense_chunk",  # dense cosine of its chunk with the question (retrieval's)
+    "dense_unit",  # dense cosine of the unit itself with the question
+    "dense_gap",  # best dense_unit among the question's units minus this one's
+    "heading_unit",  # a heading or lead-in ("… như sau:") — announces, does not state
+    "ends_colon",
+    "position",  # index of the unit in its chunk / units in the chunk
+    "log_words",
+    "short",  # under six words: bylines, captions, labels
+    "asked_agency_in_unit",
+    "asked_agency_in_heading",
+    "task_action",  # a task question and an action verb ("chủ trì", "triển khai")
+    "signer_line",  # "ai ký?" and a short line holding a person's name
+    "intent_task",
+    "intent_figure",
+    "intent_metadata",
+)
+
+QUESTION_FEATURES: tuple[str, ...] = (
+    "best_p",  # the selection model's best unit probability
+    "second_p",
+    "best_coverage",
+    "best_dense_unit",
+    "best_dense_chunk",
+    "asked_kinds_found",  # share of asked fact kinds held by some unit with p >= half the best
+    "asks_kinds",
+    "asked_unit_found",  # the asked unit's figure in some close unit (1 when no unit is asked)
+    "asks_unit",
+    "years_asked",
+    "year_in_best",  # an asked year in the best unit
+    "best_heading_coverage",
+    "intent_general",
+)
+
+
+def _years(text: str) -> set[int]:
+    return {int(y) for y in _YEAR.findall(text)}
+
+
+def _asked_years(plan: QueryPlan) -> set[int]:
+    years = set(plan.years)
+    for first, last in plan.periods:
+        years |= set(range(first, last + 1))
+    return years
+
+
+def unit_features(
+    units: Sequence[Unit],
+    plan: QueryPlan,
+    weights: TermWeights,
+    dense_chunk: dict[str, float],
+    dense_unit: Sequence[float],
+) -> list[dict[str, float]]:
+    """One feature row per unit (same order); `dense_unit[i]` is unit i's cosine with the question."""
+    if not units:
+        return []
+    registry = load_registry()
+    kinds = asked_types(plan)
+    wanted = required_unit_pattern(plan)
+    asked_agency = plan.agencies[0] if plan.agencies else ""
+    asked_years = _asked_years(plan)
+    q_terms = {t for t in question_terms(plan) if weights.known(t)}
+    q_total = sum(weights.idf(t) for t in q_terms) or 1.0
+    best_cov = max(u.coverage for u in units)
+    best_dense = max(dense_unit) if dense_unit else 0.0
+    top_score = max((u.chunk.score for u in units if u.chunk_rank == 0), default=0.0) or max(u.chunk.score for u in units) or 1.0
+    per_chunk: dict[str, list[Unit]] = {}
+    for u in units:
+        per_chunk.setdefault(u.chunk.chunk_id, []).append(u)
+    figure_intent = plan.intent in ("target", "result", "comparison")
+    signer = asks_signer(plan)
+    rows = []
+    heading_cache: dict[str, float] = {}
+    for u, dense in zip(units, dense_unit):
+        folded = fold(u.text)
+        words = len(u.text.split())
+        cid = u.chunk.chunk_id
+        if cid not in heading_cache:
+            h_terms = set(terms(" ".join(u.chunk.heading_path)))
+            heading_cache[cid] = sum(weights.idf(t) for t in q_terms & h_terms) / q_total
+        siblings = per_chunk[cid]
+        years = _years(u.text)
+        figure = has_quantity(u.text)
+        row = {
+            "coverage": u.coverage,
+            "coverage_gap": best_cov - u.coverage,
+            "heading_coverage": heading_cache[cid],
+            "asked_kinds_share": len(u.types) / len(kinds) if kinds else 0.0,
+            "asks_kinds": float(bool(kinds)),
+            "asked_unit_figure": float(wanted is not None and bool(wanted.search(folded))),
+            "asks_unit": float(wanted is not None),
+            "figure": float(figure),
+            "figure_question": float(figure and figure_intent),
+            "year_match": float(bool(years & asked_years)),
+            "year_other": float(bool(asked_years) and bool(years) and not years & asked_years),
+            "years_asked": float(bool(asked_years)),
+            "rank_inv": 1.0 / (1 + u.chunk_rank),
+            "retrieval_rel": u.chunk.score / top_score if top_score else 0.0,
+            "dense_chunk": dense_chunk.get(cid, 0.0),
+            "dense_unit": dense,
+            "dense_gap": best_dense - dense,
+            "heading_unit": float(is_heading_unit(u)),
+            "ends_colon": float(u.text.rstrip().endswith(":")),
+            "position": siblings.index(u) / len(siblings),
+            "log_words": math.log1p(words),
+            "short": float(words < 6),
+            "asked_agency_in_unit": float(bool(asked_agency) and asked_agency in registry.ids_in(u.text)),
+            "asked_agency_in_heading": float(
+                bool(asked_agency) and asked_agency in registry.ids_in(" ".join(u.chunk.heading_path[-1:]))
+            ),
+            "task_action": float(plan.intent == "task" and bool(ACTION_VERBS.search(folded))),
+            "signer_line": float(signer and words <= 6 and bool(find_person_names(u.text))),
+            "intent_task": float(plan.intent == "task"),
+            "intent_figure": float(figure_intent),
+            "intent_metadata": float(plan.intent in ("metadata", "agency")),
+        }
+        for k in FACT_KINDS:
+            row[f"asks_{k}"] = float(k in kinds)
+            row[f"has_{k}"] = float(k in u.types) if k in kinds else float(k != "agency" and unit_has_type(u.text, k, plan))
+        rows.append(row)
+    return rows
+
+
+def question_features(rows: Sequence[dict[str, float]], probs: Sequence[float]) -> dict[str, float]:
+    """What the evidence as a whole says — is the asked fact there at all? A function of the unit
+    rows and probabilities only, so it can be refitted from the features table."""
+    if not rows:
+        raise ValueError("question_features needs at least one unit")
+    order = sorted(range(len(rows)), key=lambda i: -probs[i])
+    best = rows[order[0]]
+    close = [rows[i] for i in order if probs[i] >= 0.5 * probs[order[0]]]
+    asked = [k for k in FACT_KINDS if best[f"asks_{k}"]]
+    found = {k for r in close for k in asked if r[f"has_{k}"]}
+    return {
+        "best_p": probs[order[0]],
+        "second_p": probs[order[1]] if len(order) > 1 else 0.0,
+        "best_coverage": max(r["coverage"] for r in rows),
+        "best_dense_unit": max(r["dense_unit"] for r in rows),
+        "best_dense_chunk": max(r["dense_chunk"] for r in rows),
+        "asked_kinds_found": len(found) / len(asked) if asked else 1.0,
+        "asks_kinds": best["asks_kinds"],
+        "asked_unit_found": float(any(r["asked_unit_figure"] for r in close)) if best["asks_unit"] else 1.0,
+        "asks_unit": best["asks_unit"],
+        "years_asked": best["years_asked"],
+        "year_in_best": best["year_match"],
+        "best_heading_coverage": max(r["heading_coverage"] for r in rows),
+        "intent_general": 1.0 - max(best["intent_task"], best["intent_figure"], best["intent_metadata"]),
+    }
