@@ -80,6 +80,7 @@ class Target:
 class _Scope:
     level: float
     addressees: list[AgencyMention]
+    listing: bool = False  # the items under it are things ("Hồ sơ gồm:"), not tasks
 
 
 @dataclass
@@ -253,7 +254,7 @@ class _Reader:
         if name in self.cues.level_names:  # "Cấp xã:", "Tại cấp huyện" ("Ở cấp tỉnh": no single body)
             return find_agencies(self.cues.level_names[name], self.registry, self.cues), ""
         if self.cues.component_list.search(body) and not leading_agencies(body, self.registry, self.cues)[0]:
-            return [], ""  # "Hồ sơ gồm:" lists documents, not tasks
+            return [], "gồm"  # "Hồ sơ gồm:" lists documents, not tasks
         opener = self.cues.scope_opener.match(body)
         if opener:  # "Đối với cấp huyện, cần:", "1. Đối với các sở, ngành được phân công"
             head = body[opener.end() :].strip(" :")
@@ -411,18 +412,21 @@ class _Reader:
                 addressees, rest = lead
                 depth = level if level is not None else base_depth(titles) + 0.5
                 scopes = [s for s in scopes if s.level < depth]
+                if not addressees and rest:  # a list of things
+                    scopes.append(_Scope(depth, [], listing=True))
+                    continue
                 scopes.append(_Scope(depth, addressees))
                 if rest:
                     self.assign(addressees, rest, verbs=True)
                 continue
-            listing = bool(scopes) and not scopes[-1].addressees  # under "Hồ sơ gồm:"
+            listing = bool(scopes) and scopes[-1].listing  # under "Hồ sơ gồm:"
             opened = self.read_block(
                 text, start, scopes[-1].addressees if scopes else [], self._in_target(titles), level is not None, listing
             )
             depth = level if level is not None else base_depth(titles) + 0.5
             if self.cues.component_list.search(text):
                 opened = []  # "… Hồ sơ gồm:" — the items under it are documents
-                scopes = [s for s in scopes if s.level < depth] + [_Scope(depth, [])]
+                scopes = [s for s in scopes if s.level < depth] + [_Scope(depth, [], listing=True)]
             if opened:
                 scopes = [s for s in scopes if s.level < depth] + [_Scope(depth, opened)]
         return self.out
