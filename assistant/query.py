@@ -151,13 +151,29 @@ _ASSIGNERS = ("ubnd-tinh", "bcd-tinh")
 
 
 def _asked_agencies(registry: AgencyRegistry, text: str) -> list[str]:
-    """Agencies a question is about, most specific first (a named sở before "UBND tỉnh" or "các xã").
-    Document numbers ("05/HD-VPĐP") name their issuer's code, not an agency asked about."""
+    """Agencies a question is about, most specific first (a named sở before "UBND tỉnh" or "các xã",
+    UBND huyện X before "UBND các huyện"). Document numbers ("05/HD-VPĐP") name their issuer's
+    code, not an agency asked about. A district or commune named without "UBND" is a place
+    ("những xã nào của huyện Kim Sơn …") unless the question opens with it as the subject of a
+    duty ("Huyện Đầm Hà được giao làm gì?")."""
     text = re.sub(NUMBER_RE, " ", text)
-    ids = registry.ids_in(text, question=True)
+    opening = len(text) - len(text.lstrip(" \t\"'“(-"))
+    ids = list(dict.fromkeys(
+        m.agency_id
+        for m in registry.find(text, question=True)
+        if not _bare_place(registry, m.agency_id, m.surface) or m.start <= opening and _SUBJECT_DUTY.match(fold(text[m.end :]))
+    ))
     rank = lambda a: (a in _ASSIGNERS, registry.get(a).collective)  # noqa: E731
     specific = [a for a in ids if a not in _ASSIGNERS]
     return sorted(specific or ids, key=rank)
+
+
+# A question whose subject is a bare district or commune asks for its duties: "Huyện X được giao / phải …".
+_SUBJECT_DUTY = re.compile(r"\s*(duoc giao|phai|can|co trach nhiem|chiu trach nhiem|chu tri|co nhiem vu|duoc yeu cau|lam gi)\b")
+
+
+def _bare_place(registry: AgencyRegistry, agency_id: str, surface: str) -> bool:
+    return registry.get(agency_id).unit and not re.search(r"\b(ubnd|uy ban nhan dan)\b", fold(surface))
 
 
 def detect_intent(folded: str, has_agency: bool) -> str:

@@ -119,7 +119,11 @@ class AgencyGrammar(UnitGrammar):
         """The agency (or agencies, for a list) starting at token i, led by an optional title."""
         if toks[i].folded not in self._first and toks[i].folded != "cac" and not self._unit_type(toks, i):
             return []
-        ok = lambda t: question or t.cap  # noqa: E731 - in documents, names are capitalised
+        # names are capitalised, in documents and in questions typed with diacritics; a question
+        # typed without them ("kho bac nha nuoc") is read case-insensitively
+        ok = lambda t: t.cap or (question and t.plain)  # noqa: E731
+        if i and self._province_len(toks, i - 1) > 1:
+            return []  # "Phòng" of "Hải Phòng" is no head
         person = ""
         j = i
         n = self._seq(toks, j, self.titles)
@@ -154,7 +158,7 @@ class AgencyGrammar(UnitGrammar):
         lower_run = 0
         while k + n < len(toks):
             t = toks[k + n]
-            if n == 0 and nested and (t.cap or question):
+            if n == 0 and nested and (t.cap or question and t.plain):
                 inner = self._seq(toks, k, self.unit_heads) or (self._head(toks, k) or (0, None))[0]
                 if inner:
                     n = inner
@@ -162,7 +166,7 @@ class AgencyGrammar(UnitGrammar):
             if (t.cap or t.acronym) and re.fullmatch(r"[\w&\-]+", t.text):
                 if n and self._starts_name(toks, k + n):
                     break
-                if self._seq(toks, k + n, self.level_seqs) and not t.acronym or self._province_at(toks, k + n):
+                if self._seq(toks, k + n, self.level_seqs) or self._province_at(toks, k + n):
                     break
                 if n and t.low in self.surnames and k + n + 1 < len(toks) and toks[k + n + 1].cap:
                     break  # "Phó Giám đốc Sở LĐ-TB&XH Đặng Văn Dũng": a person's name follows
@@ -177,7 +181,7 @@ class AgencyGrammar(UnitGrammar):
                 break
             if n and lower_run == 0 and toks[k + n - 1].acronym:
                 break  # an acronym is a whole name part: "Sở NN&PTNT kiêm …"
-            if (n or question) and re.fullmatch(r"\w+", t.text) and not self._stops(toks, k + n) and lower_run < 6:
+            if (n or (question and t.plain)) and re.fullmatch(r"\w+", t.text) and not self._stops(toks, k + n) and not self._province_at(toks, k + n) and lower_run < 6:
                 n += 1
                 lower_run += 1
                 continue
@@ -217,6 +221,8 @@ class AgencyGrammar(UnitGrammar):
         return 0, entry["level"], ""
 
     def _body(self, toks: list[Tok], i: int, k: int, n: int, entry: dict[str, Any], person: str, question: bool) -> list[GrammarMatch]:
+        if toks[k].plain and (entry["name"] != "none" or n < 2):
+            return []  # typed without diacritics, "so", "ban", "bao", "phong" are mostly other words
         head_text = entry.get("canonical") or " ".join(t.text for t in toks[k : k + n])
         j = k + n
         program = bool(entry.get("program"))

@@ -73,7 +73,7 @@ class UnitGrammar:
         n = 0
         while i + n < len(toks) and n < limit and re.fullmatch(r"\w+", toks[i + n].text) and not self._starts_name(toks, i + n):
             t = toks[i + n]
-            if not (t.cap or question and not self._stops(toks, i + n) and not t.folded.isdigit()):
+            if not (t.cap or question and t.plain and not self._stops(toks, i + n) and not t.folded.isdigit()):
                 break
             if t.acronym and not toks[i - 1].text.isupper():
                 break  # "xã NTM": an acronym is no place name, except in a heading all in capitals

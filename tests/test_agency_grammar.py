@@ -130,3 +130,32 @@ def test_verbs_end_names_as_whole_words_and_dashes_are_one() -> None:
     assert _found("Sở Lao động – Thương binh và Xã hội hướng dẫn.") == [("Sở Lao động – Thương binh và Xã hội", "so-ldtbxh")]
     found = _found("Giám đốc các sở: Tài chính, Xây dựng chịu trách nhiệm thi hành.")
     assert [agency for _, agency in found] == ["so-tai-chinh", "so-xay-dung"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Báo cáo số 218/BC-UBND của UBND tỉnh Bà Rịa - Vũng Tàu gửi cơ quan nào?",
+        "Ha Tinh dat chi tieu bao nhieu san pham OCOP trong nam 2023?",
+        "So sanh so xa dat chuan nong thon moi cua Thai Nguyen va Bac Kan",
+        "Theo Quyết định 3125/QĐ-UBND, năm 2019 Hải Phòng công nhận bao nhiêu xã đạt chuẩn?",
+        "Cac huyen o Lai Chau be tong hoa duong truc theo phuong cham nao?",
+        "Phó Bí thư nhắc các ban chỉ đạo điều gì?",
+    ],
+)
+def test_common_words_in_questions_are_not_agencies(question: str) -> None:
+    registry = load_registry()
+    assert not [m.surface for m in registry.find(question, question=True) if registry.get(m.agency_id).discovered]
+
+
+def test_asked_agency_bare_place_only_as_subject_of_a_duty() -> None:
+    from assistant.query import plan_question
+
+    assert plan_question("Huyện Đầm Hà được giao làm gì với xã Quảng Tân?").agencies[0].startswith("ubnd-huyen-dam-ha")
+    assert plan_question("Những xã nào của huyện Kim Sơn được các cơ quan cấp tỉnh giúp đỡ?").agencies == []
+    assert plan_question("UBND huyện Mường Khương và UBND các huyện phải làm gì?").agencies[0] == registry_id("UBND huyện Mường Khương")
+    assert plan_question("kho bac nha nuoc tinh phai lam gi").agencies == [registry_id("Kho bạc Nhà nước tỉnh")]
+
+
+def registry_id(name: str) -> str:
+    return load_registry().find(name)[0].agency_id
