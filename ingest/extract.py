@@ -333,7 +333,10 @@ class _Reader:
             narrated = is_narrated(rest, self.cues) or bool(self.cues.meeting.match(rest))
             # a numbered item of an official text ("2. UBND các xã hoàn chỉnh hồ sơ …") assigns
             # whatever its verb
-            listed = item and n == 0 and not (self.news or strict) and rest[:1].islower()
+            # (a named body opening an item of a goals section is given that goal: "- Huyện Đan
+            # Phượng hoàn thành các tiêu chí …")
+            listed = item and n == 0 and opening and not self.news and rest[:1].islower()
+            listed = listed and (not strict or self.cues.action.match(rest) is not None)
             if leads and rest and not narrated and (listed or obliges(rest, self.cues, (self.news and not requested) or strict)):
                 self.assign(leads, rest, equal=not first_leads(sentence, leads))
                 # a sentence announcing what follows ("UBND tỉnh ban hành Kế hoạch … như sau:")

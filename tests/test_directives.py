@@ -291,3 +291,16 @@ def test_goals_states_and_provisos_are_not_tasks() -> None:
         """
     )
     assert [r.task[:20] for r in plan] == ["Hướng dẫn các xã tha"]  # the goal and the proviso give no rows
+
+
+def test_a_named_body_opening_an_item_of_the_goals_takes_that_goal() -> None:
+    rows = _extract(
+        """
+        II. MỤC TIÊU
+        2. Chỉ tiêu năm 2023
+        - Có thêm 11 xã đạt chuẩn nông thôn mới nâng cao.
+        - UBND huyện Diên Khánh hoàn thành xây dựng nông thôn mới ở tất cả các xã, hoàn thiện hồ sơ đề nghị công nhận trong quý IV/2023.
+        """
+    )
+    assert [(r.role, r.deadline) for r in rows] == [("thực hiện", "trong quý IV/2023")]
+    assert "Diên Khánh" in rows[0].agency_text
