@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cache
@@ -54,6 +55,7 @@ class AgencyRegistry:
     _patterns: dict[bool, tuple[re.Pattern[str], dict[str, str]]] = field(init=False, repr=False)
     _by_key: dict[str, str] = field(init=False, repr=False)
     _cache: OrderedDict[tuple[str, bool], list[AgencyMention]] = field(init=False, repr=False)
+    _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.grammar = self.grammar or load_grammar()
@@ -105,13 +107,15 @@ class AgencyRegistry:
         grammar, the longest at each place. `question=True` also accepts the loose names people
         use when asking ("ngành nông nghiệp") and names typed in lower case."""
         cache_key = (text, question)
-        if cache_key in self._cache:
-            self._cache.move_to_end(cache_key)
-            return self._cache[cache_key]
-        found = self._find(text, question)
-        self._cache[cache_key] = found
-        if len(self._cache) > _CACHE_SIZE:
-            self._cache.popitem(last=False)
+        with self._lock:  # the web app reads questions on several threads
+            hit = self._cache.get(cache_key)
+            if hit is not None:
+                self._cache.move_to_end(cache_key)
+                return hit
+            found = self._find(text, question)
+            self._cache[cache_key] = found
+            if len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
         return found
 
     def _find(self, text: str, question: bool) -> list[AgencyMention]:
