@@ -153,6 +153,10 @@ class _Reader:
         chair = beside_chair
         for n, piece in enumerate(pieces):
             others, own = leading_agencies(piece, self.registry, self.cues)
+            correlated = self.correlative(piece)
+            if correlated:
+                self.add(correlated[0], role_of(piece, self.cues), piece)
+                continue
             if others and own and obliges(own, self.cues, self.news):
                 self.assign(others, own, split, equal=not first_leads(piece, others), beside_chair=chair)
                 continue
@@ -227,6 +231,17 @@ class _Reader:
                 self.add(leads[0], role_of(rest, self.cues), sentence)
                 handled = True
         return handled
+
+    def correlative(self, sentence: str) -> list[AgencyMention]:
+        """"Tiêu chí thuộc lĩnh vực sở, ngành nào quản lý thì sở, ngành đó chịu trách nhiệm …":
+        the correlative subject distributes over every such body."""
+        m = re.search(r"(?i)\bthì\s+([^,;.]{2,25}?(?:,\s*[^,;.]{2,12}?)?)\s+đó\s+", sentence)
+        if not m or not re.search(rf"(?i){re.escape(m.group(1))}\s+nào\b", sentence[: m.start()]):
+            return []
+        found = find_agencies("các " + m.group(1), self.registry, self.cues)
+        if not found:
+            return []
+        return [AgencyMention(found[0].agency_id, m.group(1), m.start(1), m.end(1))]
 
     def subject_inside(self, sentence: str) -> tuple[list[AgencyMention], str]:
         """An agency as subject after an introductory phrase ("Về công tác tập huấn, Văn phòng

@@ -304,3 +304,15 @@ def test_a_named_body_opening_an_item_of_the_goals_takes_that_goal() -> None:
     )
     assert [(r.role, r.deadline) for r in rows] == [("thực hiện", "trong quý IV/2023")]
     assert "Diên Khánh" in rows[0].agency_text
+
+
+def test_correlative_distributive_subject() -> None:
+    rows = _extract(
+        """
+        1. Sở Nông nghiệp và Phát triển nông thôn:
+        - Tham mưu Ban Chỉ đạo tỉnh phân công các sở, ngành giúp đỡ 15 xã điểm; các tiêu chí thuộc lĩnh vực sở, ngành nào quản lý thì sở, ngành đó chịu trách nhiệm xây dựng kế hoạch hoàn thành.
+        """
+    )
+    assert [r.role for r in _for(rows, "Sở Nông nghiệp và Phát triển nông thôn")] == ["tham mưu"]
+    shared = _for(rows, "các sở, ngành")
+    assert len(shared) == 1 and "sở, ngành đó chịu trách nhiệm" in shared[0].task
