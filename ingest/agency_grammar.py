@@ -38,6 +38,7 @@ class AgencyGrammar(UnitGrammar):
         self.stop_index: dict[str, list[tuple[tuple[str, str], ...]]] = {}
         for seq in sorted((_words(x) for x in data["stop"]), key=len, reverse=True):
             self.stop_index.setdefault(seq[0][1], []).append(seq)
+        self.appositions = sorted((_words(x) for x in data["appositions"]), key=len, reverse=True)
         self.program_phrases = sorted((_words(x) for x in data["program_phrases"]), key=len, reverse=True)
         self.abbreviations = {fold(k): v for k, v in data["abbreviations"].items()}
         self.drop = [fold(d) for d in data["drop"]]
@@ -173,9 +174,11 @@ class AgencyGrammar(UnitGrammar):
                 n += 1
                 lower_run = 0
                 continue
-            if n and t.folded in ("va", "&") and k + n + 1 < len(toks):  # a spaced dash is an apposition
+            if n and t.folded in ("va", "&", "-", "–") and k + n + 1 < len(toks):
                 nxt = toks[k + n + 1]
-                if (nxt.cap or nxt.acronym) and not self._starts_name(toks, k + n + 1) and not self._seq(toks, k + n + 1, self.level_seqs):
+                apposition = t.folded in ("-", "–") and self._seq(toks, k + n + 1, self.appositions)  # "… - Cơ quan thường trực"
+                level = self._seq(toks, k + n + 1, self.level_seqs) and not (nxt.cap and nxt.low in ("xã", "huyện", "phường"))  # "Xã hội"
+                if (nxt.cap or nxt.acronym) and not apposition and not self._starts_name(toks, k + n + 1) and not level:
                     n += 1
                     continue
                 break

@@ -159,3 +159,10 @@ def test_asked_agency_bare_place_only_as_subject_of_a_duty() -> None:
 
 def registry_id(name: str) -> str:
     return load_registry().find(name)[0].agency_id
+
+
+def test_a_dash_joins_name_parts_unless_an_apposition_follows() -> None:
+    assert _found("Ban Kinh tế - Ngân sách HĐND tỉnh thẩm tra dự thảo.")[0][0] == "Ban Kinh tế - Ngân sách"
+    assert _found("Ban Văn hóa - Xã hội HĐND tỉnh giám sát.")[0][0] == "Ban Văn hóa - Xã hội"
+    found = _found("Sở Nông nghiệp và Phát triển nông thôn - Cơ quan thường trực Ban Chỉ đạo tỉnh chủ trì")
+    assert found[0] == ("Sở Nông nghiệp và Phát triển nông thôn", "so-nnptnt")
