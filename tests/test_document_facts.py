@@ -115,3 +115,6 @@ def test_cues_ask_facts_in_question_order() -> None:
     assert cues.asked(fold("Quyết định 218/QĐ-UBND về việc gì, có hiệu lực từ khi nào?")) == ["subject", "effective"]
     # a decision the document cites is not the document's own number
     assert cues.asked(fold("VPĐP tỉnh được kiện toàn tại QĐ số mấy, ngày nào?")) == []
+    # deadlines are tasks, not the document's date; "Cần Thơ" is not "cần"
+    assert cues.asked(fold("Khi nào Sở Tài chính phải báo cáo UBND tỉnh?")) == []
+    assert cues.asked(fold("Hướng dẫn của Cần Thơ ban hành ngày nào?")) == ["issued"]

@@ -42,7 +42,8 @@ class FactCues:
 
     interrogatives: re.Pattern[str]
     facts: dict[str, list[re.Pattern[str]]]
-    declines: list[re.Pattern[str]]  # questions about a document the asked one cites
+    declines: list[re.Pattern[str]]  # look-alike questions the header does not answer
+    doc_nouns: re.Pattern[str]
     event_nouns: re.Pattern[str]
     stop_words: frozenset[str]
 
@@ -52,7 +53,8 @@ class FactCues:
         doc = raw["doc"]
         facts = {name: [re.compile(p.replace("{doc}", doc)) for p in patterns] for name, patterns in raw["facts"].items()}
         declines = [re.compile(p.replace("{doc}", doc)) for p in raw["declines"]]
-        return cls(re.compile(raw["interrogatives"]), facts, declines, re.compile(raw["event_nouns"]), frozenset(raw["stop_words"]))
+        return cls(re.compile(raw["interrogatives"]), facts, declines, re.compile(rf"\b{doc}\b"),
+                   re.compile(raw["event_nouns"]), frozenset(raw["stop_words"]))
 
     def asked(self, folded: str) -> list[str]:
         """Facts asked, in question order; [] unless every interrogative is inside a fact cue."""
@@ -75,6 +77,8 @@ class FactCues:
         names = list(order)
         if "date" in names and ({"issued", "event"} & set(names)):
             names.remove("date")  # a bare "ngày nào" next to a specific one is that one
+        if names == ["date"] and not (self.event_nouns.search(folded) or self.doc_nouns.search(folded)):
+            return []  # "khi nào?" alone says nothing of a document or a meeting
         return names
 
 
