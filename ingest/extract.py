@@ -183,6 +183,9 @@ class _Reader:
         for k, m in enumerate(self.cues.trigger.finditer(sentence)):
             if self.cues.trigger_not_after.search(sentence[: m.start()]):
                 continue  # "Xét đề nghị của …", "hồ sơ đề nghị …" name a request, not a task
+            clause = strip_marker(re.split(r";\s*", sentence[: m.start()])[-1])
+            if clause.strip() and (self.cues.action.match(clause) or self.cues.modal.match(clause)):
+                continue  # "Tham mưu Ban Chỉ đạo phân công các sở, ngành …": what is advised, not given
             leads, rest = leading_agencies(sentence[m.end() :], self.registry, self.cues)
             if not leads and topic and k == 0:
                 # "Đối với các huyện, Chủ tịch UBND tỉnh đề nghị tập trung chỉ đạo …": the topic
