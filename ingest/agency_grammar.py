@@ -167,7 +167,8 @@ class AgencyGrammar(UnitGrammar):
             if (t.cap or t.acronym) and re.fullmatch(r"[\w&\-]+", t.text):
                 if n and self._starts_name(toks, k + n):
                     break
-                if self._seq(toks, k + n, self.level_seqs) or self._province_at(toks, k + n):
+                joined = n and toks[k + n - 1].folded in ("va", "&", "-", "–")  # "Văn hóa - Xã hội"
+                if self._seq(toks, k + n, self.level_seqs) and not joined or self._province_at(toks, k + n):
                     break
                 if n and t.low in self.surnames and k + n + 1 < len(toks) and toks[k + n + 1].cap:
                     break  # "Phó Giám đốc Sở LĐ-TB&XH Đặng Văn Dũng": a person's name follows
