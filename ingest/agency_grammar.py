@@ -38,6 +38,11 @@ class AgencyGrammar(UnitGrammar):
         self.stop_index: dict[str, list[tuple[tuple[str, str], ...]]] = {}
         for seq in sorted((_words(x) for x in data["stop"]), key=len, reverse=True):
             self.stop_index.setdefault(seq[0][1], []).append(seq)
+        self.plural = fold(data["plural"])
+        self.dashes = {fold(x) for x in data["dashes"]}
+        self.joiners = {fold(x) for x in data["joiners"]} | self.dashes
+        self.unit_type_text = {fold(k): k for k in data["unit_types"]}
+        self.provincial_unit = data["provincial_unit"]
         self.appositions = sorted((_words(x) for x in data["appositions"]), key=len, reverse=True)
         self.program_phrases = sorted((_words(x) for x in data["program_phrases"]), key=len, reverse=True)
         self.abbreviations = {fold(k): v for k, v in data["abbreviations"].items()}
@@ -114,11 +119,11 @@ class AgencyGrammar(UnitGrammar):
         if self._head(toks, i) or self._seq(toks, i, self.unit_heads):
             return True
         n = self._seq(toks, i, self.titles)  # "Chánh Văn phòng …" but not "Lang Chánh"
-        return bool(n) and i + n < len(toks) and bool(self._head(toks, i + n) or self._seq(toks, i + n, self.unit_heads) or toks[i + n].folded == "cac")
+        return bool(n) and i + n < len(toks) and bool(self._head(toks, i + n) or self._seq(toks, i + n, self.unit_heads) or toks[i + n].folded == self.plural)
 
     def _at(self, toks: list[Tok], i: int, question: bool) -> list[GrammarMatch]:
         """The agency (or agencies, for a list) starting at token i, led by an optional title."""
-        if toks[i].folded not in self._first and toks[i].folded != "cac" and not self._unit_type(toks, i):
+        if toks[i].folded not in self._first and toks[i].folded != self.plural and not self._unit_type(toks, i):
             return []
         # names are capitalised, in documents and in questions typed with diacritics; a question
         # typed without them ("kho bac nha nuoc") is read case-insensitively
@@ -131,13 +136,13 @@ class AgencyGrammar(UnitGrammar):
         if n and ok(toks[j]):
             person = " ".join(t.text for t in toks[j : j + n])
             j += n
-        plural = j < len(toks) and toks[j].folded == "cac"
+        plural = j < len(toks) and toks[j].folded == self.plural
         k = j + 1 if plural else j
         if k >= len(toks) or (not person and not plural and not ok(toks[k]) and not self._unit_type(toks, k)):
             return []
         n = self._seq(toks, k, self.unit_heads)
         if n and ok(toks[k]):
-            after_plural = k + n < len(toks) and toks[k + n].folded == "cac"
+            after_plural = k + n < len(toks) and toks[k + n].folded == self.plural
             return self._unit(toks, i, k + n + after_plural, plural or after_plural, person, question)
         if plural and self._unit_type(toks, k):
             return self._unit(toks, i, k, True, person, question)
@@ -167,7 +172,7 @@ class AgencyGrammar(UnitGrammar):
             if (t.cap or t.acronym) and re.fullmatch(r"[\w&\-]+", t.text):
                 if n and self._starts_name(toks, k + n):
                     break
-                joined = n and toks[k + n - 1].folded in ("va", "&", "-", "–")  # "Văn hóa - Xã hội"
+                joined = n and toks[k + n - 1].folded in self.joiners  # "Văn hóa - Xã hội"
                 if self._seq(toks, k + n, self.level_seqs) and not joined or self._province_at(toks, k + n):
                     break
                 if n and t.low in self.surnames and k + n + 1 < len(toks) and toks[k + n + 1].cap:
@@ -175,10 +180,10 @@ class AgencyGrammar(UnitGrammar):
                 n += 1
                 lower_run = 0
                 continue
-            if n and t.folded in ("va", "&", "-", "–") and k + n + 1 < len(toks):
+            if n and t.folded in self.joiners and k + n + 1 < len(toks):
                 nxt = toks[k + n + 1]
-                apposition = t.folded in ("-", "–") and self._seq(toks, k + n + 1, self.appositions)  # "… - Cơ quan thường trực"
-                level = self._seq(toks, k + n + 1, self.level_seqs) and not (nxt.cap and nxt.low in ("xã", "huyện", "phường"))  # "Xã hội"
+                apposition = t.folded in self.dashes and self._seq(toks, k + n + 1, self.appositions)  # "… - Cơ quan thường trực"
+                level = self._seq(toks, k + n + 1, self.level_seqs) and not (nxt.cap and self.level_words.get((nxt.folded,)) != "tỉnh")  # "Xã hội"
                 if (nxt.cap or nxt.acronym) and not apposition and not self._starts_name(toks, k + n + 1) and not level:
                     n += 1
                     continue
@@ -282,7 +287,7 @@ class AgencyGrammar(UnitGrammar):
             j += n
             if j + 1 < len(toks) and toks[j].text in (",", ";") and toks[j + 1].cap and not self._starts_name(toks, j + 1):
                 j += 1
-            elif j + 1 < len(toks) and toks[j].folded == "va" and toks[j + 1].cap and not self._starts_name(toks, j + 1):
+            elif j + 1 < len(toks) and toks[j].folded in self.joiners and toks[j + 1].cap and not self._starts_name(toks, j + 1):
                 j += 1
             else:
                 break

@@ -34,6 +34,9 @@ class UnitGrammar:
     unit_types: dict[tuple[str, ...], str]
     _unit_first: set[str]
     _unit_type_list: list[Any]
+    unit_type_text: dict[str, str]
+    provincial_unit: list[str]
+    joiners: set[str]
 
     def _bare_unit(self, toks: list[Tok], i: int, k: int, question: bool) -> list[GrammarMatch]:
         """A district or commune named as an actor ("Huyện Đan Phượng hoàn thành …", "phối hợp
@@ -100,14 +103,15 @@ class UnitGrammar:
         place = " ".join(t.folded for t in toks[k : k + p])
         if level == "tỉnh" or type_words == "thanh pho" and (not p or self._is_province(type_words, place)):
             end = toks[k + p - 1].end if p else toks[k - 1].end
-            return [GrammarMatch(toks[i].start, end, "uy ban nhan dan tinh", "UBND tỉnh", "tỉnh", False, person)]
+            key, name = self.provincial_unit
+            return [GrammarMatch(toks[i].start, end, key, name, "tỉnh", False, person)]
         if not p:
             return []
         return self._named_unit(toks, i, k, p, type_words, level, person)
 
     def _named_unit(self, toks, i, k, p, type_words, level, person) -> list[GrammarMatch]:  # type: ignore[no-untyped-def]
         place = " ".join(t.text for t in toks[k : k + p])
-        type_text = {"thanh pho": "thành phố", "thi xa": "thị xã", "thi tran": "thị trấn", "huyen": "huyện", "xa": "xã", "phuong": "phường", "quan": "quận"}.get(type_words, type_words)
+        type_text = self.unit_type_text.get(type_words, type_words)
         key = f"uy ban nhan dan {type_words} {fold(place)}"
         return [GrammarMatch(toks[i].start, toks[k + p - 1].end, key, f"UBND {type_text} {place}", level, True, person)]
 
@@ -132,7 +136,7 @@ class UnitGrammar:
             k += p
             if k + 1 < len(toks) and toks[k].text == "," and (toks[k + 1].cap or self._unit_type(toks, k + 1)):
                 k += 1
-            elif k + 1 < len(toks) and toks[k].folded == "va":
+            elif k + 1 < len(toks) and toks[k].folded in self.joiners:
                 k += 1
             else:
                 break
