@@ -305,6 +305,10 @@ class _Reader:
             return (leads, "") if not self.news and len(body) < 200 and marker_level(text) is not None else None
         if rest.startswith(":"):
             return leads, rest[1:].strip()
+        if marker_level(text) is not None and len(body) < 120 and not body.endswith((".", ";", ":")) and not self.news and (
+            is_narrated(rest, self.cues) or not (self.cues.action.match(rest) or self.cues.modal.match(rest))
+        ):
+            return leads, ""  # "1. Các sở, ban, ngành được giao phụ trách tiêu chí": a heading with its qualifier
         colon = rest.find(":")
         qualifier = rest[:colon].strip(" -–,")
         after = rest[colon + 1 :].strip()
