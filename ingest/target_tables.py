@@ -62,7 +62,8 @@ def _row_targets(
             continue
         place_column = bool(header) and (_names_place(header, rules) or h.endswith("(cũ)"))
         if place_column:
-            indicator, cell_scope = label or header, header
+            total = f"{table.header[0]} (tổng cộng)" if aggregate and table.header else ""
+            indicator, cell_scope = total or label or header, header
         elif _is_period_column(header, rules) and label and not aggregate:
             indicator, cell_scope = label, scope  # "Kế hoạch 2019 | Thực hiện 2019": the row names it
         else:
@@ -139,7 +140,8 @@ def _caption(doc: CleanDocument, table: PlacedTable) -> str:
 def _names_place(cell: str, rules: TargetRules) -> bool:
     """"Xã Thạch Bình", "Tỉnh Lào Cai (cũ)": a unit word and a proper name, not "Xã đạt chuẩn …"."""
     m = rules.place_cell.match(cell.lower())
-    return bool(m) and cell[m.end() - 1 : m.end()].isupper()
+    name = cell[m.end() - 1 :].split()[0] if m else ""
+    return bool(name) and name[0].isupper() and not (len(name) > 1 and name.isupper())  # "NTM" is no name
 
 
 def _scope(pairs: list[tuple[str, str]], rules: TargetRules) -> str:

@@ -73,18 +73,56 @@ def noun_phrase(words: list[str], rules: TargetRules) -> list[str]:
     return out
 
 
+def _indicator_name(known: dict[str, str] | None, unit: str, after: str, before: str, rules: TargetRules) -> str:
+    """The indicator's name; one recognised by its unit alone ("tỷ đồng") is better named by the
+    noun phrase before the figure when there is one ("Ngân sách trung ương: 42,3 tỷ đồng")."""
+    if known and not known.get("by_unit"):
+        return known["name"]
+    if known and re.search(r"(?::|\blà|\bđạt)\s*$", before):
+        # a label or a subject before a copula names the figure: "Vốn tín dụng: 402,8 tỷ đồng"
+        words = noun_phrase(re.split(r"[,;(]", before.rstrip(" :"))[-1].split()[-8:], rules)
+        return " ".join(words) if words and not _FIGURE.search(" ".join(words)) else known["name"]
+    if known:
+        return known["name"]
+    return _generic_indicator(unit, after, before, rules)
+
+
+def _last_clause(text: str) -> str:
+    return re.split(r"[,;:(]", text)[-1]
+
+
 def _generic_indicator(unit: str, after: str, before: str, rules: TargetRules) -> str:
     """A noun phrase for a figure outside the indicator list: "số phòng học …" from the words after
     a count; for a percentage the words before it, or, when they are only a verb ("chiếm 46,6%
-    tổng số xã"), the words after it."""
+    tổng số xã"), the words after it, or else what the clause before speaks of ("95/148 xã đạt
+    chuẩn (chiếm 64,2%)" → "tỷ lệ xã đạt chuẩn")."""
     if unit == "%":
-        words = noun_phrase(re.split(r"[,;:(]", before)[-1].split()[-8:], rules)
+        words = noun_phrase(_last_clause(before).split()[-8:], rules)
         if words:
             return " ".join(words)
         tail = noun_phrase(re.split(r"[,;:.()]|\bso với\b", after)[0].split()[:6], rules)
+        if tail and fold(tail[0]) in {"ke", "muc", "chi"}:
+            return "tỷ lệ thực hiện so với " + " ".join(tail)  # "đạt 34,6% kế hoạch"
+        if not tail:
+            tail = noun_phrase(_subject_before(before), rules)
         return "tỷ lệ " + " ".join(tail) if tail else "tỷ lệ"
     phrase = noun_phrase(re.split(r"[,;:.()]|\bso với\b|\bđể\b|\btrong\b", after)[0].split()[:6], rules)
+    if len(phrase) <= 1:  # only the unit: "nâng tổng số xã đạt chuẩn … lên 178 xã"
+        clause = _last_clause(before)
+        m = re.search(rf"(?:tổng )?số {re.escape(unit)}\b", clause, re.IGNORECASE)
+        if m:
+            words = noun_phrase(clause[m.start() :].split()[:12], rules)
+            return " ".join(words)
     return "số " + " ".join(phrase) if phrase else f"số {unit}"
+
+
+def _subject_before(before: str) -> list[str]:
+    """The words the previous clause says a figure of, without that figure ("… 95/148 xã đạt
+    chuẩn nông thôn mới (chiếm" → "xã đạt chuẩn nông thôn mới")."""
+    parts = re.split(r"[,;:(]", before)
+    previous = parts[-2] if len(parts) > 1 else ""
+    m = list(_FIGURE.finditer(previous))
+    return previous[m[-1].end() :].split()[:6] if m else []
 
 
 def period_of(*texts: str) -> str:
@@ -165,7 +203,7 @@ def _sentence_targets(sentence: str, lead: str, ctx: KindContext, chunk: Chunk, 
             continue
         out.append(
             Target(
-                indicator=known["name"] if known else _generic_indicator(unit, after, before, rules),
+                indicator=_indicator_name(known, unit, after, before, rules),
                 value=m.group(1) + ("%" if m.group(2) else ""),
                 unit=unit,
                 period=period_of(sentence[start : m.end() + 30], sentence, heading),
