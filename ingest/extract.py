@@ -151,14 +151,27 @@ class _Reader:
                 merged[-1] = f"{merged[-1]}; {piece}"
         pieces = merged
         chair = beside_chair
+        head = ""  # the shared predicate of a list of bodies after a colon
+        first = re.match(r"^([^:]{3,120}):\s*(.+)$", pieces[0]) if pieces else None
+        if first and leading_agencies(first.group(2), self.registry, self.cues)[0]:
+            head = first.group(1).strip()
+            listed = "; ".join([first.group(2)] + pieces[1:])
+            pieces = [p for p in re.split(r";\s*", listed) if p.strip()]  # one body (or pair) per clause
         for n, piece in enumerate(pieces):
             others, own = leading_agencies(piece, self.registry, self.cues)
             correlated = self.correlative(piece)
             if correlated:
                 self.add(correlated[0], role_of(piece, self.cues), piece)
                 continue
-            if others and own and obliges(own, self.cues, self.news):
-                self.assign(others, own, split, equal=not first_leads(piece, others), beside_chair=chair)
+            if others and own.strip(" .;,"):
+                # a clause with a subject of its own is that subject's, never the leads' (in a
+                # request every named body is asked)
+                if obliges(own, self.cues, self.news and not split):
+                    self.assign(others, own, split, equal=not first_leads(piece, others), beside_chair=chair)
+                continue
+            if others and head:
+                for other in others:  # "… theo lĩnh vực: Sở Xây dựng (tiêu chí 1, 9); Sở Y tế (tiêu chí 15)"
+                    self.add(other, role_of(head, self.cues), f"{head}: {piece.strip()}")
                 continue
             if n and self.cues.scope_opener.match(piece):
                 break  # "…; đối với cơ sở, …" turns to another addressee

@@ -316,3 +316,26 @@ def test_correlative_distributive_subject() -> None:
     assert [r.role for r in _for(rows, "Sở Nông nghiệp và Phát triển nông thôn")] == ["tham mưu"]
     shared = _for(rows, "các sở, ngành")
     assert len(shared) == 1 and "sở, ngành đó chịu trách nhiệm" in shared[0].task
+
+
+def test_inline_list_of_bodies_after_a_shared_predicate() -> None:
+    rows = _extract(
+        """
+        3. Các sở, ngành phụ trách tiêu chí thẩm định theo lĩnh vực: Sở Xây dựng (tiêu chí 1, 9); Sở Y tế (tiêu chí 15); Công an tỉnh, Bộ Chỉ huy Quân sự tỉnh (tiêu chí 19).
+        """,
+        kind="hướng dẫn",
+    )
+    assert [r.task for r in _for(rows, "Sở Y tế")] == ["Phụ trách tiêu chí thẩm định theo lĩnh vực: Sở Y tế (tiêu chí 15)"]
+    assert _for(rows, "Công an tỉnh") and _for(rows, "Bộ Chỉ huy Quân sự tỉnh")
+    assert not _for(rows, "các sở, ngành")  # the collective only introduces the list
+
+
+def test_a_clause_with_its_own_subject_is_never_the_leads() -> None:
+    rows = _extract(
+        """
+        Ban Dân tộc tỉnh cần đôn đốc tiến độ Chương trình phát triển kinh tế - xã hội vùng đồng bào dân tộc; Sở Lao động - Thương binh và Xã hội đã rà soát kết quả giảm nghèo.
+        """,
+        kind="tin/bài",
+    )
+    assert [r.task[:8] for r in _for(rows, "Ban Dân tộc tỉnh")] == ["Cần đôn "]
+    assert not _for(rows, "Sở Lao động - Thương binh và Xã hội")  # narrated, and not Ban Dân tộc's either
