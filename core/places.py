@@ -138,6 +138,10 @@ class Gazetteer:
         new = self.successor(name)
         return tuple(dict.fromkeys((name, new, *self.parts(new))))
 
+    def reach(self, names: Iterable[str]) -> set[str]:
+        """Every province name the given ones cover across the merger (their merger groups)."""
+        return {n for name in names for n in self.merger_group(name)}
+
     # ---- recognition -------------------------------------------------------------------------
     def mentions(self, text: str, lenient_case: bool = False, bare_districts: bool = False) -> list[PlaceMention]:
         """Provinces, districts and communes named in `text`, in reading order.

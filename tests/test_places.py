@@ -76,6 +76,7 @@ def test_merger_groups_reach_both_ways(places) -> None:
     assert set(places.merger_group("Thái Nguyên")) == {"Thái Nguyên", "Bắc Kạn"}
     assert set(places.merger_group("Bắc Kạn")) == {"Thái Nguyên", "Bắc Kạn"}
     assert places.successor("Yên Bái") == "Lào Cai"
+    assert places.reach(["Yên Bái"]) == {"Yên Bái", "Lào Cai"}  # a question about it is answerable from the new Lào Cai
     assert set(places.parts("Cần Thơ")) == {"Cần Thơ", "Hậu Giang", "Sóc Trăng"}
     assert places.resolve("thua-thien-hue") == "Huế" and places.resolve("ba-ria-vung-tau") == "Bà Rịa - Vũng Tàu"
 

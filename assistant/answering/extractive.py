@@ -27,6 +27,7 @@ from assistant.answering.fitted import FittedSelection, ranked_units
 from assistant.answering.selection_model import SelectionModel, packaged_model
 from assistant.answering.labels import abstention, lead_line
 from assistant.query import PERIOD, QueryPlan
+from core.places import load_gazetteer
 from ingest.agencies import load_registry
 from ingest.vntext import fold
 
@@ -111,7 +112,7 @@ class ExtractiveAnswerer:
     def _abstain_reason(self, plan: QueryPlan, chunks: list[RetrievedChunk], indexed_provinces: set[str]) -> str:
         if not chunks:
             return "nothing retrieved"
-        if plan.provinces and not set(plan.provinces) & indexed_provinces:
+        if plan.provinces and not load_gazetteer().reach(plan.provinces) & indexed_provinces:
             return "province not indexed"
         top = chunks[: self.config.evidence_chunks]
         asked = plan.agencies[0] if plan.agencies else ""
