@@ -199,7 +199,7 @@ def score_corpus(
 ) -> dict[str, Any]:
     """Register scores of a corpus without an index or embeddings: every file goes through the
     ingest pipeline's prepare step and its extracted rows are scored against the gold files.
-    Also reports `coverage`, the share of gold addressees the recogniser finds (see
+    `assignments.agency_coverage` is the share of gold addressees the recogniser finds (see
     `recogniser_coverage`). Fast enough to run after every change to ingest."""
     from ingest.agencies import load_registry
     from ingest.model import RefusedFile
@@ -217,7 +217,7 @@ def score_corpus(
         rows = [_row(source, a, registry) for source, p in prepared.items() for a in p.assignments]
         out["assignments"] = _score_rows(rows, assignments_gold, registry)
         texts = {_stem(source): p.document.text for source, p in prepared.items()}
-        out["coverage"] = recogniser_coverage(texts, load_gold(assignments_gold, ("source", "agency", "agency_text")), registry)
+        out["assignments"]["agency_coverage"] = recogniser_coverage(texts, load_gold(assignments_gold, ("source", "agency", "agency_text")), registry)
     if targets_gold is not None:
         gold = load_gold(targets_gold, ("source", "value", "kind"))
         sources = {g["source"] for g in gold}
@@ -269,8 +269,8 @@ def register_metrics(index: Any, assignments_gold: Path | None, targets_gold: Pa
         gold = load_gold(assignments_gold, ("source", "agency", "agency_text"))
         wanted = {g["source"] for g in gold}
         texts = {_stem(source): index.records.document_text(doc_id) or "" for doc_id, source in docs.items() if _stem(source) in wanted}
-        if wanted <= set(texts):
-            out["coverage"] = recogniser_coverage(texts, gold, registry)
+        if wanted <= set(texts):  # inside "assignments": every part of the section is a P/R score
+            out["assignments"]["agency_coverage"] = recogniser_coverage(texts, gold, registry)
     if targets_gold is not None:
         gold = load_gold(targets_gold, ("source", "value", "kind"))
         sources = {g["source"] for g in gold}
@@ -298,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.misses:
         for part in scores.values():
             part.pop("missed", None)
+            part.get("agency_coverage", {}).pop("missed", None)
     print(json.dumps(scores, ensure_ascii=False, indent=1))
     return 0
 
