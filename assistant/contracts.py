@@ -80,6 +80,8 @@ class Answer:
     confidence: float
     retrieved: list[RetrievedChunk]
     plan: dict[str, Any] = field(default_factory=dict)
+    generator: str = "extractive"  # extractive | list | register | metadata | the LLM backend string
+    fallback_reason: str = ""  # why an LLM answer was rejected in favour of this one ("" = not rejected)
 
     def as_json(self) -> dict[str, Any]:
         """The `ntm ask --json` shape of DESIGN.md."""
@@ -89,4 +91,6 @@ class Answer:
             "confidence": round(self.confidence, 4),
             "citations": [c.as_json() for c in self.citations],
             "retrieved": [r.as_json() for r in self.retrieved],
+            "generator": self.generator,
+            "fallback_reason": self.fallback_reason or None,
         }

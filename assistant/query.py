@@ -12,6 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from assistant.question_cues import QuestionCues, default_cues
 from ingest.agencies import AgencyRegistry, load_registry
 from core.places import Gazetteer, load_gazetteer
 from ingest.metadata import NUMBER_RE
@@ -19,16 +20,6 @@ from ingest.vntext import canonical_tones, fold, nfc
 
 INTENTS = ("task", "target", "result", "agency", "metadata", "comparison", "general")
 
-# Phrasing cues on folded text, checked in this order (first match wins).
-_INTENT_CUES: list[tuple[str, str]] = [
-    ("comparison", r"\b(so sanh|khac nhau|giong nhau|khac gi)\b"),
-    ("metadata", r"\b(ngay nao|khi nao|luc nao|thoi gian nao|so may|so hieu|so bao nhieu|ky hieu|ai chu tri|do ai chu tri|chu tri va|dien ra (khi nao|ngay)|ban hanh ngay|to chuc (vao )?ngay|van kien nao|van ban nao|quyet dinh so|nghi quyet nao)\b"),
-    ("agency", r"\b(co quan nao|don vi nao|so nao|nganh nao|ai (giu|phu trach|dam nhiem|la|phai)|ai$|chuc .* do|la don vi|la co quan)\b"),
-    ("task", r"\b(phai \w+ gi|tham muu gi|van ban gi|lam gi|nhiem vu|duoc giao|giao (cho|nhiem)|phai (lam|thuc hien|chuan bi|xu ly|lo)|yeu cau .* (gi|nao|the nao)|de nghi .* (gi|nao)|can lam|trach nhiem|chi dao .* (gi|nao)|xu ly ra sao|ra sao|the nao|nhu the nao|phuong cham|viec gi|nhung viec|tham gia vao)\b"),
-    ("target", r"\b(muc tieu|chi tieu|phan dau|ky vong|ke hoach .* bao nhieu|dat ra|hen|dich|can dich|ve dich)\b"),
-    ("result", r"\b(bao nhieu|dat duoc|da (co|dat|huy dong|giam|tang)|hien co|den nay|ket qua|tinh den|con bao nhieu|giam .* (the nao|bao nhieu))\b"),
-]
-_FOLLOW_UP = re.compile(r"^(con|the con|vay con|va|con ve)\b|\b(thi sao|the nao a|thi the nao|thi ra sao)\s*\??$")
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 PERIOD = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)(?!\d)")
 
@@ -47,6 +38,16 @@ class QueryPlan:
     follow_up: bool = False
     retrieval_text: str = ""
     parts: list[str] = field(default_factory=list)  # sub-questions of a multi-part question
+    # What the question asks for, read once from the cue table (assistant/data/question_cues.json).
+    asked_kinds: list[str] = field(default_factory=list)  # docnum | date | person | agency | place | year | quantity
+    unit_pattern: str = ""  # regex the answer's figure must match ("bao nhiêu tiền" → đồng); "" = any
+    asks_quantity: bool = False
+    asks_signer: bool = False
+    asks_list: bool = False  # a set or a sequence: "gồm những bước nào", "những xã nào"
+    asks_sequence: bool = False
+    asks_definition: bool = False  # "NTM là gì?"
+    # Parts of a question about several places/years, each to be answered from its own documents.
+    cross_parts: list[dict[str, Any]] = field(default_factory=list)  # {"text", "province", "years"}
 
     @property
     def agency(self) -> str:
@@ -176,21 +177,28 @@ def _bare_place(registry: AgencyRegistry, agency_id: str, surface: str) -> bool:
     return registry.get(agency_id).unit and not re.search(r"\b(ubnd|uy ban nhan dan)\b", fold(surface))
 
 
-def detect_intent(folded: str, has_agency: bool) -> str:
-    cues = _INTENT_CUES
+def detect_intent(folded: str, has_agency: bool, cues: QuestionCues | None = None) -> str:
+    cues = cues or default_cues()
+    ordered = list(cues.intents)
     if has_agency:  # "Sở X phải tham mưu gì về giao chỉ tiêu" asks for tasks, not targets
-        cues = sorted(cues, key=lambda c: c[0] not in ("comparison", "metadata", "agency", "task"))
-    for intent, pattern in cues:
-        if re.search(pattern, folded):
-            if intent == "agency" and not re.search(r"\b(co quan|don vi|so nao|nganh nao|ai)\b", folded):
+        ordered.sort(key=lambda c: c[0] not in ("comparison", "metadata", "agency", "task"))
+    for intent, pattern in ordered:
+        if pattern.search(folded):
+            if intent == "agency" and not cues.agency_intent_needs.search(folded):
                 continue
             return intent
     return "task" if has_agency else "general"
 
 
-def plan_question(question: str, history: list[str] | None = None, registry: AgencyRegistry | None = None) -> QueryPlan:
+def plan_question(
+    question: str,
+    history: list[str] | None = None,
+    registry: AgencyRegistry | None = None,
+    cues: QuestionCues | None = None,
+) -> QueryPlan:
     """Build the plan for a question; `history` holds the earlier user questions, oldest first."""
     registry = registry or load_registry()
+    cues = cues or default_cues()
     normalized = canonical_tones(question).strip()
     folded = fold(normalized)
     plan = QueryPlan(question=question, normalized=normalized, folded=folded)
@@ -199,13 +207,61 @@ def plan_question(question: str, history: list[str] | None = None, registry: Age
     plan.periods = [(int(a), int(b)) for a, b in PERIOD.findall(normalized)]
     in_periods = {y for p in plan.periods for y in p}
     plan.years = sorted({int(y) for y in _YEAR.findall(normalized)} - in_periods)
-    plan.intent = detect_intent(folded, bool(plan.agencies))
+    plan.intent = detect_intent(folded, bool(plan.agencies), cues)
     plan.retrieval_text = normalized
-    plan.parts = split_parts(normalized)
+    plan.parts = split_parts(normalized, cues)
+    classify(plan, cues)
     if history:
-        _inherit(plan, plan_question(history[-1], history[:-1], registry))
+        _inherit(plan, plan_question(history[-1], history[:-1], registry, cues), cues, registry)
+    plan.cross_parts = cross_document_parts(plan)
     plan.expansions = expand_abbreviations(plan.retrieval_text)
     return plan
+
+
+def classify(plan: QueryPlan, cues: QuestionCues) -> None:
+    """Record in the plan what the question asks for (kinds of fact, figure unit, list, definition)."""
+    folded = plan.folded
+    plan.asked_kinds = cues.asked_kinds(folded)
+    plan.unit_pattern = cues.unit_pattern(folded)
+    plan.asks_quantity = bool(cues.quantity.search(folded))
+    plan.asks_signer = bool(cues.signer.search(folded))
+    plan.asks_list = bool(cues.list_question.search(folded)) and not plan.asks_quantity
+    plan.asks_sequence = plan.asks_list and bool(cues.sequence_question.search(folded))
+    plan.asks_definition = bool(cues.definition_question.search(folded)) and not plan.agencies and not plan.asks_list
+
+
+def cross_document_parts(plan: QueryPlan) -> list[dict[str, Any]]:
+    """A question naming several provinces is answered province by province: each province with
+    the years written next to it ("Điện Biên (năm 2013) và Cao Bằng (năm 2014)"). One place → []."""
+    if len(plan.provinces) < 2:
+        return []
+    folded = plan.folded
+    spots = []
+    for province in plan.provinces:
+        at = folded.find(fold(province))
+        spots.append((at if at >= 0 else len(folded), province))
+    spots.sort()
+    years = [(m.start(), int(m.group(1))) for m in _YEAR.finditer(folded)]
+    in_periods = {y for p in plan.periods for y in p}
+    parts = []
+    for i, (at, province) in enumerate(spots):
+        end = spots[i + 1][0] if i + 1 < len(spots) else len(folded)
+        own = [y for pos, y in years if at <= pos < end and y not in in_periods]
+        parts.append({"province": province, "years": sorted(set(own)), "text": _part_text(plan, province)})
+    if not any(p["years"] for p in parts):
+        for p in parts:
+            p["years"] = list(plan.years)
+    return parts
+
+
+def _part_text(plan: QueryPlan, province: str) -> str:
+    """The question with the other provinces' names taken out (their years stay harmless)."""
+    text = plan.retrieval_text
+    for other in plan.provinces:
+        if other != province:
+            text = re.sub(re.escape(other), " ", text, flags=re.IGNORECASE)
+            text = re.sub(rf"(?<!\w){re.escape(fold(other))}(?!\w)", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def asks_tasks(plan: QueryPlan) -> bool:
@@ -213,29 +269,27 @@ def asks_tasks(plan: QueryPlan) -> bool:
     return plan.intent == "task" or any(detect_intent(fold(p), True) == "task" for p in plan.parts)
 
 
-_PART_CUE = re.compile(r"\b(bao nhieu|gi|nao|ai|the nao|ra sao|khi nao|may|bao lau|o dau)\b")
-
-
-def split_parts(question: str) -> list[str]:
+def split_parts(question: str, cues: QuestionCues | None = None) -> list[str]:
     """Sub-questions of "… bao nhiêu X và … bao nhiêu Y?", "Ai chủ trì … và diễn ra khi nào?";
     a piece without its own question word stays with the one before it. One part → []."""
     pieces = [p for p in re.split(r"\s*(?:,\s*)?\bvà\b\s*|\s*;\s*|\?\s*", question) if p and p.strip()]
+    cue = (cues or default_cues()).part_question_word
     parts: list[str] = []
     for piece in pieces:
-        if parts and not _PART_CUE.search(fold(piece)):
+        if parts and not cue.search(fold(piece)):
             parts[-1] = f"{parts[-1]} và {piece}"
-        elif not parts or _PART_CUE.search(fold(parts[-1])):
+        elif not parts or cue.search(fold(parts[-1])):
             parts.append(piece)
         else:
             parts[-1] = f"{parts[-1]} và {piece}"
     return parts if len(parts) > 1 else []
 
 
-def _inherit(plan: QueryPlan, previous: QueryPlan) -> None:
+def _inherit(plan: QueryPlan, previous: QueryPlan, cues: QuestionCues, registry: AgencyRegistry) -> None:
     """Fill what an elliptical follow-up ("còn Sở Tài chính thì sao?", "năm 2019 thì sao?") leaves
     out from the previous turn: its province, years, agency, intent and topic words."""
     short = len(plan.folded.split()) <= 8
-    if not (_FOLLOW_UP.search(plan.folded) or (short and not plan.provinces and not plan.agencies and not plan.years)):
+    if not (cues.follow_up.search(plan.folded) or (short and not plan.provinces and not plan.agencies and not plan.years)):
         return
     plan.follow_up = True
     if not plan.provinces:
@@ -247,10 +301,13 @@ def _inherit(plan: QueryPlan, previous: QueryPlan) -> None:
         plan.agencies = list(previous.agencies)
     if plan.intent == "general":
         plan.intent = previous.intent
+    if not (plan.asked_kinds or plan.asks_list or plan.asks_quantity):  # "còn X thì sao?" asks the same
+        for name in ("asked_kinds", "unit_pattern", "asks_quantity", "asks_signer", "asks_list", "asks_sequence"):
+            setattr(plan, name, getattr(previous, name))
     topic = previous.retrieval_text
     for agency_id in previous.agencies:
         if agency_id not in plan.agencies:
-            for mention in load_registry().find(topic, question=True):
+            for mention in registry.find(topic, question=True):
                 if mention.agency_id == agency_id:
                     topic = topic.replace(mention.surface, " ")
     for year in previous.years:

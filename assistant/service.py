@@ -1,21 +1,38 @@
 """ChatService: the one entry point the CLI, the app and the evaluation runner ask questions through.
 
-question (+ history, filters) → QueryPlan → hybrid retrieval → grounded answer (extractive by
-default; an LLM when one is configured, still checked against the retrieved chunks).
+question (+ history, filters) → QueryPlan (classified once, from the cue table) → hybrid retrieval
+→ answer strategies tried in order (DESIGN.md "Answerer"): document facts · task register ·
+list/structure blocks · extractive sentences · the optional LLM, checked against the retrieved
+chunks and replaced by the extractive answer when it is not grounded. A question about several
+places is split, and each part goes through the same path.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from assistant.answering.chain import AnswerChain, DefinitionGate, ExtractiveStrategy, Gated, mask_instructions
+from assistant.answering.cross_document import CrossDocument
+from assistant.answering.documents import DocumentView
 from assistant.answering.extractive import AnswerConfig, ExtractiveAnswerer
+from assistant.answering.list_blocks import ListBlocks
+from assistant.answering.register_answer import RegisterAnswerer
 from assistant.contracts import Answer, Filters, RetrievedChunk
-from assistant.evidence import TermWeights, asks_signer
-from assistant.query import asks_tasks, plan_question
+from assistant.evidence import TermWeights
+from assistant.query import QueryPlan, plan_question
+from assistant.question_cues import QuestionCues, load_cues
 from assistant.register import TaskRegister, TaskRow
 from assistant.retrieve import HybridSearch, RetrievalConfig
-from assistant.answering.register_answer import matching_rows, register_answer, register_fits
 from assistant.settings import Settings
 from vectorstore.index import Index
+
+
+def _document_facts(index: Index) -> Any:
+    """The document-facts (metadata) strategy, first in the chain, when its module is present."""
+    try:
+        from assistant.answering.document_facts import DocumentFacts
+    except ImportError:
+        return None
+    return DocumentFacts.for_index(index)
 
 
 def user_questions(history: list[Any] | None) -> list[str]:
@@ -39,6 +56,7 @@ class ChatService:
         settings: Settings,
         retrieval: RetrievalConfig | None = None,
         answer: AnswerConfig | None = None,
+        cues: QuestionCues | None = None,
     ) -> None:
         self.index = index
         self.settings = settings
@@ -52,6 +70,7 @@ class ChatService:
             ),
         )
         self.answer_config = answer or AnswerConfig()
+        self.cues = cues or load_cues()
         self._weights: tuple[str, TermWeights] | None = None
         self._figures: tuple[str, dict[str, list[tuple[str, str]]]] | None = None
         self.register = TaskRegister(index)
@@ -61,6 +80,7 @@ class ChatService:
             from assistant.llm import LLMAnswerer
 
             self._llm = LLMAnswerer.from_settings(settings)
+        self._facts = _document_facts(index)
 
     def _term_weights(self) -> TermWeights:
         fingerprint = self.index.lexical.fingerprint
@@ -69,10 +89,10 @@ class ChatService:
             self._weights = (fingerprint, TermWeights(texts))
         return self._weights[1]
 
-    def _with_signature(self, plan: Any, chunks: list[RetrievedChunk]) -> list[RetrievedChunk]:
+    def _with_signature(self, plan: QueryPlan, chunks: list[RetrievedChunk]) -> list[RetrievedChunk]:
         """For "ai ký?", the top document's signature block sits in its last chunk, which a
         question about the notice's subject rarely retrieves: put it among the evidence."""
-        if not chunks or not asks_signer(plan) or not chunks[0].metadata.get("signer"):
+        if not chunks or not plan.asks_signer or not chunks[0].metadata.get("signer"):
             return chunks
         doc_id = chunks[0].doc_id
         ids = self.index.records.chunk_ids(doc_id)
@@ -114,20 +134,56 @@ class ChatService:
 
     def ask(self, question: str, history: list[Any] | None = None, filters: Filters | None = None) -> Answer:
         """Answer one question; follow-ups inherit province/year/agency from earlier turns."""
-        plan = plan_question(question, user_questions(history))
-        result = self.search.search(plan, self.settings.top_k, filters)
-        weights = self._term_weights()
-        if plan.agencies and self.use_register and asks_tasks(plan):
-            rows = matching_rows(self.register, plan, filters)
-            if rows and register_fits(rows, plan, weights):
-                answer = register_answer(rows, plan, weights, self._document_text, result.chunks)
-                answer.retrieved = self._with_cited_chunks(answer.retrieved, [c.chunk_id for c in answer.citations])
+        plan = plan_question(question, user_questions(history), cues=self.cues)
+        if len(plan.cross_parts) > 1:
+            answer = CrossDocument(lambda part: self._answer(part, filters)).answer(plan)
+            if answer is not None:
                 return answer
-        chunks = self._with_signature(plan, result.chunks)
-        extractive = ExtractiveAnswerer(weights, self.answer_config, self._figure_kinds)
-        answer = extractive.answer(plan, chunks, result.dense, self.indexed_provinces())
-        if self._llm is not None and not answer.abstained:
-            answer = self._llm.answer(plan, result.chunks, fallback=answer)
+        return self._answer(plan, filters)
+
+    def strategies(self, result_dense: dict[str, float], filters: Filters | None) -> tuple[AnswerChain, ListBlocks]:
+        """The chain for one question: document facts · register · definition check · list blocks ·
+        extractive (which always answers, abstaining when it must)."""
+        weights = self._term_weights()
+        documents = DocumentView(self.index)
+        extractive = ExtractiveStrategy(
+            ExtractiveAnswerer(weights, self.answer_config, self._figure_kinds), result_dense, self.indexed_provinces()
+        )
+        lists = ListBlocks(weights, documents, self.cues)
+        chain: list[Any] = [self._facts] if self._facts is not None else []
+        if self.use_register:
+            chain.append(RegisterAnswerer(self.register, weights, self._document_text, filters, self.cues))
+        chain += [DefinitionGate(self.cues), Gated(lists, extractive.period_gate), extractive]
+        return AnswerChain(chain), lists
+
+    def _answer(self, plan: QueryPlan, filters: Filters | None) -> Answer:
+        result = self.search.search(plan, self.settings.top_k, filters)
+        chunks, flagged = mask_instructions(result.chunks, self.cues)
+        chunks = self._with_signature(plan, chunks)
+        chain, lists = self.strategies(result.dense, filters)
+        answer = chain.answer(plan, chunks)
+        if answer.generator == "extractive":
+            answer = lists.expand_lead_ins(plan, answer)
+        if answer.generator in ("register", "list", "metadata"):
+            answer.retrieved = self._with_cited_chunks(answer.retrieved, [c.chunk_id for c in answer.citations])
+        if self._llm is not None and not answer.abstained and answer.generator in ("extractive", "list"):
+            answer = self._ask_llm(plan, chunks, answer)
+        if flagged:
+            answer.plan = {**answer.plan, "flagged_instructions": flagged}
+        notice = getattr(result, "notice", "")
+        if notice:
+            answer.text = f"{notice}\n{answer.text}"
+            answer.plan = {**answer.plan, "retrieval_notice": notice}
+        return answer
+
+    def _ask_llm(self, plan: QueryPlan, chunks: list[RetrievedChunk], fallback: Answer) -> Answer:
+        """The LLM's answer when grounded (generator: the backend string); else the fallback,
+        carrying the reason the LLM answer was rejected."""
+        answer = self._llm.answer(plan, chunks, fallback=fallback)
+        if answer.plan.get("answered_by") == "llm":
+            answer.generator = str(self.settings.llm)
+        else:
+            answer.fallback_reason = str(answer.plan.get("llm_fallback", ""))
         return answer
 
 

@@ -90,6 +90,30 @@ def test_follow_up_uses_the_conversation(service: ChatService) -> None:
     assert not answer.abstained
     assert all(c.province == "Lai Châu" for c in answer.citations)
     assert "Tài chính" in answer.text
+    # the follow-up is answered for the new agency, not the previous one
+    assert answer.generator == "register" and answer.text.splitlines()[0].endswith("Sở Tài chính:")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Sở Tài chính Lai Châu phải làm gì năm 2014?",
+        "Sở Tài chính Lai Châu được giao nhiệm vụ gì năm 2014?",
+        "Sở Tài chính Lai Châu có trách nhiệm gì năm 2014?",
+        "Năm 2014 Sở Tài chính Lai Châu chủ trì việc gì?",
+    ],
+)
+def test_every_phrasing_of_a_task_question_uses_the_register(service: ChatService, question: str) -> None:
+    answer = service.ask(question)
+    assert answer.generator == "register", answer.plan
+    assert answer.text.startswith("Theo Thông báo số 15/TB-UBND") and "Sở Tài chính:" in answer.text.splitlines()[0]
+    assert "(giao chung)" not in answer.text and "; hạn:" not in answer.text  # no leftover markup
+    assert_grounded(service, answer)
+
+
+def test_definition_the_corpus_lacks_is_abstained_on(service: ChatService) -> None:
+    answer = service.ask("NTM là gì?")
+    assert answer.abstained and answer.plan["abstain_reason"] == "definition not in corpus"
 
 
 def test_langchain_retriever_interface(seed_index) -> None:
@@ -109,7 +133,8 @@ def test_ask_cli_json_shape(seed_index) -> None:
     )
     assert out.returncode == 0, out.stderr
     payload = json.loads(out.stdout)
-    assert set(payload) >= {"answer", "abstained", "citations", "retrieved"}
+    assert set(payload) >= {"answer", "abstained", "citations", "retrieved", "generator", "fallback_reason"}
+    assert payload["generator"] in ("extractive", "list", "metadata", "register")
     assert "4.051 tỷ" in payload["answer"]
     citation = payload["citations"][0]
     assert set(citation) >= {"n", "source", "chunk_id", "title", "number", "province", "issued", "quote"}

@@ -65,3 +65,48 @@ def test_new_topic_does_not_inherit() -> None:
 def test_multi_part_questions_split_only_on_separate_questions() -> None:
     assert len(split_parts("Ai chủ trì hội nghị và hội nghị diễn ra ngày nào?")) == 2
     assert split_parts("Có bao nhiêu xã đạt chuẩn nông thôn mới, nông thôn mới nâng cao và kiểu mẫu?") == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Theo Kế hoạch năm 2013 của Điện Biên, việc xây dựng nông thôn mới ở cấp xã được triển khai theo những bước nào?",
+        "Hồ sơ UBND xã gửi UBND huyện gồm những giấy tờ gì?",
+        "huyen tien lang co nhung xa nao duoc cong nhan dat chuan ntm nam 2019",
+        "Văn phòng Điều phối được giao những nhiệm vụ gì trong 6 tháng cuối năm?",
+    ],
+)
+def test_list_questions_are_recognised(question: str) -> None:
+    assert plan_question(question).asks_list
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Những xã được chọn làm mẫu ở Lai Châu được hẹn đến mốc năm nào thì phải cơ bản xong toàn bộ bộ chỉ tiêu?",
+        "Năm 2023 có bao nhiêu xã đạt chuẩn nông thôn mới?",
+        "Cơ quan nào chủ trì thẩm định hồ sơ?",
+    ],
+)
+def test_single_fact_questions_are_not_lists(question: str) -> None:
+    assert not plan_question(question).asks_list
+
+
+def test_the_plan_records_what_is_asked_once() -> None:
+    plan = plan_question("Năm 2024 Kon Tum phân bổ bao nhiêu tiền vốn sự nghiệp, ai ký quyết định?")
+    assert "quantity" in plan.asked_kinds and "person" in plan.asked_kinds
+    assert plan.asks_quantity and plan.asks_signer and plan.unit_pattern
+    assert plan_question("Nông thôn mới là gì?").asks_definition
+    assert plan_question("Các bước xây dựng nông thôn mới ở cấp xã là gì?").asks_sequence
+
+
+def test_follow_up_switching_agency_asks_the_same_thing_of_the_new_one() -> None:
+    first = "Sở Kế hoạch và Đầu tư Lai Châu được giao những nhiệm vụ gì năm 2014?"
+    plan = plan_question("còn Sở Tài chính thì sao?", [first])
+    assert plan.agency == "so-tai-chinh" and plan.asks_list == plan_question(first).asks_list
+
+
+def test_several_provinces_make_one_part_each() -> None:
+    plan = plan_question("Hạn chót gửi kết quả rà soát ở Cần Thơ và ở Thái Nguyên là ngày nào?")
+    assert [p["province"] for p in plan.cross_parts] == ["Cần Thơ", "Thái Nguyên"]
+    assert all("Thái Nguyên" not in p["text"] for p in plan.cross_parts[:1])

@@ -1,23 +1,28 @@
 """Task questions answered from the register: every task the matching notices assign to the asked
-agency, grouped by notice (newest first), with role and deadline, each cited — the question's own
-words decide the order, so "Sở X phải làm gì với các xã điểm?" puts that task first.
+agency, grouped by notice (newest first), with role and deadline, each cited — the agency's own
+tasks first, then the tasks given to a collective it belongs to, labelled as shared; the
+question's own words decide the order, so "Sở X phải làm gì với các xã điểm?" puts that task first.
 """
 from __future__ import annotations
 
 import re
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 
 from assistant.answering.labels import document_label
 from assistant.contracts import Answer, Citation, Filters, RetrievedChunk
 from assistant.evidence import TermWeights, question_terms, terms
-from assistant.query import QueryPlan
-from assistant.register import TaskRegister, TaskRow
+from assistant.query import QueryPlan, abbreviation_pairs, asks_tasks
+from assistant.question_cues import QuestionCues, default_cues
+from assistant.register import TaskRegister, TaskRow, UnknownAgency
 from ingest.agencies import load_registry
 from ingest.vntext import fold
 
 MAX_ROWS = 4
+_ROLE_ORDER = {"chủ trì": 0, "thực hiện": 1, "tham mưu": 1, "phối hợp": 3}  # what the agency leads comes first
 TASK_CHARS = 220  # a task paragraph is shown up to this length in chat answers
+LONE_TASK_CHARS = 420  # ... and when one or two tasks are the answer, whole (its deadline often closes it)
 FIT_SHARE = 0.35  # share of the question's topic weight the best direct task must carry
 
 
@@ -25,7 +30,10 @@ def matching_rows(register: TaskRegister, plan: QueryPlan, filters: Filters | No
     """Register rows for the plan's agency in the notices the plan and filters point at."""
     filters = filters or Filters()
     provinces = [filters.province] if filters.province else plan.provinces
-    rows = register.tasks(plan.agency)
+    try:
+        rows = register.tasks(plan.agency)
+    except UnknownAgency:  # a name recognised in the question but never given a task
+        return []
     if provinces:
         wanted = {fold(p) for p in provinces}
         rows = [r for r in rows if fold(r.province) in wanted]
@@ -44,21 +52,21 @@ def _year_matches(row: TaskRow, years: set[int]) -> bool:
     return issued in years or bool(mentioned & years)
 
 
-# Words of task questions that say "what must … do", not what about.
-_ASKING = frozenset(
-    "nhiem vu giao duoc phai lam can thuc hien gi trach nhiem yeu cau de nghi tham gia viec nhung nam tinh xay dung nong thon moi ntm".split()
-)
-
-
-def _topic_terms(plan: QueryPlan, weights: TermWeights, agency_names: list[str]) -> set[str]:
-    """The question's topic: its known terms minus the agency's own words and the asking words."""
+def _topic_terms(plan: QueryPlan, weights: TermWeights, agency_names: list[str], cues: QuestionCues | None = None) -> set[str]:
+    """The question's topic: its known terms minus the agency's own words and the asking words
+    (a bigram spanning an agency name and an asking word — "còn Sở", "Đầu tư được" — is neither)."""
+    asking = (cues or default_cues()).task_asking_words
     named = set()
     for name in agency_names:
         named |= set(terms(name))
+    words = {t for t in named if "_" not in t}
+    # synonyms of asking words ("giao" → "phân công") ask too
+    asked_by = {fold(other) for used, other in abbreviation_pairs(plan.retrieval_text) if set(fold(used).split()) <= asking}
+    plan = replace(plan, expansions=[e for e in plan.expansions if fold(e) not in asked_by])
     return {
         t
         for t in question_terms(plan)
-        if weights.known(t) and t not in named and not all(p in _ASKING or p.isdigit() for p in t.split("_"))
+        if weights.known(t) and t not in named and not all(p in asking or p in words or p.isdigit() for p in t.split("_"))
     }
 
 
@@ -102,28 +110,95 @@ def register_answer(
     document_text: Callable[[TaskRow], str],
     retrieved: list[RetrievedChunk],
 ) -> Answer:
-    """The answer text and citations for the most relevant rows, grouped by notice."""
-    ranked = rank_rows(rows, plan, weights)
+    """The answer text and citations for the most relevant rows: per notice, the agency's own
+    tasks, then the shared ones under their own label; each with its role and deadline."""
+    ranked = _distinct(rank_rows(rows, plan, weights))
     shown = ranked[:MAX_ROWS]
     by_notice: OrderedDict[str, list[TaskRow]] = OrderedDict()
     for row in sorted(shown, key=lambda r: (r.issued, r.source), reverse=True):
         by_notice.setdefault(row.source, []).append(row)
     lines: list[str] = []
     citations: list[Citation] = []
-    for source, notice_rows in by_notice.items():
+    for notice_rows in by_notice.values():
         first = notice_rows[0]
-        chunk = _pseudo_chunk(first)
-        lines.append(f"Theo {document_label(chunk)}, {notice_rows[0].agency}:")
-        for row in sorted(notice_rows, key=lambda r: r.start):
-            n = len(citations) + 1
-            quote = document_text(row)[row.start : row.end]
-            citations.append(Citation.of(n, _pseudo_chunk(row), quote, row.start, row.end))
-            extra = "; ".join(x for x in (row.role_label, f"hạn: {row.deadline}" if row.deadline else "") if x)
-            lines.append(f"- ({extra}) {_short(row.task)} [{n}]")
+        lines.append(f"Theo {document_label(_pseudo_chunk(first))}, {first.agency}:")
+        own = sorted((r for r in notice_rows if not r.shared), key=lambda r: (_ROLE_ORDER.get(r.role, 2), r.start))
+        shared = sorted((r for r in notice_rows if r.shared), key=lambda r: r.start)
+        for group, label in ((own, ""), (shared, "Nhiệm vụ giao chung")):
+            if group and label:
+                lines.append(f"{label} (cho {_collective_words(group)}):")
+            for row in group:
+                n = len(citations) + 1
+                quote = document_text(row)[row.start : row.end]
+                citations.append(Citation.of(n, _pseudo_chunk(row), quote, row.start, row.end))
+                lines.append(f"- {_short(row.task, TASK_CHARS if len(shown) > 2 else LONE_TASK_CHARS)}{_row_facts(row)} [{n}]")
     if len(ranked) > len(shown):
         lines.append(f"(còn {len(ranked) - len(shown)} nhiệm vụ khác của {shown[0].agency} trong sổ nhiệm vụ — tab Nhiệm vụ)")
     plan_dict = {**plan.as_dict(), "answered_by": "register", "register_rows": len(rows)}
     return Answer("\n".join(lines), citations, False, 0.9, retrieved, plan_dict)
+
+
+def _distinct(rows: list[TaskRow]) -> list[TaskRow]:
+    """One row per task of a notice (the same sentence read twice — as an item and under its
+    heading — is one task)."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for row in rows:
+        key = (row.source, " ".join(row.task.split()).casefold())
+        if key not in seen:
+            seen.add(key)
+            out.append(row)
+    return out
+
+
+def _row_facts(row: TaskRow) -> str:
+    """" — chủ trì, hạn 31/10/2023" after the task (role and deadline as the register has them)."""
+    facts = [row.role, f"hạn {row.deadline}" if row.deadline else ""]
+    shown = ", ".join(f for f in facts if f)
+    return f" — {shown}" if shown else ""
+
+
+def _collective_words(rows: list[TaskRow]) -> str:
+    """The document's own words for the collective ("các sở, ngành", "UBND các huyện")."""
+    names = list(dict.fromkeys(r.assigned_to.strip() for r in rows if r.assigned_to.strip()))
+    return ", ".join(f"“{n}”" for n in names[:3]) or "nhiều cơ quan"
+
+
+class RegisterAnswerer:
+    """The task-register strategy: "Sở X phải làm gì / được giao nhiệm vụ gì / có trách nhiệm gì /
+    chủ trì việc gì", and follow-ups that switch agency ("còn Sở Tài chính thì sao?")."""
+
+    name = "register"
+
+    def __init__(
+        self,
+        register: TaskRegister,
+        weights: TermWeights,
+        document_text: Callable[[TaskRow], str],
+        filters: Filters | None = None,
+        cues: QuestionCues | None = None,
+    ) -> None:
+        self.register = register
+        self.weights = weights
+        self.document_text = document_text
+        self.filters = filters
+        self.cues = cues or default_cues()
+
+    def asks(self, plan: QueryPlan) -> bool:
+        """A task question about a named agency — or a deadline/detail question about what it must do."""
+        if not plan.agencies:
+            return False
+        if asks_tasks(plan):
+            return True
+        return "date" in plan.asked_kinds and bool(self.cues.action_verbs.search(plan.folded))
+
+    def answer(self, plan: QueryPlan, retrieved: list[RetrievedChunk]) -> Answer | None:
+        if not self.asks(plan):
+            return None
+        rows = matching_rows(self.register, plan, self.filters)
+        if not rows or not register_fits(rows, plan, self.weights):
+            return None
+        return register_answer(rows, plan, self.weights, self.document_text, retrieved)
 
 
 def _short(task: str, limit: int = TASK_CHARS) -> str:

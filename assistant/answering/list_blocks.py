@@ -1,0 +1,350 @@
+"""Structure-aware answers: a question asking for a set or a sequence ("gồm những bước nào",
+"những xã nào", "gồm những giấy tờ gì") is answered with the whole block that answers it — its
+lead-in and every item, each cited with its exact span — read from the document's layout:
+a lead line ending in ":" (or a table header) and the run of lines that share one item marker
+("a)", "1.", "-", "+", "Bước 1.", a numbered table row). The block may run past the retrieved
+chunk; the document is read through the Index.
+
+A lead-in is never an answer on its own: `expand_lead_ins` adds the items under any lead-in an
+extractive answer quotes. A list cut at the cap, or narrowed to the items naming the asked place,
+says so.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.answering.documents import DocumentView, with_cited
+from assistant.answering.labels import document_label
+from assistant.contracts import Answer, Citation, RetrievedChunk
+from assistant.evidence import TermWeights, terms
+from assistant.query import QueryPlan, abbreviation_pairs
+from assistant.question_cues import QuestionCues, default_cues
+from ingest.vntext import fold
+
+# Item marker families, from the outermost to the innermost level.
+_FAMILIES: list[tuple[str, re.Pattern[str]]] = [
+    ("roman", re.compile(r"^[IVXL]{1,5}[.)]\s+\S")),
+    ("article", re.compile(r"^Điều\s+\d+")),
+    ("subnumber", re.compile(r"^\d{1,2}\.\d{1,2}(?:\.\d{1,2})?\.?\s+\S")),
+    ("number", re.compile(r"^\d{1,2}[.)]\s+\S")),
+    ("row", re.compile(r"^\d{1,3}\s+\S|.+\s\|\s.+|.+\t.+")),
+    ("letter", re.compile(r"^[a-zđ][).]\s+\S")),
+    ("step", re.compile(r"^Bước\s+\d+", re.IGNORECASE)),
+    ("dash", re.compile(r"^[-–—]\s*\S")),
+    ("plus", re.compile(r"^\+\s*\S")),
+    ("bullet", re.compile(r"^[•*·]\s*\S")),
+]
+_RANK = {name: i for i, (name, _) in enumerate(_FAMILIES)}
+_LEAD_END = re.compile(r"(:|\bnhư sau\.?|\bsau đây\.?)\s*$")
+_HEADER_CELL = re.compile(r"^(STT|TT|Số TT)\b")
+
+
+def family(line: str) -> str:
+    for name, pattern in _FAMILIES:
+        if pattern.match(line):
+            return name
+    return ""
+
+
+@dataclass
+class Line:
+    text: str
+    start: int
+    end: int
+    family: str
+
+
+@dataclass
+class Block:
+    doc_id: str
+    lead: Line
+    items: list[Line]
+    header: Line | None = None  # a table's column header row
+    chosen: list[Line] = field(default_factory=list)  # the items shown (all, or those naming the asked place)
+
+    @property
+    def start(self) -> int:
+        return self.lead.start
+
+    @property
+    def end(self) -> int:
+        return self.items[-1].end
+
+
+def lines_of(text: str) -> list[Line]:
+    out = []
+    for m in re.finditer(r"[^\n]+", text):
+        raw = m.group(0)
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        start = m.start() + raw.find(stripped)
+        out.append(Line(stripped, start, start + len(stripped), family(stripped)))
+    return out
+
+
+def find_blocks(doc_id: str, text: str) -> list[Block]:
+    """Every lead-in (a line ending in ":" / "như sau", or a table header) with the items under it."""
+    lines = lines_of(text)
+    blocks = []
+    for i, lead in enumerate(lines):
+        header = None
+        j = i + 1
+        after_lead = i > 0 and bool(_LEAD_END.search(lines[i - 1].text))  # that lead's block holds this header
+        if _HEADER_CELL.match(lead.text) and j < len(lines) and lines[j].family == "row" and not after_lead:
+            header, lead = lead, (lines[i - 1] if i > 0 and len(lines[i - 1].text) < 300 else lead)
+        elif not _LEAD_END.search(lead.text) or len(lead.text) > 500:
+            continue
+        elif j < len(lines) and _HEADER_CELL.match(lines[j].text):
+            header = lines[j]
+            j += 1
+        if j >= len(lines) or not lines[j].family or lines[j].family == lead.family:
+            continue
+        items = _items(lines, j, lead.family)
+        if len(items) >= 2:
+            blocks.append(Block(doc_id, lead, items, header))
+    return blocks
+
+
+def _items(lines: list[Line], j: int, lead_family: str) -> list[Line]:
+    """Lines of the first item's family from j on; deeper lines join the item they follow."""
+    kind = lines[j].family
+    items: list[Line] = []
+    for line in lines[j:]:
+        if line.family == kind:
+            items.append(Line(line.text, line.start, line.end, kind))
+        elif line.family and line.family != lead_family and _RANK[line.family] > _RANK[kind] and items:
+            last = items[-1]
+            items[-1] = Line(last.text, last.start, line.end, kind)  # a sub-item stays with its item
+        else:
+            break
+    return items
+
+
+@dataclass(frozen=True)
+class ListConfig:
+    evidence_chunks: int = 6  # blocks overlapping these top chunks compete
+    min_score: float = 0.45  # share of question-term weight the block must carry
+    min_lead: float = 0.25  # ... and its lead-in with its heading alone
+    max_items: int = 10  # past this cap: "và N mục khác"
+    max_item_chars: int = 220
+    expand_items: int = 6  # items added under a lead-in quoted by another strategy
+
+
+class ListBlocks:
+    """The list/structure strategy (DESIGN.md "Answerer")."""
+
+    name = "list"
+
+    def __init__(
+        self, weights: TermWeights, documents: DocumentView, cues: QuestionCues | None = None, config: ListConfig | None = None
+    ) -> None:
+        self.weights = weights
+        self.documents = documents
+        self.cues = cues or default_cues()
+        self.config = config or ListConfig()
+
+    def answer(self, plan: QueryPlan, retrieved: list[RetrievedChunk]) -> Answer | None:
+        if not plan.asks_list or not retrieved or len(plan.parts) > 1:
+            return None
+        best = self.best_block(plan, retrieved)
+        if best is None:
+            return None
+        block, score = best
+        return self.render(plan, block, retrieved, min(1.0, score))
+
+    # --- choosing the block ---------------------------------------------------------------
+    def candidate_blocks(self, plan: QueryPlan, retrieved: list[RetrievedChunk]) -> list[tuple[Block, int]]:
+        """Blocks overlapping the top chunks, with the rank of the best chunk they overlap."""
+        out: dict[tuple[str, int], tuple[Block, int]] = {}
+        top = retrieved[: self.config.evidence_chunks]
+        for doc_id in dict.fromkeys(c.doc_id for c in top):
+            spans = [(rank, c) for rank, c in enumerate(top) if c.doc_id == doc_id]
+            for block in find_blocks(doc_id, self.documents.text(doc_id)):
+                ranks = [rank for rank, c in spans if block.start < c.end and c.start < block.end]
+                if ranks:
+                    out.setdefault((doc_id, block.start), (block, min(ranks)))
+        return list(out.values())
+
+    def question_terms(self, plan: QueryPlan) -> set[str]:
+        """The question's own topic terms: no province (it picked the documents), no bigram
+        with a question word ("những xã", "xã nào"), no synonym expansion (a folded "tien" of
+        "Tiên Lãng" is not "tiền" = "kinh phí"); abbreviations are matched in `cover`."""
+        text = fold(plan.retrieval_text)
+        for province in plan.provinces:
+            text = re.sub(rf"(?<!\w){re.escape(fold(province))}(?!\w)", " ", text)
+        stop = self.cues.question_words
+        return {
+            t for t in terms(text)
+            if self.weights.known(t) and not any(p in stop for p in t.split("_"))
+        }
+
+    def cover_fn(self, plan: QueryPlan, q_terms: set[str]):
+        """Share of the question's term weight a text holds (an abbreviation the question uses
+        counts as present when the text spells it out: "NTM" ↔ "nông thôn mới")."""
+        w = lambda t: self.weights.idf(t) * (1.5 if "_" in t else 1.0)  # noqa: E731
+        total = sum(w(t) for t in q_terms) or 1.0
+        pairs = [(set(terms(short)), fold(full)) for short, full in abbreviation_pairs(plan.retrieval_text)]
+
+        def cover(text: str) -> float:
+            have = set(terms(text))
+            folded = fold(text)
+            for short_terms, full in pairs:
+                if full and full in folded:
+                    have |= short_terms
+            return sum(w(t) for t in q_terms & have) / total
+
+        return cover
+
+    def best_block(self, plan: QueryPlan, retrieved: list[RetrievedChunk]) -> tuple[Block, float] | None:
+        q_terms = self.question_terms(plan)
+        if not q_terms:
+            return None
+        cover = self.cover_fn(plan, q_terms)
+        scored = []
+        for block, rank in self.candidate_blocks(plan, retrieved):
+            chunk = self.documents.chunk_at(block.doc_id, block.start)
+            heading = " ".join(chunk.heading_path) if chunk else ""
+            lead = f"{heading} {block.lead.text} {block.header.text if block.header else ''}"
+            whole = lead + " " + " ".join(i.text for i in block.items)
+            lead_cov, whole_cov = cover(lead), cover(whole)
+            score = 0.6 * lead_cov + 0.4 * whole_cov + 0.05 / (1 + rank)
+            if lead_cov >= self.config.min_lead and score >= self.config.min_score:
+                scored.append((score, -rank, block))
+        if not scored:
+            return None
+        score, _, block = max(scored, key=lambda s: (s[0], s[1]))
+        block.chosen = narrowed_items(block, plan)
+        return block, score
+
+    # --- output ---------------------------------------------------------------------------
+    def render(self, plan: QueryPlan, block: Block, retrieved: list[RetrievedChunk], confidence: float) -> Answer:
+        cfg = self.config
+        lead_chunk = self.documents.chunk_at(block.doc_id, block.start) or retrieved[0]
+        lines = [f"Theo {document_label(lead_chunk)}:"]
+        citations: list[Citation] = []
+        cited: list[RetrievedChunk] = []
+
+        def cite(line: Line, limit: int) -> str:
+            chunk = self.documents.chunk_at(block.doc_id, line.start) or lead_chunk
+            quote = _trimmed(line.text, limit)
+            n = len(citations) + 1
+            citations.append(Citation.of(n, chunk, quote, line.start, line.start + len(quote)))
+            cited.append(chunk)
+            return f"{_shown(quote)}{'…' if len(quote) < len(line.text) else ''} [{n}]"
+
+        lines.append(cite(block.lead, 400))
+        if block.header is not None:
+            lines.append(cite(block.header, 400))
+        chosen = block.chosen or block.items
+        for item in chosen[: cfg.max_items]:
+            lines.append(f"- {cite(item, cfg.max_item_chars)}")
+        lines += completeness_notes(block, chosen, cfg.max_items)
+        plan_dict = {**plan.as_dict(), "answered_by": "list", "list_items": len(block.items)}
+        return Answer("\n".join(lines), citations, False, confidence, with_cited(retrieved, cited), plan_dict)
+
+    def expand_lead_ins(self, plan: QueryPlan, answer: Answer) -> Answer:
+        """Under every quoted lead-in ("… gồm các bước sau:", "… cụ thể như sau:") list what it
+        leads into; the answer is rebuilt with citations renumbered in reading order."""
+        if answer.abstained or not answer.citations:
+            return answer
+        leads = {}
+        for c in answer.citations:
+            if _LEAD_END.search(c.quote):
+                doc_id = c.chunk_id.split(":")[0]
+                block = next((b for b in find_blocks(doc_id, self.documents.text(doc_id)) if b.lead.start <= c.start < b.lead.end + 1), None)
+                if block is not None:
+                    block.chosen = narrowed_items(block, plan)
+                    leads[c.n] = block
+        if not leads:
+            return answer
+        by_n = {c.n: c for c in answer.citations}
+        citations: list[Citation] = []
+        cited: list[RetrievedChunk] = []
+        out_lines = []
+        marker = re.compile(r"\[(\d+)\]")
+        for line in answer.text.splitlines():
+            olds = [int(m) for m in marker.findall(line)]
+            renumber = {}
+            for old in olds:
+                if old in by_n and old not in renumber:
+                    c = by_n[old]
+                    citations.append(_renumbered(c, len(citations) + 1))
+                    renumber[old] = len(citations)
+            out_lines.append(marker.sub(lambda m: f"[{renumber.get(int(m.group(1)), m.group(1))}]", line))
+            for old in olds:
+                block = leads.pop(old, None)
+                if block is None:
+                    continue
+                chosen = block.chosen or block.items
+                for item in chosen[: self.config.expand_items]:
+                    chunk = self.documents.chunk_at(block.doc_id, item.start)
+                    if chunk is None:
+                        continue
+                    quote = _trimmed(item.text, self.config.max_item_chars)
+                    citations.append(Citation.of(len(citations) + 1, chunk, quote, item.start, item.start + len(quote)))
+                    cited.append(chunk)
+                    more = "…" if len(quote) < len(item.text) else ""
+                    out_lines.append(f"  - {_shown(quote)}{more} [{len(citations)}]")
+                out_lines += ["  " + note for note in completeness_notes(block, chosen, self.config.expand_items)]
+        answer.text = "\n".join(out_lines)
+        answer.citations = citations
+        answer.retrieved = with_cited(answer.retrieved, cited)
+        answer.plan = {**answer.plan, "expanded_lead_ins": True}
+        return answer
+
+
+def narrowed_items(block: Block, plan: QueryPlan) -> list[Line]:
+    """The items naming what the question names and the other items do not ("huyện Tiên Lãng",
+    "Kim Sơn"): proper names — capitalised in the document — of the question that pick out some
+    items but not all. The asked province is context, not a filter. None picked → every item."""
+    asked = {t for t in terms(plan.retrieval_text) if "_" in t}
+    provinces = {t for p in plan.provinces for t in terms(p)}
+    hits: list[set[str]] = []
+    for item in block.items:
+        hits.append({g for g in _proper_bigrams(item.text) if g in asked and g not in provinces})
+    names = set().union(*hits) if hits else set()
+    names = {g for g in names if sum(g in h for h in hits) < len(block.items)}
+    if not names:
+        return list(block.items)
+    best = max(len(h & names) for h in hits)
+    return [item for item, h in zip(block.items, hits) if best and len(h & names) == best]
+
+
+def _proper_bigrams(text: str) -> set[str]:
+    """Folded bigrams of two capitalised syllables not opening the item ("Tiên Lãng", "Kim Sơn")."""
+    words = re.findall(r"\w+", text)
+    out = set()
+    for i, (a, b) in enumerate(zip(words, words[1:])):
+        if i > 0 and a[:1].isupper() and b[:1].isupper() and not a.isupper() and not a.isdigit():
+            out.add(f"{fold(a)}_{fold(b)}")
+    return out
+
+
+def completeness_notes(block: Block, chosen: list[Line], cap: int) -> list[str]:
+    """Say when the list shown is not the whole list."""
+    notes = []
+    if len(chosen) < len(block.items):
+        notes.append(f"(trích {len(chosen)}/{len(block.items)} mục của danh sách: các mục nêu đúng nơi/đối tượng được hỏi)")
+    if len(chosen) > cap:
+        notes.append(f"- … và {len(chosen) - cap} mục khác (xem văn bản).")
+    return notes
+
+
+def _trimmed(text: str, limit: int) -> str:
+    """The opening of a long item, cut at a clause or word boundary (shown with "…")."""
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(sep, 0, limit) for sep in (";", ",", " "))
+    return text[: cut if cut > limit // 2 else limit].rstrip(" ,;")
+
+
+def _shown(text: str) -> str:
+    """How an item reads in the answer: a bare bullet marker gives way to the answer's own "- ",
+    a table row's tab-separated cells read "a | b" (the citation keeps the document's text)."""
+    return re.sub(r"\t+", " | ", re.sub(r"^[-–—+•*·]\s*", "", text))
+
+
+def _renumbered(c: Citation, n: int) -> Citation:
+    return Citation(n, c.chunk_id, c.source, c.title, c.number, c.province, c.issued, c.quote, c.start, c.end)
