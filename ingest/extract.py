@@ -7,8 +7,9 @@ give each block a depth, and a block that names addressees without a task — an
 ("Cấp xã:"), a lead-in ("Đối với cấp huyện, cần:", "Đề nghị các sở, ngành thực hiện các nội dung
 sau:") — opens a scope whose deeper items are their tasks, until a sibling or a higher item comes.
 Inside a block, sentence grammar (ingest/directives.py) finds the subject: addressees opening the
-sentence, after a trigger ("giao/đề nghị/yêu cầu X …") or after an introductory phrase; a subject
-always wins over the scope. Execution clauses (ingest/execution_clause.py) and table rows
+sentence, after a trigger ("giao/đề nghị/yêu cầu X …"), or in the other positions ingest/subjects.py
+reads (after an introductory phrase, as a topic, a passive agent, a correlative); a subject always
+wins over the scope. Execution clauses (ingest/execution_clause.py) and table rows
 (ingest/table_tasks.py) have their own grammar. Narrated past work, news reports without modal
 words and recommendations to central bodies assign nothing.
 """
@@ -37,6 +38,7 @@ from ingest.directives import (
 from ingest.execution_clause import execution_rows
 from ingest.model import Chunk, CleanDocument
 from ingest.outline import base_depth, blocks_of, marker_level, sentences, split_sentences
+from ingest.subjects import THINGS, Subjects
 from ingest.table_tasks import header_columns, row_tasks, split_row
 
 ROLES = ("chủ trì", "phối hợp", "tham mưu", "thực hiện", "báo cáo")
@@ -89,6 +91,7 @@ class _Reader:
     chunks: list[Chunk]
     registry: AgencyRegistry
     cues: DirectiveCues
+    subjects: Subjects
     out: list[Assignment] = field(default_factory=list)
     seen: set[tuple[str, str, str]] = field(default_factory=set)
     chunk: Chunk | None = None
@@ -135,7 +138,7 @@ class _Reader:
         work with it); `beside_chair`: the clause sits next to another body's "chủ trì", so a
         bare "phối hợp" predicate makes its subject a partner.""" 
         merged: list[str] = []
-        clauses = [(c, k == 0) for sentence in split_sentences(rest) for k, c in enumerate(self._clauses(task_pieces(sentence)))]
+        clauses = [(c, k == 0) for sentence in split_sentences(rest) for k, c in enumerate(self.subjects.clauses(task_pieces(sentence)))]
         for piece, opens_sentence in clauses:
             # a new sentence ("… Đồng thời hướng dẫn …") is a new task
             new_task = bool(leading_agencies(piece, self.registry, self.cues)[0]) or not merged or opens_sentence
@@ -159,7 +162,7 @@ class _Reader:
             pieces = [p for p in re.split(r";\s*", listed) if p.strip()]  # one body (or pair) per clause
         for n, piece in enumerate(pieces):
             others, own = leading_agencies(piece, self.registry, self.cues)
-            correlated = self.correlative(piece)
+            correlated = self.subjects.correlative(piece)
             if correlated:
                 self.add(correlated[0], role_of(piece, self.cues), piece)
                 continue
@@ -192,7 +195,7 @@ class _Reader:
     def triggered(self, sentence: str) -> bool:
         """"giao/đề nghị/yêu cầu X …": the agencies right after the trigger get the task."""
         handled = False
-        topic = self._topic(sentence)
+        topic = self.subjects.topic(sentence)
         for k, m in enumerate(self.cues.trigger.finditer(sentence)):
             if self.cues.trigger_not_after.search(sentence[: m.start()]):
                 continue  # "Xét đề nghị của …", "hồ sơ đề nghị …" name a request, not a task
@@ -213,128 +216,12 @@ class _Reader:
             handled = True
         return handled
 
-    def _clauses(self, pieces: list[str]) -> list[str]:
-        """Split a clause where another subject starts after a comma ("Sở Y tế phụ trách xã Hồng
-        Kim, Sở Giáo dục và Đào tạo phụ trách xã Thượng Quảng")."""
-        out: list[str] = []
-        for piece in pieces:
-            cut = 0
-            verb = " ".join(piece.split()[:2]).lower()  # parallel clauses repeat the verb
-            for mention in find_agencies(piece, self.registry, self.cues):
-                gap = piece[cut : mention.start]
-                if mention.start > cut and re.search(r",\s*$", gap) and not self.cues.partner.search(gap):
-                    if piece[mention.end :].lower().lstrip().startswith(verb):
-                        out.append(gap.rstrip(" ,"))
-                        cut = mention.start
-            out.append(piece[cut:])
-        return [p for p in out if p.strip()]
-
-    def _topic(self, sentence: str) -> list[AgencyMention]:
-        """The addressee a sentence names as its topic ("Đối với huyện Đầm Hà, …")."""
-        opener = self.cues.scope_opener.match(strip_marker(sentence))
-        if not opener:
-            return []
-        head = strip_marker(sentence)[opener.end() :]
-        cut = head.find(",")
-        return find_agencies(head[:cut], self.registry, self.cues) if cut > 0 else []
-
     def passive_agents(self, sentence: str) -> bool:
         """"tiêu chí Thu nhập do Cục Thống kê thành phố thẩm định": the agent after "do" does it."""
-        handled = False
-        for m in self.cues.agent.finditer(sentence):
-            leads, rest = leading_agencies(sentence[m.end() :], self.registry, self.cues)
-            if leads and self.cues.action.match(rest) and not self.news:
-                self.add(leads[0], role_of(rest, self.cues), sentence)
-                handled = True
-        return handled
-
-    def correlative(self, sentence: str) -> list[AgencyMention]:
-        """"Tiêu chí thuộc lĩnh vực sở, ngành nào quản lý thì sở, ngành đó chịu trách nhiệm …":
-        the correlative subject distributes over every such body."""
-        m = re.search(r"(?i)\bthì\s+([^,;.]{2,25}?(?:,\s*[^,;.]{2,12}?)?)\s+đó\s+", sentence)
-        if not m or not re.search(rf"(?i){re.escape(m.group(1))}\s+nào\b", sentence[: m.start()]):
-            return []
-        found = find_agencies("các " + m.group(1), self.registry, self.cues)
-        if not found:
-            return []
-        return [AgencyMention(found[0].agency_id, m.group(1), m.start(1), m.end(1))]
-
-    def subject_inside(self, sentence: str) -> tuple[list[AgencyMention], str]:
-        """An agency as subject after an introductory phrase ("Về công tác tập huấn, Văn phòng
-        Điều phối NTM tỉnh sớm có văn bản …"; "…, đặc biệt là Văn phòng điều phối NTM phải …")."""
-        body = strip_marker(sentence)
-        if self.cues.action.match(body) and not self.cues.scope_opener.match(body):
-            return [], sentence  # "Chỉ đạo các đơn vị tư vấn, UBND các xã khẩn trương …": objects of the verb
-        for k, mention in enumerate(find_agencies(sentence, self.registry, self.cues)):
-            before = sentence[: mention.start].rstrip()
-            if mention.start == 0 or not re.search(r"(,|;|:|là|thì)$", before) or self.cues.partner.search(before):
-                continue  # (a body listed after "phối hợp với" is a partner, not a subject)
-            leads, rest = leading_agencies(sentence[mention.start :], self.registry, self.cues)
-            if leads and self.cues.modal.match(rest):
-                return leads, rest
-            # "Trên cơ sở ý kiến …, VPĐP tổng hợp …": an official text assigns with plain verbs too,
-            # unless the sentence opens as a story ("Ngày 05/3, UBND tỉnh ban hành …")
-            if leads and k == 0 and not self.news and self.cues.action.match(rest) and not self.cues.narrative_intro.match(sentence):
-                return leads, rest
-        return [], sentence
-
-    def scope_lead(self, text: str) -> tuple[list[AgencyMention], str] | None:
-        """Addressees a block announces for the items under it (and what follows its colon)."""
-        body = strip_marker(text).strip()
-        name = self.cues.level_preposition.sub("", body.rstrip(" :.")).strip().lower()
-        if name in self.cues.level_names:  # "Cấp xã:", "Tại cấp huyện" ("Ở cấp tỉnh": no single body)
-            return find_agencies(self.cues.level_names[name], self.registry, self.cues), ""
-        if self.cues.component_list.search(body) and not leading_agencies(body, self.registry, self.cues)[0]:
-            return [], "gồm"  # "Hồ sơ gồm:" lists documents, not tasks
-        opener = self.cues.scope_opener.match(body)
-        if opener:  # "Đối với cấp huyện, cần:", "1. Đối với các sở, ngành được phân công"
-            head = body[opener.end() :].strip(" :")
-            mentions = find_agencies(head, self.registry, self.cues)
-            heading = len(body) < 120 and not body.endswith((".", ";")) and bool(mentions) and mentions[0].start == 0
-            if not heading and not body.endswith(":"):
-                return None
-            modal = self.cues.lead_in_modal.search(head)
-            subject = head[: modal.start()] if modal else head
-            found = [m for m in mentions if m.end <= len(subject)]
-            if not found and subject.lower() in self.cues.level_names:
-                found = find_agencies(self.cues.level_names[subject.lower()], self.registry, self.cues)
-            return (found, "") if found else None
-        leads, rest = leading_agencies(body, self.registry, self.cues)
-        if not leads and body.endswith(":"):
-            clause = re.split(r";\s*", body)[-1]  # "Nhất trí …; các huyện và các sở, ngành cần …:"
-            leads, rest = leading_agencies(clause, self.registry, self.cues)
-            for m in self.cues.trigger.finditer(clause) if not leads else ():
-                leads, rest = leading_agencies(clause[m.end() :], self.registry, self.cues)
-                if leads:
-                    break  # "Đề nghị các sở, ngành thực hiện các nội dung sau:"
-            if not leads:
-                leads, rest = self.subject_inside(clause)
-        if not leads:
-            return None
-        rest = rest.strip()
-        if re.fullmatch(r"(?:[A-ZĐ]\w*\s*){1,4}", rest):
-            rest = ""  # "11. UBND các huyện, thị xã Sơn Tây": the name ends the heading
-        if not rest:  # an agency heading; unnumbered it is a letterhead or a title
-            return (leads, "") if not self.news and len(body) < 200 and marker_level(text) is not None else None
-        if rest.startswith(":"):
-            return leads, rest[1:].strip()
-        if marker_level(text) is not None and len(body) < 120 and not body.endswith((".", ";", ":")) and not self.news and (
-            is_narrated(rest, self.cues) or not (self.cues.action.match(rest) or self.cues.modal.match(rest))
-        ):
-            return leads, ""  # "1. Các sở, ban, ngành được giao phụ trách tiêu chí": a heading with its qualifier
-        colon = rest.find(":")
-        qualifier = rest[:colon].strip(" -–,")
-        after = rest[colon + 1 :].strip()
-        if (
-            0 < colon and not self.news and len(qualifier.split()) <= 15 and not re.search(r"[.;]", qualifier)
-            and not obliges(qualifier, self.cues, False) and not self.cues.trigger.match(after)
-        ):
-            # "Sở NN&PTNT - Cơ quan thường trực …: Chủ trì …" (but "Giám đốc Sở X Tên: Đề nghị …"
-            # quotes a speaker)
-            return leads, after
-        if rest.endswith(":") and len(rest.split()) <= 25 and self.cues.lead_in_modal.search(rest):
-            return leads, ""  # "… phải:", "… có trách nhiệm thực hiện các nội dung sau:"
-        return None
+        found = self.subjects.passive_agents(sentence, self.news)
+        for mention, rest in found:
+            self.add(mention, role_of(rest, self.cues), sentence)
+        return bool(found)
 
     def read_block(
         self, text: str, start: int, scope: list[AgencyMention], strict: bool, item: bool = False, listing: bool = False
@@ -360,7 +247,7 @@ class _Reader:
             opening = bool(leads)  # a subject in first position may open a run of tasks
             if not leads and not self.cues.goal_opener.match(strip_marker(sentence)):
                 # (under "Phấn đấu …; huyện X hoàn thành …" the clauses are goals, not tasks)
-                leads, rest = self.subject_inside(sentence)
+                leads, rest = self.subjects.subject_inside(sentence, self.news)
             passive = self.cues.assigned_passive.match(rest) if leads else None
             if passive and len(rest) > passive.end():
                 # "Sở NN&PTNT cũng được giao hướng dẫn …": a task handed to the subject
@@ -429,7 +316,7 @@ class _Reader:
             elif text.isupper() and len(text) > 3:
                 scopes, titles = [], []
                 continue
-            elif text.endswith(":") and len(text) < 80 and not find_agencies(text, self.registry, self.cues) and not self.scope_lead(text):
+            elif text.endswith(":") and len(text) < 80 and not find_agencies(text, self.registry, self.cues) and not self.subjects.scope_lead(text, self.news):
                 depth = base_depth(titles) + 0.25  # an unnumbered sub-heading ("Mục tiêu năm 2014:")
                 titles = [t for t in titles if t[0] < depth] + [(depth, text)]
                 continue
@@ -445,12 +332,12 @@ class _Reader:
                         self.add(row.mention, row.role, row.task, row.deadline)
                 continue
             header = None
-            lead = None if self.cues.execution.search(text) else self.scope_lead(text)
+            lead = None if self.cues.execution.search(text) else self.subjects.scope_lead(text, self.news)
             if lead:
                 addressees, rest = lead
                 depth = level if level is not None else base_depth(titles) + 0.5
                 scopes = [s for s in scopes if s.level < depth]
-                if not addressees and rest:  # a list of things
+                if not addressees and rest == THINGS:  # a list of things
                     scopes.append(_Scope(depth, [], listing=True))
                     continue
                 scopes.append(_Scope(depth, addressees))
@@ -479,4 +366,5 @@ def extract_assignments(
     doc: CleanDocument, chunks: list[Chunk], registry: AgencyRegistry, cues: DirectiveCues | None = None
 ) -> list[Assignment]:
     """Every (agency, role, task, deadline) the document states, tied to its chunk."""
-    return _Reader(doc, sorted(chunks, key=lambda c: c.start), registry, cues or load_directive_cues()).run()
+    cues = cues or load_directive_cues()
+    return _Reader(doc, sorted(chunks, key=lambda c: c.start), registry, cues, Subjects(registry, cues)).run()
