@@ -54,6 +54,7 @@ class DirectiveCues:
     clause_modal: re.Pattern[str]
     scope_opener: re.Pattern[str]
     agent: re.Pattern[str]
+    preposition_before: re.Pattern[str]
     level_names: dict[str, str]
     level_preposition: re.Pattern[str]
     component_list: re.Pattern[str]
@@ -110,6 +111,7 @@ def parse_cues(raw: dict[str, object]) -> DirectiveCues:
         clause_modal=_words(g("clause_modals")),
         scope_opener=_opening(g("scope_openers")),
         agent=_words(g("agent_markers")),
+        preposition_before=re.compile(rf"(?<!\w)(?:{_alternation(g('prepositions'))})\s*$", re.IGNORECASE),
         level_names={k.lower(): str(v) for k, v in dict(raw["level_names"]).items()},  # type: ignore[call-overload]
         level_preposition=_opening(g("level_prepositions")),
         component_inline=re.compile(rf"^[^:]{{0,100}}(?<!\w)(?:{_alternation(g('component_lists'))})\s*:", re.IGNORECASE),

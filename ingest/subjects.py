@@ -76,8 +76,11 @@ class Subjects:
         body = strip_marker(sentence)
         if self.cues.action.match(body) and not self.cues.scope_opener.match(body):
             return [], sentence  # "Chỉ đạo các đơn vị tư vấn, UBND các xã khẩn trương …": objects of the verb
-        for k, mention in enumerate(find_agencies(sentence, self.registry, self.cues)):
+        subject_free = True  # no body before this one that could be the subject itself
+        for mention in find_agencies(sentence, self.registry, self.cues):
             before = sentence[: mention.start].rstrip()
+            k = 0 if subject_free else 1
+            subject_free = subject_free and bool(self.cues.preposition_before.search(before))
             if mention.start == 0 or not re.search(r"(,|;|:|là|thì)$", before) or self.cues.partner.search(before):
                 continue  # (a body listed after "phối hợp với" is a partner, not a subject)
             leads, rest = leading_agencies(sentence[mention.start :], self.registry, self.cues)

@@ -339,3 +339,14 @@ def test_a_clause_with_its_own_subject_is_never_the_leads() -> None:
     )
     assert [r.task[:8] for r in _for(rows, "Ban Dân tộc tỉnh")] == ["Cần đôn "]
     assert not _for(rows, "Sở Lao động - Thương binh và Xã hội")  # narrated, and not Ban Dân tộc's either
+
+
+def test_subject_after_an_introductory_phrase_naming_other_bodies() -> None:
+    rows = _extract(
+        """
+        Trên cơ sở ý kiến của các sở, ngành, Văn phòng Điều phối nông thôn mới tỉnh tổng hợp, tham mưu UBND tỉnh ban hành Bộ tiêu chí xã nông thôn mới giai đoạn 2021 - 2025.
+        Ngày 05/3, UBND tỉnh ban hành Thông báo số 15/TB-UBND về kết luận hội nghị.
+        """,
+        kind="công văn",
+    )
+    assert [(r.agency_text, r.role) for r in rows] == [("Văn phòng Điều phối nông thôn mới tỉnh", "tham mưu")]
