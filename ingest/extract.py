@@ -96,7 +96,6 @@ class _Reader:
     seen: set[tuple[str, str, str]] = field(default_factory=set)
     chunk: Chunk | None = None
     span: tuple[int, int] = (0, 0)
-
     news: bool = False  # the document narrates (set in run())
 
     def _narrates(self) -> bool:
@@ -130,13 +129,13 @@ class _Reader:
         self, leads: list[AgencyMention], rest: str, split: bool = False, equal: bool = True, beside_chair: bool = False,
         verbs: bool = False,
     ) -> None:
-        """One task per "; "-separated clause of what the leads must do (a clause that opens with
-        another agency is that agency's task); partners after "phối hợp với" get role phối hợp.
-        A clause that does not open with a verb continues the one before ("tiêu chí số 3; tiêu
-        chí số 13"). A clause with another role always starts a new task; `split`: so does every
-        clause (the demands of a request). `equal`: the leads share the role (else the first leads, the others
-        work with it); `beside_chair`: the clause sits next to another body's "chủ trì", so a
-        bare "phối hợp" predicate makes its subject a partner.""" 
+        """One task per clause of what the leads must do; partners after "phối hợp với" get role
+        phối hợp, and a clause that opens with another body is that body's. Clauses ("; ") merge
+        into one task unless the next one changes the role, opens a new sentence or has its own
+        modal; `split`: every clause is a task (the demands of a request); `verbs`: so is every
+        clause opening with a verb (the items of a heading). `equal`: the leads share the role
+        (else "X, Y và Z tham mưu": the first leads, the others work with it); `beside_chair`:
+        the clause sits next to another body's "chủ trì", so a bare "phối hợp" makes a partner."""
         merged: list[str] = []
         clauses = [(c, k == 0) for sentence in split_sentences(rest) for k, c in enumerate(self.subjects.clauses(task_pieces(sentence)))]
         for piece, opens_sentence in clauses:
