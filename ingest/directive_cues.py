@@ -38,6 +38,8 @@ class DirectiveCues:
     goal_opener: re.Pattern[str]
     proviso: re.Pattern[str]
     report_prefix: re.Pattern[str]
+    report_periodic: re.Pattern[str]
+    report_send: re.Pattern[str]
     action: re.Pattern[str]
     narration: re.Pattern[str]
     assigned_passive: re.Pattern[str]
@@ -93,6 +95,8 @@ def parse_cues(raw: dict[str, object]) -> DirectiveCues:
         aspect_modal=_opening(g("aspect_modals")),
         stative=_opening(g("stative_predicates")),
         goal_opener=_opening(g("goal_openers")),
+        report_periodic=_opening(g("report_periodic")),
+        report_send=re.compile(rf"(?<!\w)(?:{_alternation(g('report_send'))})\s*$", re.IGNORECASE),
         proviso=_words(g("general_provisos")),
         report_prefix=re.compile(rf"(?:,|(?<!\w)(?:{_alternation(g('report_prefix_words'))})(?:\s+\w+)?)\s*$", re.IGNORECASE),
         action=_opening(g("actions")),

@@ -105,6 +105,12 @@ def role_of(clause: str, cues: DirectiveCues) -> str:
             not before.strip(" -–+•") or cues.report_prefix.search(before)
         ):
             return "báo cáo"
+        if cues.report_send.search(before) and len(before.split()) <= 20:
+            return "báo cáo"  # "…, gửi báo cáo về Văn phòng Điều phối"
+        # "Định kỳ 6 tháng (trước ngày 15/6) và hằng năm báo cáo …": a period, then the verb
+        bare = re.sub(r"\([^)]*\)", " ", before)
+        if cues.report_periodic.match(bare) and not cues.action.search(bare) and len(bare.split()) <= 14:
+            return "báo cáo"
     return "thực hiện"
 
 

@@ -350,3 +350,17 @@ def test_subject_after_an_introductory_phrase_naming_other_bodies() -> None:
         kind="công văn",
     )
     assert [(r.agency_text, r.role) for r in rows] == [("Văn phòng Điều phối nông thôn mới tỉnh", "tham mưu")]
+
+
+def test_periodic_reports_and_sending_reports_are_report_rows() -> None:
+    rows = _extract(
+        """
+        1. Các đơn vị được phân công đỡ đầu xã phải:
+        a) Định kỳ 6 tháng (trước ngày 15/6) và hằng năm (trước ngày 15/12) báo cáo kết quả giúp đỡ xã về Sở Nông nghiệp và Phát triển nông thôn.
+        2. UBND các huyện, thành phố: Tổng hợp kết quả rà soát của các xã, gửi báo cáo về Văn phòng Điều phối nông thôn mới tỉnh trước ngày 20/5/2022.
+        3. Báo Bắc Giang, Đài Phát thanh và Truyền hình tỉnh tiếp tục mở chuyên mục, phản ánh gương điển hình trong xây dựng nông thôn mới.
+        """
+    )
+    assert [r.role for r in _for(rows, "UBND các huyện, thành phố")] == ["báo cáo"]
+    assert [r.role for r in _for(rows, "Đài Phát thanh và Truyền hình tỉnh")] == ["thực hiện"]  # "phản ánh gương" is no report
+    assert any(r.role == "báo cáo" and r.deadline.startswith("trước ngày 15/6") for r in rows)
