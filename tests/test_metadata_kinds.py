@@ -191,6 +191,22 @@ def test_a_news_page_keeps_its_own_title_and_kind() -> None:
     assert meta.kind == "tin/bài" and meta.title.startswith("Bắc Giang phấn đấu") and not facts.formal
 
 
+@pytest.mark.parametrize(("kind_line", "number", "kind"), [
+    ("CHỈ THỊ", "05/CT-UBND", "chỉ thị"),
+    ("KẾ HOẠCH", "112/KH-UBND", "kế hoạch"),
+    ("HƯỚNG DẪN", "07/HD-VPĐP", "hướng dẫn"),
+    ("", "05/CT-UBND", "chỉ thị"),  # no kind line: the type code of the số hiệu says it
+    ("", "31/QĐ-UBND", "quyết định"),
+])
+def test_kind_from_kind_line_or_type_code(kind_line: str, number: str, kind: str) -> None:
+    text = (f"ỦY BAN NHÂN DÂN\nTỈNH LAI CHÂU\nSố: {number}\nLai Châu, ngày 05 tháng 3 năm 2019\n\n{kind_line}\n"
+            "Về tăng cường chỉ đạo xây dựng nông thôn mới năm 2019\n\nNăm 2019, toàn tỉnh phấn đấu có thêm 10 xã đạt chuẩn.\n")
+    _, meta, _ = _read(text)
+    assert meta.kind == kind
+    if kind_line:
+        assert meta.title == f"{kind_line[:1]}{kind_line[1:].lower()} Về tăng cường chỉ đạo xây dựng nông thôn mới năm 2019"
+
+
 def test_a_loosely_typed_header() -> None:
     """Spaces around the slash of the number, a numeric date line, a kind line whose capitals
     came from a style (DOCX) rather than the text."""

@@ -31,7 +31,7 @@ from ingest.header_facts import NUMBER_RE, DocumentKinds, Fact, HeaderFacts, rea
 from ingest.metadata import find_person_names
 from ingest.vntext import fold
 
-_CANDIDATE_DOCS = 3  # documents (in retrieval order) whose facts may answer the question
+_CANDIDATE_DOCS = 1  # the best-matching document answers; a lower-ranked one is often another meeting or plan
 _CACHE = 256
 _LEAD_CHARS = 1500  # where a document without a header announces its own number
 
@@ -179,7 +179,7 @@ class DocumentFacts:
         return self._headers[key]
 
     def _candidates(self, plan: QueryPlan, retrieved: list[RetrievedChunk]) -> list[_Doc]:
-        """Retrieved documents in rank order; only those whose own number the question names, if any."""
+        """The documents whose own number the question names, else the best-matching one."""
         docs: list[_Doc] = []
         for chunk in retrieved:
             if any(d.doc_id == chunk.doc_id for d in docs):
