@@ -154,7 +154,9 @@ def _looks_like_news(text: str) -> bool:
         _starts_sentence(lead, f.start) and _EVENT_VERBS.search(lead[f.end : f.end + 250])
         for f in find_dates(lead)
     )
-    return dated_event or bool(re.search(r"^(Theo|Nguồn:|Link gốc)", text, re.MULTILINE))
+    # a news item's dateline: the outlet in brackets opens the lead ("(Cổng TTĐT KG) - Ngày …", "(TTXVN) – …")
+    dateline = re.search(r"^\([^()\n]{2,40}\)\s*[-–—]\s*\S", lead, re.MULTILINE)
+    return dated_event or bool(dateline) or bool(re.search(r"^(Theo|Nguồn:|Link gốc)", text, re.MULTILINE))
 
 
 def province_mentions(text: str, places: Gazetteer | None = None, lenient_case: bool = False) -> list[PlaceMention]:

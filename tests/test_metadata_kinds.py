@@ -219,6 +219,13 @@ def test_a_loosely_typed_header() -> None:
     assert facts.recipients.value == "Bộ Nông nghiệp và Phát triển nông thôn"
 
 
+def test_a_news_dateline_makes_a_news_item() -> None:
+    text = ("Kiểm tra tiến độ xây dựng nông thôn mới tại Gò Quao và An Biên\n\n"
+            "(Cổng TTĐT KG) - Ngày 18/9/2019, đồng chí Trần Minh Khoa, Phó Chủ tịch UBND tỉnh dẫn đoàn công tác "
+            "kiểm tra tiến độ xây dựng nông thôn mới tại huyện Gò Quao và huyện An Biên.\n")
+    assert _read(text)[1].kind == "tin/bài"
+
+
 @pytest.mark.parametrize(("iso", "written"), [("2019-03-05", "05/3/2019"), ("2023-02-21", "21/02/2023"), ("2016-12-09", "09/12/2016")])
 def test_dates_are_written_the_administrative_way(iso: str, written: str) -> None:
     assert official_date(iso) == written
