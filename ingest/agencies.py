@@ -64,9 +64,8 @@ class AgencyRegistry:
         for agency in self.agencies.values():
             for alias in (agency.name, *agency.aliases):
                 self._by_key.setdefault(self.key_of(alias), agency.id)
-        self.grammar.learn_items(
-            [alias.split(" ", 1)[1] for a in self.agencies.values() for alias in (a.name, *a.aliases) if alias.startswith(("Sở ", "Ban ", "Phòng "))]
-        )
+        heads = tuple(f"{h} " for h in self.grammar.enumerable_heads)  # "Giám đốc các Sở: Tài chính, …"
+        self.grammar.learn_items([alias[len(h) :] for a in self.agencies.values() for alias in (a.name, *a.aliases) for h in heads if alias.startswith(h)])
         titles = "|".join(re.escape(" ".join(w[1] for w in t)) for t in self.grammar.titles)
         self._title_before = re.compile(rf"(?<!\w)({titles})\s+$")
         self._cache = OrderedDict()

@@ -38,6 +38,7 @@ class AgencyGrammar(UnitGrammar):
         self.stop_index: dict[str, list[tuple[tuple[str, str], ...]]] = {}
         for seq in sorted((_words(x) for x in data["stop"]), key=len, reverse=True):
             self.stop_index.setdefault(seq[0][1], []).append(seq)
+        self.enumerable_heads = [form for e in data["heads"] if e.get("enumerable") for form in e["head"]]
         self.plural = fold(data["plural"])
         self.dashes = {fold(x) for x in data["dashes"]}
         self.joiners = {fold(x) for x in data["joiners"]} | self.dashes
