@@ -70,6 +70,8 @@ class DirectiveCues:
     person_title: re.Pattern[str]
     central_levels: frozenset[str]
     execution: re.Pattern[str]
+    execution_clause: re.Pattern[str]
+    execution_basis: re.Pattern[str]
     execution_role: str
     execution_task: str
     closing: re.Pattern[str]
@@ -129,6 +131,17 @@ def parse_cues(raw: dict[str, object]) -> DirectiveCues:
         person_title=re.compile(rf"^\s*(?:{_alternation(g('person_titles'))})\s*$", re.IGNORECASE),
         central_levels=frozenset(g("central_levels")),
         execution=_words(g("execution_cues")),
+        # "(chịu trách nhiệm) thi hành / tổ chức thực hiện (nghiêm) Quyết định / Chỉ thị … này"
+        execution_clause=re.compile(
+            rf"(?<!\w)(?:(?:{_alternation(g('execution_responsibility'))})\s+)?(?P<verb>{_alternation(g('execution_verbs'))})"
+            rf"\s+(?:nghiêm\s+(?:túc\s+)?)?(?P<obj>{_alternation(g('execution_objects'))})\s+này(?!\w)",
+            re.IGNORECASE,
+        ),
+        # "căn cứ Quyết định (này) thi hành"
+        execution_basis=re.compile(
+            rf"(?<!\w)căn cứ\s+(?P<obj>{_alternation(g('execution_objects'))})(?:\s+này)?\s+(?:để\s+)?(?P<verb>{_alternation(g('execution_verbs'))})(?!\w)",
+            re.IGNORECASE,
+        ),
         execution_role=str(raw["execution_role"]),
         execution_task=str(raw["execution_task"]),
         closing=_words(g("closing_formulas")),

@@ -25,17 +25,30 @@ class ExecutionRow:
 def execution_rows(sentence: str, registry: AgencyRegistry, cues: DirectiveCues) -> list[ExecutionRow] | None:
     """The rows of an execution clause, or None when the sentence is not one. A clause whose
     addressees the registry cannot name still counts as one (it assigns nothing readable)."""
-    cue = cues.execution.search(sentence)
+    cue = cues.execution_clause.search(sentence) or cues.execution_basis.search(sentence) or cues.execution.search(sentence)
     if not cue:
         return None
     subjects = sentence[: cue.start()]
-    predicate = sentence[cue.start() :].strip().rstrip("./ ")
-    # "chịu trách nhiệm thi hành Quyết định này" is its own task; "căn cứ Quyết định thi hành"
-    # says the same in other words
-    task = predicate[:1].upper() + predicate[1:] if re.search(r"(?i)thi hành\s+\w+\s+\w+\s+này", predicate) else cues.execution_task
+    named = find_agencies(subjects, registry, cues)
+    # "Sở X chủ trì, tổ chức thực hiện Kế hoạch này" is a task of its own; an execution clause
+    # lists addressees only (a verb inside a name, "Sở Giao thông vận tải", is no verb)
+    for verb in (cues.chair, cues.partner, cues.trigger):
+        if any(not any(x.start <= m.start() < x.end for x in named) for m in verb.finditer(subjects)):
+            return None
+    leftover = subjects
+    for x in reversed(named):
+        leftover = leftover[: x.start] + " ; " + leftover[x.end :]
+    if re.search(r"(?i)\bviệc\s*$", subjects) or any(cues.action.match(part.strip()) for part in re.split(r"[,;:]", leftover)):
+        return None  # "VPĐP theo dõi, đôn đốc việc thực hiện văn bản này": a task about the text
+    obj = cue.groupdict().get("obj") or ""
+    if cues.execution_basis.match(cue.group(0)) or not obj:
+        # "căn cứ Quyết định thi hành" says the same as "thi hành Quyết định này"
+        task = f"Thi hành {obj[:1].upper() + obj[1:]} này" if obj else cues.execution_task
+    else:
+        task = cue.group(0)[:1].upper() + cue.group(0)[1:]
     rows: list[ExecutionRow] = []
     seen: set[str] = set()
-    for mention in find_agencies(subjects, registry, cues):
+    for mention in named:
         if mention.agency_id in seen or is_central(mention.agency_id, registry, cues):
             continue
         seen.add(mention.agency_id)

@@ -364,3 +364,19 @@ def test_periodic_reports_and_sending_reports_are_report_rows() -> None:
     assert [r.role for r in _for(rows, "UBND các huyện, thành phố")] == ["báo cáo"]
     assert [r.role for r in _for(rows, "Đài Phát thanh và Truyền hình tỉnh")] == ["thực hiện"]  # "phản ánh gương" is no report
     assert any(r.role == "báo cáo" and r.deadline.startswith("trước ngày 15/6") for r in rows)
+
+
+def test_execution_clauses_of_directives_and_plans_but_not_ordinary_tasks() -> None:
+    rows = _extract(
+        """
+        Giám đốc Sở Tài chính, Chủ tịch UBND các huyện, thành phố có trách nhiệm tổ chức thực hiện nghiêm Chỉ thị này./.
+        Sở Nông nghiệp và Phát triển nông thôn chủ trì, phối hợp với Sở Xây dựng tổ chức thực hiện Kế hoạch này.
+        Văn phòng Điều phối nông thôn mới tỉnh theo dõi, đôn đốc việc thực hiện văn bản này.
+        """,
+        kind="chỉ thị",
+    )
+    assert [r.task for r in _for(rows, "Sở Tài chính")] == ["Có trách nhiệm tổ chức thực hiện nghiêm Chỉ thị này"]
+    assert [r.role for r in _for(rows, "UBND các huyện, thành phố")] == ["thực hiện"]
+    assert [r.role for r in _for(rows, "Sở Nông nghiệp và Phát triển nông thôn")] == ["chủ trì"]
+    assert [r.role for r in _for(rows, "Sở Xây dựng")] == ["phối hợp"]
+    assert [r.task[:20] for r in _for(rows, "Văn phòng Điều phối nông thôn mới tỉnh")] == ["Theo dõi, đôn đốc vi"]
