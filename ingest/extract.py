@@ -195,7 +195,9 @@ class _Reader:
         """"giao/đề nghị/yêu cầu X …": the agencies right after the trigger get the task."""
         handled = False
         topic = self.subjects.topic(sentence)
-        for k, m in enumerate(self.cues.trigger.finditer(sentence)):
+        named = find_agencies(sentence, self.registry, self.cues)
+        hits = [m for m in self.cues.trigger.finditer(sentence) if not any(x.start <= m.start() < x.end for x in named)]
+        for k, m in enumerate(hits):  # ("Sở Giao thông vận tải" holds no trigger)
             if self.cues.trigger_not_after.search(sentence[: m.start()]):
                 continue  # "Xét đề nghị của …", "hồ sơ đề nghị …" name a request, not a task
             clause = strip_marker(re.split(r";\s*", sentence[: m.start()])[-1])
