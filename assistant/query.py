@@ -213,7 +213,7 @@ def plan_question(
     classify(plan, cues)
     if history:
         _inherit(plan, plan_question(history[-1], history[:-1], registry, cues), cues, registry)
-    plan.cross_parts = cross_document_parts(plan)
+    plan.cross_parts = cross_document_parts(plan, cues)
     plan.expansions = expand_abbreviations(plan.retrieval_text)
     return plan
 
@@ -230,11 +230,15 @@ def classify(plan: QueryPlan, cues: QuestionCues) -> None:
     plan.asks_definition = bool(cues.definition_question.search(folded)) and not plan.agencies and not plan.asks_list
 
 
-def cross_document_parts(plan: QueryPlan) -> list[dict[str, Any]]:
+def cross_document_parts(plan: QueryPlan, cues: QuestionCues | None = None) -> list[dict[str, Any]]:
     """A question naming several provinces is answered province by province: each province with
-    the years written next to it ("Điện Biên (năm 2013) và Cao Bằng (năm 2014)"). One place → []."""
+    the years written next to it ("Điện Biên (năm 2013) và Cao Bằng (năm 2014)"), and its own
+    clause when each clause asks its own question ("Hải Phòng … bao nhiêu xã, còn Hưng Yên …
+    bao nhiêu xã"). One place → []."""
     if len(plan.provinces) < 2:
         return []
+    cues = cues or default_cues()
+    cue, joiner = cues.part_question_word, cues.cross_document_joiners
     folded = plan.folded
     spots = []
     for province in plan.provinces:
@@ -243,11 +247,18 @@ def cross_document_parts(plan: QueryPlan) -> list[dict[str, Any]]:
     spots.sort()
     years = [(m.start(), int(m.group(1))) for m in _YEAR.finditer(folded)]
     in_periods = {y for p in plan.periods for y in p}
+    bounds = [(at, spots[i + 1][0] if i + 1 < len(spots) else len(folded)) for i, (at, _) in enumerate(spots)]
+    # each clause its own question: the clause (with the words before the first place) is the part
+    own_clauses = len(plan.normalized) == len(folded) and all(cue.search(folded[a:b]) for a, b in bounds[:-1])
+    prefix = plan.normalized[: spots[0][0]]
     parts = []
-    for i, (at, province) in enumerate(spots):
-        end = spots[i + 1][0] if i + 1 < len(spots) else len(folded)
-        own = [y for pos, y in years if at <= pos < end and y not in in_periods]
-        parts.append({"province": province, "years": sorted(set(own)), "text": _part_text(plan, province)})
+    for (at, province), (a, b) in zip(spots, bounds):
+        own = [y for pos, y in years if a <= pos < b and y not in in_periods]
+        text = f"{prefix}{plan.normalized[a:b]}" if own_clauses else _part_text(plan, province)
+        words = text.strip(" ,;").split()
+        while words and joiner.fullmatch(fold(words[-1]).strip(",;")):  # "…, còn" / "… và"
+            words.pop()
+        parts.append({"province": province, "years": sorted(set(own)), "text": " ".join(words).strip(" ,;")})
     if not any(p["years"] for p in parts):
         for p in parts:
             p["years"] = list(plan.years)

@@ -38,6 +38,7 @@ class QuestionCues:
     definition_question: re.Pattern[str]
     definition_statement: re.Pattern[str]
     instruction_to_system: re.Pattern[str]
+    cross_document_joiners: re.Pattern[str]  # words joining two places' clauses ("và", "còn", "so với")
 
     @classmethod
     def from_json(cls, data: dict) -> "QuestionCues":
@@ -62,6 +63,7 @@ class QuestionCues:
             definition_question=c(data["definition_question"]),
             definition_statement=c(data["definition_statement"]),
             instruction_to_system=c(data["instruction_to_system"]),
+            cross_document_joiners=c(data["cross_document_joiners"]),
         )
 
     # --- what a question asks -------------------------------------------------------------

@@ -136,7 +136,7 @@ class ChatService:
         """Answer one question; follow-ups inherit province/year/agency from earlier turns."""
         plan = plan_question(question, user_questions(history), cues=self.cues)
         if len(plan.cross_parts) > 1:
-            answer = CrossDocument(lambda part: self._answer(part, filters)).answer(plan)
+            answer = CrossDocument(lambda part: self._answer(part, filters), self.cues).answer(plan)
             if answer is not None:
                 return answer
         return self._answer(plan, filters)

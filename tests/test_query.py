@@ -110,3 +110,10 @@ def test_several_provinces_make_one_part_each() -> None:
     plan = plan_question("Hạn chót gửi kết quả rà soát ở Cần Thơ và ở Thái Nguyên là ngày nào?")
     assert [p["province"] for p in plan.cross_parts] == ["Cần Thơ", "Thái Nguyên"]
     assert all("Thái Nguyên" not in p["text"] for p in plan.cross_parts[:1])
+
+
+def test_each_place_keeps_its_own_clause_when_each_asks_its_own_question() -> None:
+    plan = plan_question("hai phong nam 2019 cong nhan bao nhieu xa dat chuan ntm, con hung yen nam 2020 phan dau co them bao nhieu xa dat chuan")
+    first, second = plan.cross_parts
+    assert first["text"] == "hai phong nam 2019 cong nhan bao nhieu xa dat chuan ntm" and first["years"] == [2019]
+    assert second["text"].startswith("hung yen nam 2020 phan dau") and second["years"] == [2020]

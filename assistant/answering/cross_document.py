@@ -3,27 +3,30 @@ each part is asked on its own — its province, its years, its own retrieval —
 its own documents; a part the corpus does not hold is said so, not silently dropped."""
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable
 
 from assistant.contracts import Answer, Citation, RetrievedChunk
-from assistant.query import QueryPlan, split_parts
+from assistant.query import QueryPlan, plan_question
+from assistant.question_cues import QuestionCues
 
 MISSING_PART = "không tìm thấy thông tin này trong các văn bản đã được nạp vào hệ thống."
 
 
-def part_plan(plan: QueryPlan, part: dict) -> QueryPlan:
-    """The plan of one part: its province and years only, the others' names out of the text."""
-    sub = copy.deepcopy(plan)
-    sub.provinces = [part["province"]]
+def part_plan(plan: QueryPlan, part: dict, cues: QuestionCues | None = None) -> QueryPlan:
+    """The plan of one part, classified from its own words (one part may ask a target, the other
+    a result), with its province and years only and the others' names out of the text."""
     text = part["text"]
     if part["years"]:
         for year in set(plan.years) - set(part["years"]):
             text = re.sub(rf"(?<!\d){year}(?!\d)", " ", text)
+    sub = plan_question(re.sub(r"\s+", " ", text).strip(), cues=cues)
+    sub.question = plan.question
+    sub.provinces = [part["province"]]
+    if part["years"]:
         sub.years = list(part["years"])
-    sub.retrieval_text = re.sub(r"\s+", " ", text).strip()
-    sub.parts = split_parts(sub.retrieval_text)
+    if not sub.agencies:
+        sub.agencies = list(plan.agencies)
     sub.cross_parts = []
     return sub
 
@@ -38,8 +41,9 @@ class CrossDocument:
 
     name = "cross"
 
-    def __init__(self, answer_part: Callable[[QueryPlan], Answer]) -> None:
+    def __init__(self, answer_part: Callable[[QueryPlan], Answer], cues: QuestionCues | None = None) -> None:
         self.answer_part = answer_part
+        self.cues = cues
 
     def answer(self, plan: QueryPlan, retrieved: list[RetrievedChunk] | None = None) -> Answer | None:
         if len(plan.cross_parts) < 2:
@@ -51,7 +55,7 @@ class CrossDocument:
         found = 0
         confidence = []
         for part in plan.cross_parts:
-            answer = self.answer_part(part_plan(plan, part))
+            answer = self.answer_part(part_plan(plan, part, self.cues))
             retrieved_by_part.append(answer.retrieved)
             if answer.abstained:
                 lines.append(f"{part_label(part)}: {MISSING_PART}")

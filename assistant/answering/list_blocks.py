@@ -61,6 +61,7 @@ class Block:
     lead: Line
     items: list[Line]
     header: Line | None = None  # a table's column header row
+    title: str = ""  # a table's caption lines above its lead ("PHỤ LỤC", "DANH SÁCH …", "(Kèm theo …)")
     chosen: list[Line] = field(default_factory=list)  # the items shown (all, or those naming the asked place)
 
     @property
@@ -103,8 +104,19 @@ def find_blocks(doc_id: str, text: str) -> list[Block]:
             continue
         items = _items(lines, j, lead.family)
         if len(items) >= 2:
-            blocks.append(Block(doc_id, lead, items, header))
+            title = _caption(lines, lines.index(lead)) if header is not None else ""
+            blocks.append(Block(doc_id, lead, items, header, title))
     return blocks
+
+
+def _caption(lines: list[Line], k: int, most: int = 2) -> str:
+    """Short caption lines just above a table's lead (no sentence of the body text)."""
+    out: list[str] = []
+    for line in reversed(lines[max(0, k - most) : k]):
+        if len(line.text) > 200 or re.search(r"[.;:]$", line.text):
+            break
+        out.insert(0, line.text)
+    return " ".join(out)
 
 
 def _items(lines: list[Line], j: int, lead_family: str) -> list[Line]:
@@ -206,7 +218,7 @@ class ListBlocks:
         for block, rank in self.candidate_blocks(plan, retrieved):
             chunk = self.documents.chunk_at(block.doc_id, block.start)
             heading = " ".join(chunk.heading_path) if chunk else ""
-            lead = f"{heading} {block.lead.text} {block.header.text if block.header else ''}"
+            lead = f"{heading} {block.title} {block.lead.text} {block.header.text if block.header else ''}"
             whole = lead + " " + " ".join(i.text for i in block.items)
             lead_cov, whole_cov = cover(lead), cover(whole)
             score = 0.6 * lead_cov + 0.4 * whole_cov + 0.05 / (1 + rank)
@@ -251,11 +263,12 @@ class ListBlocks:
             return answer
         leads = {}
         for c in answer.citations:
-            if _LEAD_END.search(c.quote):
-                doc_id = c.chunk_id.split(":")[0]
-                block = next((b for b in find_blocks(doc_id, self.documents.text(doc_id)) if b.lead.start <= c.start < b.lead.end + 1), None)
-                if block is not None:
-                    block.chosen = narrowed_items(block, plan)
+            doc_id = c.chunk_id.split(":")[0]
+            # the quoted sentence is a block's lead-in (a trimmed quote still starts inside it)
+            block = next((b for b in find_blocks(doc_id, self.documents.text(doc_id)) if b.lead.start <= c.start < b.lead.end), None)
+            if block is not None and block.header is None:
+                block.chosen = [i for i in narrowed_items(block, plan) if not _cited(i, doc_id, answer.citations)]
+                if block.chosen:
                     leads[c.n] = block
         if not leads:
             return answer
@@ -287,12 +300,20 @@ class ListBlocks:
                     cited.append(chunk)
                     more = "…" if len(quote) < len(item.text) else ""
                     out_lines.append(f"  - {_shown(quote)}{more} [{len(citations)}]")
-                out_lines += ["  " + note for note in completeness_notes(block, chosen, self.config.expand_items)]
+                notes = completeness_notes(block, narrowed_items(block, plan), self.config.expand_items)
+                if len(chosen) > self.config.expand_items and not any("mục khác" in n for n in notes):
+                    notes.append(f"- … và {len(chosen) - self.config.expand_items} mục khác (xem văn bản).")
+                out_lines += ["  " + note for note in notes]
         answer.text = "\n".join(out_lines)
         answer.citations = citations
         answer.retrieved = with_cited(answer.retrieved, cited)
         answer.plan = {**answer.plan, "expanded_lead_ins": True}
         return answer
+
+
+def _cited(item: Line, doc_id: str, citations: list[Citation]) -> bool:
+    """Is the item already quoted by the answer (its span overlaps a citation of its document)?"""
+    return any(c.chunk_id.split(":")[0] == doc_id and c.start < item.end and item.start < c.end for c in citations)
 
 
 def narrowed_items(block: Block, plan: QueryPlan) -> list[Line]:
