@@ -201,6 +201,7 @@ def answer_record(o: Observation) -> dict[str, Any]:
         "correct": is_correct(item, answer),
         "latency_ms": round(o.latency_ms, 1),
         "confidence": round(answer.confidence, 4),
+        "generator": getattr(answer, "generator", ""),
         "reference": item.answer,
         "must_include": [list(g) for g in item.must_include],
         "sources": list(item.sources),
