@@ -67,7 +67,8 @@ def read_table(path: Path) -> list[dict[str, str]]:
 
 
 def end_to_end(sets: Sequence[QuestionSet], index_root: Path, full: Any, folds: dict[str, Any], fold_of: dict[str, int]) -> dict[str, Any]:
-    """Per set: metrics with the full model (in-sample) and with each question's fold model (CV)."""
+    """Per set: metrics with the hand-set scores (the baseline), the full model (in-sample) and
+    each question's fold model (cross-validated: fitted without the question's documents)."""
     from eval.dataset import load_questions
     from eval.metrics import Observation, summarize
     from eval.selection_data import question_group
@@ -77,7 +78,9 @@ def end_to_end(sets: Sequence[QuestionSet], index_root: Path, full: Any, folds: 
         service = _service(qs, index_root)
         items = load_questions(qs.qa)
         row: dict[str, Any] = {}
-        for label, pick in (("in_sample", lambda item: full), ("cross_validated", lambda item: folds[fold_of[question_group(qs.name, item)]])):
+        passes = (("hand_set", lambda item: None), ("in_sample", lambda item: full),
+                  ("cross_validated", lambda item: folds[fold_of[question_group(qs.name, item)]]))
+        for label, pick in passes:
             obs = []
             for item in items:
                 service.answer_config = replace(service.answer_config, model=pick(item))
@@ -85,7 +88,8 @@ def end_to_end(sets: Sequence[QuestionSet], index_root: Path, full: Any, folds: 
                 answer = service.ask(item.question)
                 obs.append(Observation(item, answer, (time.perf_counter() - start) * 1000))
             m = summarize(obs)
-            row[label] = {"accuracy": m["answer"]["accuracy"], "abstention_precision": m["abstention"]["precision"],
+            lat = sorted(o.latency_ms for o in obs)
+            row[label] = {"accuracy": m["answer"]["accuracy"], "latency_ms_p50": round(lat[len(lat) // 2]), "abstention_precision": m["abstention"]["precision"],
                           "abstention_recall": m["abstention"]["recall"], "citation_precision": m["answer"]["citation_precision"],
                           "median_chars": m["answer"]["median_chars"]}
         report[qs.name] = row
@@ -103,11 +107,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--from-tables", action="store_true", help="refit from the committed features tables")
     ap.add_argument("--no-e2e", action="store_true", help="skip the end-to-end evaluation")
     ap.add_argument("--model", type=Path, default=MODEL_FILE)
+    ap.add_argument("--kinds", default="logistic", help="unit model kinds to compare: logistic,trees")
     args = ap.parse_args(argv)
     sets = load_sets(args.sets, args.shared, ROOT)
     if not args.from_tables:
         write_tables(collect(sets, args.index_root), UNITS_TABLE, QUESTIONS_TABLE)
-    fitted = fit_all(read_table(UNITS_TABLE), read_table(QUESTIONS_TABLE))
+    fitted = fit_all(read_table(UNITS_TABLE), read_table(QUESTIONS_TABLE), kinds=tuple(args.kinds.split(",")))
     if not args.no_e2e:
         fitted.model.report["end_to_end"] = end_to_end(sets, args.index_root, fitted.model, fitted.folds, fitted.fold_of)
     fitted.model.save(args.model)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +60,10 @@ def candidate_units(service: Any, question: str) -> tuple[Any, list[Any], dict[s
     result = service.search.search(plan, service.settings.top_k, None)
     chunks = service._with_signature(plan, result.chunks)
     weights = service._term_weights()
-    answerer = ExtractiveAnswerer(weights, service.answer_config)
-    reason = answerer._abstain_reason(plan, chunks, service.indexed_provinces())
+    answerer = ExtractiveAnswerer(weights, replace(service.answer_config, model=None))
+    reason = answerer._abstain_reason(plan, chunks, service.indexed_provinces(), agency_rule=True)
+    if reason.startswith("agency"):  # what the other rules say when the fit switches this one off
+        reason += " | " + (answerer._abstain_reason(plan, chunks, service.indexed_provinces(), agency_rule=False) or "-")
     units = evidence_units(plan, chunks, service.answer_config)
     measure_units(units, plan, weights)
     return plan, chunks, result.dense, reason, units

@@ -24,11 +24,12 @@ from assistant.answering.fitted import core_indices
 from assistant.answering.selection_model import Scorer, SelectionModel, Tree
 
 N_FOLDS = 5
-GRID_RELATIVE = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+GRID_RELATIVE = (0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 GRID_FLOOR = (0.0, 0.05, 0.1, 0.2, 0.3)
-GRID_UNITS = (1, 2, 3, 4)
+GRID_UNITS = (1, 2, 3, 4, 5, 6)
 GRID_ANSWER = tuple(round(x, 2) for x in np.arange(0.0, 0.75, 0.05))
 TASK_LIMIT = 6
+AGENCY_REASON = "agency not mentioned"  # the rule the fit may switch off (SelectionModel.agency_rule)
 # Answer length: the issue's bound is a median of 600 characters; the simulation estimates a unit's
 # quoted length from its words (quotes are trimmed at 380) plus the lead line naming the source.
 MAX_MEDIAN_CHARS = 520
@@ -43,7 +44,7 @@ class Question:
     set: str
     group: str
     answerable: bool
-    hard_abstain: bool
+    hard_reason: str  # the answerer's rule-based abstention reason, "" when none
     n_groups: int
     task: bool
     rows: list[dict[str, float]]
@@ -51,6 +52,19 @@ class Question:
     labels: list[int]
     heading: list[bool]
     words: list[float]
+
+    @property
+    def hard_abstain(self) -> bool:
+        return bool(self.hard_reason) or not self.rows
+
+    def abstains_by_rule(self, agency_rule: bool) -> bool:
+        """Rule abstention; "agency not mentioned | <other reason or ->" records what the other
+        rules say when the agency rule is switched off."""
+        if not self.rows:
+            return True
+        if agency_rule or not self.hard_reason.startswith(AGENCY_REASON):
+            return bool(self.hard_reason)
+        return self.hard_reason.partition(" | ")[2] not in ("", "-")
 
 
 @dataclass
@@ -69,7 +83,7 @@ def questions_from_tables(units: Sequence[dict[str, str]], questions: Sequence[d
         key = f"{q['set']}/{q['qid']}"
         rs = by_key.get(key, [])
         rows = [{f: float(r[f]) for f in UNIT_FEATURES} for r in rs]
-        out.append(Question(key, q["set"], q["group"], q["answerable"] == "1", bool(q["hard_reason"]) or not rs,
+        out.append(Question(key, q["set"], q["group"], q["answerable"] == "1", q["hard_reason"],
                             int(q["n_groups"]), bool(rows and rows[0]["intent_task"]), rows,
                             [int(r["groups_mask"]) for r in rs], [int(r["label"]) for r in rs],
                             [r["heading_unit"] == "1" for r in rs], [math.expm1(float(r["log_words"])) for r in rs]))
@@ -118,7 +132,7 @@ def _probs(scorer: Scorer, q: Question) -> list[float]:
 # --- simulation and cut-offs -----------------------------------------------------------------
 def simulate(q: Question, probs: list[float], p_answer: float, sel: SelectionModel) -> tuple[bool, bool]:
     """(abstained, correct) of the simulated answer."""
-    if q.hard_abstain or p_answer < sel.answer_cutoff:
+    if not q.rows or q.abstains_by_rule(sel.agency_rule) or p_answer < sel.answer_cutoff:
         return True, not q.answerable
     chosen = core_indices(probs, q.heading, sel, TASK_LIMIT if q.task else None)
     covered = 0
@@ -148,9 +162,9 @@ def choose_cutoffs(qs: Sequence[Question], probs: Sequence[list[float]], p_answe
     set_index = [sets.index(q.set) for q in qs]
     set_n = np.bincount(set_index, minlength=len(sets))
     pa = np.array(p_answer)
-    hard = np.array([q.hard_abstain or not q.rows for q in qs])
+    hard_by_rule = {rule: np.array([not q.rows or q.abstains_by_rule(rule) for q in qs]) for rule in (True, False)}
     answerable = np.array([q.answerable for q in qs])
-    best: tuple[float, tuple[float, float, int, float]] | None = None
+    best: tuple[float, tuple[float, float, int, float, bool]] | None = None
     for rel, floor, n in itertools.product(GRID_RELATIVE, GRID_FLOOR, GRID_UNITS):
         ok = np.zeros(len(qs), dtype=bool)
         chars = np.zeros(len(qs))
@@ -164,17 +178,17 @@ def choose_cutoffs(qs: Sequence[Question], probs: Sequence[list[float]], p_answe
                 covered |= m
             ok[j] = covered == full_mask[j]
             chars[j] = LEAD_CHARS + sum(c for _, c in chosen)
-        for cut in GRID_ANSWER:
-            abstain = hard | (pa < cut)
+        for cut, rule in itertools.product(GRID_ANSWER, (True, False)):
+            abstain = hard_by_rule[rule] | (pa < cut)
             if (~abstain).any() and np.median(chars[~abstain]) > MAX_MEDIAN_CHARS:
                 continue
             correct = np.where(abstain, ~answerable, ok)
             score = float(np.mean(np.bincount(set_index, weights=correct, minlength=len(sets)) / set_n))
             if best is None or score > best[0] + 1e-9:
-                best = (score, (rel, floor, n, cut))
+                best = (score, (rel, floor, n, cut, rule))
     assert best is not None
-    rel, floor, n, cut = best[1]
-    return SelectionModel(unit, answer, cut, rel, floor, n, type_check=True)
+    rel, floor, n, cut, rule = best[1]
+    return SelectionModel(unit, answer, float(cut), rel, floor, n, type_check=True, agency_rule=rule)
 
 
 def _folds(qs: Sequence[Question], k: int) -> list[int]:
@@ -200,10 +214,12 @@ def fit_model(qs: Sequence[Question], kind: str, features: Sequence[str]) -> Sel
             if g == f:
                 oof[q.key] = _probs(scorer, q)
     unit = fit_unit_scorer(kind, *_matrix(with_units, features), features)
-    answer_qs = [q for q in with_units if not q.hard_abstain]
-    QX = np.array([[question_features(q.rows, oof[q.key])[f] for f in QUESTION_FEATURES] for q in answer_qs])
+    answer_qs = [q for q in with_units if not q.abstains_by_rule(agency_rule=False)]
+    # without unit vectors the product has no unit cosines: the answer model must not see them either
+    q_features = tuple(f for f in QUESTION_FEATURES if "dense_unit" in features or f != "best_dense_unit")
+    QX = np.array([[question_features(q.rows, oof[q.key])[f] for f in q_features] for q in answer_qs])
     Qy = np.array([int(q.answerable and _evidence(q)) for q in answer_qs])
-    answer = _fit_logistic(QX, Qy, QUESTION_FEATURES, C=0.5)
+    answer = _fit_logistic(QX, Qy, q_features, C=0.5)
     probs = [oof.get(q.key, []) for q in qs]
     p_answer = [answer.probability(question_features(q.rows, p)) if q.rows else 0.0 for q, p in zip(qs, probs)]
     return choose_cutoffs(qs, probs, p_answer, unit, answer)

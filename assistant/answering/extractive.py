@@ -109,14 +109,20 @@ class ExtractiveAnswerer:
         return self._compose(plan, selected, chunks, best, dense)
 
     # --- abstention -----------------------------------------------------------------------
-    def _abstain_reason(self, plan: QueryPlan, chunks: list[RetrievedChunk], indexed_provinces: set[str]) -> str:
+    def _abstain_reason(
+        self, plan: QueryPlan, chunks: list[RetrievedChunk], indexed_provinces: set[str], agency_rule: bool | None = None
+    ) -> str:
+        """Rule-based reasons to abstain before weighing any sentence (the agency rule is the
+        fitted model's choice unless `agency_rule` is given)."""
         if not chunks:
             return "nothing retrieved"
         if plan.provinces and not load_gazetteer().reach(plan.provinces) & indexed_provinces:
             return "province not indexed"
         top = chunks[: self.config.evidence_chunks]
         asked = plan.agencies[0] if plan.agencies else ""
-        if asked and plan.intent == "task" and not load_registry().get(asked).collective:
+        if agency_rule is None:
+            agency_rule = self.selection is None or self.selection.model.agency_rule
+        if agency_rule and asked and plan.intent == "task" and not load_registry().get(asked).collective:
             if not any(asked in load_registry().ids_in(" ".join(c.heading_path) + " " + c.text) for c in top):
                 return "agency not mentioned"
         for year in plan.years:

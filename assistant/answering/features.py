@@ -60,6 +60,7 @@ UNIT_FEATURES: tuple[str, ...] = (
     "position",  # index of the unit in its chunk / units in the chunk
     "log_words",
     "short",  # under six words: bylines, captions, labels
+    "names_agency",  # the question names one body (not a collective like "các sở")
     "asked_agency_in_unit",
     "asked_agency_in_heading",
     "task_action",  # a task question and an action verb ("chủ trì", "triển khai")
@@ -82,6 +83,7 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "years_asked",
     "year_in_best",  # an asked year in the best unit
     "best_heading_coverage",
+    "asked_agency_found",  # the body the question names is in some unit or its heading (1 when none named)
     "intent_general",
 )
 
@@ -111,6 +113,7 @@ def unit_features(
     kinds = asked_types(plan)
     wanted = required_unit_pattern(plan)
     asked_agency = plan.agencies[0] if plan.agencies else ""
+    named_one = bool(asked_agency) and not registry.get(asked_agency).collective
     asked_years = _asked_years(plan)
     q_terms = {t for t in question_terms(plan) if weights.known(t)}
     q_total = sum(weights.idf(t) for t in q_terms) or 1.0
@@ -157,6 +160,7 @@ def unit_features(
             "position": siblings.index(u) / len(siblings),
             "log_words": math.log1p(words),
             "short": float(words < 6),
+            "names_agency": float(named_one),
             "asked_agency_in_unit": float(bool(asked_agency) and asked_agency in registry.ids_in(u.text)),
             "asked_agency_in_heading": float(
                 bool(asked_agency) and asked_agency in registry.ids_in(" ".join(u.chunk.heading_path[-1:]))
@@ -197,5 +201,7 @@ def question_features(rows: Sequence[dict[str, float]], probs: Sequence[float]) 
         "years_asked": best["years_asked"],
         "year_in_best": best["year_match"],
         "best_heading_coverage": max(r["heading_coverage"] for r in rows),
+        "asked_agency_found": float(any(r["asked_agency_in_unit"] or r["asked_agency_in_heading"] for r in rows))
+        if best["names_agency"] else 1.0,
         "intent_general": 1.0 - max(best["intent_task"], best["intent_figure"], best["intent_metadata"]),
     }

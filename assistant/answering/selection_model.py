@@ -94,6 +94,7 @@ class SelectionModel:
     min_probability: float  # ... and at least this probability
     max_units: int
     type_check: bool = True  # also abstain when no close unit holds the asked kind of figure
+    agency_rule: bool = True  # abstain on a task question whose named body no evidence chunk mentions
     report: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -110,13 +111,13 @@ class SelectionModel:
         sel = data["selection"]
         return cls(Scorer.from_json(data["unit"]), Scorer.from_json(data["answer"]), float(sel["answer_cutoff"]),
                    float(sel["relative_cutoff"]), float(sel["min_probability"]), int(sel["max_units"]),
-                   bool(sel.get("type_check", True)), dict(data.get("report", {})))
+                   bool(sel.get("type_check", True)), bool(sel.get("agency_rule", True)), dict(data.get("report", {})))
 
     def as_json(self) -> dict[str, Any]:
         return {"unit": self.unit.as_json(), "answer": self.answer.as_json(),
                 "selection": {"answer_cutoff": self.answer_cutoff, "relative_cutoff": self.relative_cutoff,
                               "min_probability": self.min_probability, "max_units": self.max_units,
-                              "type_check": self.type_check},
+                              "type_check": self.type_check, "agency_rule": self.agency_rule},
                 "report": self.report}
 
     def save(self, path: Path) -> None:
