@@ -179,17 +179,19 @@ class DocumentFacts:
         return self._headers[key]
 
     def _candidates(self, plan: QueryPlan, retrieved: list[RetrievedChunk]) -> list[_Doc]:
-        """The documents whose own number the question names, else the best-matching one."""
-        docs: list[_Doc] = []
+        """The documents whose own number the question names, else the best-matching one (only
+        those are read and parsed)."""
+        first: dict[str, RetrievedChunk] = {}
         for chunk in retrieved:
-            if any(d.doc_id == chunk.doc_id for d in docs):
-                continue
+            first.setdefault(chunk.doc_id, chunk)
+        named = {fold(n) for n in re.findall(NUMBER_RE, plan.normalized)}
+        own = [c for c in first.values() if c.metadata.get("number") and fold(c.metadata["number"]) in named]
+        docs = []
+        for chunk in own or list(first.values())[:_CANDIDATE_DOCS]:
             text = self.document_text(chunk.doc_id)
             if text:
                 docs.append(_Doc(chunk.doc_id, text, self.header(chunk.doc_id, text), dict(chunk.metadata)))
-        named = {fold(n) for n in re.findall(NUMBER_RE, plan.normalized)}
-        own = [d for d in docs if (n := d.fact("number")) and fold(n.value) in named]
-        return own or docs[:_CANDIDATE_DOCS]
+        return docs
 
     def _compose(self, plan: QueryPlan, retrieved: list[RetrievedChunk], doc: _Doc, names: list[str], found: dict[str, Any]) -> Answer:
         chunks = self.document_chunks(doc.doc_id) or [c for c in retrieved if c.doc_id == doc.doc_id]
