@@ -111,6 +111,12 @@ def test_every_phrasing_of_a_task_question_uses_the_register(service: ChatServic
     assert_grounded(service, answer)
 
 
+def test_a_filter_the_question_contradicts_is_said_and_the_question_wins(service: ChatService) -> None:
+    answer = service.ask("Sở Tài chính Lai Châu phải làm gì năm 2014?", filters=Filters(province="Hà Tĩnh"))
+    assert answer.text.startswith("Câu hỏi nói về Lai Châu")
+    assert answer.citations and all(c.province == "Lai Châu" for c in answer.citations)
+
+
 def test_definition_the_corpus_lacks_is_abstained_on(service: ChatService) -> None:
     answer = service.ask("NTM là gì?")
     assert answer.abstained and answer.plan["abstain_reason"] == "definition not in corpus"

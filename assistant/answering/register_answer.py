@@ -29,7 +29,8 @@ FIT_SHARE = 0.35  # share of the question's topic weight the best direct task mu
 def matching_rows(register: TaskRegister, plan: QueryPlan, filters: Filters | None) -> list[TaskRow]:
     """Register rows for the plan's agency in the notices the plan and filters point at."""
     filters = filters or Filters()
-    provinces = [filters.province] if filters.province else plan.provinces
+    # the province the question names wins over a contradicting UI filter (retrieval says so too)
+    provinces = plan.provinces or ([filters.province] if filters.province else [])
     try:
         rows = register.tasks(plan.agency)
     except UnknownAgency:  # a name recognised in the question but never given a task
