@@ -252,8 +252,9 @@ def cross_document_parts(plan: QueryPlan, cues: QuestionCues | None = None) -> l
     own_clauses = len(plan.normalized) == len(folded) and all(cue.search(folded[a:b]) for a, b in bounds[:-1])
     prefix = plan.normalized[: spots[0][0]]
     parts = []
+    owner = {pos: _year_owner(folded, pos, spots) for pos, y in years}
     for (at, province), (a, b) in zip(spots, bounds):
-        own = [y for pos, y in years if a <= pos < b and y not in in_periods]
+        own = [y for pos, y in years if owner[pos] == province and y not in in_periods]
         text = f"{prefix}{plan.normalized[a:b]}" if own_clauses else _part_text(plan, province)
         words = text.strip(" ,;").split()
         while words and joiner.fullmatch(fold(words[-1]).strip(",;")):  # "…, còn" / "… và"
@@ -263,6 +264,16 @@ def cross_document_parts(plan: QueryPlan, cues: QuestionCues | None = None) -> l
         for p in parts:
             p["years"] = list(plan.years)
     return parts
+
+
+def _year_owner(folded: str, pos: int, spots: list[tuple[int, str]]) -> str:
+    """The place a year belongs to: the one it is said "of" ("năm 2024 của Kon Tum", "… ở/tại P"),
+    else the one it follows ("Điện Biên (năm 2013)", "Quảng Ninh năm 2020 với …"), else the next."""
+    after = [(at, p) for at, p in spots if at > pos]
+    if after and re.fullmatch(r"\W*(cua|o|tai)\W*", folded[pos + 4 : after[0][0]]):
+        return after[0][1]
+    before = [(at, p) for at, p in spots if at <= pos]
+    return before[-1][1] if before else after[0][1]
 
 
 def _part_text(plan: QueryPlan, province: str) -> str:

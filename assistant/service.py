@@ -26,6 +26,14 @@ from assistant.settings import Settings
 from vectorstore.index import Index
 
 
+def _places_cited(answer: Answer, plan: QueryPlan) -> int:
+    """How many of the question's places a non-abstained answer cites."""
+    if answer.abstained:
+        return 0
+    cited = {c.province for c in answer.citations}
+    return sum(p["province"] in cited for p in plan.cross_parts)
+
+
 def _document_facts(index: Index) -> Any:
     """The document-facts (metadata) strategy, first in the chain, when its module is present."""
     try:
@@ -137,8 +145,12 @@ class ChatService:
         plan = plan_question(question, user_questions(history), cues=self.cues)
         if len(plan.cross_parts) > 1:
             answer = CrossDocument(lambda part: self._answer(part, filters), self.cues).answer(plan)
-            if answer is not None:
+            if answer is not None and answer.plan.get("parts_found") == len(plan.cross_parts):
                 return answer
+            whole = self._answer(plan, filters)
+            if answer is None or _places_cited(whole, plan) > answer.plan.get("parts_found", 0):
+                return whole  # asked as one question it finds more of the places than part by part
+            return answer
         return self._answer(plan, filters)
 
     def strategies(self, result_dense: dict[str, float], filters: Filters | None) -> tuple[AnswerChain, ListBlocks]:

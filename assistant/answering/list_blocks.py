@@ -142,6 +142,7 @@ class ListConfig:
     max_items: int = 10  # past this cap: "và N mục khác"
     max_item_chars: int = 220
     expand_items: int = 6  # items added under a lead-in quoted by another strategy
+    expand_items_for_figures: int = 3  # ... when the question asks a figure (the lead-in often states the total)
 
 
 class ListBlocks:
@@ -291,7 +292,8 @@ class ListBlocks:
                 if block is None:
                     continue
                 chosen = block.chosen or block.items
-                for item in chosen[: self.config.expand_items]:
+                cap = self.config.expand_items_for_figures if plan.asks_quantity else self.config.expand_items
+                for item in chosen[:cap]:
                     chunk = self.documents.chunk_at(block.doc_id, item.start)
                     if chunk is None:
                         continue
@@ -300,9 +302,9 @@ class ListBlocks:
                     cited.append(chunk)
                     more = "…" if len(quote) < len(item.text) else ""
                     out_lines.append(f"  - {_shown(quote)}{more} [{len(citations)}]")
-                notes = completeness_notes(block, narrowed_items(block, plan), self.config.expand_items)
-                if len(chosen) > self.config.expand_items and not any("mục khác" in n for n in notes):
-                    notes.append(f"- … và {len(chosen) - self.config.expand_items} mục khác (xem văn bản).")
+                notes = completeness_notes(block, narrowed_items(block, plan), cap)
+                if len(chosen) > cap and not any("mục khác" in n for n in notes):
+                    notes.append(f"- … và {len(chosen) - cap} mục khác (xem văn bản).")
                 out_lines += ["  " + note for note in notes]
         answer.text = "\n".join(out_lines)
         answer.citations = citations
