@@ -20,6 +20,7 @@ from assistant.contracts import Answer, Citation, RetrievedChunk
 from assistant.evidence import TermWeights, terms
 from assistant.query import QueryPlan, abbreviation_pairs
 from assistant.question_cues import QuestionCues, default_cues
+from ingest.metadata import NUMBER_RE
 from ingest.vntext import fold
 
 # Item marker families, from the outermost to the innermost level.
@@ -184,7 +185,8 @@ class ListBlocks:
         """The question's own topic terms: no province (it picked the documents), no bigram
         with a question word ("những xã", "xã nào"), no synonym expansion (a folded "tien" of
         "Tiên Lãng" is not "tiền" = "kinh phí"); abbreviations are matched in `cover`."""
-        text = fold(plan.retrieval_text)
+        # a document's number ("Quyết định 3412/QĐ-UBND") picks the document, not a block in it
+        text = fold(re.sub(rf"(?:\b\w+\s+)?(?:số\s+)?{NUMBER_RE}", " ", plan.retrieval_text))
         for province in plan.provinces:
             text = re.sub(rf"(?<!\w){re.escape(fold(province))}(?!\w)", " ", text)
         stop = self.cues.question_words
