@@ -58,11 +58,13 @@ class PlaceScope:
     A document of an asked province does; so does a document issued after the merger by the
     province an asked one merged into (the new Thái Nguyên speaks for former Bắc Kạn). A question
     about a post-merger province also reaches the documents of the provinces merged into it,
-    unless every year it names is before the merger. A document with no detected province may be
+    unless every year it names is before the merger (a UI filter picked from the indexed
+    provinces means that one: `partners` False). A document with no detected province may be
     about any province and is kept. Any other province's document is out."""
 
     asked: tuple[str, ...]
     pre_merger_question: bool = False
+    partners: bool = True
 
     def where_names(self, places: Gazetteer) -> list[str]:
         names = [s for a in self.asked for n in places.merger_group(a) for s in places.spellings(n)]
@@ -78,7 +80,7 @@ class PlaceScope:
         post_merger = bool(issued) and issued >= places.merger_date
         if post_merger and any(places.successor(province) == places.successor(a) for a in self.asked):
             return "asked"
-        if not self.pre_merger_question and any(
+        if self.partners and not self.pre_merger_question and any(
             places.successor(a) == a and province in places.parts(a) for a in self.asked
         ):
             return "partner"
@@ -95,7 +97,7 @@ def place_scope(plan: QueryPlan, filters: Filters | None, places: Gazetteer) -> 
     if not asked:
         return None
     years = [*plan.years, *(y for p in plan.periods for y in p)]
-    return PlaceScope(tuple(asked), bool(years) and max(years) < _merger_year(places))
+    return PlaceScope(tuple(asked), bool(years) and max(years) < _merger_year(places), partners=bool(plan.provinces))
 
 
 def asked_provinces(plan: QueryPlan, filters: Filters | None, places: Gazetteer) -> list[str]:

@@ -90,6 +90,9 @@ def test_scope_across_the_merger(places) -> None:
     assert about_new.tier("Lạng Sơn", "2020-03-01", places) == ""
     # before the merger the two were separate provinces
     assert PlaceScope(("Thái Nguyên",), pre_merger_question=True).tier("Bắc Kạn", "2020-03-01", places) == ""
+    # a UI filter picked from the indexed provinces means that province (and its post-merger documents)
+    assert PlaceScope(("Thái Nguyên",), partners=False).tier("Bắc Kạn", "2020-03-01", places) == ""
+    assert PlaceScope(("Thái Nguyên",), partners=False).tier("Bắc Kạn", "2025-10-27", places) == "asked"
     about_old = PlaceScope(("Yên Bái",))
     assert about_old.tier("Lào Cai", "2025-10-01", places) == "asked"  # the new Lào Cai speaks for it
     assert about_old.tier("Lào Cai", "2019-05-01", places) == ""
