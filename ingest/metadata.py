@@ -13,8 +13,8 @@ from datetime import date
 from functools import cache
 from importlib import resources
 
-from ingest.header_facts import NUMBER_RE, DocumentKinds, kind_of, read_header
 from core.places import Gazetteer, PlaceMention, load_gazetteer
+from ingest.header_facts import NUMBER_RE, DocumentKinds, kind_of, read_header
 from ingest.model import Block, BlockKind, DocumentMetadata
 from ingest.vntext import fold
 
