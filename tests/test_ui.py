@@ -294,7 +294,8 @@ def test_api_exposes_only_ask_and_tasks(client):
 @pytest.mark.e2e
 def test_api_ask_returns_the_cli_json(client, service):
     result = client.predict(QUESTION, "", "", api_name="/ask")
-    assert set(result) == {"answer", "abstained", "confidence", "citations", "retrieved"}
+    assert set(result) == {"answer", "abstained", "confidence", "citations", "retrieved", "generator", "fallback_reason"}
+    assert result["generator"] == "register" and result["fallback_reason"] is None
     assert "cơ chế quản lý đầu tư" in result["answer"] and not result["abstained"]
     assert set(result["citations"][0]) == {"n", "source", "chunk_id", "title", "number", "province", "issued", "quote", "start", "end"}
     assert set(result["retrieved"][0]) == {"chunk_id", "source", "score"}
