@@ -35,18 +35,23 @@ test: install browser
 eval: install
 	$(PY) -m eval sets --shared $(SHARED) --out out/eval-sets --quiet
 
-# The quality gates CI enforces, on every set (the held-out ones too).
+# The quality gates CI enforces, on every set (the held-out ones too). Each is a little under what
+# was measured (README "Evaluation"), so a real regression fails CI and run-to-run noise does not.
 eval-check: eval
-	$(PY) -m eval check out/eval-sets/seeds --min evidence@5=0.90 --min accuracy=0.80 --min citation_precision=0.90 \
-		--min abstention.recall=0.80 --min abstention.precision=0.80 \
-		--min register.assignments.precision=0.85 --min register.assignments.recall=0.85 \
-		--min register.targets.precision=0.85 --min register.targets.recall=0.85
-	$(PY) -m eval check out/eval-sets/sample --min accuracy=0.80 --min citation_precision=0.90
-	$(PY) -m eval check out/eval-sets/corpus_b --min accuracy=0.80 --min citation_precision=0.90 --min abstention.recall=0.80
-	$(PY) -m eval check out/eval-sets/dev --min evidence@5=0.75 --min accuracy=0.60 --min citation_precision=0.90 \
-		--min abstention.recall=0.60 \
-		--min register.assignments.precision=0.60 --min register.assignments.recall=0.30 \
-		--min register.targets.precision=0.85 --min register.targets.recall=0.70
+	$(PY) -m eval check out/eval-sets/seeds --min evidence@5=0.95 --min accuracy=0.90 --min citation_precision=0.97 \
+		--min abstention.recall=0.90 --min abstention.precision=0.90 \
+		--min register.assignments.precision=0.95 --min register.assignments.recall=0.90 \
+		--min register.targets.precision=0.95 --min register.targets.recall=0.95
+	$(PY) -m eval check out/eval-sets/sample --min accuracy=0.90 --min citation_precision=0.97 \
+		--min register.assignments.precision=0.90 --min register.assignments.recall=0.80 \
+		--min register.targets.precision=0.90 --min register.targets.recall=0.90
+	$(PY) -m eval check out/eval-sets/corpus_b --min accuracy=0.93 --min citation_precision=0.95 --min abstention.recall=0.90 \
+		--min register.assignments.precision=0.92 --min register.assignments.recall=0.70 \
+		--min register.targets.precision=0.95 --min register.targets.recall=0.92
+	$(PY) -m eval check out/eval-sets/dev --min hit@5=0.97 --min evidence@5=0.90 --min accuracy=0.80 --min citation_precision=0.97 \
+		--min abstention.recall=0.65 --min abstention.precision=0.55 \
+		--min register.assignments.precision=0.90 --min register.assignments.recall=0.88 \
+		--min register.targets.precision=0.95 --min register.targets.recall=0.95
 
 # Every configuration side by side (presets + the naive LangChain baseline) on the seed and corpus_b
 # sets, then every development set with the default configuration.
@@ -62,6 +67,8 @@ eval-suite: install
 eval-validate: install
 	$(PY) -m eval validate $(SHARED)/eval/seed_qa.jsonl --corpus $(SHARED)/corpus/seeds
 	$(PY) -m eval validate eval/datasets/corpus_b_qa.jsonl --corpus eval/datasets/corpus_b
+	$(PY) -m eval validate data/sample/questions.jsonl --corpus data/sample
+	$(PY) -m eval validate $(SHARED)/eval/dev_qa.jsonl --corpus $(SHARED)/corpus/dev
 
 bench: install
 	$(PY) bench/ingest_bench.py

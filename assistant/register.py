@@ -106,9 +106,16 @@ class TaskRegister:
         groups += [([s], "kế nhiệm", False) for s in self.registry.successors_of(agency_id)]
         groups.append((self.registry.collectives_of(agency_id), "", True))
         rows: list[TaskRow] = []
+        seen: set[tuple[str, int, int]] = set()
         for ids, lineage, shared in groups:
             if ids:
-                rows += self._rows(ids, name, lineage, shared, docs, province, year)
+                # a sentence naming both bodies ("Sở Tài chính phối hợp với Sở KH&ĐT …") is listed once
+                for row in self._rows(ids, name, lineage, shared, docs, province, year):
+                    span = (row.chunk_id, row.start, row.end)
+                    if (lineage or shared) and span in seen:
+                        continue
+                    seen.add(span)
+                    rows.append(row)
         return rows
 
     def _rows(self, ids, name, lineage, shared, docs, province, year) -> list[TaskRow]:  # type: ignore[no-untyped-def]

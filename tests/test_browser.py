@@ -222,7 +222,9 @@ def test_tasks_tab_finds_an_agency_typed_without_accents_and_downloads(page, sho
     info.value.save_as(csv_path)
     rows = list(csv.reader(io.StringIO(csv_path.read_text("utf-8-sig"))))
     assert rows[0] == list(TASK_COLUMNS) and len(rows) >= 2
-    assert all(r[0] == "Sở Tài chính" for r in rows[1:]), rows[1:]
+    # its own rows, then the tasks it inherited from Sở KH&ĐT (2025 merger), each marked so
+    assert rows[1][0] == "Sở Tài chính"
+    assert all(r[0] == "Sở Tài chính" or "kế thừa từ" in r[1] for r in rows[1:]), rows[1:]
 
     with page.expect_download() as info:
         page.locator("#t-xlsx").click()
