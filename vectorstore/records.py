@@ -109,6 +109,12 @@ class RecordStore:
     def close(self) -> None:
         self._db.close()
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The SQLite connection, for ledgers that keep tables of their own in this file
+        (vectorstore/alternates.py)."""
+        return self._db
+
     # --- meta -----------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
