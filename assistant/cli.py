@@ -12,7 +12,10 @@ from typing import Annotated, Optional
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="NTM Assistant: hỏi đáp văn bản nông thôn mới.")
+from assistant.cli_support import CliError, fail, match_choice, match_province, non_empty_question, require_documents, require_index
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="NTM Assistant: hỏi đáp văn bản nông thôn mới.")
 
 IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index folder (default: NTM_INDEX_DIR or .ntm/index).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
@@ -30,6 +33,26 @@ def _open_index(index: Path | None):  # type: ignore[no-untyped-def]
 
     settings = _settings(index)
     return settings, Index(settings.index_dir, make_embeddings(settings.embedding), settings.chroma_url, settings.collection)
+
+
+def _read_index(index: Path | None):  # type: ignore[no-untyped-def]
+    """(settings, Index) for a read command: CliError when the index is missing or empty (never creates one)."""
+    settings = _settings(index)
+    require_index(settings.index_dir, settings.chroma_url)
+    settings, idx = _open_index(index)
+    require_documents(idx)
+    return settings, idx
+
+
+def _service(settings, idx=None):  # type: ignore[no-untyped-def]
+    """The ChatService; a missing optional extra (NTM_LLM without its client) is a one-line CliError."""
+    from assistant.llm import MissingExtra
+    from assistant.service import build_service
+
+    try:
+        return build_service(settings, idx)
+    except MissingExtra as exc:
+        raise CliError(str(exc), 1, missing_extra=exc.extra) from exc
 
 
 def _print_json(payload: object) -> None:
@@ -81,6 +104,7 @@ def ingest(
             f"thêm mới: {len(report.added)} · cập nhật: {len(report.updated)} · "
             f"không đổi: {len(report.unchanged)} · từ chối: {len(report.refused)}"
             + (f" · đã gỡ: {len(report.removed)}" if report.removed else "")
+            + (f" · bản trùng (lưu làm bản khác): {len(report.duplicates)}" if report.duplicates else "")
         )
         for item in report.refused:
             typer.echo(f"  từ chối {item['source']}: {item['reason']}")
@@ -131,35 +155,51 @@ def extract(file: Annotated[Path, typer.Argument(help="One file.")], as_json: Js
         typer.echo(doc.text)
 
 
-@app.command()
-def docs(index: IndexOpt = None, as_json: JsonOpt = False) -> None:
-    """List indexed documents with their metadata and chunk counts."""
-    _, idx = _open_index(index)
-    records = [d.as_dict() for d in idx.documents()]
-    if as_json:
-        _print_json(records)
-        return
-    if not records:
-        typer.echo("chỉ mục trống")
-    for r in records:
-        typer.echo(
-            f"{r['source']}\t{r.get('province', '')}\t{r.get('number', '')}\t{r.get('issued', '')}\t"
-            f"{r.get('kind', '')}\t{r['n_chunks']} đoạn\t{r.get('title', '')[:80]}"
-        )
+DOC_COLUMNS = ("source", "province", "number", "issued", "kind", "n_chunks", "title")
 
 
 @app.command()
-def remove(source: Annotated[str, typer.Argument(help="The document's source, as `ntm docs` lists it.")], index: IndexOpt = None) -> None:
+def docs(index: IndexOpt = None, as_json: JsonOpt = False,
+         fmt: Annotated[str, typer.Option("--format", help="table | csv | xlsx | json")] = "table",
+         output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (required for xlsx).")] = None) -> None:
+    """List indexed documents with their metadata and chunk counts (a header row first)."""
+    try:
+        _, idx = _read_index(index)
+        from assistant.copies import Copies
+
+        records = Copies(idx).document_rows()  # with each one's alternate copies
+        if as_json or fmt == "json" and output is None:
+            _print_json(records)
+            return
+        _emit_rows(records, DOC_COLUMNS, fmt, output)
+    except CliError as exc:
+        raise fail(exc, as_json) from exc
+
+
+@app.command()
+def remove(source: Annotated[str, typer.Argument(help="The document's source, as `ntm docs` lists it.")],
+           index: IndexOpt = None, as_json: JsonOpt = False) -> None:
     """Delete a document and all its chunks."""
     from ingest.pipeline import display_name
 
-    _, idx = _open_index(index)
-    with idx.batch():
-        removed = idx.remove(display_name(source))
-    if not removed:
-        typer.echo(f"không có tài liệu {source!r} trong chỉ mục", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"đã xóa {source}")
+    try:
+        settings = _settings(index)
+        require_index(settings.index_dir, settings.chroma_url)
+        _, idx = _open_index(index)
+        with idx.batch():
+            from assistant.copies import Copies
+
+            removed, promoted = Copies(idx).remove(display_name(source))  # an alternate copy takes its place
+        if not removed:
+            raise CliError(f"không có tài liệu {source!r} trong chỉ mục (xem ntm docs)", 1, source=source)
+    except CliError as exc:
+        raise fail(exc, as_json) from exc
+    if as_json:
+        _print_json({"removed": display_name(source)})
+    else:
+        typer.echo(f"đã xóa {source}")
+        if promoted:
+            typer.echo(f"bản khác {promoted} được đưa vào chỉ mục thay cho nó")
 
 
 @app.command()
@@ -170,7 +210,11 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Debug retrieval: the top chunks of each leg (dense, lexical) with their scores."""
-    _, idx = _open_index(index)
+    try:
+        non_empty_question(query)
+        _, idx = _read_index(index)
+    except CliError as exc:
+        raise fail(exc, as_json) from exc
     legs = {"dense": idx.dense_search(query, k), "lexical": idx.lexical_search(query, k)}
     chunks = idx.chunks(sorted({h.chunk_id for hits in legs.values() for h in hits}))
     payload = {
@@ -205,10 +249,21 @@ def ask(
 ) -> None:
     """Answer a question from the indexed documents, with citations (or say it is not there)."""
     from assistant.contracts import Filters
-    from assistant.service import build_service
+    from assistant.provenance import answer_label, fallback_notice
 
-    service = build_service(_settings(index))
+    try:
+        question = non_empty_question(question)
+        settings, idx = _read_index(index)
+        if province.strip():
+            indexed = {d.metadata.get("province", "") for d in idx.documents()}
+            province = match_province(province, indexed, across_merger=True)
+        service = _service(settings, idx)
+    except CliError as exc:
+        raise fail(exc, as_json) from exc
     answer = service.ask(question, filters=Filters(province=province, year_from=year, year_to=year))
+    notice = fallback_notice(answer.fallback_reason)
+    if notice:
+        typer.echo(f"lưu ý: {notice}", err=True)
     if as_json:
         _print_json(answer.as_json())
         return
@@ -216,6 +271,7 @@ def ask(
     for c in answer.citations:
         where = " · ".join(x for x in (c.number, c.province, c.issued) if x)
         typer.echo(f"  [{c.n}] {c.source}" + (f" ({where})" if where else "") + f" — “{c.quote[:120]}”")
+    typer.echo(f"({answer_label(answer.as_json())})")
 
 
 FormatOpt = Annotated[str, typer.Option("--format", help="table | csv | xlsx | json")]
@@ -226,12 +282,10 @@ def _emit_rows(rows: list[dict], columns: tuple[str, ...], fmt: str, output: Pat
     from assistant import exporting
 
     if fmt not in exporting.FORMATS:
-        typer.echo(f"định dạng không hỗ trợ: {fmt} (chọn: {', '.join(exporting.FORMATS)})", err=True)
-        raise typer.Exit(2)
+        raise CliError(f"định dạng không hỗ trợ: {fmt} (chọn: {', '.join(exporting.FORMATS)})")
     if fmt == "xlsx":
         if output is None:
-            typer.echo("--format xlsx cần --output FILE.xlsx", err=True)
-            raise typer.Exit(2)
+            raise CliError("--format xlsx cần --output FILE.xlsx")
         output.write_bytes(exporting.to_xlsx(rows, columns))
         typer.echo(f"đã ghi {len(rows)} dòng vào {output}")
         return
@@ -253,17 +307,27 @@ def tasks(
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
     index: IndexOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """The task register: every task the notices assign to an agency (with shared ones)."""
     from assistant.register import TASK_COLUMNS, TaskRegister, UnknownAgency
 
-    _, idx = _open_index(index)
+    fmt = "json" if as_json else fmt
     try:
-        rows = TaskRegister(idx).tasks(agency, province, year)
-    except UnknownAgency as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from exc
-    _emit_rows([r.as_dict() for r in rows], TASK_COLUMNS, fmt, output)
+        _, idx = _read_index(index)
+        register = TaskRegister(idx)
+        if province.strip():
+            province = match_province(province, {d.metadata.get("province", "") for d in idx.documents()})
+        try:
+            rows = register.tasks(agency, province, year)
+        except UnknownAgency as exc:
+            ids = {a.agency for a in idx.records.assignments()}
+            names = [register.registry.get(i).name for i in ids if i in register.registry.agencies]
+            raise CliError(f"{exc}; cơ quan có nhiệm vụ trong chỉ mục: " + ", ".join(sorted(names)[:25])
+                           + (" …" if len(names) > 25 else ""), unknown=agency, known=sorted(names)) from exc
+        _emit_rows([r.as_dict() for r in rows], TASK_COLUMNS, fmt, output)
+    except CliError as exc:
+        raise fail(exc, as_json) from exc
 
 
 @app.command()
@@ -274,13 +338,22 @@ def targets(
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
     index: IndexOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """The targets tracker: planned (mục tiêu) and achieved (kết quả) figures."""
     from assistant.register import TARGET_COLUMNS, TaskRegister
 
-    _, idx = _open_index(index)
-    rows = TaskRegister(idx).targets(province, indicator, kind)
-    _emit_rows([r.as_dict() for r in rows], TARGET_COLUMNS, fmt, output)
+    fmt = "json" if as_json else fmt
+    try:
+        _, idx = _read_index(index)
+        if province.strip():
+            province = match_province(province, {d.metadata.get("province", "") for d in idx.documents()})
+        if kind.strip():
+            kind = match_choice("loại số liệu (--kind)", kind, {t.kind for t in idx.records.targets()})
+        rows = TaskRegister(idx).targets(province, indicator, kind)
+        _emit_rows([r.as_dict() for r in rows], TARGET_COLUMNS, fmt, output)
+    except CliError as exc:
+        raise fail(exc, as_json) from exc
 
 
 @app.command()
@@ -288,13 +361,20 @@ def serve(
     host: Annotated[Optional[str], typer.Option("--host", help="Address to bind (default: NTM_HOST or 127.0.0.1).")] = None,
     port: Annotated[Optional[int], typer.Option("--port", help="Port (default: NTM_PORT or 7860).")] = None,
     index: IndexOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Start the web app (chat, task register, documents) over the index."""
-    from assistant.service import build_service
     from assistant.ui.app import serve as serve_app
 
     settings = _settings(index)
-    serve_app(build_service(settings), settings, host, port)
+    try:
+        service = _service(settings)
+    except CliError as exc:
+        raise fail(exc, as_json) from exc
+    if as_json:
+        _print_json({"url": f"http://{host or settings.host}:{port or settings.port}/", "index": str(settings.index_dir)})
+        sys.stdout.flush()
+    serve_app(service, settings, host, port)
 
 
 def main() -> None:  # pragma: no cover - console entry point

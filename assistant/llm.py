@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +27,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PROVIDERS = ("openai", "ollama")
-_EXTRA = "pip install 'ntm-assistant[llm]'"
+_EXTRA = 'pip install -e ".[llm]"'
+TokenCallback = Callable[[str], None]  # the model's answer so far, after each streamed token
+
+
+class MissingExtra(ImportError):
+    """An optional extra (a client library) is not installed; the message names the pip command."""
+
+    def __init__(self, extra: str, package: str, purpose: str) -> None:
+        super().__init__(f"{purpose} cần gói tùy chọn {package!r} (extra \"{extra}\"): {_EXTRA}")
+        self.extra = extra
+        self.package = package
+
+
+class LLMTimeout(TimeoutError):
+    """The model did not finish its answer within the configured time."""
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _LEADING_MARKERS = re.compile(r"^((?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+)(.*)$", re.S)
@@ -39,9 +55,10 @@ _SECTION = re.compile(r"^=== (system|user) ===\s*$", re.M)
 _MAX_QUOTE = 380
 
 
-def make_chat_model(spec: str, base_url: str | None, api_key: str | None) -> BaseChatModel:
+def make_chat_model(spec: str, base_url: str | None, api_key: str | None, timeout_s: float = 20.0) -> BaseChatModel:
     """`openai:<model>` (any OpenAI-compatible server: vLLM, llama.cpp, Ollama's /v1, hosted APIs)
-    or `ollama:<model>` → a LangChain chat model; the client libraries are an optional extra."""
+    or `ollama:<model>` → a LangChain chat model; the client libraries are an optional extra.
+    No retries: a slow or failing server falls back to the extractive answer within `timeout_s`."""
     provider, _, model = spec.partition(":")
     provider = provider.strip().lower()
     model = model.strip()
@@ -53,16 +70,16 @@ def make_chat_model(spec: str, base_url: str | None, api_key: str | None) -> Bas
         try:
             from langchain_openai import ChatOpenAI
         except ImportError as exc:
-            raise ImportError(f"provider 'openai' needs: {_EXTRA}") from exc
-        # a short timeout and one retry: a dead server should fall back to extractive answers fast
+            raise MissingExtra("llm", "langchain-openai", f"NTM_LLM={spec} (provider 'openai')") from exc
         return ChatOpenAI(
-            model=model, base_url=base_url, api_key=api_key or "not-needed", temperature=0, timeout=60, max_retries=1
+            model=model, base_url=base_url, api_key=api_key or "not-needed", temperature=0, timeout=timeout_s,
+            max_retries=0,
         )
     try:
         from langchain_ollama import ChatOllama
     except ImportError as exc:
-        raise ImportError(f"provider 'ollama' needs: {_EXTRA}") from exc
-    return ChatOllama(model=model, base_url=base_url, temperature=0)
+        raise MissingExtra("llm", "langchain-ollama", f"NTM_LLM={spec} (provider 'ollama')") from exc
+    return ChatOllama(model=model, base_url=base_url, temperature=0, client_kwargs={"timeout": timeout_s})
 
 
 class GroundingError(ValueError):
@@ -86,10 +103,12 @@ class _Excerpt:
 
 
 class LLMAnswerer:
-    def __init__(self, model: BaseChatModel, prompt_version: str = "v1", max_excerpts: int = 6) -> None:
+    def __init__(self, model: BaseChatModel, prompt_version: str = "v1", max_excerpts: int = 6,
+                 timeout_s: float = 20.0) -> None:
         self.model = model
         self.prompt_version = prompt_version
         self.max_excerpts = max_excerpts
+        self.timeout_s = timeout_s  # the whole answer, however slowly the server streams it
         self._prompt: tuple[str, str] | None = None
 
     @classmethod
@@ -97,7 +116,8 @@ class LLMAnswerer:
         if not settings.llm:
             raise ValueError("settings.llm is not set; the extractive answerer needs no LLMAnswerer")
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-        return cls(make_chat_model(settings.llm, settings.llm_base_url, key))
+        timeout = settings.llm_timeout_s
+        return cls(make_chat_model(settings.llm, settings.llm_base_url, key, timeout), timeout_s=timeout)
 
     # --- prompt ---------------------------------------------------------------------------
     def _sections(self) -> tuple[str, str]:
@@ -133,18 +153,33 @@ class LLMAnswerer:
         return [("system", system), ("human", _PLACEHOLDER.sub(lambda m: values[m.group(1)], user))]
 
     # --- answering ------------------------------------------------------------------------
-    def answer(self, plan: QueryPlan, chunks: list[RetrievedChunk], fallback: Answer) -> Answer:
+    def _generate(self, messages: list[tuple[str, str]], on_token: TokenCallback | None) -> str:
+        """The model's whole reply, streamed token by token (each partial text goes to `on_token`);
+        LLMTimeout once `timeout_s` has passed, however the server trickles its tokens."""
+        deadline = time.monotonic() + self.timeout_s
+        parts: list[str] = []
+        for piece in self.model.stream(messages):
+            parts.append(piece.text if isinstance(piece.text, str) else str(piece.content))
+            if time.monotonic() > deadline:
+                raise LLMTimeout(f"no complete answer within {self.timeout_s:g} s")
+            if on_token is not None:
+                on_token("".join(parts))
+        return "".join(parts)
+
+    def answer(self, plan: QueryPlan, chunks: list[RetrievedChunk], fallback: Answer,
+               on_token: TokenCallback | None = None) -> Answer:
         """The model's answer if it is grounded in the excerpts; otherwise `fallback`, with the
-        reason in `plan["llm_fallback"]` (eval and logs show why the LLM was not used)."""
+        reason in `plan["llm_fallback"]` (eval and logs show why the LLM was not used). The reply
+        is streamed to `on_token` as it is written: a draft until the checks have passed."""
         excerpts = self.excerpts(chunks)
         if not excerpts:
             return _fallback(fallback, "no excerpts")
         try:
-            reply = self.model.invoke(self.messages(plan, excerpts))
-            text = _THINK.sub("", reply.text).strip()
+            text = _THINK.sub("", self._generate(self.messages(plan, excerpts), on_token)).strip()
         except Exception as exc:  # noqa: BLE001 - any client/server failure means "use the extractive answer"
-            log.warning("LLM call failed, using the extractive answer: %s", exc)
-            return _fallback(fallback, f"llm error: {type(exc).__name__}: {exc}")
+            log.info("LLM call failed, using the extractive answer: %s", exc)
+            kind = "llm timeout" if _is_timeout(exc) else "llm error"
+            return _fallback(fallback, f"{kind}: {type(exc).__name__}: {exc}")
         if _is_abstention(text):
             out = abstention(plan, chunks, "llm abstained")
             out.plan["answered_by"] = "llm"
@@ -254,6 +289,15 @@ def _numbers_of(excerpt: _Excerpt) -> set[str]:
 def _is_abstention(text: str) -> bool:
     """The fixed refusal sentence, possibly quoted or wrapped, and no citation markers."""
     return fold(ABSTAIN_TEXT).rstrip(".") in fold(text) and not _MARKER.search(text)
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    """A timeout from our deadline or any client library (httpx, openai, requests)."""
+    while exc is not None:
+        if isinstance(exc, TimeoutError) or "timeout" in type(exc).__name__.lower():
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
 
 
 def _fallback(answer: Answer, reason: str) -> Answer:

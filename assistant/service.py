@@ -8,6 +8,7 @@ places is split, and each part goes through the same path.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from assistant.answering.chain import AnswerChain, DefinitionGate, ExtractiveStrategy, Gated, mask_instructions
@@ -24,6 +25,8 @@ from assistant.register import TaskRegister, TaskRow
 from assistant.retrieve import HybridSearch, RetrievalConfig
 from assistant.settings import Settings
 from vectorstore.index import Index
+
+TokenCallback = Callable[[str], None]  # the LLM's draft answer so far
 
 
 def _places_cited(answer: Answer, plan: QueryPlan) -> int:
@@ -140,8 +143,10 @@ class ChatService:
     def indexed_provinces(self) -> set[str]:
         return {d.metadata.get("province", "") for d in self.index.documents()} - {""}
 
-    def ask(self, question: str, history: list[Any] | None = None, filters: Filters | None = None) -> Answer:
-        """Answer one question; follow-ups inherit province/year/agency from earlier turns."""
+    def ask(self, question: str, history: list[Any] | None = None, filters: Filters | None = None,
+            on_token: TokenCallback | None = None) -> Answer:
+        """Answer one question; follow-ups inherit province/year/agency from earlier turns. With an
+        LLM configured, its draft is passed to `on_token` as it streams (single-part questions)."""
         plan = plan_question(question, user_questions(history), cues=self.cues)
         if len(plan.cross_parts) > 1:
             answer = CrossDocument(lambda part: self._answer(part, filters), self.cues).answer(plan)
@@ -151,7 +156,7 @@ class ChatService:
             if answer is None or _places_cited(whole, plan) > answer.plan.get("parts_found", 0):
                 return whole  # asked as one question it finds more of the places than part by part
             return answer
-        return self._answer(plan, filters)
+        return self._answer(plan, filters, on_token)
 
     def strategies(self, result_dense: dict[str, float], filters: Filters | None) -> tuple[AnswerChain, ListBlocks]:
         """The chain for one question: document facts · register · definition check · list blocks ·
@@ -168,7 +173,7 @@ class ChatService:
         chain += [DefinitionGate(self.cues), Gated(lists, extractive.period_gate), extractive]
         return AnswerChain(chain), lists
 
-    def _answer(self, plan: QueryPlan, filters: Filters | None) -> Answer:
+    def _answer(self, plan: QueryPlan, filters: Filters | None, on_token: TokenCallback | None = None) -> Answer:
         result = self.search.search(plan, self.settings.top_k, filters)
         chunks, flagged = mask_instructions(result.chunks, self.cues)
         chunks = self._with_signature(plan, chunks)
@@ -179,7 +184,7 @@ class ChatService:
         if answer.generator in ("register", "list", "metadata"):
             answer.retrieved = self._with_cited_chunks(answer.retrieved, [c.chunk_id for c in answer.citations])
         if self._llm is not None and not answer.abstained and answer.generator in ("extractive", "list"):
-            answer = self._ask_llm(plan, chunks, answer)
+            answer = self._ask_llm(plan, chunks, answer, on_token)
         if flagged:
             answer.plan = {**answer.plan, "flagged_instructions": flagged}
         notice = getattr(result, "notice", "")
@@ -188,10 +193,11 @@ class ChatService:
             answer.plan = {**answer.plan, "retrieval_notice": notice}
         return answer
 
-    def _ask_llm(self, plan: QueryPlan, chunks: list[RetrievedChunk], fallback: Answer) -> Answer:
+    def _ask_llm(self, plan: QueryPlan, chunks: list[RetrievedChunk], fallback: Answer,
+                 on_token: TokenCallback | None = None) -> Answer:
         """The LLM's answer when grounded (generator: the backend string); else the fallback,
         carrying the reason the LLM answer was rejected."""
-        answer = self._llm.answer(plan, chunks, fallback=fallback)
+        answer = self._llm.answer(plan, chunks, fallback=fallback, on_token=on_token)
         if answer.plan.get("answered_by") == "llm":
             answer.generator = str(self.settings.llm)
         else:

@@ -55,12 +55,22 @@ class Settings(BaseSettings):
     )
     llm_base_url: str | None = Field(None, description="Base URL of the OpenAI-compatible or Ollama server.")
     llm_api_key: SecretStr | None = Field(None, description="API key for the LLM server, if it needs one.")
+    llm_timeout_s: float = Field(
+        20.0, description="Longest wait for the LLM's whole answer; past it (or on a server error) the extractive answer is given.", gt=0
+    )
 
     # App
     host: str = Field("127.0.0.1", description="Address the web app binds to.")
     port: int = Field(7860, description="Port of the web app.")
     admin_user: str | None = Field(None, description="Login for upload/remove in the app; unset = admin actions disabled.")
     admin_password: SecretStr | None = Field(None, description="Password for admin_user.")
+    login_max_failures: int = Field(5, description="Failed admin logins allowed per client within login_window_s.", ge=1)
+    login_window_s: int = Field(300, description="Window (seconds) over which failed logins are counted; a locked-out client waits it out.", ge=1)
+    max_upload_files: int = Field(20, description="Most files one upload may hold.", ge=1)
+    max_upload_mb: int = Field(100, description="Largest total size (MB) of one upload.", ge=1)
+    ask_concurrency: int = Field(
+        2, description="Questions the web app answers at once (Gradio queue concurrency; the rest wait in the queue).", ge=1
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -65,17 +65,17 @@ def fallback(chunks: list[RetrievedChunk], plan: QueryPlan) -> Answer:
 
 
 class RecordingModel(FakeListChatModel):
-    """A fake chat model that keeps the messages it was sent."""
+    """A fake chat model that keeps the messages it was sent (the answerer streams)."""
 
     seen: list[Any] = []
 
-    def _call(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> str:
+    def _stream(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> Any:
         self.seen.append(messages)
-        return super()._call(messages, stop, run_manager, **kwargs)
+        return super()._stream(messages, stop, run_manager, **kwargs)
 
 
 class DownModel(FakeListChatModel):
-    def _call(self, *args: Any, **kwargs: Any) -> str:
+    def _stream(self, *args: Any, **kwargs: Any) -> Any:
         raise ConnectionError("connection refused: LLM server is down")
 
 
@@ -207,11 +207,11 @@ def test_unknown_provider_is_a_value_error() -> None:
 
 @pytest.mark.skipif(importlib.util.find_spec("langchain_openai") is not None, reason="langchain-openai is installed")
 def test_missing_openai_client_names_the_extra() -> None:
-    with pytest.raises(ImportError, match=r"ntm-assistant\[llm\]"):
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[llm\]"'):
         make_chat_model("openai:qwen2.5-7b-instruct", "http://127.0.0.1:8000/v1", None)
 
 
 @pytest.mark.skipif(importlib.util.find_spec("langchain_ollama") is not None, reason="langchain-ollama is installed")
 def test_missing_ollama_client_names_the_extra() -> None:
-    with pytest.raises(ImportError, match=r"provider 'ollama' needs: .*ntm-assistant\[llm\]"):
+    with pytest.raises(ImportError, match=r'langchain-ollama.*pip install -e "\.\[llm\]"'):
         make_chat_model("ollama:qwen2.5:7b", None, None)

@@ -1,0 +1,100 @@
+"""What the `ntm` commands check before they do anything, and how they report a user error.
+
+Read commands never create an index: a missing or empty one is an error that says where it was
+looked for and how to fill it. A filter value the index does not hold (province, kind, agency) is
+an error that lists the values it does hold, so a typo is not mistaken for "no results".
+"""
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ingest.vntext import fold
+
+EXIT_INTERNAL = 1  # internal error, missing index or missing optional extra
+EXIT_USAGE = 2  # bad input: empty question, unknown filter value, unknown format
+
+
+class CliError(Exception):
+    """A one-line error for the user; `details` go into the --json error document."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.details = details
+
+
+def fail(error: CliError, as_json: bool) -> typer.Exit:
+    """Print the error (stderr; with --json also `{"error": ...}` on stdout); the caller raises the result."""
+    typer.echo(f"lỗi: {error.message}", err=True)
+    if as_json:
+        sys.stdout.write(json.dumps({"error": error.message, **error.details}, ensure_ascii=False, indent=2) + "\n")
+    return typer.Exit(error.code)
+
+
+def ingest_hint(index_dir: Path) -> str:
+    return f'nạp tài liệu trước: ntm ingest THƯ_MỤC --index "{index_dir}" (hoặc đặt NTM_INDEX_DIR)'
+
+
+def require_index(index_dir: Path, chroma_url: str | None) -> None:
+    """CliError unless `index_dir` holds an index (checked before opening, which would create one)."""
+    where = index_dir.resolve()
+    if not (index_dir / "records.sqlite").is_file() or (not chroma_url and not (index_dir / "chroma").is_dir()):
+        raise CliError(f"không tìm thấy chỉ mục tại {where}; {ingest_hint(index_dir)}", EXIT_INTERNAL, index=str(where))
+
+
+def require_documents(index: Any) -> None:
+    if not index.documents():
+        where = index.index_dir.resolve()
+        raise CliError(f"chỉ mục tại {where} chưa có tài liệu nào; {ingest_hint(index.index_dir)}", EXIT_INTERNAL,
+                       index=str(where))
+
+
+def _listing(values: list[str], limit: int = 25) -> str:
+    shown = ", ".join(values[:limit])
+    return shown + (f" … và {len(values) - limit} giá trị khác (xem --json)" if len(values) > limit else "")
+
+
+def unknown(what: str, value: str, known: Iterable[str]) -> CliError:
+    values = sorted(set(known))
+    listing = _listing(values) if values else "(chỉ mục không có giá trị nào)"
+    return CliError(f"không có {what} {value!r} trong chỉ mục; có: {listing}", EXIT_USAGE, unknown=value, known=values)
+
+
+def match_province(value: str, indexed: Iterable[str], across_merger: bool = False) -> str:
+    """The indexed province meant by `value` (any spelling or abbreviation the gazetteer knows);
+    with `across_merger`, a province whose 2025 merger partner is indexed also counts (retrieval
+    reaches those documents). CliError listing the indexed provinces otherwise."""
+    from core.places import load_gazetteer
+
+    value = value.strip()
+    indexed = sorted(set(indexed) - {""})
+    gazetteer = load_gazetteer()
+    canonical = gazetteer.resolve(value) or value
+    by_fold = {fold(p): p for p in indexed}
+    if fold(canonical) in by_fold:
+        return by_fold[fold(canonical)]
+    if across_merger and gazetteer.resolve(value) and gazetteer.reach([canonical]) & set(indexed):
+        return canonical
+    raise unknown("tỉnh", value, indexed)
+
+
+def match_choice(what: str, value: str, known: Iterable[str]) -> str:
+    """`value` among `known`, compared without case or diacritics; CliError listing them otherwise."""
+    values = sorted(set(known) - {""})
+    for v in values:
+        if fold(v) == fold(value.strip()):
+            return v
+    raise unknown(what, value, values)
+
+
+def non_empty_question(question: str) -> str:
+    if not question.strip():
+        raise CliError('câu hỏi trống: hãy nhập một câu hỏi, ví dụ ntm ask "Sở Tài chính phải làm gì?"')
+    return question.strip()
