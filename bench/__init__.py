@@ -1,0 +1,1 @@
+"""Benchmarks (speed, memory) — not tests. `python -m bench run --chunks N --json`."""

@@ -1,0 +1,93 @@
+"""`python -m bench run --chunks N [--json] [--baseline naive]`: one benchmark run.
+
+Builds the deterministic synthetic corpus (bench/corpus.py) of about N chunks in a temporary
+folder, ingests it into a fresh index through the product's ingest path (or builds the naive
+LangChain pipeline with `--baseline naive`), asks the same generated questions, and prints one
+JSON line with the keys of bench.measure.RESULT_KEYS (with --json; a table otherwise). Progress
+goes to stderr. Timings depend on what else runs on the machine.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _log(quiet: bool):  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+
+    def log(message: str) -> None:
+        if not quiet:
+            print(f"[bench {time.perf_counter() - start:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+    return log
+
+
+def run(args: argparse.Namespace) -> int:
+    from bench.corpus import Vocabulary, generate, questions, write_corpus
+    from bench.measure import round_result
+
+    log = _log(args.quiet)
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="ntm-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        vocab = Vocabulary.load()
+        notices = generate(args.chunks, seed=args.seed, vocab=vocab)
+        corpus = write_corpus(notices, workdir / "corpus")
+        asked = questions(notices, args.questions, seed=args.seed, vocab=vocab)
+        log(f"corpus: {len(notices)} notices (~{sum(n.sections for n in notices)} chunks), {len(asked)} questions, "
+            f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs")
+        if args.baseline == "naive":
+            from bench.naive import run_naive
+
+            result = run_naive(corpus, asked, args.embedding, args.raw_sample, log)
+        else:
+            from bench.product import run_product
+
+            result = run_product(corpus, asked, workdir, args.embedding, args.raw_sample, log)
+        log(f"load average at the end {os.getloadavg()[0]:.2f}")
+    finally:
+        if not args.workdir and not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    result = round_result(result)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        width = max(map(len, result))
+        print("\n".join(f"{k:<{width}}  {v}" for k, v in result.items()))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run", help="one benchmark run on a synthetic corpus")
+    p.add_argument("--chunks", type=int, default=2000, help="about this many chunks (the real count is reported)")
+    p.add_argument("--json", action="store_true", help="print one JSON line")
+    p.add_argument("--baseline", choices=["naive"], help="measure the naive LangChain pipeline instead")
+    p.add_argument("--embedding", help="embedding spec (default: NTM_EMBEDDING or the configured default)")
+    p.add_argument("--questions", type=int, default=40, help="questions asked (timed)")
+    p.add_argument("--raw-sample", type=int, default=256, help="chunks re-encoded for raw_encode_per_s (0 = all)")
+    p.add_argument("--seed", type=int, default=12)
+    p.add_argument("--workdir", help="keep corpus and index here (default: a temporary folder, deleted)")
+    p.add_argument("--keep", action="store_true", help="do not delete the temporary folder")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    first = sub.add_parser("first-answer", help=argparse.SUPPRESS)
+    first.add_argument("question")
+    args = parser.parse_args(argv)
+    if args.command == "first-answer":
+        from bench.product import first_answer
+
+        return first_answer(args.question)
+    if args.chunks < 1:
+        parser.error("--chunks must be at least 1")
+    return run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

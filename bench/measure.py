@@ -1,0 +1,77 @@
+"""Measuring helpers shared by the product and the naive benchmark modes."""
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+RESULT_KEYS = (
+    "chunks",
+    "ingest_chunks_per_s",
+    "raw_encode_per_s",
+    "reingest_unchanged_s",
+    "ask_p50_ms",
+    "ask_p95_ms",
+    "floor_p50_ms",
+    "peak_rss_mb",
+    "index_mb",
+    "cold_start_s",
+)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set of this process so far (Linux reports KiB, macOS bytes)."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+def folder_mb(folder: Path) -> float:
+    total = 0
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.path.getsize(os.path.join(root, name))
+            except OSError:
+                pass
+    return total / (1024 * 1024)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear-interpolated percentile (q in 0..100) of a non-empty list."""
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if 1 <= q <= 99 else (
+        min(values) if q <= 0 else max(values))
+
+
+def timed_ms(fn: Callable[[Any], Any], items: Iterable[Any]) -> list[float]:
+    out = []
+    for item in items:
+        t0 = time.perf_counter()
+        fn(item)
+        out.append((time.perf_counter() - t0) * 1000.0)
+    return out
+
+
+def raw_encode_rate(embeddings: Any, texts: list[str], batch: int = 64) -> float:
+    """Chunks per second of the embedder alone on these texts (as `embed_documents` batches)."""
+    if not texts:
+        return 0.0
+    embeddings.embed_documents(texts[:2])  # warm-up: lazy loads, first-call allocations
+    t0 = time.perf_counter()
+    for i in range(0, len(texts), batch):
+        embeddings.embed_documents(texts[i : i + batch])
+    return len(texts) / (time.perf_counter() - t0)
+
+
+def round_result(result: dict[str, Any]) -> dict[str, Any]:
+    """The result in RESULT_KEYS order, floats rounded for a readable JSON line."""
+    out: dict[str, Any] = {}
+    for key in RESULT_KEYS:
+        value = result.get(key)
+        out[key] = round(value, 3) if isinstance(value, float) else value
+    return out
