@@ -10,6 +10,7 @@ import os
 import stat
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from ingest.agencies import AgencyRegistry, load_registry
@@ -89,17 +90,32 @@ def prepare_bytes(
     )
 
 
+@lru_cache(maxsize=1)
+def folder_meta_names(path: Path = Path(__file__).with_name("data") / "folder_meta_names.txt") -> frozenset[str]:
+    """Names of files that describe a folder (README, LICENSE, …), from the data file, read once."""
+    lines = (line.strip().lower() for line in path.read_text("utf-8").splitlines())
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def is_folder_meta(name: str, names: frozenset[str] | None = None) -> bool:
+    """True for a folder's own description (README.md, LICENSE.txt): not a document of the corpus."""
+    return name.split(".", 1)[0].lower() in (folder_meta_names() if names is None else names)
+
+
 def iter_input_files(paths: list[Path]) -> list[tuple[Path, str]]:
     """Files under the given paths (recursive), each with its source name relative to the root it
-    was found under. Hidden files are included on purpose: a name is data, not an instruction."""
+    was found under. Hidden files are included on purpose: a name is data, not an instruction.
+    A folder's README/LICENSE-like files (`is_folder_meta`) are skipped in a folder walk; a file
+    named explicitly is always taken."""
     found: list[tuple[Path, str]] = []
+    meta_names = folder_meta_names()
     for root in paths:
         if root.is_dir():
             for dirpath, dirnames, filenames in os.walk(root):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("_") and d not in {"__pycache__"})
                 for name in sorted(filenames):
                     full = Path(dirpath) / name
-                    if full.suffix.lower() in SUPPORTED_SUFFIXES:
+                    if full.suffix.lower() in SUPPORTED_SUFFIXES and not is_folder_meta(name, meta_names):
                         found.append((full, display_name(str(full.relative_to(root)))))
         else:
             found.append((root, display_name(root.name)))
