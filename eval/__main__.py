@@ -142,6 +142,8 @@ def run_run(args: argparse.Namespace) -> int:
     from eval.suite import SuiteError, run_suite
 
     overrides = _overrides(args.set)
+    if args.llm:
+        overrides["llm"] = args.llm  # recorded as config.llm in metrics.json
     try:  # the inputs' faults are usage errors (2); anything later is an internal error (1)
         Settings(**overrides)
         configs = resolve(args.preset, args.config, overrides)
@@ -159,6 +161,8 @@ def run_run(args: argparse.Namespace) -> int:
             progress=not args.quiet, assignments_gold=args.assignments, targets_gold=args.targets,
         )
     except SuiteError as exc:
+        raise UsageError(str(exc)) from exc
+    except ImportError as exc:  # assistant.llm.MissingExtra: the LLM's client is an optional extra
         raise UsageError(str(exc)) from exc
     if "configurations" not in result:  # a single-config run: metrics.json
         _print_metrics("", result)
@@ -253,6 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--index", type=Path, default=None, help="use this index as is (ingest --corpus only if it is empty)")
     run.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", help="override a Settings field, e.g. top_k=5")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--llm", default=None, metavar="PROVIDER:MODEL",
+                     help="answer with this LLM (openai:<model> with NTM_LLM_BASE_URL, or ollama:<model>); same as --set llm=...")
     run.add_argument("--assignments", type=Path, default=None, help="gold assignments (JSONL) → metrics.json register.assignments")
     run.add_argument("--targets", type=Path, default=None, help="gold targets (JSONL) → metrics.json register.targets")
     run.add_argument("--preset", action="append", default=[], metavar="NAME",
