@@ -13,7 +13,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	# the CPU build of torch first: an unpinned torch would pull GBs of CUDA wheels
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[test]"
+	# the llm extra too: its client is tested against a real OpenAI-compatible test server on 127.0.0.1
+	$(PY) -m pip install --quiet -e ".[test,llm]"
 	touch $(STAMP)
 
 install: $(STAMP)
