@@ -24,9 +24,12 @@ run: install
 	$(VENV)/bin/ntm ingest "$(NTM_CORPUS_DIR)" --prune; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 2 ]
 	$(PY) app.py
 
-# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser)
+# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser), and
+# the local fonts the app's font stack names (full Vietnamese coverage; no web font is fetched)
 browser:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+	fc-list | grep -q "Noto Sans:" && fc-list | grep -q "DejaVu Sans Mono" || \
+		(apt-get update && apt-get install -y --no-install-recommends fonts-noto-core fonts-dejavu-core)
 
 test: install browser
 	$(VENV)/bin/pytest -q
