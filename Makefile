@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 NTM_CORPUS_DIR ?= data/sample
 SHARED ?= ../shared
 
-.PHONY: install browser run test eval eval-check eval-suite eval-validate bench clean-index
+.PHONY: install browser ocr run test eval eval-check eval-suite eval-validate bench clean-index
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Ingest the corpus (added/changed files only; documents no longer in it are pruned), then start the app.
-run: install
+run: install ocr
 	$(VENV)/bin/ntm ingest "$(NTM_CORPUS_DIR)" --prune; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 2 ]
 	$(PY) app.py
 
@@ -31,7 +31,12 @@ browser:
 	fc-list | grep -q "Noto Sans:" && fc-list | grep -q "DejaVu Sans Mono" || \
 		(apt-get update && apt-get install -y --no-install-recommends fonts-noto-core fonts-dejavu-core)
 
-test: install browser
+# Debian's Tesseract with its Vietnamese model and poppler's pdftoppm: OCR of scanned PDFs and images
+ocr:
+	command -v tesseract >/dev/null && command -v pdftoppm >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx vie || \
+		(apt-get update && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-vie poppler-utils)
+
+test: install browser ocr
 	$(VENV)/bin/pytest -q
 
 # Every development set (eval/sets.toml: seeds, sample, corpus_b, dev), each on its own row, plus the

@@ -19,10 +19,11 @@ from ingest.clean import clean_blocks, join_blocks
 from ingest.extract import Assignment, Target, extract_assignments
 from ingest.targets import extract_targets
 from ingest.loaders import load_bytes
+from ingest.loaders.ocr import OcrConfig, PageProgress
 from ingest.metadata import extract_metadata
 from ingest.model import Chunk, CleanDocument, RefusedFile
 
-SUPPORTED_SUFFIXES = (".txt", ".pdf", ".docx", ".html", ".htm", ".md")
+SUPPORTED_SUFFIXES = (".txt", ".pdf", ".docx", ".html", ".htm", ".md", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 MIN_TEXT_CHARS = 40  # less than this after cleaning is not a document worth answering from
 
 
@@ -66,10 +67,14 @@ def prepare_bytes(
     source: str,
     registry: AgencyRegistry | None = None,
     chunking: ChunkingConfig | None = None,
+    ocr: OcrConfig | None = None,
+    on_page: PageProgress | None = None,
 ) -> PreparedDocument:
-    """Extract, clean, describe and chunk one file's bytes; raises RefusedFile."""
+    """Extract, clean, describe and chunk one file's bytes; raises RefusedFile.
+
+    Scanned pages and images are OCR'd with `ocr`; `on_page(done, total)` reports each page."""
     registry = registry or load_registry()
-    loaded = load_bytes(data, source)
+    loaded = load_bytes(data, source, ocr, on_page)
     blocks = clean_blocks(loaded.blocks)
     text, placed = join_blocks(blocks)
     if len(text) < MIN_TEXT_CHARS:
@@ -126,4 +131,4 @@ def check_suffix(path: Path, source: str) -> None:
     """A file named explicitly must at least claim to be a document (its bytes decide the format)."""
     suffix = path.suffix.lower()
     if suffix and suffix not in SUPPORTED_SUFFIXES:
-        raise RefusedFile(source, f"unsupported file type {suffix!r} (supported: pdf, docx, html, txt)")
+        raise RefusedFile(source, f"unsupported file type {suffix!r} (supported: pdf, docx, html, txt, png, jpg, tiff)")

@@ -18,13 +18,17 @@ from ingest.model import RefusedFile
 # Magic numbers of binary formats that are not documents we read. Checked before the text
 # fallback so that an image is refused by name instead of being decoded into garbage.
 _BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "PNG image"),
-    (b"\xff\xd8\xff", "JPEG image"),
     (b"GIF87a", "GIF image"),
     (b"GIF89a", "GIF image"),
+)
+# Scans as images: OCR'd as documents (ingest/loaders/image.py) unless the name claims text.
+_IMAGE_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
     (b"II*\x00", "TIFF image"),
     (b"MM\x00*", "TIFF image"),
 )
+_TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.xls/.ppt
 
 # Where to look for markers: PDF allows junk before the header (within the first KiB); HTML
@@ -47,7 +51,7 @@ _DESCRIBE = {
 
 
 def sniff_format(data: bytes, source: str) -> str:
-    """Return "pdf" | "docx" | "html" | "txt" for `data`, or raise RefusedFile.
+    """Return "pdf" | "docx" | "html" | "image" | "txt" for `data`, or raise RefusedFile.
 
     Text that is not HTML is reported as "txt"; the txt loader does encoding detection and
     refuses binary content that has no magic number we know.
@@ -62,17 +66,24 @@ def sniff_format(data: bytes, source: str) -> str:
         raise RefusedFile(source, "legacy Office file (.doc/.xls, OLE2 format); save it as DOCX or PDF")
     if kind.startswith("binary:"):
         raise RefusedFile(source, f"binary content ({kind[7:]}), not text")
+    if kind.startswith("image:"):
+        if source.strip().lower().endswith(_TEXT_SUFFIXES):
+            raise RefusedFile(source, f"binary content ({kind[6:]}), not text")
+        return "image"
     return kind
 
 
 def _content_kind(data: bytes) -> str:
-    """What the bytes are: pdf, docx, zip (not a Word package), html, binary:<what>, or txt."""
+    """What the bytes are: pdf, docx, zip (not a Word package), html, image:<what>, binary:<what>, or txt."""
     if b"%PDF-" in data[:_PDF_HEADER_WINDOW]:
         return "pdf"
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         return "docx" if _zip_problem(data) is None else "zip"
     if data.startswith(_OLE2_MAGIC):
         return "ole2"
+    for magic, what in _IMAGE_MAGIC:
+        if data.startswith(magic):
+            return f"image:{what}"
     for magic, what in _BINARY_MAGIC:
         if data.startswith(magic):
             return f"binary:{what}"
@@ -136,8 +147,8 @@ def _check_extension(kind: str, data: bytes, source: str) -> None:
 
 
 def _what_instead(kind: str, default: str) -> str:
-    if kind.startswith("binary:"):
-        return f"the content is a {kind[7:]}"
+    if kind.startswith(("binary:", "image:")):
+        return f"the content is a {kind.split(':', 1)[1]}"
     if kind in _DESCRIBE:
         return f"the content is {_DESCRIBE[kind]}"
     return default

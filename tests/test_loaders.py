@@ -15,7 +15,7 @@ from pypdf import PdfWriter
 from ingest.loaders import load_bytes
 from ingest.loaders.docx import load_docx
 from ingest.loaders.html import load_html
-from ingest.loaders.pdf import _join_lines
+from ingest.loaders.pdf_blocks import join_lines as _join_lines
 from ingest.model import BlockKind, LoadedFile, RefusedFile
 from ingest.sniff import sniff_format
 from tests.support import shared_dir, token_match
@@ -151,7 +151,6 @@ def test_html_portal_keeps_article_only() -> None:
         ("random-bytes.pdf", "not a PDF"),
         ("truncated_first-60pct.pdf", "truncated"),
         ("encrypted_user-password-secret.pdf", "password"),
-        ("scanned_no-text-layer.pdf", "OCR"),
         ("blank-page_no-text.pdf", "no extractable text"),
         ("html-404-page-named.pdf", "HTML"),
         ("zip-with-garbage.docx", "not a valid DOCX"),
@@ -176,15 +175,17 @@ def test_pdf_damage_that_pypdf_would_skip_is_refused() -> None:
         load_bytes(bytes(data), "damaged.pdf")
 
 
-def test_pdf_with_a_scanned_page_keeps_text_pages_and_says_which_page_lacks_text() -> None:
+def test_pdf_with_a_scanned_page_keeps_text_pages_and_ocrs_only_the_scanned_one() -> None:
+    """Text pages keep their text layer; the image-only page (5) is OCR'd (tests/test_ocr.py has more)."""
     writer = PdfWriter()
     writer.append(str(formats_dir() / "002_ha-tinh_header-footer_libreoffice.pdf"))
     writer.append(str(bad_dir() / "scanned_no-text-layer.pdf"))
     buffer = io.BytesIO()
     writer.write(buffer)
     loaded = load_bytes(buffer.getvalue(), "mixed.pdf")
-    assert loaded.hints["pages_without_text"] == "5"
+    assert loaded.hints["ocr_pages"] == "5"
     assert "Theo Baohatinh.vn" in joined(loaded)
+    assert "toàn tỉnh có 88 xã đạt chuẩn NTM" in joined(loaded)
 
 
 def test_html_404_saved_as_pdf_names_what_it_is() -> None:
