@@ -33,6 +33,7 @@ class PreparedDocument:
     chunks: list[Chunk]
     assignments: list[Assignment] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
+    hints: dict[str, str] = field(default_factory=dict)  # the loader's (e.g. "ocr_pages"): copies are ranked by them
 
 
 def display_name(name: str) -> str:
@@ -91,7 +92,8 @@ def prepare_bytes(
     )
     chunks = chunk_document(document, registry, chunking)
     return PreparedDocument(
-        document, chunks, extract_assignments(document, chunks, registry), extract_targets(document, chunks)
+        document, chunks, extract_assignments(document, chunks, registry), extract_targets(document, chunks),
+        dict(loaded.hints),
     )
 
 
