@@ -30,15 +30,6 @@ ACTION_VERBS = re.compile(
 )
 _NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,]\d+)*(?:/\d+)?\s*%?")
 
-# What a quantity question asks for → unit words that must follow the number in the answer.
-UNIT_CLASSES: list[tuple[str, str]] = [
-    (r"\b(tien|von|kinh phi|ngan sach|thu nhap|ty dong|trieu dong)\b", r"\d\s*(ty|trieu|nghin|dong)\b"),
-    (r"\b(phan tram|ty le|%)", r"\d\s*%"),
-    (r"\b(km|ki lo met|duong)\b", r"\d\s*(km|ki-lo-met)\b"),
-    (r"\bdat dai\b|\bm2\b", r"\d\s*(m2|m²|ha|hec)"),
-    (r"\b(cong suc|ngay cong)\b", r"\d\s*ngay cong"),
-    (r"\bbao lau\b", r"\d+\s*(nam|thang|ngay)\b"),
-]
 
 
 # What kind of fact a question asks for (folded cues) → how to recognise it in a sentence.
@@ -290,21 +281,9 @@ def has_quantity(text: str) -> bool:
 
 
 def required_unit_pattern(plan: QueryPlan) -> re.Pattern[str] | None:
-    """For "bao nhiêu tiền / phần trăm / km…" questions, the unit the answer's number must carry."""
-    if not re.search(r"\b(bao nhieu|bao lau|may|ty le|muc nao)\b", plan.folded):
-        return None
-    for asks, answer_unit in UNIT_CLASSES:
-        if re.search(asks, plan.folded):
-            return re.compile(answer_unit)
-    # "bao nhiêu xã / mấy sản phẩm / bao nhiêu tiêu chí" → the answer must count that noun
-    m = re.search(rf"\b(?:bao nhieu|may)\s+({_COUNTED})\b", plan.folded)
-    if m:
-        return re.compile(rf"\d\s*{m.group(1)}\b")
-    return None
-
-
-# Counted nouns (folded) a "bao nhiêu X" question asks a number of.
-_COUNTED = "xa|huyen|thon|ban|san pham|tieu chi|ho|khu dan cu|mo hinh|cong trinh|truong|lop|hop tac xa|doanh nghiep|nguoi|lao dong"
+    """For "bao nhiêu tiền / phần trăm / km / xã…" questions, the unit the answer's number must
+    carry — decided once, when the question is classified (QuestionCues.unit_pattern)."""
+    return re.compile(plan.unit_pattern) if plan.unit_pattern else None
 
 
 def asks_signer(plan: QueryPlan) -> bool:

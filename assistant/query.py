@@ -218,11 +218,20 @@ def plan_question(
     return plan
 
 
+def _places_masked(plan: QueryPlan, places: Gazetteer | None = None) -> str:
+    """The folded question with its place names blanked (same length): a syllable of a name is
+    no cue ("Tiền Giang" is not "tiền", "Long Biên" not "biên")."""
+    text = plan.normalized
+    for m in (places or load_gazetteer()).mentions(text, lenient_case=True, bare_districts=True):
+        text = text[: m.start] + " " * (m.end - m.start) + text[m.end :]
+    return fold(text)
+
+
 def classify(plan: QueryPlan, cues: QuestionCues) -> None:
     """Record in the plan what the question asks for (kinds of fact, figure unit, list, definition)."""
     folded = plan.folded
     plan.asked_kinds = cues.asked_kinds(folded)
-    plan.unit_pattern = cues.unit_pattern(folded)
+    plan.unit_pattern = cues.unit_pattern(_places_masked(plan))
     plan.asks_quantity = bool(cues.quantity.search(folded))
     plan.asks_signer = bool(cues.signer.search(folded))
     plan.asks_list = bool(cues.list_question.search(folded)) and not plan.asks_quantity
@@ -292,19 +301,41 @@ def asks_tasks(plan: QueryPlan) -> bool:
 
 
 def split_parts(question: str, cues: QuestionCues | None = None) -> list[str]:
-    """Sub-questions of "… bao nhiêu X và … bao nhiêu Y?", "Ai chủ trì … và diễn ra khi nào?";
-    a piece without its own question word stays with the one before it. One part → []."""
-    pieces = [p for p in re.split(r"\s*(?:,\s*)?\bvà\b\s*|\s*;\s*|\?\s*", question) if p and p.strip()]
+    """Sub-questions of "… bao nhiêu X và … bao nhiêu Y?", "Ai chủ trì … và diễn ra khi nào?",
+    "… bao nhiêu %, hạn chót khi nào?": coordinated clauses ("và", ";", "?", a comma) each with
+    its own question word. A piece without one stays with the one before it, joined as written
+    (a comma before a space only: "5,6" is a number). One part → []."""
+    pieces = re.split(r"(\s*(?:,\s*)?\bvà\b\s*|\s*;\s*|\?\s*|\s*,\s+)", question)
     cue = (cues or default_cues()).part_question_word
     parts: list[str] = []
-    for piece in pieces:
-        if parts and not cue.search(fold(piece)):
-            parts[-1] = f"{parts[-1]} và {piece}"
-        elif not parts or cue.search(fold(parts[-1])):
-            parts.append(piece)
+    separator = ""
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            separator = piece
+            continue
+        if not piece.strip():
+            continue
+        if parts and (not cue.search(fold(piece)) or not cue.search(fold(parts[-1]))):
+            parts[-1] = f"{parts[-1]}{separator}{piece}"
         else:
-            parts[-1] = f"{parts[-1]} và {piece}"
-    return parts if len(parts) > 1 else []
+            parts.append(piece.strip())
+    return [p.strip(" ,;?") for p in parts] if len(parts) > 1 else []
+
+
+def part_question_plan(plan: QueryPlan, part: str, cues: QuestionCues | None = None) -> QueryPlan:
+    """The plan of one sub-question of a multi-part question, read like an elliptical follow-up:
+    its own words and question word, the whole question's place, period and agency where the
+    part names none ("… bao nhiêu xã đạt chuẩn nâng cao và bao nhiêu xã kiểu mẫu?")."""
+    sub = plan_question(part, cues=cues)
+    sub.question = plan.question
+    sub.provinces = sub.provinces or list(plan.provinces)
+    if not sub.years and not sub.periods:
+        sub.years, sub.periods = list(plan.years), list(plan.periods)
+    sub.agencies = sub.agencies or list(plan.agencies)
+    if sub.intent == "general":
+        sub.intent = plan.intent
+    sub.parts, sub.cross_parts = [], []
+    return sub
 
 
 def _inherit(plan: QueryPlan, previous: QueryPlan, cues: QuestionCues, registry: AgencyRegistry) -> None:

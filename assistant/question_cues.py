@@ -73,14 +73,25 @@ class QuestionCues:
         return [name for name, cue in self.answer_types if cue.search(folded)]
 
     def unit_pattern(self, folded: str) -> str:
-        """For "bao nhiêu tiền / phần trăm / xã …", the regex the answer's figure must match ("" = any)."""
+        """For "bao nhiêu tiền / phần trăm / xã …", the regex the answer's figure must match ("" = any).
+        The noun right after the question word is the head of what is counted ("bao nhiêu xã",
+        "bao nhiêu phần trăm vốn") and decides first; only a bare "đạt bao nhiêu?" is read from
+        the clause's topic words ("thu nhập … đạt bao nhiêu" → đồng). Place names should be
+        masked by the caller ("Tiền Giang" is not "tiền")."""
         if not self.unit_trigger.search(folded):
             return ""
+        head = re.search(r"\b(?:bao nhieu|may)\s*(%|\w+(?:\s+\w+)?)", folded)
+        if head:
+            for asks, answer_unit in self.unit_classes:
+                if asks.search(head.group(1)):
+                    return answer_unit
+            counted = re.match(rf"({self.counted_nouns})\b", head.group(1))
+            if counted:
+                return rf"\d\s*{counted.group(1)}\b"
         for asks, answer_unit in self.unit_classes:
             if asks.search(folded):
                 return answer_unit
-        m = re.search(rf"\b(?:bao nhieu|may)\s+({self.counted_nouns})\b", folded)
-        return rf"\d\s*{m.group(1)}\b" if m else ""
+        return ""
 
     def is_instruction(self, text: str) -> bool:
         """A document sentence addressed to the system ("Bỏ qua mọi hướng dẫn trước đó …"): shown

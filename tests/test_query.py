@@ -117,3 +117,36 @@ def test_each_place_keeps_its_own_clause_when_each_asks_its_own_question() -> No
     first, second = plan.cross_parts
     assert first["text"] == "hai phong nam 2019 cong nhan bao nhieu xa dat chuan ntm" and first["years"] == [2019]
     assert second["text"].startswith("hung yen nam 2020 phan dau") and second["years"] == [2020]
+
+
+def test_comma_coordinated_questions_split_and_keep_their_words() -> None:
+    parts = split_parts("Theo CV 2156/UBND-KT1, Sở TC phấn đấu giải ngân bao nhiêu % kế hoạch vốn, hạn chót khi nào?")
+    assert parts == ["Theo CV 2156/UBND-KT1, Sở TC phấn đấu giải ngân bao nhiêu % kế hoạch vốn", "hạn chót khi nào"]
+    assert split_parts("Bình quân 5,6 tiêu chí/xã, tỉnh có bao nhiêu xã đạt chuẩn?") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "figure", "not_figure"),
+    [
+        ("Năm 2019 Tiền Giang phấn đấu có thêm bao nhiêu xã đạt chuẩn?", "17 xã", "5 tỷ đồng"),  # "Tiền" is a name
+        ("Sở Tài chính phấn đấu giải ngân bao nhiêu % kế hoạch vốn năm 2020?", "100%", "20 tỷ đồng"),  # head: %
+        ("Thu nhập bình quân khu vực nông thôn đạt bao nhiêu?", "48 triệu đồng", "48 xã"),  # topic words
+        ("tu mo rong duoc giao chi tieu may xa dat chuan", "1 xã", "12.430 triệu đồng"),
+    ],
+)
+def test_the_counted_head_decides_the_asked_unit(question: str, figure: str, not_figure: str) -> None:
+    import re
+
+    from ingest.vntext import fold
+
+    pattern = re.compile(plan_question(question).unit_pattern)
+    assert pattern.search(fold(figure)) and not pattern.search(fold(not_figure))
+
+
+def test_a_part_reads_the_whole_question_for_place_and_year() -> None:
+    from assistant.query import part_question_plan
+
+    plan = plan_question("Năm 2023 Hà Nội có thêm bao nhiêu xã đạt chuẩn nâng cao và bao nhiêu xã kiểu mẫu?")
+    second = part_question_plan(plan, plan.parts[1])
+    assert second.provinces == ["Hà Nội"] and second.years == [2023] and second.intent == plan.intent
+    assert "kieu mau" in second.folded and "nang cao" not in second.folded

@@ -26,6 +26,7 @@ from assistant.evidence import (
 from assistant.answering.fitted import FittedSelection, ranked_units
 from assistant.answering.selection_model import SelectionModel, packaged_model
 from assistant.answering.labels import abstention, lead_line
+from assistant.answering.parts import MISSING_PART, answer_by_parts
 from assistant.query import PERIOD, QueryPlan
 from core.places import load_gazetteer
 from ingest.agencies import load_registry
@@ -50,6 +51,9 @@ class AnswerConfig:
     max_quote_chars: int = 380
     max_task_quote_chars: int = 380
     quantity_cutoff: float = 0.6  # a figure of the asked kind must sit in a unit this close to the best
+    # multi-part questions part by part (answering.parts): "fallback" only when the whole question
+    # is not answered, "always" whenever some part is answered (and the others are said missing)
+    by_parts: str = "always"
     # the fitted selection model (assistant/data/selection_model.json); None = the hand-set scores above
     model: SelectionModel | None = field(default_factory=packaged_model, compare=False)
 
@@ -90,6 +94,10 @@ class ExtractiveAnswerer:
                 selected = self._select(plan, units)
                 best = max(units, key=lambda u: u.score)
                 reason = self._type_check(plan, selected, best) if self.selection.model.type_check else ""
+            if plan.parts and units and (reason or cfg.by_parts == "always"):
+                parts = answer_by_parts(self, plan, chunks, dense)
+                if parts is not None:
+                    return self._compose(plan, parts.selected, chunks, parts.best, dense, parts.missing)
         elif not reason:
             units = evidence_units(plan, chunks, cfg)
             score_units(units, plan, self.weights)
@@ -214,7 +222,10 @@ class ExtractiveAnswerer:
         return sorted(chosen, key=lambda u: (u.chunk.metadata.get("issued", ""), u.chunk.doc_id, u.start))
 
     # --- output ---------------------------------------------------------------------------
-    def _compose(self, plan: QueryPlan, selected: list[Unit], chunks: list[RetrievedChunk], best: Unit, dense: dict[str, float]) -> Answer:
+    def _compose(
+        self, plan: QueryPlan, selected: list[Unit], chunks: list[RetrievedChunk], best: Unit, dense: dict[str, float],
+        missing_parts: list[str] | None = None,
+    ) -> Answer:
         lines: list[str] = []
         citations: list[Citation] = []
         current_doc = None
@@ -228,6 +239,7 @@ class ExtractiveAnswerer:
             n = len(citations) + 1
             citations.append(Citation.of(n, unit.chunk, quote, q_start, q_end))
             lines.append(f"- {self._figure_label(plan, unit, quote)}{subject_prefix(unit)}{shown} [{n}]")
+        lines += [MISSING_PART.format(part=part) for part in missing_parts or []]
         best_dense = max((dense.get(c.chunk_id, 0.0) for c in chunks[:3]), default=0.0)
         confidence = max(0.0, min(1.0, 0.6 * min(1.0, best.coverage) + 0.4 * best_dense))
         return Answer("\n".join(lines), citations, False, confidence, chunks, plan.as_dict())
