@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 NTM_CORPUS_DIR ?= data/sample
 SHARED ?= ../shared
 
-.PHONY: install browser ocr run test eval eval-check eval-suite eval-validate bench clean-index
+.PHONY: install browser ocr word run test eval eval-check eval-suite eval-validate bench clean-index
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Ingest the corpus (added/changed files only; documents no longer in it are pruned), then start the app.
-run: install ocr
+run: install ocr word
 	$(VENV)/bin/ntm ingest "$(NTM_CORPUS_DIR)" --prune; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 2 ]
 	$(PY) app.py
 
@@ -36,7 +36,12 @@ ocr:
 	command -v tesseract >/dev/null && command -v pdftoppm >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx vie || \
 		(apt-get update && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-vie poppler-utils)
 
-test: install browser ocr
+# antiword reads Word 97-2003 .doc files (ingest/loaders/doc.py). LibreOffice is needed only to
+# regenerate the .doc/.odt kit (scripts/make_word_kit.py), so it is not installed here.
+word:
+	command -v antiword >/dev/null || (apt-get update && apt-get install -y --no-install-recommends antiword)
+
+test: install browser ocr word
 	$(VENV)/bin/pytest -q
 
 # Every development set (eval/sets.toml: seeds, sample, corpus_b, dev), each on its own row, plus the

@@ -23,7 +23,7 @@ from ingest.loaders.ocr import OcrConfig, PageProgress
 from ingest.metadata import extract_metadata
 from ingest.model import Chunk, CleanDocument, RefusedFile
 
-SUPPORTED_SUFFIXES = (".txt", ".pdf", ".docx", ".html", ".htm", ".md", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+SUPPORTED_SUFFIXES = (".txt", ".pdf", ".docx", ".doc", ".odt", ".html", ".htm", ".md", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 MIN_TEXT_CHARS = 40  # less than this after cleaning is not a document worth answering from
 
 
@@ -133,4 +133,4 @@ def check_suffix(path: Path, source: str) -> None:
     """A file named explicitly must at least claim to be a document (its bytes decide the format)."""
     suffix = path.suffix.lower()
     if suffix and suffix not in SUPPORTED_SUFFIXES:
-        raise RefusedFile(source, f"unsupported file type {suffix!r} (supported: pdf, docx, html, txt, png, jpg, tiff)")
+        raise RefusedFile(source, f"unsupported file type {suffix!r} (supported: pdf, docx, doc, odt, html, txt, png, jpg, tiff)")

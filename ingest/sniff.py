@@ -46,12 +46,14 @@ _DESCRIBE = {
     "docx": "a Word DOCX document",
     "html": "an HTML page",
     "zip": "a ZIP archive",
-    "ole2": "a legacy Office file (.doc/.xls, OLE2)",
+    "odt": "an OpenDocument text (.odt)",
+    "doc": "a Word 97-2003 document (.doc)",
+    "ole2": "a legacy Office file (.xls/.ppt, OLE2) that is not a Word document",
 }
 
 
 def sniff_format(data: bytes, source: str) -> str:
-    """Return "pdf" | "docx" | "html" | "image" | "txt" for `data`, or raise RefusedFile.
+    """Return "pdf" | "docx" | "odt" | "doc" | "html" | "image" | "txt" for `data`, or raise RefusedFile.
 
     Text that is not HTML is reported as "txt"; the txt loader does encoding detection and
     refuses binary content that has no magic number we know.
@@ -63,7 +65,7 @@ def sniff_format(data: bytes, source: str) -> str:
     if kind == "zip":
         raise RefusedFile(source, f"not a valid DOCX ({_zip_problem(data)})")
     if kind == "ole2":
-        raise RefusedFile(source, "legacy Office file (.doc/.xls, OLE2 format); save it as DOCX or PDF")
+        raise RefusedFile(source, "legacy Office file (OLE2, not a Word document: .xls/.ppt?); save it as DOCX or PDF")
     if kind.startswith("binary:"):
         raise RefusedFile(source, f"binary content ({kind[7:]}), not text")
     if kind.startswith("image:"):
@@ -78,9 +80,13 @@ def _content_kind(data: bytes) -> str:
     if b"%PDF-" in data[:_PDF_HEADER_WINDOW]:
         return "pdf"
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        if _is_odt(data):
+            return "odt"
         return "docx" if _zip_problem(data) is None else "zip"
     if data.startswith(_OLE2_MAGIC):
-        return "ole2"
+        # a Word 97-2003 file is the OLE2 compound file with a "WordDocument" stream (its
+        # directory entry names are UTF-16LE); .xls/.ppt have Workbook/PowerPoint streams instead
+        return "doc" if "WordDocument".encode("utf-16-le") in data else "ole2"
     for magic, what in _IMAGE_MAGIC:
         if data.startswith(magic):
             return f"image:{what}"
@@ -92,6 +98,18 @@ def _content_kind(data: bytes) -> str:
     if _looks_like_html(data):
         return "html"
     return "txt"
+
+
+def _is_odt(data: bytes) -> bool:
+    """An OpenDocument text: a ZIP whose `mimetype` member names it and that has content.xml."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "mimetype" not in names or "content.xml" not in names:
+                return False
+            return archive.read("mimetype")[:100].strip() == b"application/vnd.oasis.opendocument.text"
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+        return False
 
 
 def _zip_problem(data: bytes) -> str | None:
@@ -138,6 +156,10 @@ def _check_extension(kind: str, data: bytes, source: str) -> None:
     name = source.strip().lower()
     if name.endswith(".pdf") and kind != "pdf":
         raise RefusedFile(source, f"not a PDF ({_what_instead(kind, 'no %PDF header')})")
+    if name.endswith(".odt") and kind != "odt":
+        raise RefusedFile(source, f"not a valid ODT ({_what_instead(kind, 'not an OpenDocument text package')})")
+    if name.endswith(".doc") and kind != "doc":
+        raise RefusedFile(source, f"not a Word 97-2003 .doc ({_what_instead(kind, 'no OLE2 WordDocument stream')})")
     if name.endswith(".docx") and kind != "docx":
         if kind == "zip":
             detail = _zip_problem(data) or "not a Word document"

@@ -36,6 +36,14 @@ def load_bytes(
         from ingest.loaders.docx import load_docx
 
         return load_docx(data, source)
+    if fmt == "odt":
+        from ingest.loaders.odt import load_odt
+
+        return load_odt(data, source)
+    if fmt == "doc":
+        from ingest.loaders.doc import load_doc
+
+        return load_doc(data, source)
     if fmt == "html":
         from ingest.loaders.html import load_html
 
