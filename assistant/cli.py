@@ -70,7 +70,7 @@ def ingest(
     """Add or update documents; unchanged files are skipped, bad files refused with a reason."""
     from tqdm import tqdm
 
-    from assistant.ingesting import Ingester
+    from assistant.ingesting import Ingester, ocr_config
     from ingest.chunking import ChunkingConfig
     from ingest.pipeline import iter_input_files
 
@@ -89,8 +89,12 @@ def ingest(
             bar.set_postfix_str(f"{source[-40:]}: {status[:60]}")
             bar.update(1)
 
-        ingester = Ingester(idx, settings.max_file_bytes, ChunkingConfig(max_chars=settings.chunk_max_chars))
-        report = ingester.ingest_paths(paths, on_file, prune=prune)
+        def on_page(source: str, done: int, total: int) -> None:
+            bar.set_postfix_str(f"{source[-40:]}: OCR trang {done}/{total}")
+
+        ingester = Ingester(idx, settings.max_file_bytes, ChunkingConfig(max_chars=settings.chunk_max_chars),
+                            ocr_config(settings))
+        report = ingester.ingest_paths(paths, on_file, prune=prune, on_page=on_page)
         bar.close()
     except typer.Exit:
         raise
@@ -133,7 +137,10 @@ def extract(file: Annotated[Path, typer.Argument(help="One file.")], as_json: Js
 
     source = display_name(file.name)
     try:
-        prepared = prepare_bytes(read_limited(file, source, Settings().max_file_bytes), source)
+        from assistant.ingesting import ocr_config
+
+        settings = Settings()
+        prepared = prepare_bytes(read_limited(file, source, settings.max_file_bytes), source, ocr=ocr_config(settings))
     except RefusedFile as exc:
         if as_json:
             _print_json({"source": source, "refused": exc.reason})
@@ -371,8 +378,14 @@ def serve(
         service = _service(settings)
     except CliError as exc:
         raise fail(exc, as_json) from exc
+    from assistant.ui.limits import bind_warning
+
+    warning = bind_warning(host or settings.host, settings)
+    if warning:
+        typer.echo(warning, err=True)
     if as_json:
-        _print_json({"url": f"http://{host or settings.host}:{port or settings.port}/", "index": str(settings.index_dir)})
+        _print_json({"url": f"http://{host or settings.host}:{port or settings.port}/", "index": str(settings.index_dir),
+                     "warning": warning or None})
         sys.stdout.flush()
     serve_app(service, settings, host, port)
 

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     )
     max_file_mb: int = Field(20, description="Files larger than this are refused before being read.", ge=1)
     chunk_max_chars: int = Field(1200, description="Longest chunk; sections longer than this are split at sentences.", ge=200)
+    tesseract_cmd: str = Field(
+        "tesseract", description="Tesseract command for scanned PDF pages and images (Debian tesseract-ocr, tesseract-ocr-vie)."
+    )
+    ocr_lang: str = Field("vie", description="Tesseract language model for OCR.")
+    ocr_threads: int = Field(1, description="OpenMP threads per Tesseract run (OMP_THREAD_LIMIT); 1 was as fast on 2 cores.", ge=1)
 
     # Retrieval and answering (used by assistant/)
     top_k: int = Field(8, description="Chunks handed to the answer step.", ge=1)
@@ -71,6 +76,7 @@ class Settings(BaseSettings):
     ask_concurrency: int = Field(
         2, description="Questions the web app answers at once (Gradio queue concurrency; the rest wait in the queue).", ge=1
     )
+    queue_max_size: int = Field(100, description="Requests the web app's queue holds; past it a request is refused at once.", ge=1)
 
     @classmethod
     def settings_customise_sources(
