@@ -89,8 +89,9 @@ class DocsActions:
         sources = sources_of(self.ui)
         return docs_table(self.ui), gr.update(choices=sources), gr.update(choices=sources, value=None)
 
-    def ingest(self, files: list[str] | None, authed: bool):
-        """Per-file progress, then per-file results; the document lists are refreshed at the end."""
+    def ingest(self, files: list[str] | None, authed: bool, progress: gr.Progress = gr.Progress()):
+        """Per-file progress (and per page while a scan is OCR'd: "OCR trang 3/10"), then per-file
+        results; the document lists are refreshed at the end."""
         paths = [str(f) for f in (files or [])]
         if not paths:
             yield render.notice_html("Chưa chọn tệp nào.", "warn"), gr.skip(), gr.skip(), gr.skip()
@@ -99,7 +100,10 @@ class DocsActions:
         rows[0] = (rows[0][0], "working", "")
         yield render.ingest_log_html(rows), gr.skip(), gr.skip(), gr.skip()
         try:
-            for i, source, status, reason in self.ui.ingest_uploads(paths, authed):
+            def on_page(source: str, done: int, total: int) -> None:
+                progress((done, total), desc=f'{source}: OCR trang {done}/{total}', unit='trang')
+
+            for i, source, status, reason in self.ui.ingest_uploads(paths, authed, on_page):
                 rows[i] = (source, status, reason)
                 if i + 1 < len(rows):
                     rows[i + 1] = (rows[i + 1][0], "working", "")

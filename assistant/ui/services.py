@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from assistant.register import TaskRegister, TaskRow, UnknownAgency
 from assistant.service import ChatService
 from assistant.settings import Settings
 
-UPLOAD_TYPES = (".pdf", ".docx", ".html", ".htm", ".txt")
+UPLOAD_TYPES = (".pdf", ".docx", ".html", ".htm", ".txt", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 ADMIN_ENV = "NTM_ADMIN_USER / NTM_ADMIN_PASSWORD"
 
 
@@ -190,29 +190,33 @@ class UIServices:
         if not authed:
             raise AdminRequired("Cần đăng nhập quản trị để thực hiện thao tác này.")
 
-    def ingest_uploads(self, paths: list[str], authed: bool) -> Iterator[tuple[int, str, str, str]]:
-        """Ingest uploaded files one by one, yielding (i, source, status, reason) after each.
+    def ingest_uploads(
+        self, paths: list[str], authed: bool, on_page: Callable[[str, int, int], None] | None = None
+    ) -> Iterator[tuple[int, str, str, str]]:
+        """Ingest uploaded files one by one, yielding (i, source, status, reason) after each;
+        `on_page(source, done, total)` after each OCR'd page of a scan.
 
         `paths` are the app server's own temporary copies; the document's source is only the
         display name of the upload (never used to build a path).
         """
-        from assistant.ingesting import Ingester
+        from assistant.ingesting import Ingester, ocr_config
         from ingest.chunking import ChunkingConfig
         from ingest.model import RefusedFile
         from ingest.pipeline import check_suffix, display_name, read_limited
 
         self._require_admin(authed)
-        ingester = Ingester(self.index, self.settings.max_file_bytes, ChunkingConfig(max_chars=self.settings.chunk_max_chars))
+        ingester = Ingester(self.index, self.settings.max_file_bytes, ChunkingConfig(max_chars=self.settings.chunk_max_chars),
+                            ocr_config(self.settings))
         for i, tmp in enumerate(paths):
             path = Path(tmp)
             source = display_name(path.name)
             try:
                 check_suffix(path, source)
                 if path.suffix.lower() not in UPLOAD_TYPES:
-                    raise RefusedFile(source, "unsupported file type (supported: pdf, docx, html, htm, txt)")
+                    raise RefusedFile(source, "unsupported file type (supported: pdf, docx, html, htm, txt, png, jpg, tiff)")
                 data = read_limited(path, source, self.settings.max_file_bytes)
                 with self.lock, self.index.batch():  # never held across a yield
-                    status, reason = ingester.ingest_bytes(data, source)
+                    status, reason = ingester.ingest_bytes(data, source, on_page)
             except RefusedFile as exc:
                 status, reason = "refused", exc.reason
             yield i, source, status, reason
