@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from assistant.copies import Copies
 from ingest.agencies import load_registry
 from ingest.chunking import ChunkingConfig
 from ingest.loaders.ocr import OcrConfig
@@ -30,16 +31,26 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     refused: list[dict[str, str]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    # files recorded as another copy of an indexed document: {"source", "of"} (assistant/copies.py)
+    duplicates: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"added": self.added, "updated": self.updated, "unchanged": self.unchanged, "refused": self.refused}
         if self.removed:
             out["removed"] = self.removed
+        if self.duplicates:
+            out["duplicates"] = self.duplicates
         return out
 
     def record(self, source: str, status: str, reason: str = "") -> None:
         if status == "refused":
             self.refused.append({"source": source, "reason": reason})
+        elif status == "duplicate":  # also a document displaced by a richer copy later in the batch
+            for listed in (self.added, self.updated, self.unchanged):
+                if source in listed:
+                    listed.remove(source)
+            self.duplicates = [d for d in self.duplicates if d["source"] != source]
+            self.duplicates.append({"source": source, "of": reason})
         else:
             getattr(self, status).append(source)
 
@@ -53,13 +64,19 @@ class Ingester:
         self.chunking = chunking or ChunkingConfig()
         self.ocr = ocr or OcrConfig()
         self.registry = load_registry()
+        self.copies = Copies(index)
+        self.demoted: list[tuple[str, str]] = []  # (source, canonical source) displaced by a richer copy
 
     def ingest_bytes(self, data: bytes, source: str, on_page: PageCallback | None = None) -> tuple[str, str]:
         # Scanned pages are OCR'd (seconds each): on_page(source, done, total) reports each one.
-        """Ingest one file's bytes under a display name; returns (status, reason)."""
+        """Ingest one file's bytes under a display name; returns (status, reason). A copy of an
+        indexed document is recorded as its alternate: ("duplicate", source of that document)."""
         import hashlib
 
-        status = self.index.status_of(source, hashlib.sha256(data).hexdigest())
+        content_hash = hashlib.sha256(data).hexdigest()
+        if self.copies.is_unchanged_alternate(source, content_hash):
+            return "unchanged", ""
+        status = self.index.status_of(source, content_hash)
         if status == "unchanged":
             return status, ""
         try:
@@ -67,7 +84,13 @@ class Ingester:
             prepared = prepare_bytes(data, source, self.registry, self.chunking, self.ocr, pages)
         except RefusedFile as exc:
             return "refused", exc.reason
-        return self.index.upsert(prepared), ""
+        placement = self.copies.place(prepared, data)
+        self.demoted.extend(placement.demoted)
+        return placement.status, placement.duplicate_of
+
+    def remove(self, source: str) -> tuple[bool, str]:
+        """Remove a document or an alternate copy; (removed?, the alternate promoted in its place)."""
+        return self.copies.remove(source)
 
     def ingest_paths(
         self, paths: list[Path], on_file: ProgressCallback | None = None, prune: bool = False,
@@ -83,9 +106,11 @@ class Ingester:
         with self.index.batch():
             if prune:
                 present = {source for _, source in files}
-                for record in self.index.documents():
-                    if record.source not in present and self.index.remove(record.source):
-                        report.removed.append(record.source)
+                gone = [s for s in self.copies.alternate_sources() if s not in present]
+                gone += [r.source for r in self.index.documents() if r.source not in present]
+                for source in gone:
+                    if self.remove(source)[0]:
+                        report.removed.append(source)
             for path, source in files:
                 try:
                     check_suffix(path, source)
@@ -94,8 +119,13 @@ class Ingester:
                 except RefusedFile as exc:
                     status, reason = "refused", exc.reason
                 report.record(source, status, reason)
+                for demoted, of in self.demoted:
+                    report.record(demoted, "duplicate", of)
+                self.demoted.clear()
                 if on_file:
-                    on_file(source, status if status != "refused" else f"refused: {reason}")
+                    on_file(source, status if status not in ("refused", "duplicate") else f"{status}: {reason}")
+        for item in report.duplicates:  # a later, richer copy may have taken the document over
+            item["of"] = self.copies.canonical_source(item["source"]) or item["of"]
         return report
 
 
