@@ -200,7 +200,7 @@ class HybridSearch:
             for rank, chunk_id in enumerate(sorted(leg, key=leg.get, reverse=True), start=1):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (cfg.rrf_k + rank)
         records = self.index.chunks(list(fused))
-        docs = {d.doc_id: d for d in self.index.documents()}
+        docs = self.index.documents_by_id({r.doc_id for r in records.values()})
         unit = 1.0 / (cfg.rrf_k + 1)
         for chunk_id, record in records.items():
             meta = docs[record.doc_id].metadata

@@ -25,8 +25,31 @@ from assistant.register import TaskRegister, TaskRow
 from assistant.retrieve import HybridSearch, RetrievalConfig
 from assistant.settings import Settings
 from vectorstore.index import Index
+from vectorstore.lexical import LexicalIndex
 
 TokenCallback = Callable[[str], None]  # the LLM's draft answer so far
+
+
+class LexicalTermWeights(TermWeights):
+    """TermWeights read from the lexical index's live document frequencies (same tokens, same
+    chunks), so a new index state costs nothing instead of a pass over every chunk."""
+
+    def __init__(self, lexical: LexicalIndex) -> None:
+        self.n = max(1, lexical.n_chunks)
+        self._df = _Frequencies(lexical)  # type: ignore[assignment]
+
+
+class _Frequencies:
+    """The part of `Counter` TermWeights reads (`in`, `get`), answered by the lexical index."""
+
+    def __init__(self, lexical: LexicalIndex) -> None:
+        self._lexical = lexical
+
+    def __contains__(self, term: str) -> bool:
+        return self._lexical.document_frequency(term) > 0
+
+    def get(self, term: str, default: int = 0) -> int:
+        return self._lexical.document_frequency(term) or default
 
 
 def _places_cited(answer: Answer, plan: QueryPlan) -> int:
@@ -84,6 +107,7 @@ class ChatService:
         self.cues = cues or load_cues()
         self._weights: tuple[str, TermWeights] | None = None
         self._figures: tuple[str, dict[str, list[tuple[str, str]]]] | None = None
+        self._provinces: tuple[str, set[str]] | None = None
         self.register = TaskRegister(index)
         self.use_register = settings.use_register
         self._llm = None
@@ -96,8 +120,7 @@ class ChatService:
     def _term_weights(self) -> TermWeights:
         fingerprint = self.index.lexical.fingerprint
         if self._weights is None or self._weights[0] != fingerprint:
-            texts = [c.indexed_text for c in self.index.records.all_chunks()]
-            self._weights = (fingerprint, TermWeights(texts))
+            self._weights = (fingerprint, LexicalTermWeights(self.index.lexical))
         return self._weights[1]
 
     def _with_signature(self, plan: QueryPlan, chunks: list[RetrievedChunk]) -> list[RetrievedChunk]:
@@ -118,7 +141,7 @@ class ChatService:
         have = {c.chunk_id for c in retrieved}
         missing = [cid for cid in dict.fromkeys(cited) if cid not in have]
         records = self.index.chunks(missing)
-        docs = {d.doc_id: d for d in self.index.documents()}
+        docs = self.index.documents_by_id({r.doc_id for r in records.values()})
         extra = [
             RetrievedChunk(cid, records[cid].doc_id, docs[records[cid].doc_id].source, 0.0, records[cid].text,
                            records[cid].heading_path, records[cid].start, records[cid].end, docs[records[cid].doc_id].metadata)
@@ -141,12 +164,16 @@ class ChatService:
         return self.index.records.document_text(row.chunk_id.split(":")[0]) or ""
 
     def indexed_provinces(self) -> set[str]:
-        return {d.metadata.get("province", "") for d in self.index.documents()} - {""}
+        fingerprint = self.index.lexical.fingerprint
+        if self._provinces is None or self._provinces[0] != fingerprint:
+            self._provinces = (fingerprint, {d.metadata.get("province", "") for d in self.index.documents()} - {""})
+        return self._provinces[1]
 
     def ask(self, question: str, history: list[Any] | None = None, filters: Filters | None = None,
             on_token: TokenCallback | None = None) -> Answer:
         """Answer one question; follow-ups inherit province/year/agency from earlier turns. With an
         LLM configured, its draft is passed to `on_token` as it streams (single-part questions)."""
+        self.index.refresh()  # another process may have written (a shared server, the same folder)
         plan = plan_question(question, user_questions(history), cues=self.cues)
         if len(plan.cross_parts) > 1:
             answer = CrossDocument(lambda part: self._answer(part, filters), self.cues).answer(plan)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +20,9 @@ from ingest.model import Chunk, CleanDocument
 from ingest.pipeline import PreparedDocument
 from ingest.vntext import fold
 from vectorstore.embeddings import NamedEmbeddings
-from vectorstore.lexical import LexicalIndex, fingerprint
+from vectorstore.lexical import LexicalIndex
 from vectorstore.records import ChunkRecord, DocumentRecord, RecordStore
+from vectorstore.shared import SharedStore, pull
 
 # Bump when extraction, cleaning or chunking changes what a file turns into: unchanged files are
 # then re-processed on the next ingest instead of being skipped as "unchanged".
@@ -88,12 +90,17 @@ class Index:
         self._client = _chroma_client(self.index_dir, chroma_url)
         self._collection_name = collection
         self.collection = self._open_collection()
+        # on a server, the records and lexical index follow the server's (vectorstore/shared.py)
+        self.shared = SharedStore(self._client, collection, self.index_dir) if chroma_url else None
         self.lexical = LexicalIndex(self.index_dir / "lexical")
         self._lexical_dirty = False
+        self._batch_depth = 0
+        self._ahead: dict[tuple[str, str], list[list[float]]] = {}  # vectors embedded ahead (embed_ahead)
         if self.records.get_meta("dirty") == "1":
             self.reconcile()
-        if not self.lexical.load() or self.lexical.fingerprint != self._records_fingerprint():
+        if not self.lexical.load() and not self._writer_active():
             self._rebuild_lexical()
+        self.refresh()
 
     # --- opening --------------------------------------------------------------------------
     def _open_collection(self) -> Any:
@@ -118,6 +125,9 @@ class Index:
         for doc in self.records.documents():
             self.records.delete_document(doc.doc_id)
         self.collection = self._open_collection()
+        if self.shared is not None:
+            self.shared.reset()
+        self.records.set_meta("generation", uuid.uuid4().hex)
         self._rebuild_lexical()
 
     @property
@@ -127,20 +137,88 @@ class Index:
 
     def close(self) -> None:
         self.records.close()
+        if self.shared is not None:
+            self.shared.close()
 
     # --- writing --------------------------------------------------------------------------
     @contextmanager
     def batch(self) -> Iterator["Index"]:
-        """Group writes under one lock; the lexical index is rebuilt once at the end."""
+        """Group writes under one lock; the lexical index (updated in memory as documents come
+        and go) is saved once at the end, with a new generation."""
         lock_path = self.index_dir / ".write.lock"
         with lock_path.open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
+            self._batch_depth += 1
             try:
+                self.refresh()
                 yield self
             finally:
-                if self._lexical_dirty:
-                    self._rebuild_lexical()
-                fcntl.flock(lock, fcntl.LOCK_UN)
+                try:
+                    if self._lexical_dirty:
+                        self._publish()
+                finally:
+                    self._batch_depth -= 1
+                    self._ahead.clear()
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _generation(self) -> str:
+        return self.records.get_meta("generation") or ""
+
+    def _begin_write(self) -> None:
+        """Before the first change of a batch: mark the generation pending, so a crash before
+        the lexical index is saved makes the next open rebuild it from the records."""
+        if not self._lexical_dirty:
+            self.records.set_meta("generation", f"pending-{uuid.uuid4().hex}")
+            self._lexical_dirty = True
+
+    def _end_write(self) -> None:
+        if self._batch_depth == 0:
+            self._publish()
+
+    def _publish(self) -> None:
+        generation = uuid.uuid4().hex
+        if self.shared is not None and self.shared.generation() != self.shared.synced:
+            pull(self.shared, self.records, self.lexical)  # another writer published meanwhile
+        self.lexical.save(generation)
+        self.records.set_meta("generation", generation)
+        if self.shared is not None:
+            self.shared.set_generation(generation)
+        self._lexical_dirty = False
+
+    def refresh(self) -> None:
+        """Follow writes made by other processes (called per request: one read of the server's
+        generation, or of the local one, when nothing changed). A local generation still pending
+        is a write in progress: the state loaded before it keeps serving until it is published."""
+        if self.shared is not None and not self._lexical_dirty:
+            remote = self.shared.generation()
+            if remote != self.shared.synced:
+                if not self._batch_depth:
+                    with self.batch():  # takes the write lock, then comes back here
+                        return
+                if pull(self.shared, self.records, self.lexical):
+                    generation = uuid.uuid4().hex
+                    self.lexical.save(generation)
+                    self.records.set_meta("generation", generation)
+                self.shared.synced = remote
+        generation = self._generation()
+        if generation == self.lexical.generation or self._lexical_dirty:
+            return
+        if generation.startswith("pending-") and self._writer_active():
+            return
+        if not self.lexical.load() or self.lexical.generation != generation:
+            self._rebuild_lexical()
+
+    def _writer_active(self) -> bool:
+        """Another process holds the write lock (a batch in progress)."""
+        if self._batch_depth:
+            return False
+        with (self.index_dir / ".write.lock").open("a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            return False
 
     def status_of(self, source: str, content_hash: str) -> str:
         """'unchanged', 'updated' or 'added' for a file about to be ingested."""
@@ -161,8 +239,9 @@ class Index:
         if status == "unchanged":
             return status
         indexed = [contextual_text(doc, c) for c in chunks]
-        vectors = self.embeddings.embed_documents(indexed)
+        vectors = self._ahead.pop((doc.doc_id, doc.content_hash), None) or self.embeddings.embed_documents(indexed)
         old_ids = set(self.records.chunk_ids(doc.doc_id))
+        self._begin_write()
         self.records.set_meta("dirty", "1")
         if chunks:
             self.collection.upsert(
@@ -175,26 +254,52 @@ class Index:
         if stale:
             self.collection.delete(ids=stale)
         self.records.replace_document(doc, chunks, indexed, PIPELINE_VERSION, prepared.assignments, prepared.targets)
+        if self.shared is not None:
+            self.shared.put(doc, chunks, indexed, PIPELINE_VERSION, prepared.assignments, prepared.targets)
         self.records.set_meta("dirty", "0")
-        self._lexical_dirty = True
+        self.lexical.remove(sorted(old_ids))
+        self.lexical.add([(c.chunk_id, text) for c, text in zip(chunks, indexed)])
+        self._end_write()
         return status
+
+    def embed_ahead(self, prepared: list[PreparedDocument]) -> None:
+        """Embed the chunks of several documents in one call, shortest first (less padding in
+        a batch), for the `upsert`s that follow; unchanged documents are skipped."""
+        todo = [p for p in prepared if self.status_of(p.document.source, p.document.content_hash) != "unchanged"]
+        texts = [(n, contextual_text(p.document, c)) for n, p in enumerate(todo) for c in p.chunks]
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i][1]))
+        vectors = self.embeddings.embed_documents([texts[i][1] for i in order]) if texts else []
+        by_doc: dict[int, list[tuple[int, list[float]]]] = {}
+        for i, vector in zip(order, vectors):
+            by_doc.setdefault(texts[i][0], []).append((i, vector))
+        for n, p in enumerate(todo):
+            self._ahead[(p.document.doc_id, p.document.content_hash)] = [v for _, v in sorted(by_doc.get(n, []))]
 
     def remove(self, source: str) -> bool:
         """Delete a document and all its chunks; False when no such document is indexed."""
         record = self.records.find_by_source(source)
         if record is None:
             return False
+        self._begin_write()
         self.records.set_meta("dirty", "1")
         ids = self.records.chunk_ids(record.doc_id)
         if ids:
             self.collection.delete(ids=ids)
         self.records.delete_document(record.doc_id)
+        if self.shared is not None:
+            self.shared.delete(record.doc_id)
         self.records.set_meta("dirty", "0")
-        self._lexical_dirty = True
+        self.lexical.remove(ids)
+        self._end_write()
         return True
 
     def reconcile(self) -> None:
-        """Make Chroma hold exactly the recorded chunks (after an interrupted write)."""
+        """Make Chroma hold exactly the recorded chunks (after an interrupted write). On a shared
+        server the local records are the replica instead: the next refresh pulls them."""
+        if self.shared is not None:
+            self.shared.synced = ""
+            self.records.set_meta("dirty", "0")
+            return
         recorded = {c.chunk_id: c for c in self.records.all_chunks()}
         present = set(self.collection.get(include=[])["ids"])
         extra = sorted(present - set(recorded))
@@ -211,16 +316,23 @@ class Index:
             )
         self.records.set_meta("dirty", "0")
 
-    def _records_fingerprint(self) -> str:
-        return fingerprint([(c.chunk_id, c.indexed_text) for c in self.records.all_chunks()])
-
     def _rebuild_lexical(self) -> None:
-        self.lexical.rebuild([(c.chunk_id, c.indexed_text) for c in self.records.all_chunks()])
+        """The lexical index from every recorded chunk (a new or damaged index, another format)."""
+        generation = self._generation()
+        if not generation or generation.startswith("pending-"):
+            generation = uuid.uuid4().hex
+            self.records.set_meta("generation", generation)
+        self.lexical.rebuild([(c.chunk_id, c.indexed_text) for c in self.records.all_chunks()], generation)
         self._lexical_dirty = False
 
     # --- reading --------------------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
         return self.records.documents()
+
+    def documents_by_id(self, doc_ids: set[str]) -> dict[str, DocumentRecord]:
+        """The records of these documents only (per question: never a pass over all of them)."""
+        found = {d: self.records.get_document(d) for d in sorted(doc_ids)}
+        return {d: r for d, r in found.items() if r is not None}
 
     def chunks(self, chunk_ids: list[str]) -> dict[str, ChunkRecord]:
         return self.records.get_chunks(chunk_ids)

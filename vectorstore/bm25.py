@@ -1,0 +1,134 @@
+"""An incremental BM25 index: immutable segments of term counts, deletions as tombstones.
+
+Why not a precomputed score matrix (bm25s): there every stored score has the corpus' IDF and
+average length baked in, so adding one document means recomputing all of them. Here segments keep
+raw term frequencies and document lengths; IDF and the average length are taken from the live
+counts at query time, over the postings of the query's terms only. Adding a batch appends a
+segment, removing a chunk flips its tombstone, and segments are merged in a binary-counter
+pattern (amortised O(n log n) copying), so the result is exactly what a full rebuild gives.
+
+Scoring is the Lucene BM25 variant bm25s used before (k1 1.5, b 0.75,
+idf = ln(1 + (N - df + 0.5) / (df + 0.5)), a query term repeated counts again).
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+K1 = 1.5
+B = 0.75
+
+
+@dataclass
+class Segment:
+    """Chunks `ids` as rows of a CSC term-frequency matrix (columns: term ids known when it was built)."""
+
+    ids: list[str]
+    tf: sparse.csc_matrix
+    lengths: np.ndarray  # tokens per chunk (int64)
+    live: np.ndarray  # bool per row; False = removed
+    name: str = ""  # file stem once persisted
+
+    @property
+    def n_live(self) -> int:
+        return int(self.live.sum())
+
+    def column(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, term frequencies) of one term's postings in this segment, live rows only."""
+        if term >= self.tf.shape[1]:
+            return _EMPTY_I, _EMPTY_F
+        lo, hi = self.tf.indptr[term], self.tf.indptr[term + 1]
+        rows = self.tf.indices[lo:hi]
+        keep = self.live[rows]
+        return rows[keep], self.tf.data[lo:hi][keep].astype(np.float64)
+
+
+_EMPTY_I = np.zeros(0, dtype=np.int32)
+_EMPTY_F = np.zeros(0, dtype=np.float64)
+
+
+def build_segment(ids: list[str], token_ids: list[list[int]], n_terms: int) -> Segment:
+    """A segment from each chunk's token ids (repeats = term frequency)."""
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[int] = []
+    for row, toks in enumerate(token_ids):
+        for term, count in Counter(toks).items():
+            rows.append(row)
+            cols.append(term)
+            vals.append(count)
+    tf = sparse.csc_matrix(
+        (np.asarray(vals, dtype=np.int32), (np.asarray(rows, dtype=np.int32), np.asarray(cols, dtype=np.int32))),
+        shape=(len(ids), n_terms),
+    )
+    tf.sort_indices()
+    lengths = np.asarray([len(t) for t in token_ids], dtype=np.int64)
+    return Segment(list(ids), tf, lengths, np.ones(len(ids), dtype=bool))
+
+
+def merge_segments(segments: list[Segment], n_terms: int) -> Segment:
+    """One segment holding the live rows of `segments`, in order."""
+    parts, ids, lengths = [], [], []
+    for seg in segments:
+        keep = np.flatnonzero(seg.live)
+        m = seg.tf.tocsr()[keep]
+        m.resize((len(keep), n_terms))
+        parts.append(m)
+        ids += [seg.ids[i] for i in keep]
+        lengths.append(seg.lengths[keep])
+    tf = sparse.vstack(parts, format="csc") if parts else sparse.csc_matrix((0, n_terms), dtype=np.int32)
+    tf = sparse.csc_matrix(tf, dtype=np.int32)
+    tf.sort_indices()
+    length = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)
+    return Segment(ids, tf, length.astype(np.int64), np.ones(len(ids), dtype=bool))
+
+
+def compact(segments: list[Segment], n_terms: int) -> list[Segment]:
+    """Merge the newest segments while the newest is at least half the size of the one before
+    (like carrying in a binary counter); a segment more than half removed is rewritten."""
+    out = [s for s in segments if s.n_live]
+    out = [merge_segments([s], n_terms) if s.n_live * 2 < len(s.ids) else s for s in out]
+    while len(out) >= 2 and out[-1].n_live * 2 >= out[-2].n_live:
+        out[-2:] = [merge_segments(out[-2:], n_terms)]
+    return out
+
+
+def score(
+    segments: list[Segment], query_terms: list[int], n_live: int, total_length: int, allowed: list[np.ndarray] | None
+) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Per segment: (segment number, rows, BM25 scores) of rows matching some query term.
+
+    `allowed`, when given, is one boolean row mask per segment (a metadata filter)."""
+    if n_live == 0 or not query_terms:
+        return []
+    avg = total_length / n_live
+    postings = {t: [seg.column(t) for seg in segments] for t in set(query_terms)}
+    idf = {}
+    for t, cols in postings.items():
+        df = sum(len(rows) for rows, _ in cols)
+        idf[t] = math.log(1 + (n_live - df + 0.5) / (df + 0.5))
+    out = []
+    for s, seg in enumerate(segments):
+        acc = np.zeros(len(seg.ids), dtype=np.float64)
+        hit = np.zeros(len(seg.ids), dtype=bool)
+        for t in query_terms:
+            rows, tf = postings[t][s]
+            if not len(rows):
+                continue
+            norm = K1 * ((1 - B) + B * seg.lengths[rows] / avg)
+            acc[rows] += idf[t] * tf / (norm + tf)
+            hit[rows] = True
+        if allowed is not None:
+            hit &= allowed[s]
+        rows = np.flatnonzero(hit)
+        if len(rows):
+            out.append((s, rows, acc[rows]))
+    return out
+
+
+def document_frequency(segments: list[Segment], term: int) -> int:
+    return sum(len(seg.column(term)[0]) for seg in segments)
