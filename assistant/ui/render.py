@@ -142,6 +142,7 @@ STATUS_LABELS = {
     "updated": "cập nhật",
     "unchanged": "không đổi",
     "refused": "từ chối",
+    "duplicate": "bản trùng: lưu làm bản khác của",
     "pending": "đang chờ",
     "working": "đang xử lý…",
 }

@@ -18,8 +18,9 @@ from assistant.contracts import Answer, Filters
 from assistant.register import TaskRegister, TaskRow, UnknownAgency
 from assistant.service import ChatService
 from assistant.settings import Settings
+from ingest.pipeline import SUPPORTED_SUFFIXES
 
-UPLOAD_TYPES = (".pdf", ".docx", ".html", ".htm", ".txt", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+UPLOAD_TYPES = SUPPORTED_SUFFIXES  # exactly what ingest reads (ingest/pipeline.py)
 ADMIN_ENV = "NTM_ADMIN_USER / NTM_ADMIN_PASSWORD"
 
 
@@ -156,7 +157,26 @@ class UIServices:
     # --- documents ------------------------------------------------------------------------
     def documents(self) -> list[dict[str, Any]]:
         with self.lock:
-            return [d.as_dict() for d in self.index.documents()]
+            return self._with_alternates([d.as_dict() for d in self.index.documents()])
+
+    def _with_alternates(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each document row with its alternate copies (assistant/copies.py): "alternates" as
+        text for the table ("tên tệp (định dạng)"), "alternate_sources" for the remove choice."""
+        from assistant.copies import Copies
+
+        copies = Copies(self.index).alternates_by_document()
+        for row in rows:
+            alts = copies.get(str(row.get("doc_id", "")), [])
+            row["alternates"] = "; ".join(f"{a['source']} ({a['format']})" for a in alts)
+            row["alternate_sources"] = [str(a["source"]) for a in alts]
+        return rows
+
+    def alternate_of(self, source: str) -> str | None:
+        """The source of the document `source` is an alternate copy of (None when it is not one)."""
+        from assistant.copies import Copies
+
+        with self.lock:
+            return Copies(self.index).canonical_source(source or "") or None
 
     def document_text(self, source: str) -> tuple[str, str | None]:
         """(title, cleaned text) of a document by its source; text None when not indexed."""
@@ -213,7 +233,8 @@ class UIServices:
             try:
                 check_suffix(path, source)
                 if path.suffix.lower() not in UPLOAD_TYPES:
-                    raise RefusedFile(source, "unsupported file type (supported: pdf, docx, html, htm, txt, png, jpg, tiff)")
+                    supported = ", ".join(t.lstrip(".") for t in UPLOAD_TYPES)
+                    raise RefusedFile(source, f"unsupported file type (supported: {supported})")
                 data = read_limited(path, source, self.settings.max_file_bytes)
                 with self.lock, self.index.batch():  # never held across a yield
                     status, reason = ingester.ingest_bytes(data, source, on_page)
@@ -224,5 +245,7 @@ class UIServices:
     def remove(self, source: str, authed: bool) -> bool:
         self._require_admin(authed)
         with self.lock, self.index.batch():
-            return self.index.remove(source or "")
+            from assistant.copies import Copies
+
+            return Copies(self.index).remove(source or "")[0]  # a document (its best alternate takes its place) or an alternate
 
