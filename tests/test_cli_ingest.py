@@ -52,6 +52,18 @@ MUST_ADD = {
     "Thông báo số 16 (bản NFD).txt",
     "prompt-injection_script_onerror.html",
 }
+# of those, the files that are another copy of an indexed document (assistant/copies.py): recorded
+# as its alternate, never indexed twice — source → the document they are a copy of. The four
+# copies of one sentence: the first name in walk order is indexed; the injection page and the scan
+# are seed 004 (a copy of equal or lower format rank never displaces the indexed one).
+MUST_DUPLICATE = {
+    "Thông báo số 15 (bản sửa).txt": "..\\..\\Thông báo số 15 (bản sửa).txt",
+    "\uff0e\uff0e\uff0f\uff0e\uff0e\uff0fThông báo số 15 (bản sửa).txt": "..\\..\\Thông báo số 15 (bản sửa).txt",
+    "Thông báo số 16 (bản NFD).txt": "..\\..\\Thông báo số 15 (bản sửa).txt",
+    "prompt-injection_script_onerror.html": "004_2cf336e0c0e404f5.txt",
+    "scanned_no-text-layer.pdf": "004_2cf336e0c0e404f5.txt",
+}
+INDEXED = MUST_ADD - set(MUST_DUPLICATE)
 SEEDS = [
     "000_ba98eac4c7362506.txt",
     "001_0c4ed19236d5e3b6.txt",
@@ -286,7 +298,7 @@ def bad_run(tmp_path_factory, kit: Path, seed_index_dir: Path) -> dict:
 def test_bad_folder_refuses_each_bad_file_with_its_reason(bad_run) -> None:
     assert bad_run["rc"] == 2, bad_run["stderr"]
     report = bad_run["report"]
-    assert set(report) == {"added", "updated", "unchanged", "refused"}
+    assert set(report) == {"added", "updated", "unchanged", "refused", "duplicates"}
     refused = {item["source"]: item["reason"] for item in report["refused"]}
     assert set(refused) == set(MUST_REFUSE), refused
     for name, words in MUST_REFUSE.items():
@@ -295,27 +307,31 @@ def test_bad_folder_refuses_each_bad_file_with_its_reason(bad_run) -> None:
 
 def test_bad_folder_adds_odd_names_exactly_as_nfc(bad_run) -> None:
     report = bad_run["report"]
-    assert set(report["added"]) == MUST_ADD, report["added"]
+    assert set(report["added"]) == INDEXED, report["added"]
+    assert {d["source"]: d["of"] for d in report["duplicates"]} == MUST_DUPLICATE
     assert report["updated"] == [] and report["unchanged"] == []
-    for name in report["added"]:
+    taken = set(report["added"]) | set(MUST_DUPLICATE)
+    for name in taken:
         assert unicodedata.is_normalized("NFC", name), ascii(name)
     # the fullwidth ．．／ was not NFKC-folded into ../, the backslashes were kept as data
-    assert "\uff0e\uff0e\uff0f\uff0e\uff0e\uff0fThông báo số 15 (bản sửa).txt" in report["added"]
-    assert "..\\..\\Thông báo số 15 (bản sửa).txt" in report["added"]
-    # `ntm docs` lists them under the same names
+    assert "\uff0e\uff0e\uff0f\uff0e\uff0e\uff0fThông báo số 15 (bản sửa).txt" in taken
+    assert "..\\..\\Thông báo số 15 (bản sửa).txt" in taken
+    # `ntm docs` lists them under the same names, the copies as alternates of their document
     rc, docs, err = run_cli("docs", "--index", bad_run["idx"], "--json", cwd=bad_run["base"] / "cwd")
     assert rc == 0, err
-    assert {d["source"] for d in docs} == MUST_ADD | set(SEEDS)
+    assert {d["source"] for d in docs} == INDEXED | set(SEEDS)
+    alternates = {a["source"]: d["source"] for d in docs for a in d["alternates"]}
+    assert alternates == MUST_DUPLICATE
 
 
 def test_bad_folder_leaves_the_seed_documents_untouched(bad_run) -> None:
     before, after = bad_run["before"], bad_run["after"]
     assert seed_part(after) == seed_part(before)
-    assert {d["source"] for d in after["documents"]} == set(SEEDS) | MUST_ADD
+    assert {d["source"] for d in after["documents"]} == set(SEEDS) | INDEXED
     # nothing of a refused file anywhere: no record, no chunk, no Chroma entry
     sources_in_chroma = {v["metadata"]["source"] for v in after["chroma"].values()}
     assert not sources_in_chroma & set(MUST_REFUSE)
-    assert sources_in_chroma == set(SEEDS) | MUST_ADD
+    assert sources_in_chroma == set(SEEDS) | INDEXED  # a copy of a document is not indexed again
     doc_ids = {d["doc_id"] for d in after["documents"]}
     assert {c["doc_id"] for c in after["chunks"]} == doc_ids
     assert not any("Không tìm thấy trang" in c["text"] for c in after["chunks"])  # the 404 page's text
@@ -330,8 +346,18 @@ def test_bad_folder_writes_nothing_outside_the_index(bad_run) -> None:
             assert name.isascii() and not ODD_NAME.search(name), f"{dirpath}/{name}"
 
 
-def test_prompt_injection_is_stored_as_inert_visible_text(bad_run) -> None:
-    after = bad_run["after"]
+@pytest.fixture(scope="module")
+def injection_run(tmp_path_factory, kit: Path) -> dict:
+    """The injection page ingested alone (on top of the seeds it is a copy of seed 004)."""
+    base = tmp_path_factory.mktemp("cli-injection")
+    page = copy_kit(kit / "bad", base / "in", ["prompt-injection_script_onerror.html"])
+    rc, report, err = run_cli("ingest", page, "--index", base / "idx", "--json", cwd=base / "cwd")
+    assert rc == 0, err
+    return {"after": snapshot(base / "idx")}
+
+
+def test_prompt_injection_is_stored_as_inert_visible_text(injection_run) -> None:
+    after = injection_run["after"]
     doc = next(d for d in after["documents"] if d["source"] == "prompt-injection_script_onerror.html")
     chunks = [c for c in after["chunks"] if c["doc_id"] == doc["doc_id"]]
     chroma = [v for v in after["chroma"].values() if v["metadata"]["doc_id"] == doc["doc_id"]]
