@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from assistant.copies import Copies
+from assistant.prefetch import PreparedStream
 from ingest.agencies import load_registry
 from ingest.chunking import ChunkingConfig
 from ingest.loaders.ocr import OcrConfig
 from ingest.model import RefusedFile
-from ingest.pipeline import check_suffix, iter_input_files, prepare_bytes, read_limited
+from ingest.pipeline import PreparedDocument, iter_input_files, prepare_bytes
 from vectorstore.index import Index
 
 if TYPE_CHECKING:
@@ -57,9 +58,11 @@ class IngestReport:
 
 class Ingester:
     def __init__(
-        self, index: Index, max_file_bytes: int, chunking: ChunkingConfig | None = None, ocr: OcrConfig | None = None
+        self, index: Index, max_file_bytes: int, chunking: ChunkingConfig | None = None, ocr: OcrConfig | None = None,
+        workers: int | None = None,
     ) -> None:
         self.index = index
+        self.workers = workers  # processes preparing files ahead of the embedder (None: cores - 1; 0: none)
         self.max_file_bytes = max_file_bytes
         self.chunking = chunking or ChunkingConfig()
         self.ocr = ocr or OcrConfig()
@@ -67,7 +70,9 @@ class Ingester:
         self.copies = Copies(index)
         self.demoted: list[tuple[str, str]] = []  # (source, canonical source) displaced by a richer copy
 
-    def ingest_bytes(self, data: bytes, source: str, on_page: PageCallback | None = None) -> tuple[str, str]:
+    def ingest_bytes(
+        self, data: bytes, source: str, on_page: PageCallback | None = None, prepared: PreparedDocument | None = None
+    ) -> tuple[str, str]:
         # Scanned pages are OCR'd (seconds each): on_page(source, done, total) reports each one.
         """Ingest one file's bytes under a display name; returns (status, reason). A copy of an
         indexed document is recorded as its alternate: ("duplicate", source of that document)."""
@@ -81,12 +86,18 @@ class Ingester:
             return status, ""
         try:
             pages = (lambda done, total: on_page(source, done, total)) if on_page else None
-            prepared = prepare_bytes(data, source, self.registry, self.chunking, self.ocr, pages)
+            prepared = prepared or prepare_bytes(data, source, self.registry, self.chunking, self.ocr, pages)
         except RefusedFile as exc:
             return "refused", exc.reason
         placement = self.copies.place(prepared, data)
         self.demoted.extend(placement.demoted)
         return placement.status, placement.duplicate_of
+
+    def _needs_prepare(self, source: str, content_hash: str) -> bool:
+        """False for a file already indexed (or recorded as an alternate) with these bytes."""
+        if self.copies.is_unchanged_alternate(source, content_hash):
+            return False
+        return self.index.status_of(source, content_hash) != "unchanged"
 
     def remove(self, source: str) -> tuple[bool, str]:
         """Remove a document or an alternate copy; (removed?, the alternate promoted in its place)."""
@@ -111,11 +122,18 @@ class Ingester:
                 for source in gone:
                     if self.remove(source)[0]:
                         report.removed.append(source)
-            for path, source in files:
+            # the next files are read and prepared in worker processes while these are embedded
+            stream = PreparedStream(files, self._needs_prepare, self.max_file_bytes, self.registry, self.chunking,
+                                    self.ocr, self.workers, on_ready=self.index.embed_ahead, on_page=on_page)
+            for item in stream:
+                source = item.source
                 try:
-                    check_suffix(path, source)
-                    data = read_limited(path, source, self.max_file_bytes)
-                    status, reason = self.ingest_bytes(data, source, on_page)
+                    if item.refused:
+                        raise RefusedFile(source, item.refused)
+                    if item.prepared is None:
+                        status, reason = "unchanged", ""
+                    else:
+                        status, reason = self.ingest_bytes(item.data, source, on_page, item.prepared)
                 except RefusedFile as exc:
                     status, reason = "refused", exc.reason
                 report.record(source, status, reason)
