@@ -37,11 +37,36 @@ def _open_index(index: Path | None):  # type: ignore[no-untyped-def]
 
 def _read_index(index: Path | None):  # type: ignore[no-untyped-def]
     """(settings, Index) for a read command: CliError when the index is missing or empty (never creates one)."""
+    from assistant.cli_support import open_error
+
     settings = _settings(index)
     require_index(settings.index_dir, settings.chroma_url)
-    settings, idx = _open_index(index)
+    try:
+        settings, idx = _open_index(index)
+    except Exception as exc:  # noqa: BLE001 - Chroma/SQLite errors on open: say where and why
+        if type(exc).__name__ == "EmbeddingModelMismatch":
+            raise CliError(str(exc), 1) from exc
+        error = open_error(exc, settings.index_dir)
+        if error.details.get("problem") not in ("read-only", "disk full") or settings.chroma_url:
+            raise error from exc
+        settings, idx = _read_only_copy(settings, error.details["problem"])
     require_documents(idx)
     return settings, idx
+
+
+def _read_only_copy(settings, problem: str):  # type: ignore[no-untyped-def]
+    """A read-only index folder (or one on a full disk) still answers: the embedded Chroma store
+    must write when it opens, so read commands open a temporary copy (removed at exit) and say so."""
+    import atexit
+    import shutil
+    import tempfile
+
+    copy = Path(tempfile.mkdtemp(prefix="ntm-readonly-")) / "index"
+    shutil.copytree(settings.index_dir, copy, ignore=shutil.ignore_patterns(".write.lock"))
+    atexit.register(shutil.rmtree, copy.parent, True)
+    why = "chỉ đọc" if problem == "read-only" else "nằm trên đĩa đầy"
+    typer.echo(f"lưu ý: chỉ mục tại {settings.index_dir.resolve()} {why}; đang đọc từ một bản sao tạm.", err=True)
+    return _open_index(copy)
 
 
 def _service(settings, idx=None):  # type: ignore[no-untyped-def]
@@ -74,14 +99,19 @@ def ingest(
     from ingest.chunking import ChunkingConfig
     from ingest.pipeline import iter_input_files
 
+    from assistant.cli_support import require_writable, write_error, writer_busy
+
+    settings = _settings(index)
     try:
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            raise CliError(f"không tìm thấy: {', '.join(missing)}", 1, missing=missing)
+        require_writable(settings.index_dir)
+        if writer_busy(settings.index_dir):  # the index's write lock serialises ingests: wait our turn
+            typer.echo(f"đang chờ: một tiến trình khác đang ghi vào chỉ mục {settings.index_dir.resolve()}…", err=True)
         if rebuild:
             _wipe_for_rebuild(index)
         settings, idx = _open_index(index)
-        missing = [str(p) for p in paths if not p.exists()]
-        if missing:
-            typer.echo(f"không tìm thấy: {', '.join(missing)}", err=True)
-            raise typer.Exit(1)
         total = len(iter_input_files(paths))
         bar = tqdm(total=total, unit="tệp", file=sys.stderr, disable=total == 0, dynamic_ncols=True)
 
@@ -98,9 +128,10 @@ def ingest(
         bar.close()
     except typer.Exit:
         raise
+    except CliError as exc:
+        raise fail(exc, as_json) from exc
     except Exception as exc:  # noqa: BLE001 - exit code 1 is the contract for internal errors
-        typer.echo(f"lỗi: {exc}", err=True)
-        raise typer.Exit(1) from exc
+        raise fail(write_error(exc, settings.index_dir), as_json) from exc
     if as_json:
         _print_json(report.as_dict())
     else:

@@ -6,8 +6,11 @@ an error that lists the values it does hold, so a typo is not mistaken for "no r
 """
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -98,3 +101,73 @@ def non_empty_question(question: str) -> str:
     if not question.strip():
         raise CliError('câu hỏi trống: hãy nhập một câu hỏi, ví dụ ntm ask "Sở Tài chính phải làm gì?"')
     return question.strip()
+
+
+def _write_problem(exc: BaseException) -> str:
+    """'đĩa đầy' / 'chỉ đọc' / '' for an error raised while writing an index (OS, SQLite or Chroma)."""
+    for e in (exc, exc.__cause__, exc.__context__):
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+            return "full"
+        if isinstance(e, OSError) and e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return "readonly"
+    text = str(exc).lower()
+    if "disk is full" in text or "no space left" in text:
+        return "full"
+    if "readonly database" in text or "read-only file system" in text or "unable to open database file" in text:
+        return "readonly"
+    return ""
+
+
+def write_error(exc: BaseException, index_dir: Path) -> CliError:
+    """A clear error for a failed write: what happened, what the index still holds, what to do."""
+    where = index_dir.resolve()
+    problem = _write_problem(exc)
+    if problem == "full":
+        return CliError(f"đĩa đầy: không còn chỗ để ghi vào chỉ mục tại {where} ({exc}). Các tệp đã nạp xong vẫn ở "
+                        "trong chỉ mục, tệp đang nạp dở không được ghi; giải phóng dung lượng rồi chạy lại lệnh "
+                        "(chỉ các tệp còn thiếu được nạp).", EXIT_INTERNAL, index=str(where), problem="disk full")
+    if problem == "readonly":
+        return CliError(f"không ghi được vào chỉ mục tại {where} (thư mục chỉ đọc hoặc không có quyền ghi: {exc}); "
+                        "chỉ mục không thay đổi. Hãy dùng --index với một thư mục ghi được.", EXIT_INTERNAL,
+                        index=str(where), problem="read-only")
+    return CliError(f"lỗi khi ghi chỉ mục tại {where}: {type(exc).__name__}: {exc}", EXIT_INTERNAL, index=str(where))
+
+
+def open_error(exc: BaseException, index_dir: Path) -> CliError:
+    """A clear error when an existing index cannot be opened (Chroma and SQLite write on open)."""
+    where = index_dir.resolve()
+    problem = _write_problem(exc)
+    if problem:
+        why = "đĩa đầy" if problem == "full" else "thư mục chỉ đọc hoặc không có quyền ghi"
+        return CliError(f"không mở được chỉ mục tại {where}: {why} ({exc}). Kho Chroma nhúng cần ghi được vào thư mục "
+                        "chỉ mục ngay cả khi chỉ đọc: giải phóng dung lượng / cấp quyền ghi, hoặc sao chép chỉ mục "
+                        "sang thư mục ghi được và dùng --index.", EXIT_INTERNAL, index=str(where),
+                        problem="disk full" if problem == "full" else "read-only")
+    return CliError(f"không mở được chỉ mục tại {where}: {type(exc).__name__}: {exc}", EXIT_INTERNAL, index=str(where))
+
+
+def require_writable(index_dir: Path) -> None:
+    """CliError before anything is opened when the index folder cannot be written."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-probe-", dir=index_dir)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise write_error(exc, index_dir) from exc
+
+
+def writer_busy(index_dir: Path) -> bool:
+    """Another process holds the index's write lock (an ingest in progress)."""
+    import fcntl
+
+    lock_path = index_dir / ".write.lock"
+    if not lock_path.exists():
+        return False
+    with lock_path.open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    return False
