@@ -10,8 +10,8 @@ import gradio as gr
 from assistant.ui import render
 from assistant.ui.services import UPLOAD_TYPES, AdminRequired, UIServices
 
-DOC_HEADERS = ["Tệp", "Tiêu đề", "Tỉnh", "Số hiệu", "Ngày", "Loại", "Số đoạn", "Định dạng"]
-DOC_KEYS = ["source", "title", "province", "number", "issued", "kind", "n_chunks", "format"]
+DOC_HEADERS = ["Tệp", "Tiêu đề", "Tỉnh", "Số hiệu", "Ngày", "Loại", "Số đoạn", "Định dạng", "Bản khác"]
+DOC_KEYS = ["source", "title", "province", "number", "issued", "kind", "n_chunks", "format", "alternates"]
 
 
 @dataclass
@@ -37,7 +37,8 @@ def docs_table(ui: UIServices) -> dict[str, Any]:
 
 
 def sources_of(ui: UIServices) -> list[str]:
-    return [d["source"] for d in ui.documents()]
+    docs = ui.documents()  # documents, then their alternate copies (viewable and removable too)
+    return [d["source"] for d in docs] + [a for d in docs for a in d.get("alternate_sources", [])]
 
 
 def build_docs_tab(ui: UIServices) -> DocsTab:
