@@ -193,7 +193,7 @@ def extract(file: Annotated[Path, typer.Argument(help="One file.")], as_json: Js
         typer.echo(doc.text)
 
 
-DOC_COLUMNS = ("source", "province", "number", "issued", "kind", "n_chunks", "title")
+DOC_COLUMNS = ("source", "province", "number", "issued", "kind", "n_chunks", "title", "alternates")
 
 
 @app.command()
@@ -209,7 +209,9 @@ def docs(index: IndexOpt = None, as_json: JsonOpt = False,
         if as_json or fmt == "json" and output is None:
             _print_json(records)
             return
-        _emit_rows(records, DOC_COLUMNS, fmt, output)
+        # alternate copies as "file (format); …" in tables and sheets (JSON keeps the list)
+        flat = [{**r, "alternates": "; ".join(f"{a['source']} ({a['format']})" for a in r["alternates"])} for r in records]
+        _emit_rows(flat, DOC_COLUMNS, fmt, output)
     except CliError as exc:
         raise fail(exc, as_json) from exc
 
