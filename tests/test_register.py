@@ -123,14 +123,14 @@ def test_tasks_cli_formats(seed_index, tmp_path: Path) -> None:
     assert rows and set(rows[0]) == {"agency", "role", "task", "deadline", "source", "number", "issued", "chunk_id"}
     as_csv = subprocess.run(base + ["--format", "csv"], capture_output=True, text=True, timeout=300)
     parsed = list(csv.DictReader(io.StringIO(as_csv.stdout)))
-    assert [r["task"] for r in parsed] == [r["task"] for r in rows]
+    assert [r["Nhiệm vụ"] for r in parsed] == [r["task"] for r in rows]  # Vietnamese headers; JSON keeps the keys
     xlsx = tmp_path / "tasks.xlsx"
     done = subprocess.run(base + ["--format", "xlsx", "--output", str(xlsx)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     from openpyxl import load_workbook
 
     sheet = load_workbook(xlsx).active
-    assert sheet.max_row == len(rows) + 1 and sheet.cell(1, 3).value == "task"
+    assert sheet.max_row == len(rows) + 1 and sheet.cell(1, 3).value == "Nhiệm vụ"
     targets = subprocess.run(
         [sys.executable, "-m", "assistant.cli", "targets", "--province", "Hà Tĩnh", "--format", "json", "--index", str(seed_index.index_dir)],
         capture_output=True, text=True, timeout=300,

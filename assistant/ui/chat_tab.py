@@ -142,8 +142,10 @@ class ChatActions:
         for i in range(1, len(lines)):
             chat[-1] = {"role": "assistant", "content": render.answer_html(lines[:i], answer.abstained, done=False)}
             yield chat, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        chat[-1] = {"role": "assistant", "content": render.answer_html(lines, answer.abstained)}
-        data = {**answer.as_json(), "question": question}
+        label = "" if answer.abstained and not answer.fallback_reason else render.generator_label(
+            answer.generator, answer.fallback_reason)
+        chat[-1] = {"role": "assistant", "content": render.answer_html(lines, answer.abstained, label=label)}
+        data = {**self.ui.answer_json(answer), "question": question}
         history = list(history or []) + [{"role": "user", "content": question}]
         yield (chat, gr.skip(), render.sources_html(data), render.source_view_html(None, None), data, history,
                gr.update(value=export_file(question, data), interactive=True))

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
+from assistant.refusals import RefusalTexts, load_refusal_texts
+
 CITE_RE = re.compile(r"\[(\d{1,3})\]")
 ABSTAIN_LABEL = "Không có căn cứ trong tài liệu"
 SOURCE_HINT = "Bấm vào một trích dẫn [n] để xem đoạn văn gốc, phần được trích dẫn được tô sáng."
@@ -31,14 +33,32 @@ def answer_lines(text: str) -> list[str]:
     return [link_citations(escape(line)) for line in text.splitlines()]
 
 
-def answer_html(lines: Sequence[str], abstained: bool = False, done: bool = True) -> str:
+GENERATOR_LABELS = {
+    "extractive": "Trích nguyên văn từ tài liệu",
+    "register": "Từ sổ nhiệm vụ",
+    "list": "Danh sách trích từ tài liệu",
+    "metadata": "Từ thông tin văn bản",
+}
+
+
+def generator_label(generator: str, fallback_reason: str | None = "") -> str:
+    """Who answered, in one short Vietnamese label (an LLM backend by its name; a rejected LLM
+    answer says so and why)."""
+    if not generator:
+        return ""
+    name = GENERATOR_LABELS.get(generator) or f"Mô hình ngôn ngữ ({generator})"
+    return f"{name} · câu trả lời của mô hình bị loại: {fallback_reason}" if fallback_reason else name
+
+
+def answer_html(lines: Sequence[str], abstained: bool = False, done: bool = True, label: str = "") -> str:
     """Lines from `answer_lines` wrapped in one raw-HTML block (no blank line, so the chat's
-    Markdown renderer leaves it alone)."""
+    Markdown renderer leaves it alone); `label` (who answered) under it once it is complete."""
     body = "<br>".join(line for line in lines)
     badge = f'<div class="abstain-label">{escape(ABSTAIN_LABEL)}</div>' if abstained and done else ""
     classes = "answer abstained" if abstained else "answer"
     cursor = "" if done else '<span class="typing">▍</span>'
-    return f'<div class="{classes}">{badge}{body}{cursor}</div>'
+    by = f'<div class="gen-label">{escape(label)}</div>' if label and done else ""
+    return f'<div class="{classes}">{badge}{body}{cursor}{by}</div>'
 
 
 def cited_numbers(text: str) -> set[int]:
@@ -50,6 +70,12 @@ def cited_only(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
     citations = list(answer.get("citations") or [])
     shown = cited_numbers(answer.get("answer", ""))
     return [c for c in citations if c["n"] in shown] if shown else citations
+
+
+def source_title(c: Mapping[str, Any]) -> str:
+    """A citation's readable document title ("label", see `assistant.titles`), else its title,
+    else its file name (always shown too, as a detail)."""
+    return str(c.get("label") or c.get("title") or c.get("source", ""))
 
 
 def _meta_line(c: Mapping[str, Any]) -> str:
@@ -67,7 +93,7 @@ def sources_html(answer: Mapping[str, Any] | None) -> str:
         return '<div class="sources empty">Nguồn trích dẫn sẽ hiện ở đây.</div>'
     cards = []
     for c in cited_only(answer):
-        title = escape(c.get("title") or c.get("source", ""))
+        title = escape(source_title(c))
         cards.append(
             f'<div class="src-card" id="src-{int(c["n"])}">'
             f'<div class="src-head">{cite_link(c["n"])} <span class="src-title">{title}</span></div>'
@@ -106,7 +132,7 @@ def source_view_html(citation: Mapping[str, Any] | None, document_text: str | No
     """The source viewer: which document, then the quoted span highlighted in its paragraph."""
     if not citation:
         return f'<div class="source-view empty">{escape(SOURCE_HINT)}</div>'
-    title = escape(citation.get("title") or citation.get("source", ""))
+    title = escape(source_title(citation))
     number = f"[{int(citation['n'])}] " if citation.get("n") else ""
     head = (
         f'<div class="sv-head">{number}<span class="src-title">{title}</span></div>'
@@ -148,14 +174,26 @@ STATUS_LABELS = {
 }
 
 
-def ingest_log_html(rows: Sequence[tuple[str, str, str]], done: int | None = None) -> str:
-    """Per-file ingest progress and results: (source, status, reason) rows."""
+def reason_html(reason: str, texts: RefusalTexts) -> str:
+    """A refusal reason in Vietnamese, the loader's own (technical, English) wording folded away."""
+    return (f'<span class="reason">{escape(texts.vietnamese(reason))}</span> '
+            f'<details class="reason-detail"><summary>Chi tiết kỹ thuật</summary><code>{escape(reason)}</code></details>')
+
+
+def ingest_log_html(rows: Sequence[tuple[str, str, str]], done: int | None = None,
+                    texts: RefusalTexts | None = None) -> str:
+    """Per-file ingest progress and results: (source, status, reason) rows; refusal reasons in
+    Vietnamese (`texts`, default the shipped table)."""
+    texts = texts or load_refusal_texts()
     total = len(rows)
     finished = sum(1 for _, s, _ in rows if s not in ("pending", "working")) if done is None else done
     items = []
     for source, status, reason in rows:
         label = STATUS_LABELS.get(status, status)
-        why = f' — <span class="reason">{escape(reason)}</span>' if reason else ""
+        if status == "duplicate":  # the reason is the document this file is a copy of
+            why = f" <b>{escape(reason)}</b>" if reason else ""
+        else:
+            why = f" — {reason_html(reason, texts)}" if reason else ""
         items.append(f'<li class="st-{escape(status)}"><b>{escape(source)}</b>: {escape(label)}{why}</li>')
     bar = f'<progress value="{finished}" max="{max(total, 1)}"></progress> {finished}/{total} tệp'
     return f'<div class="ingest-log"><div class="ingest-progress">{bar}</div><ul>{"".join(items)}</ul></div>'
@@ -173,7 +211,7 @@ def answer_markdown(question: str, answer: Mapping[str, Any]) -> str:
     lines += [answer.get("answer", "").rstrip(), "", "## Nguồn trích dẫn", ""]
     for c in cited_only(answer):
         where = ", ".join(x for x in (c.get("number"), c.get("province"), c.get("issued")) if x)
-        title = c.get("title") or c.get("source", "")
+        title = source_title(c)
         lines.append(f"{c['n']}. **{title}**" + (f" ({where})" if where else "") + f" — `{c.get('source', '')}`")
         quote = " ".join(str(c.get("quote", "")).split())
         lines += [f"   > {quote}", ""]

@@ -6,6 +6,7 @@ Admin actions check the login here, on the server, whatever the browser shows.
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 import threading
 from collections import Counter
@@ -19,6 +20,7 @@ from assistant.register import TaskRegister, TaskRow, UnknownAgency
 from assistant.service import ChatService
 from assistant.settings import Settings
 from ingest.pipeline import SUPPORTED_SUFFIXES
+from assistant.titles import lead_of, readable_title
 
 UPLOAD_TYPES = SUPPORTED_SUFFIXES  # exactly what ingest reads (ingest/pipeline.py)
 ADMIN_ENV = "NTM_ADMIN_USER / NTM_ADMIN_PASSWORD"
@@ -61,11 +63,21 @@ class UIServices:
         self.index = service.index
         self.register: TaskRegister = service.register
         self.lock = threading.RLock()
+        self._leads: dict[tuple[str, str], str] = {}  # (doc_id, content hash) → opening of its text
 
     # --- chat -----------------------------------------------------------------------------
     def ask(self, question: str, history: list[Any] | None = None, filters: Filters | None = None) -> Answer:
         with self.lock:
             return self.service.ask(question, history or [], filters)
+
+    def answer_json(self, answer: Answer) -> dict[str, Any]:
+        """The answer's JSON with each citation's readable document title as "label" (the UI's own
+        key; the API and CLI JSON stay as they are)."""
+        data = answer.as_json()
+        titles = self.titles()
+        for c in data.get("citations", []):
+            c["label"] = titles.get(c.get("source", ""), "") or c.get("title") or c.get("source", "")
+        return data
 
     def api_ask(self, question: str, province: str = "", year: Any = "") -> dict[str, Any]:
         """The `ntm ask --json` document for (question, province, year)."""
@@ -146,18 +158,60 @@ class UIServices:
         with self.lock:
             rows = self.register.targets((province or "").strip())
         out = []
-        for r in sorted(rows, key=lambda r: (r.indicator, r.period, r.kind)):
+        for r in sorted(rows, key=lambda r: (r.province, r.indicator, r.period, r.kind)):
             planned = r.kind == "mục tiêu"
             out.append({
-                "indicator": r.indicator, "planned": r.value if planned else "", "achieved": "" if planned else r.value,
+                "province": r.province, "indicator": r.indicator, "planned": r.value if planned else "", "achieved": "" if planned else r.value,
                 "unit": r.unit, "period": r.period, "scope": r.scope, "source": r.number or r.source,
             })
         return out
 
     # --- documents ------------------------------------------------------------------------
     def documents(self) -> list[dict[str, Any]]:
+        """Every indexed document, read from the index now, with its readable "label"."""
         with self.lock:
-            return self._with_alternates([d.as_dict() for d in self.index.documents()])
+            records = self.index.documents()
+            out = []
+            for d in records:
+                row = d.as_dict()
+                row["label"] = readable_title(d.metadata, self._lead(d.doc_id, d.content_hash, d.metadata)) or d.source
+                out.append(row)
+            return self._with_alternates(out)
+
+    def _lead(self, doc_id: str, content_hash: str, meta: dict[str, Any]) -> str:
+        """The opening of a document's text, read only for documents with neither number nor title."""
+        if meta.get("number") or meta.get("title"):
+            return ""
+        key = (doc_id, content_hash)
+        if key not in self._leads:
+            self._leads[key] = lead_of(self.index.records.document_text(doc_id) or "")
+        return self._leads[key]
+
+    def titles(self) -> dict[str, str]:
+        """source → readable title of every indexed document."""
+        return {d["source"]: d["label"] for d in self.documents()}
+
+    def sample_only(self) -> bool:
+        """True when every indexed document comes from the bundled sample corpus (invented notices):
+        the same file names with the same content as `data/sample/`."""
+        sample = self.settings_sample_dir()
+        if sample is None:
+            return False
+        with self.lock:
+            docs = self.index.documents()
+        if not docs:
+            return False
+        for d in docs:
+            path = sample / d.source
+            if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != d.content_hash:
+                return False
+        return True
+
+    @staticmethod
+    def settings_sample_dir() -> Path | None:
+        """The bundled sample corpus (data/sample of the checkout), if present."""
+        folder = Path(__file__).resolve().parents[2] / "data" / "sample"
+        return folder if folder.is_dir() else None
 
     def _with_alternates(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Each document row with its alternate copies (assistant/copies.py): "alternates" as

@@ -10,14 +10,16 @@ from typing import Any
 import gradio as gr
 
 from assistant import exporting
-from assistant.register import TASK_COLUMNS, UnknownAgency
+from assistant.register import TaskRow, UnknownAgency
 from assistant.ui import render
 from assistant.ui.chat_tab import with_all
 from assistant.ui.services import UIServices
 
-TASK_HEADERS = ["Nhiệm vụ", "Vai trò", "Thời hạn", "Thông báo", "Ngày", "Nguồn"]
-TARGET_HEADERS = ["Chỉ tiêu", "Mục tiêu (kế hoạch)", "Kết quả (đạt được)", "Đơn vị", "Kỳ", "Phạm vi", "Nguồn"]
-TARGET_KEYS = ["indicator", "planned", "achieved", "unit", "period", "scope", "source"]
+TASK_HEADERS = ["Nhiệm vụ", "Vai trò", "Thời hạn", "Tỉnh", "Văn bản", "Ngày", "Tệp"]
+TARGET_HEADERS = ["Tỉnh", "Chỉ tiêu", "Mục tiêu (kế hoạch)", "Kết quả (đạt được)", "Đơn vị", "Kỳ", "Phạm vi", "Nguồn"]
+TARGET_KEYS = ["province", "indicator", "planned", "achieved", "unit", "period", "scope", "source"]
+# the downloads: the CLI's row keys plus the province and the readable document title
+EXPORT_COLUMNS = ("agency", "role", "task", "deadline", "province", "document", "number", "issued", "source", "chunk_id")
 
 
 @dataclass
@@ -47,7 +49,7 @@ def build_tasks_tab(ui: UIServices) -> TasksTab:
         show = gr.Button("Xem nhiệm vụ", variant="primary", elem_id="t-show", scale=1)
     status = gr.HTML("", elem_id="t-status", js_on_load=None)
     table = gr.Dataframe(value={"headers": TASK_HEADERS, "data": []}, headers=TASK_HEADERS, interactive=False,
-                         wrap=True, elem_id="t-table", column_widths=["46%", "10%", "12%", "12%", "9%", "11%"], label="Sổ nhiệm vụ (bấm một dòng để xem đoạn văn gốc)")
+                         wrap=True, elem_id="t-table", column_widths=["40%", "9%", "10%", "8%", "15%", "8%", "10%"], label="Sổ nhiệm vụ (bấm một dòng để xem đoạn văn gốc)")
     source_view = gr.HTML(render.source_view_html(None, None), elem_id="t-source", js_on_load=None)
     with gr.Row():
         csv = gr.DownloadButton("Tải CSV", elem_id="t-csv", interactive=False, size="sm")
@@ -62,13 +64,22 @@ def targets_table(ui: UIServices, province: str) -> dict[str, Any]:
     return {"headers": TARGET_HEADERS, "data": [[r[k] for k in TARGET_KEYS] for r in ui.targets(province)]}
 
 
-def _export(rows: list[dict[str, Any]]) -> tuple[str, str]:
-    folder = Path(tempfile.gettempdir()) / "ntm-exports"
-    folder.mkdir(exist_ok=True)
-    stem = f"nhiem-vu-{uuid.uuid4().hex[:6]}"
-    csv_path, xlsx_path = folder / f"{stem}.csv", folder / f"{stem}.xlsx"
-    csv_path.write_text(exporting.to_csv(rows, TASK_COLUMNS), "utf-8-sig")
-    xlsx_path.write_bytes(exporting.to_xlsx(rows, TASK_COLUMNS, sheet="Nhiem vu"))
+def export_rows(rows: list[TaskRow], titles: dict[str, str]) -> list[dict[str, Any]]:
+    """Register rows as the downloads' dicts (readable title of each row's notice as "document")."""
+    return [{**r.as_dict(), "province": r.province, "document": titles.get(r.source) or r.number or r.source}
+            for r in rows]
+
+
+def _export(rows: list[dict[str, Any]], agency: str, province: str = "") -> tuple[str, str]:
+    """CSV and XLSX of the shown rows, named by agency (and province) and date; each download in a
+    folder of its own, so two sessions never overwrite each other's file."""
+    folder = Path(tempfile.gettempdir()) / "ntm-exports" / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    subject = f"{agency} {province}".strip()
+    csv_path = folder / exporting.export_name("Nhiệm vụ", subject, ".csv")
+    xlsx_path = folder / exporting.export_name("Nhiệm vụ", subject, ".xlsx")
+    csv_path.write_text(exporting.to_csv(rows, EXPORT_COLUMNS), "utf-8-sig")
+    xlsx_path.write_bytes(exporting.to_xlsx(rows, EXPORT_COLUMNS, sheet="Nhiệm vụ"))
     return str(csv_path), str(xlsx_path)
 
 
@@ -85,8 +96,10 @@ class TasksActions:
             return render.notice_html(str(exc), "error"), empty, [], off, off
         if not rows:
             return render.notice_html(f"Không có nhiệm vụ nào của {agency} với bộ lọc này.", "info"), empty, [], off, off
-        data = [[r.task, r.role_label, r.deadline, r.number or r.title or r.source, r.issued, r.source] for r in rows]
-        csv_path, xlsx_path = _export([r.as_dict() for r in rows])
+        titles = self.ui.titles()
+        data = [[r.task, r.role_label, r.deadline, r.province, titles.get(r.source) or r.number or r.source,
+                 r.issued, r.source] for r in rows]
+        csv_path, xlsx_path = _export(export_rows(rows, titles), rows[0].agency, province)
         message = render.notice_html(f"{rows[0].agency}: {len(rows)} nhiệm vụ.", "ok")
         return (message, {"headers": TASK_HEADERS, "data": data}, [self.ui.task_source(r) for r in rows],
                 gr.update(value=csv_path, interactive=True), gr.update(value=xlsx_path, interactive=True))
