@@ -48,7 +48,7 @@ class AnswerConfig:
     section_cutoff: float = 0.45  # tasks under the asked agency's heading are listed down to this share
     min_coverage: float = 0.34  # below this share of question-term weight, the corpus does not hold the answer
     min_dense: float = 0.84  # ... unless the dense leg is this sure
-    max_quote_chars: int = 380
+    max_quote_chars: int = 320
     max_task_quote_chars: int = 380
     quantity_cutoff: float = 0.6  # a figure of the asked kind must sit in a unit this close to the best
     # multi-part questions part by part (answering.parts): "fallback" only when the whole question
@@ -229,16 +229,19 @@ class ExtractiveAnswerer:
         lines: list[str] = []
         citations: list[Citation] = []
         current_doc = None
-        for unit in selected:
+        limit = self.config.max_task_quote_chars if plan.intent == "task" else self.config.max_quote_chars
+        quotes = [trim_quote(unit, plan, self.weights, limit) for unit in selected]
+        labels = [self._figure_label(plan, unit, quote) for unit, (quote, _, _) in zip(selected, quotes)]
+        if len(set(labels)) < 2:  # the label tells a target from a result; alike, it only repeats the question
+            labels = [""] * len(selected)
+        for unit, (quote, q_start, q_end), label in zip(selected, quotes, labels):
             if unit.chunk.doc_id != current_doc:
                 current_doc = unit.chunk.doc_id
                 lines.append(lead_line(unit.chunk))
-            limit = self.config.max_task_quote_chars if plan.intent == "task" else self.config.max_quote_chars
-            quote, q_start, q_end = trim_quote(unit, plan, self.weights, limit)
             shown = ("…" if q_start > unit.start else "") + quote + ("…" if q_end < unit.end else "")
             n = len(citations) + 1
             citations.append(Citation.of(n, unit.chunk, quote, q_start, q_end))
-            lines.append(f"- {self._figure_label(plan, unit, quote)}{subject_prefix(unit)}{shown} [{n}]")
+            lines.append(f"- {label}{subject_prefix(unit)}{shown} [{n}]")
         lines += [MISSING_PART.format(part=part) for part in missing_parts or []]
         best_dense = max((dense.get(c.chunk_id, 0.0) for c in chunks[:3]), default=0.0)
         confidence = max(0.0, min(1.0, 0.6 * min(1.0, best.coverage) + 0.4 * best_dense))
@@ -290,17 +293,19 @@ def trim_quote(unit: Unit, plan: QueryPlan, weights: TermWeights, max_chars: int
     ]
     # The sentence's answer usually follows the words the question repeats: anchor on the clause
     # with the most question terms (or asked facts), extend to the right, then to the left.
+    # A question asking who ("cơ quan nào", "ai") is answered by the sentence's subject, which
+    # Vietnamese puts first: then extend to the left first.
     anchor = max(range(len(clauses)), key=lambda i: (gains[i], -i))
+    left_first = bool({"agency", "person"} & set(kinds))
     lo = hi = anchor
     while True:
-        grew = False
-        if hi + 1 < len(clauses) and clauses[hi + 1][1] - clauses[lo][0] <= max_chars:
-            hi += 1
-            grew = True
-        elif lo > 0 and clauses[hi][1] - clauses[lo - 1][0] <= max_chars:
+        can_right = hi + 1 < len(clauses) and clauses[hi + 1][1] - clauses[lo][0] <= max_chars
+        can_left = lo > 0 and clauses[hi][1] - clauses[lo - 1][0] <= max_chars
+        if can_left and (left_first or not can_right):
             lo -= 1
-            grew = True
-        if not grew:
+        elif can_right:
+            hi += 1
+        else:
             break
     best_span = (clauses[lo][0], clauses[hi][1])
     s, e = best_span

@@ -34,13 +34,30 @@ def document_label(chunk: RetrievedChunk) -> str:
     if number:
         code = re.search(r"/([A-ZĐ]+)", number)
         kind = KIND_WORD.get(code.group(1), "Văn bản") if code else "Văn bản"
-        issuer = meta.get("issuer") or (f"UBND tỉnh {meta['province']}" if meta.get("province") else "")
+        issuer = _issuer_name(meta.get("issuer", ""), meta.get("province", "")) or (
+            f"UBND tỉnh {meta['province']}" if meta.get("province") else "")
         label = f"{kind} số {number}" + (f" của {issuer}" if issuer else "")
         return label + (f" ({when})" if when else "")
     where = ", ".join(x for x in (meta.get("province", ""), when) if x)
     title = _short_title(meta.get("title", ""))
     name = f"bài “{title}”" if title else "bài viết"
     return name + (f" ({where})" if where else "")
+
+def _issuer_name(issuer: str, province: str) -> str:
+    """The issuer by the registry's name of the body it is ("Văn phòng điều phối chương trình mtqg
+    xây dựng nông thôn mới tỉnh Tiền Giang" → "Văn phòng Điều phối nông thôn mới tỉnh Tiền
+    Giang"): the header's spelling varies in case and length, the registry's does not."""
+    from ingest.agencies import load_registry
+
+    registry = load_registry()
+    mentions = registry.find(issuer) if issuer else []
+    if not mentions or mentions[0].start > 0 or registry.get(mentions[0].agency_id).collective:
+        return issuer
+    name = re.sub(r"\s+(tỉnh|thành phố)$", "", registry.get(mentions[0].agency_id).name)
+    place = re.search(r"\b(tỉnh|thành phố|TP\.?)\s+\S.*$", issuer)
+    label = f"{name} {place.group(0)}" if place else name
+    return label if len(label) < len(issuer) else issuer
+
 
 def _short_title(title: str, words: int = 8) -> str:
     """Long news titles are cut for the lead line (the citation keeps the full title)."""
