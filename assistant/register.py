@@ -11,6 +11,7 @@ cited and opened.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from ingest.agencies import AgencyRegistry, load_registry
 from ingest.vntext import fold
@@ -98,9 +99,10 @@ class TaskRegister:
     def tasks(self, agency: str, province: str = "", year: int | None = None) -> list[TaskRow]:
         """Every task of the agency: its own, then its lineage's (marked), then shared ones
         ("giao chung"); newest notice first within each group."""
+        self.index.refresh()  # the API's tasks endpoint: follow other processes' writes
         agency_id = self.resolve(agency)
         name = self.registry.get(agency_id).name
-        docs = {d.doc_id: d for d in self.index.documents()}
+        docs = _DocumentsById(self.index)  # only the documents the agency's rows come from
         groups: list[tuple[list[str], str, bool]] = [([agency_id], "", False)]
         groups += [([p], "kế thừa", False) for p in self.registry.predecessors_of(agency_id)]
         groups += [([s], "kế nhiệm", False) for s in self.registry.successors_of(agency_id)]
@@ -170,6 +172,21 @@ class TaskRegister:
             )
         rows.sort(key=lambda r: (r.province, r.issued, r.source), reverse=False)
         return rows
+
+
+class _DocumentsById(dict):
+    """doc_id → DocumentRecord, read from the records on first use."""
+
+    def __init__(self, index: Index) -> None:
+        super().__init__()
+        self._index = index
+
+    def __missing__(self, doc_id: str) -> Any:
+        record = self._index.records.get_document(doc_id)
+        if record is None:
+            raise KeyError(doc_id)
+        self[doc_id] = record
+        return record
 
 
 def _stable_by_notice(rows: list[TaskRow]) -> list[TaskRow]:

