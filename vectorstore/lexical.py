@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import numpy as np
@@ -227,7 +228,7 @@ class LexicalIndex:
         return True
 
     # --- reading --------------------------------------------------------------------------
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+    def search(self, query: str, k: int, allowed: AbstractSet[str] | None = None) -> list[tuple[str, float]]:
         """Top-k (chunk_id, BM25 score) pairs with a positive score, optionally among `allowed`."""
         if not self._where:
             return []
