@@ -101,7 +101,7 @@ class TasksActions:
                  r.issued, r.source] for r in rows]
         csv_path, xlsx_path = _export(export_rows(rows, titles), rows[0].agency, province)
         message = render.notice_html(f"{rows[0].agency}: {len(rows)} nhiệm vụ.", "ok")
-        return (message, {"headers": TASK_HEADERS, "data": data}, [self.ui.task_source(r) for r in rows],
+        return (message, {"headers": TASK_HEADERS, "data": data}, [{**self.ui.task_source(r), "label": titles.get(r.source, "")} for r in rows],
                 gr.update(value=csv_path, interactive=True), gr.update(value=xlsx_path, interactive=True))
 
     def open_row(self, rows: list[dict[str, Any]], evt: gr.SelectData) -> Any:
