@@ -144,6 +144,8 @@ def test_scanned_pdf_ingested_end_to_end_is_found_by_search_and_ask(tmp_path: Pa
     rc, docs, _ = _cli("docs", "--index", idx, "--json", cwd=tmp_path)
     (doc,) = docs
     assert doc["source"] == scan.name and doc["province"] == "Lai Châu" and doc["n_chunks"] >= 2
+    # header facts read from the OCR text ("Ngày 05/3": the model's fraction slash is read as "/")
+    assert doc["number"] == "15/TB-UBND" and doc["issued"] == "2014-03-05"
     rc, hits, _ = _cli("search", "Hội nghị sơ kết 3 năm xây dựng nông thôn mới", "--index", idx, "--json",
                        cwd=tmp_path)
     assert any("sơ kết" in h["text"].lower() for h in hits["lexical"][:3]), hits  # the only document

@@ -7,7 +7,10 @@ lines of one paragraph are joined like a PDF's wrapped lines (hyphen kept, soft 
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
 
 from PIL import Image
 
@@ -18,6 +21,7 @@ from ingest.loaders.scan_prep import prepare
 from ingest.model import Block, BlockKind
 
 _TEXT_BULLET = ("- ", "+ ", "– ")
+_PUNCTUATION = Path(__file__).resolve().parents[1] / "data" / "ocr_punctuation.json"
 
 
 def ocr_pages(
@@ -42,13 +46,29 @@ def page_lines(page: OcrPage, number: int) -> list[Line]:
     scale = 72.0 / page.dpi
     lines = []
     for ocr in page.lines:
-        text = clean_text(ocr.text)
+        text = clean_text(plain_punctuation(ocr.text))
         if not text:
             continue
         size = round((ocr.bottom - ocr.top) * scale, 1)
         run = Run(text, ocr.left * scale, (page.height - ocr.bottom) * scale, size, False)
         lines.append(Line(page=number, runs=[run], paragraph=ocr.paragraph))
     return lines
+
+
+def plain_punctuation(text: str) -> str:
+    """Symbols Tesseract emits for an ASCII sign read as that sign ("05⁄3" → "05/3").
+
+    The map (ingest/data/ocr_punctuation.json) is derived from the model's alphabet and Unicode's
+    confusables by scripts/build_ocr_punctuation.py; without it a scan's dates and numbers break.
+    """
+    table = _punctuation_table()
+    return text.translate(table) if table else text
+
+
+@lru_cache(maxsize=1)
+def _punctuation_table(path: Path = _PUNCTUATION) -> dict[int, str]:
+    """The symbol → sign map, read once."""
+    return {ord(k): v for k, v in json.loads(path.read_text("utf-8"))["map"].items()}
 
 
 def ocr_blocks(lines: list[Line]) -> list[Block]:
