@@ -108,7 +108,7 @@ def build_app(service: ChatService, settings: Settings) -> gr.Blocks:
         for event in index_changed:
             event.then(lambda: _refresh_choices(ui), outputs=choice_outputs, api_visibility="private")
             event.then(lambda: sample_notice_html(ui), outputs=[sample], api_visibility="private")
-        demo.load(lambda: _refresh_choices(ui), outputs=choice_outputs, api_visibility="private")
+        demo.load(lambda: _refresh_choices(ui), outputs=choice_outputs, api_visibility="private", show_progress="hidden")
         # what the page shows is read from the index when shown, not when the app was built
         demo.load(lambda: sample_notice_html(ui), outputs=[sample], api_visibility="private", show_progress="hidden")
         wire_docs_refresh(ui, docs, [demo.load, docs_tab.select])
