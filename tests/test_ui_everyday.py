@@ -186,7 +186,21 @@ def test_documents_get_readable_titles_and_citations_carry_them(ui):
     assert data["citations"] and all(c["label"] == docs[c["source"]] for c in data["citations"])
 
 
-MARKUP = re.compile(r"\([^()]*\([^()]*\)[^()]*\)|;\s*hạn:|\)\s*[-+•–]\s|^-\s*[-+•–]\s")
+MARKUP = re.compile(r"\([^()]*\([^()]*\)[^()]*\)|;\s*hạn:|\)\s*[-+•–]\s|^-\s*[-+•–]\s|[:;] [-+•] \w")
+
+
+@pytest.mark.unit
+def test_tidy_drops_a_quotes_own_list_markers_and_keeps_dashes_of_content():
+    from assistant.answering.chain import tidy
+
+    text = ("- Hồ sơ UBND xã trình UBND huyện gồm: - Tờ trình của UBND xã; - Biên bản họp [1]\n"
+            "- (mục tiêu) - Có thêm 5 xã đạt chuẩn [2]\nGiai đoạn 2021 - 2025: giảm -3%; +2 xã")
+    assert tidy(text).splitlines() == [
+        "- Hồ sơ UBND xã trình UBND huyện gồm: Tờ trình của UBND xã; Biên bản họp [1]",
+        "- (mục tiêu) Có thêm 5 xã đạt chuẩn [2]",
+        "Giai đoạn 2021 - 2025: giảm -3%; +2 xã",  # a range dash and signs are content
+    ]
+    assert not [line for line in tidy(text).splitlines() if MARKUP.search(line)]
 
 
 @pytest.mark.e2e

@@ -137,9 +137,12 @@ def mask_instructions(chunks: list[RetrievedChunk], cues: QuestionCues) -> tuple
 
 
 _MARKUP = re.compile(r"^((?:\s*- )(?:\([^()]*\) )?)[-+•–]\s+")
+# a document's list items quoted on one line after their lead-in: "gồm: - Tờ trình…; - Biên bản…"
+_INLINE_MARKER = re.compile(r"(?<=[:;]) [-+•] (?=\w)")
 
 
 def tidy(text: str) -> str:
-    """"- (mục tiêu) - Có thêm …" → "- (mục tiêu) Có thêm …": the quote's own list marker after
-    the answer's bullet or label is markup, not content."""
-    return "\n".join(_MARKUP.sub(r"\1", line) for line in text.splitlines())
+    """"- (mục tiêu) - Có thêm …" → "- (mục tiêu) Có thêm …", "gồm: - Tờ trình…; - Biên bản…" →
+    "gồm: Tờ trình…; Biên bản…": a quote's own list markers after the answer's bullet or label,
+    or inside the line after a lead-in's colon or an item's semicolon, are markup, not content."""
+    return "\n".join(_INLINE_MARKER.sub(" ", _MARKUP.sub(r"\1", line)) for line in text.splitlines())
