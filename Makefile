@@ -44,6 +44,14 @@ word:
 test: install browser ocr word
 	$(VENV)/bin/pytest -q
 
+# Known vulnerabilities in what we ship (the runtime closure, llm extra included; not the test tools):
+# pip-audit in its own venv, exit 1 on any. It needs an advisory service (PyPI's per-release JSON or
+# OSV); where none answers it says "NOT RUN" and fails, unless NTM_AUDIT_OFFLINE_OK=1 (scripts/audit_shipped.py).
+audit: install
+	test -x $(VENV)-audit/bin/pip-audit || (python3 -m venv $(VENV)-audit && $(VENV)-audit/bin/pip install --quiet "pip-audit>=2.10,<3")
+	$(PY) scripts/shipped_requirements.py > $(VENV)-audit/shipped.txt
+	PIP_AUDIT=$(VENV)-audit/bin/pip-audit $(PY) scripts/audit_shipped.py $(VENV)-audit/shipped.txt
+
 # Every development set (eval/sets.toml: seeds, sample, corpus_b, dev), each on its own row, plus the
 # pooled held-out row: out/eval-sets/sets.md, out/eval-sets/<set>/report.md.
 eval: install
