@@ -77,7 +77,6 @@ class Copies:
             return Placement(status)
         canonical = self.index.records.get_document(match[0])
         assert canonical is not None
-        canonical_chars = len(self.index.records.document_text(canonical.doc_id) or "")
         canonical_format = self.ledger.copy_format(canonical.doc_id) or canonical.format
         ranks = format_ranks()
         if ranks.get(fmt, 0) > ranks.get(canonical_format, 0):  # on a tie the indexed copy stays
@@ -85,7 +84,7 @@ class Copies:
             self.ledger.delete(doc.source)
             self.ledger.save_fingerprint(doc.doc_id, fp, data, fmt)
             self._demote(canonical.doc_id, canonical.source, canonical_format, canonical.content_hash,
-                         canonical_chars, others[canonical.doc_id], doc.doc_id, match[1])
+                         others[canonical.doc_id], doc.doc_id, match[1])
             return Placement(status, demoted=((canonical.source, doc.source),))
         if existing is not None:  # this file was a document of its own until now
             self.ledger.move(existing.doc_id, canonical.doc_id)
@@ -94,18 +93,20 @@ class Copies:
         self.ledger.record(
             Alternate(doc.source, canonical.doc_id, doc.content_hash, fmt, PIPELINE_VERSION, match[1],
                       len(doc.text), fp, ""),
-            data,
+            data, doc.text,
         )
         return Placement("duplicate", duplicate_of=canonical.source)
 
-    def _demote(self, doc_id: str, source: str, fmt: str, content_hash: str, chars: int, fp: Fingerprint,
+    def _demote(self, doc_id: str, source: str, fmt: str, content_hash: str, fp: Fingerprint,
                 to_doc: str, score: float) -> None:
         """Turn an indexed document into an alternate of `to_doc` (its own alternates follow)."""
         data = self.ledger.canonical_bytes(doc_id)
+        text = self.index.records.document_text(doc_id) or ""
         self.ledger.move(doc_id, to_doc)
         self.index.remove(source)
         self.ledger.forget(doc_id)
-        self.ledger.record(Alternate(source, to_doc, content_hash, fmt, PIPELINE_VERSION, score, chars, fp, ""), data)
+        self.ledger.record(Alternate(source, to_doc, content_hash, fmt, PIPELINE_VERSION, score, len(text), fp, ""),
+                           data, text)
 
     def _fingerprints(self) -> dict[str, Fingerprint]:
         """Fingerprints of every indexed document; documents indexed before this ledger existed
@@ -135,11 +136,11 @@ class Copies:
                 continue
             new_id, new_fp = promoted
             for other in alternates:
-                data = self.ledger.data(other.source)
                 if other.source != alt.source and self.ledger.get(other.source) is not None:
                     self.ledger.record(Alternate(other.source, new_id, other.content_hash, other.format, other.pipeline,
                                                  similarity(other.fingerprint, new_fp), other.chars, other.fingerprint,
-                                                 other.recorded_at), data)
+                                                 other.recorded_at), self.ledger.data(other.source),
+                                       self.ledger.text(other.source) or "")
             return True, alt.source
         return True, ""
 

@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS alternates (
     number TEXT NOT NULL,
     signature BLOB NOT NULL,
     data BLOB,
+    text TEXT NOT NULL DEFAULT '',
     recorded_at TEXT NOT NULL DEFAULT (datetime('now'))
 );
 CREATE INDEX IF NOT EXISTS alternates_canonical ON alternates(canonical);
@@ -65,6 +66,10 @@ class AlternateLedger:
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
         self._db.executescript(_SCHEMA)
+        for table, column, decl in _ADDED_COLUMNS:  # ledgers written before the column existed
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
     # --- canonical documents ----------------------------------------------------------------
     def fingerprints(self) -> dict[str, Fingerprint]:
@@ -90,14 +95,20 @@ class AlternateLedger:
         self._db.execute("DELETE FROM fingerprints WHERE doc_id=?", (doc_id,))
 
     # --- alternates ---------------------------------------------------------------------------
-    def record(self, alt: Alternate, data: bytes | None) -> None:
+    def record(self, alt: Alternate, data: bytes | None, text: str = "") -> None:
+        """Record an alternate with its bytes (to promote it later) and its cleaned text (to show it)."""
         fp = alt.fingerprint
         self._db.execute(
             "INSERT OR REPLACE INTO alternates(source, canonical, content_hash, format, pipeline, similarity, chars, "
-            "number, signature, data) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "number, signature, data, text) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (alt.source, alt.canonical, alt.content_hash, alt.format, alt.pipeline, alt.similarity, alt.chars,
-             fp.number, fp.to_bytes(), zlib.compress(data) if data is not None else None),
+             fp.number, fp.to_bytes(), zlib.compress(data) if data is not None else None, text),
         )
+
+    def text(self, source: str) -> str | None:
+        """The cleaned text of an alternate copy (None when it is not one)."""
+        row = self._db.execute("SELECT text FROM alternates WHERE source=?", (source,)).fetchone()
+        return row[0] if row else None
 
     def get(self, source: str) -> Alternate | None:
         row = self._db.execute(f"SELECT {_COLUMNS} FROM alternates WHERE source=?", (source,)).fetchone()
@@ -123,6 +134,7 @@ class AlternateLedger:
         return self._db.execute("DELETE FROM alternates WHERE source=?", (source,)).rowcount > 0
 
 
+_ADDED_COLUMNS = (("fingerprints", "copy_format", "TEXT NOT NULL DEFAULT ''"), ("alternates", "text", "TEXT NOT NULL DEFAULT ''"))
 _COLUMNS = "source, canonical, content_hash, format, pipeline, similarity, chars, number, signature, recorded_at"
 
 
