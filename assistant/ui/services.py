@@ -236,12 +236,15 @@ class UIServices:
         """(title, cleaned text) of a document by its source; text None when not indexed."""
         with self.lock:
             record = self.index.records.find_by_source(source or "")
-            if record is None:  # an alternate copy shows the text of the document it is a copy of
+            if record is None:  # an alternate copy: its own cleaned text, titled as a copy of its document
+                from assistant.copies import Copies
+
                 of = self.alternate_of(source)
                 record = self.index.records.find_by_source(of) if of else None
                 if record is None:
                     return "", None
-                return f"{source} — bản khác của {record.metadata.get('title') or record.source}", self.index.records.document_text(record.doc_id)
+                text = Copies(self.index).ledger.text(source) or self.index.records.document_text(record.doc_id)
+                return f"{source} — bản khác của {record.metadata.get('title') or record.source}", text
             return record.metadata.get("title") or record.source, self.index.records.document_text(record.doc_id)
 
     # --- admin ----------------------------------------------------------------------------
