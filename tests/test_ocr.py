@@ -157,3 +157,24 @@ def test_scanned_pdf_ingested_end_to_end_is_found_by_search_and_ask(tmp_path: Pa
     # re-ingest is idempotent: nothing OCR'd again
     rc, report, err = _cli("ingest", scan, "--index", idx, "--json", cwd=tmp_path)
     assert report["unchanged"] == [scan.name] and "OCR trang" not in err
+
+
+def test_coloured_text_survives_colour_dropout(shared: Path) -> None:
+    """Dropout fades a red seal, but a page whose text is itself red keeps it (the shared PNG)."""
+    data = (shared / "corpus" / "bad" / "png-image-named.txt").read_bytes()
+    loaded = load_bytes(data, "thong-bao.png")  # the same bytes under an image name are a scan
+    assert "Thông báo số 15/TB-UBND" in text_of(loaded)
+    with pytest.raises(RefusedFile, match="PNG image"):  # under a .txt name they stay refused
+        load_bytes(data, "png-image-named.txt")
+
+
+@pytest.mark.parametrize("angle", [-1.8, 1.2])
+def test_deskew_finds_the_angle_a_page_was_scanned_at(angle: float) -> None:
+    from PIL import Image
+
+    from ingest.loaders.scan_prep import skew_angle
+
+    page = Image.open(KIT / "002_ha-tinh_p1_clean.png").convert("L")
+    tilted = page.rotate(angle, resample=Image.BICUBIC, fillcolor=255)
+    assert abs(skew_angle(tilted) + angle) <= 0.2
+    assert abs(skew_angle(page)) <= 0.1

@@ -39,16 +39,18 @@ def to_grey(image: Image.Image, dropout: bool) -> Image.Image:
         span = float(arr.max() - arr.min()) or 1.0
         return Image.fromarray(((arr - arr.min()) * 255.0 / span).astype(np.uint8))
     rgb = image.convert("RGB")
-    plain = rgb.convert("L")
     if not dropout:
-        return plain
-    dropped = Image.fromarray(np.asarray(rgb).max(axis=2))
+        return rgb.convert("L")
     # When the text itself is coloured (a red notice, blue print), dropout would erase it: keep
-    # the plain grey page when dropout loses most of its ink.
-    before = np.asarray(plain)
-    ink_before = int((before < _otsu(before)).sum())
-    ink_after = int((np.asarray(dropped) < _otsu(before)).sum())
-    return dropped if ink_after * 2 >= ink_before else plain
+    # the plain grey page when dropout loses most of its ink (counted on a reduced copy).
+    small = rgb.reduce(max(1, rgb.width // _PROFILE_WIDTH))
+    plain_small = np.asarray(small.convert("L"))
+    threshold = _otsu(plain_small)
+    ink_before = int((plain_small < threshold).sum())
+    ink_after = int((np.asarray(small).max(axis=2) < threshold).sum())
+    if ink_after * 2 < ink_before:
+        return rgb.convert("L")
+    return Image.fromarray(np.asarray(rgb).max(axis=2))
 
 
 def skew_angle(grey: Image.Image) -> float:
