@@ -65,6 +65,8 @@ def _add_api(ui: UIServices) -> None:
 
     def ask(question: str, province: str = "", year: str = "") -> dict:
         """Grounded answer with citations: the JSON of `ntm ask --json`. Empty province/year = no filter."""
+        if not (question or "").strip():
+            raise gr.Error("Câu hỏi trống: hãy nhập một câu hỏi.")
         try:
             return ui.api_ask(question, province, year)
         except ValueError as exc:
@@ -115,6 +117,10 @@ def build_app(service: ChatService, settings: Settings) -> gr.Blocks:
         gr.on([demo.load, tasks_tab.select], lambda p: targets_table(ui, p), inputs=[tasks.g_province],
               outputs=[tasks.g_table], api_visibility="private", show_progress="hidden")
         _add_api(ui)
+    # Questions are answered settings.ask_concurrency at a time (each event's own limit; uploads have
+    # theirs), the rest wait in a bounded queue: bench/load.py measured asks as GIL-bound, serialised
+    # on the UI lock, so more workers only add waiting threads.
+    demo.queue(default_concurrency_limit=settings.ask_concurrency, max_size=settings.queue_max_size)
     return demo
 
 

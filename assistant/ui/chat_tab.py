@@ -11,8 +11,10 @@ from typing import Any
 import gradio as gr
 
 from assistant.contracts import Filters
+from assistant.provenance import answer_label
 from assistant.ui import render
 from assistant.ui.services import UIServices, parse_year
+from assistant.ui.streaming import answer_events
 
 # Runs once when the sources panel mounts: any click on a citation link anywhere in the page
 # (chat answer or sources panel) fires the panel's "click" event with the citation number.
@@ -137,18 +139,28 @@ class ChatActions:
                                    {"role": "assistant", "content": render.answer_html([], done=False)}]
         yield chat, "", gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         filters = Filters(province or "", parse_year(year_from), parse_year(year_to), kind or "", agency or "")
-        answer = self.ui.ask(question, history, filters)
+        answer = None
+        for kind_, value in answer_events(self._ask, question, history, filters):
+            if kind_ == "draft":  # the LLM's draft as it is written (checked, and maybe replaced, at the end)
+                chat[-1] = {"role": "assistant", "content": render.answer_html(render.answer_lines(value), done=False)}
+                yield chat, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            else:
+                answer = value
         lines = render.answer_lines(answer.text)
         for i in range(1, len(lines)):
             chat[-1] = {"role": "assistant", "content": render.answer_html(lines[:i], answer.abstained, done=False)}
             yield chat, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        label = "" if answer.abstained and not answer.fallback_reason else render.generator_label(
-            answer.generator, answer.fallback_reason)
+        label = "" if answer.abstained and not answer.fallback_reason else answer_label(answer.as_json())
         chat[-1] = {"role": "assistant", "content": render.answer_html(lines, answer.abstained, label=label)}
         data = {**self.ui.answer_json(answer), "question": question}
         history = list(history or []) + [{"role": "user", "content": question}]
         yield (chat, gr.skip(), render.sources_html(data), render.source_view_html(None, None), data, history,
                gr.update(value=export_file(question, data), interactive=True))
+
+    def _ask(self, question: str, history: list | None, filters: Filters, on_token: Any) -> Any:
+        """One question under the UI's index lock, the LLM's draft streamed to `on_token`."""
+        with self.ui.lock:
+            return self.ui.service.ask(question, history or [], filters, on_token=on_token)
 
     def show_citation(self, answer: dict[str, Any] | None, evt: gr.EventData) -> Any:
         n = (getattr(evt, "_data", None) or {}).get("n")

@@ -13,6 +13,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.ui import render
+from assistant.ui.limits import LoginLimiter, upload_problem
 from assistant.ui.services import UPLOAD_TYPES, AdminRequired, UIServices
 
 DOC_HEADERS = ["Văn bản", "Tỉnh", "Số hiệu", "Ngày", "Loại", "Số đoạn", "Định dạng", "Tệp", "Bản khác"]
@@ -88,15 +89,20 @@ def build_docs_tab(ui: UIServices) -> DocsTab:
 class DocsActions:
     def __init__(self, ui: UIServices) -> None:
         self.ui = ui
+        self.logins = LoginLimiter.from_settings(ui.settings)  # failed logins, per client address
 
     def view(self, source: str) -> str:
         title, text = self.ui.document_text(source)
         return render.document_html(text, title)
 
-    def login(self, user: str, password: str) -> tuple:
+    def login(self, user: str, password: str, request: gr.Request = None) -> tuple:
+        client = request.client.host if request is not None and request.client else ""
         disabled = self.ui.admin_disabled_reason()
-        ok = not disabled and self.ui.check_login(user, password)
-        message = disabled or ("Đã đăng nhập quản trị." if ok else "Sai tên đăng nhập hoặc mật khẩu.")
+        locked = "" if disabled else self.logins.locked_message(client)
+        ok = not disabled and not locked and self.ui.check_login(user, password)
+        if not disabled and not locked:
+            self.logins.record(client, ok)
+        message = disabled or locked or ("Đã đăng nhập quản trị." if ok else "Sai tên đăng nhập hoặc mật khẩu.")
         status = render.notice_html(message, "ok" if ok else "error")
         on = gr.update(interactive=ok)
         return ok, status, "", on, on, on, on
@@ -113,6 +119,10 @@ class DocsActions:
         paths = [str(f) for f in (files or [])]
         if not paths:
             yield render.notice_html("Chưa chọn tệp nào.", "warn"), gr.skip(), gr.skip(), gr.skip()
+            return
+        too_much = upload_problem(paths, self.ui.settings) if authed else ""  # the login is checked below
+        if too_much:
+            yield render.notice_html(too_much, "error"), gr.skip(), gr.skip(), gr.skip()
             return
         rows = [(Path(p).name, "pending", "") for p in paths]
         rows[0] = (rows[0][0], "working", "")
