@@ -178,3 +178,34 @@ def test_deskew_finds_the_angle_a_page_was_scanned_at(angle: float) -> None:
     tilted = page.rotate(angle, resample=Image.BICUBIC, fillcolor=255)
     assert abs(skew_angle(tilted) + angle) <= 0.2
     assert abs(skew_angle(page)) <= 0.1
+
+
+@pytest.mark.e2e
+def test_upload_tab_ocrs_a_scan_with_page_progress_and_refuses_in_vietnamese_without_tesseract(
+    embeddings, tmp_path: Path
+) -> None:
+    from assistant.service import ChatService
+    from assistant.settings import Settings
+    from assistant.ui.docs_tab import DocsActions
+    from assistant.ui.services import UIServices
+    from tests.conftest import open_index
+
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    scan = upload / "002_ha-tinh_p1_clean.png"
+    scan.write_bytes((KIT / scan.name).read_bytes())
+
+    def services(index: str, **ocr: str) -> UIServices:
+        settings = Settings(index_dir=tmp_path / index, admin_user="qt", admin_password="mk", **ocr)
+        return UIServices(ChatService(open_index(tmp_path / index, embeddings), settings), settings)
+
+    broken = services("no-ocr", tesseract_cmd=str(tmp_path / "missing"))
+    log = list(DocsActions(broken).ingest([str(scan)], True))[-1][0]
+    assert "từ chối" in log and "ảnh quét" in log and "tesseract-ocr-vie" in log
+    assert broken.documents() == []
+    ui = services("ocr")
+    pages: list[tuple[str, int, int]] = []
+    results = list(ui.ingest_uploads([str(scan)], True, lambda source, done, total: pages.append((source, done, total))))
+    assert results == [(0, scan.name, "added", "")] and pages == [(scan.name, 1, 1)]
+    (doc,) = ui.documents()
+    assert doc["format"] == "image" and doc["province"] == "Hà Tĩnh"
