@@ -38,7 +38,7 @@ SEEDS = ("002_8b2520492b2011fc.txt", "003_53ad26070fe62449.txt", "004_2cf336e0c0
 ADMIN_USER, ADMIN_PASSWORD = "quantri", "mật-khẩu-trình-duyệt"
 KIT_XSS = "prompt-injection_script_onerror.html"
 QUESTION = "Sở Kế hoạch và Đầu tư Lai Châu phải làm gì?"
-INGESTED = re.compile("thêm mới|cập nhật|không đổi")
+INGESTED = re.compile("thêm mới|cập nhật|không đổi|bản trùng")  # bản trùng: kept as an alternate copy
 TIMEOUT_MS = 20_000  # one answer takes ~0.5 s; uploads a few seconds on 2 cores
 
 
@@ -267,8 +267,16 @@ def test_documents_tab_upload_needs_login_and_reports_each_file(page, shot, shar
 def test_xss_kit_file_is_shown_as_text_and_never_runs(page, shot, dialogs, shared):
     log_in(page, shot)
     upload(page, [shared / "corpus" / "bad" / KIT_XSS])
-    expect(page.locator("#ingest-log li", has_text=KIT_XSS)).to_contain_text(INGESTED)
+    # the page is seed 004 with an editorial note and injections: recorded as its alternate copy
+    expect(page.locator("#ingest-log li", has_text=KIT_XSS)).to_contain_text("bản trùng")
+    expect(page.locator("#d-table")).to_contain_text(KIT_XSS)  # in the "Bản khác" column
     shot("ingested")
+    # removing seed 004 (confirmed) promotes its richest copy in its place: the page
+    page.locator("#rm-select input").click()
+    page.get_by_role("option", name="004_2cf336e0c0e404f5.txt", exact=False).first.click()
+    page.locator("#rm-btn").click()
+    page.locator("#rm-confirm-btn").click()
+    expect(page.locator("#rm-status")).to_contain_text("Đã xóa")
 
     choose(page, "d-select", KIT_XSS, exact=False)
     view = page.locator("#d-view .doc-text")
