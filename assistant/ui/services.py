@@ -157,12 +157,14 @@ class UIServices:
         """Figures of a province, planned (mục tiêu) and achieved (kết quả) in two columns."""
         with self.lock:
             rows = self.register.targets((province or "").strip())
+        titles = self.titles()
         out = []
         for r in sorted(rows, key=lambda r: (r.province, r.indicator, r.period, r.kind)):
             planned = r.kind == "mục tiêu"
             out.append({
                 "province": r.province, "indicator": r.indicator, "planned": r.value if planned else "", "achieved": "" if planned else r.value,
-                "unit": r.unit, "period": r.period, "scope": r.scope, "source": r.number or r.source,
+                "unit": r.unit, "period": r.period, "scope": r.scope,
+                "source": titles.get(r.source) or r.number or r.source,
             })
         return out
 
