@@ -157,14 +157,13 @@ def test_folder_walk_skips_readme_and_licence_files_but_not_a_named_file(tmp_pat
 
 # --- who answered -------------------------------------------------------------------------------
 @pytest.mark.unit
-def test_generator_label_is_short_vietnamese_and_names_an_llm_and_its_rejection():
-    assert render.generator_label("register") == "Từ sổ nhiệm vụ"
-    assert render.generator_label("openai:qwen") == "Mô hình ngôn ngữ (openai:qwen)"
-    label = render.generator_label("extractive", "invented number")
-    assert label.startswith("Trích nguyên văn") and "invented number" in label
-    html = render.answer_html(["x"], label="Từ sổ nhiệm vụ")
-    assert '<div class="gen-label">Từ sổ nhiệm vụ</div>' in html
-    assert "gen-label" not in render.answer_html(["x"], done=False, label="Từ sổ nhiệm vụ")
+def test_the_chat_shows_who_answered_under_a_complete_answer():
+    from assistant.provenance import answer_label
+
+    label = answer_label({"generator": "register", "fallback_reason": None})
+    html = render.answer_html(["x"], label=label)
+    assert f'<div class="gen-label">{label}</div>' in html and label.startswith("Từ sổ nhiệm vụ")
+    assert "gen-label" not in render.answer_html(["x"], done=False, label=label)  # not while streaming
 
 
 # --- on a real index ----------------------------------------------------------------------------

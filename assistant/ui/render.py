@@ -33,23 +33,6 @@ def answer_lines(text: str) -> list[str]:
     return [link_citations(escape(line)) for line in text.splitlines()]
 
 
-GENERATOR_LABELS = {
-    "extractive": "Trích nguyên văn từ tài liệu",
-    "register": "Từ sổ nhiệm vụ",
-    "list": "Danh sách trích từ tài liệu",
-    "metadata": "Từ thông tin văn bản",
-}
-
-
-def generator_label(generator: str, fallback_reason: str | None = "") -> str:
-    """Who answered, in one short Vietnamese label (an LLM backend by its name; a rejected LLM
-    answer says so and why)."""
-    if not generator:
-        return ""
-    name = GENERATOR_LABELS.get(generator) or f"Mô hình ngôn ngữ ({generator})"
-    return f"{name} · câu trả lời của mô hình bị loại: {fallback_reason}" if fallback_reason else name
-
-
 def answer_html(lines: Sequence[str], abstained: bool = False, done: bool = True, label: str = "") -> str:
     """Lines from `answer_lines` wrapped in one raw-HTML block (no blank line, so the chat's
     Markdown renderer leaves it alone); `label` (who answered) under it once it is complete."""
