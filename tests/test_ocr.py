@@ -209,3 +209,12 @@ def test_upload_tab_ocrs_a_scan_with_page_progress_and_refuses_in_vietnamese_wit
     assert results == [(0, scan.name, "added", "")] and pages == [(scan.name, 1, 1)]
     (doc,) = ui.documents()
     assert doc["format"] == "image" and doc["province"] == "Hà Tĩnh"
+
+
+def test_langchain_loader_reads_a_scan() -> None:
+    from ingest.langchain_loader import NTMDocumentLoader
+
+    loader = NTMDocumentLoader(KIT / "002_ha-tinh_p1_clean.png")
+    (doc,) = loader.load()
+    assert not loader.refused and doc.metadata["province"] == "Hà Tĩnh"
+    assert token_match(expected("002_ha-tinh_p1_clean.png"), doc.page_content) >= 0.97
