@@ -72,3 +72,10 @@ def test_concurrent_asks_all_succeed_with_complete_answers(app_url) -> None:
     assert not errors, errors[:3]
     assert all(_complete(r) for _, r in got)
     assert all(r["answer"] == alone[q]["answer"] and r["citations"] == alone[q]["citations"] for q, r in got)
+
+
+def test_empty_question_is_refused_in_vietnamese(app_url) -> None:
+    from gradio_client import Client
+
+    with pytest.raises(Exception, match="Câu hỏi trống"):
+        Client(app_url, verbose=False).predict("   ", "", "", api_name="/ask")
