@@ -91,7 +91,8 @@ def test_local_fonts_with_vietnamese_and_no_font_fetched(browser, app_url, reque
     assert not [f for f in faces if "loaded" in f], faces  # every glyph comes from a system font
 
 
-def test_documents_added_elsewhere_are_listed_and_removal_is_confirmed(page, shot, small_index, seeds_dir, tmp_path):
+def test_documents_added_elsewhere_are_listed_and_removal_is_confirmed(page, shot, small_index, seeds_dir, tmp_path,
+                                                                       browser, app_url):
     from assistant.ingesting import Ingester
 
     source = "000_ba98eac4c7362506.txt"
@@ -101,8 +102,13 @@ def test_documents_added_elsewhere_are_listed_and_removal_is_confirmed(page, sho
     folder = tmp_path / "cli"
     folder.mkdir()
     shutil.copy(seeds_dir / source, folder / source)
-    Ingester(small_index, 20 * 1024 * 1024).ingest_paths([folder])  # the CLI / another session adds it
+    expect(page.locator("#examples")).not_to_contain_text("Hà Giang")
+    Ingester(small_index, 20 * 1024 * 1024).ingest_paths([folder])  # the CLI / another session adds it (Hà Giang)
     try:
+        fresh = browser.new_context(locale="vi-VN").new_page()
+        fresh.goto(app_url)  # a page opened now suggests questions about the new province too
+        expect(fresh.locator("#examples")).to_contain_text("Tỉnh Hà Giang có bao nhiêu xã")
+        fresh.context.close()
         open_tab(page, "Hỏi đáp")
         open_tab(page, "Tài liệu")  # selecting the tab reads the index again
         expect(page.locator("#d-table")).to_contain_text(source)

@@ -15,6 +15,7 @@ from assistant.service import ChatService
 from assistant.settings import Settings
 from assistant.ui.chat_tab import (
     build_chat_tab,
+    example_update,
     filter_updates,
     wire_chat_tab,
     with_all,
@@ -114,6 +115,7 @@ def build_app(service: ChatService, settings: Settings) -> gr.Blocks:
         # what the page shows is read from the index when shown, not when the app was built
         demo.load(lambda: sample_notice_html(ui), outputs=[sample], api_visibility="private", show_progress="hidden")
         wire_docs_refresh(ui, docs, [demo.load, docs_tab.select])
+        demo.load(lambda: example_update(ui), outputs=[chat.examples], api_visibility="private", show_progress="hidden")
         gr.on([demo.load, tasks_tab.select], lambda p: targets_table(ui, p), inputs=[tasks.g_province],
               outputs=[tasks.g_table], api_visibility="private", show_progress="hidden")
         _add_api(ui)

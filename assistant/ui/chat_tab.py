@@ -50,6 +50,7 @@ class ChatTab:
     filters: list[gr.Dropdown]  # province, year from, year to, kind, agency
     history: gr.State  # earlier user questions, as messages, for follow-ups
     answer: gr.State  # the last answer's JSON (+ "question")
+    examples: gr.Dataset  # the example questions (refreshed from the index on page load)
 
 
 def with_all(values: list[str], label: str) -> list[tuple[str, str]]:
@@ -96,15 +97,21 @@ def build_chat_tab(ui: UIServices) -> ChatTab:
             with gr.Row():
                 new_chat = gr.Button("Cuộc trò chuyện mới", elem_id="new-chat", size="sm")
                 export = gr.DownloadButton("Tải câu trả lời (Markdown)", elem_id="export-md", size="sm", interactive=False)
-            gr.Examples([[q] for q in ui.example_questions()], inputs=[question], label="Câu hỏi gợi ý cho cán bộ mới",
-                        elem_id="examples")
+            examples = gr.Examples([[q] for q in ui.example_questions()], inputs=[question],
+                                   label="Câu hỏi gợi ý cho cán bộ mới", elem_id="examples")
         with gr.Column(scale=2):
             gr.Markdown("#### Nguồn được trích dẫn")
             sources = gr.HTML(render.sources_html(None), elem_id="sources", js_on_load=CITE_CLICK_JS, max_height=420)
             gr.Markdown("#### Đoạn văn gốc")
             source_view = gr.HTML(render.source_view_html(None, None), elem_id="source-view", js_on_load=None, max_height=420)
     return ChatTab(question, send, chatbot, sources, source_view, new_chat, export, chips, filters,
-                   gr.State([]), gr.State(None))
+                   gr.State([]), gr.State(None), examples.dataset)
+
+
+def example_update(ui: UIServices) -> Any:
+    """The example questions for the index as it is now (new agencies and provinces included)."""
+    questions = ui.example_questions()
+    return gr.Dataset(samples=[[q] for q in questions]) if questions else gr.skip()
 
 
 def chips_for(province: str, year_from: str, year_to: str, kind: str, agency: str) -> str:
