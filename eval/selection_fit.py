@@ -27,14 +27,14 @@ N_FOLDS = 5
 GRID_RELATIVE = (0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 GRID_FLOOR = (0.0, 0.05, 0.1, 0.2, 0.3)
 GRID_UNITS = (1, 2, 3, 4, 5, 6)
-GRID_ANSWER = tuple(round(x, 2) for x in np.arange(0.0, 0.75, 0.05))
+GRID_ANSWER = tuple(round(x, 2) for x in np.arange(0.0, 0.96, 0.05))
 TASK_LIMIT = 6
 AGENCY_REASON = "agency not mentioned"  # the rule the fit may switch off (SelectionModel.agency_rule)
 # Answer length: the bound is a median of 600 characters; the simulation estimates a unit's
-# quoted length from its words (quotes are trimmed at 380) plus the lead line naming the source.
-MAX_MEDIAN_CHARS = 520
+# quoted length from its words (quotes are trimmed at QUOTE_CHARS) plus the lead line naming the source.
+MAX_MEDIAN_CHARS = 500
 CHARS_PER_WORD = 5.5
-QUOTE_CHARS = 380
+QUOTE_CHARS = 320  # AnswerConfig.max_quote_chars
 LEAD_CHARS = 70
 
 

@@ -39,6 +39,7 @@ UNIT_FEATURES: tuple[str, ...] = (
     "coverage",  # IDF-weighted share of the question's concepts in the unit (heading counts half)
     "coverage_gap",  # best coverage among the question's units minus this one's
     "heading_coverage",  # share of the question's concepts in the chunk's heading path
+    "rare_missing",  # IDF share of the question's three rarest words absent from the unit and its heading
     "asked_kinds_share",  # share of the asked fact kinds the unit holds
     "asks_kinds",
     "asked_unit_figure",  # a figure carrying the asked unit ("tỷ đồng", "%", "xã")
@@ -83,9 +84,17 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "years_asked",
     "year_in_best",  # an asked year in the best unit
     "best_heading_coverage",
+    "best_rare_missing",  # the best unit lacks the question's rarest words ("xã Tùng Bá", "4 sao")
+    "figure_rare_missing",  # ... and so does every close unit holding the asked figure (1 when none)
     "asked_agency_found",  # the body the question names is in some unit or its heading (1 when none named)
     "intent_general",
 )
+
+
+def _rarest_terms(q_terms: set[str], weights: TermWeights, k: int = 3) -> list[str]:
+    """The question's k rarest words (not numbers): what names its very subject."""
+    words = [t for t in q_terms if not any(ch.isdigit() for ch in t)]
+    return sorted(words, key=lambda t: (-weights.idf(t), t))[:k]
 
 
 def _years(text: str) -> set[int]:
@@ -127,6 +136,8 @@ def unit_features(
     signer = asks_signer(plan)
     rows = []
     heading_cache: dict[str, float] = {}
+    rare = _rarest_terms(q_terms, weights)
+    rare_total = sum(weights.idf(t) for t in rare) or 1.0
     for u, dense in zip(units, dense_unit):
         folded = fold(u.text)
         words = len(u.text.split())
@@ -137,7 +148,9 @@ def unit_features(
         siblings = per_chunk[cid]
         years = _years(u.text)
         figure = has_quantity(u.text)
+        context = set(terms(u.text)) | set(terms(" ".join(u.chunk.heading_path)))
         row = {
+            "rare_missing": sum(weights.idf(t) for t in rare if t not in context) / rare_total if rare else 0.0,
             "coverage": u.coverage,
             "coverage_gap": best_cov - u.coverage,
             "heading_coverage": heading_cache[cid],
@@ -201,6 +214,10 @@ def question_features(rows: Sequence[dict[str, float]], probs: Sequence[float]) 
         "years_asked": best["years_asked"],
         "year_in_best": best["year_match"],
         "best_heading_coverage": max(r["heading_coverage"] for r in rows),
+        "best_rare_missing": best["rare_missing"],
+        "figure_rare_missing": min(
+            (r["rare_missing"] for r in close if (r["asked_unit_figure"] if r["asks_unit"] else r["figure"])), default=1.0
+        ),
         "asked_agency_found": float(any(r["asked_agency_in_unit"] or r["asked_agency_in_heading"] for r in rows))
         if best["names_agency"] else 1.0,
         "intent_general": 1.0 - max(best["intent_task"], best["intent_figure"], best["intent_metadata"]),
