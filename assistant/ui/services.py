@@ -66,9 +66,11 @@ class UIServices:
         self._leads: dict[tuple[str, str], str] = {}  # (doc_id, content hash) → opening of its text
 
     # --- chat -----------------------------------------------------------------------------
-    def ask(self, question: str, history: list[Any] | None = None, filters: Filters | None = None) -> Answer:
+    def ask(self, question: str, history: list[Any] | None = None, filters: Filters | None = None,
+            on_token: Callable[[str], None] | None = None) -> Answer:
+        """One question under the index lock; an LLM's draft is streamed to `on_token`."""
         with self.lock:
-            return self.service.ask(question, history or [], filters)
+            return self.service.ask(question, history or [], filters, on_token=on_token)
 
     def answer_json(self, answer: Answer) -> dict[str, Any]:
         """The answer's JSON with each citation's readable document title as "label" (the UI's own
@@ -299,11 +301,30 @@ class UIServices:
                     supported = ", ".join(t.lstrip(".") for t in UPLOAD_TYPES)
                     raise RefusedFile(source, f"unsupported file type (supported: {supported})")
                 data = read_limited(path, source, self.settings.max_file_bytes)
-                with self.lock, self.index.batch():  # never held across a yield
-                    status, reason = ingester.ingest_bytes(data, source, on_page)
+                prepared = self._prepared(ingester, data, source, on_page)
+                with self.lock, self.index.batch():  # only the write; never held across a yield
+                    status, reason = ingester.ingest_bytes(data, source, on_page, prepared)
             except RefusedFile as exc:
                 status, reason = "refused", exc.reason
             yield i, source, status, reason
+
+    def _prepared(self, ingester: Any, data: bytes, source: str, on_page: Any) -> Any:
+        """A changed file parsed, chunked (OCR'd) and embedded before the lock is taken, so
+        questions wait for one file's write, not its preparation (bench/load.py); None when the
+        file is unchanged. RefusedFile propagates."""
+        import hashlib
+
+        from ingest.pipeline import prepare_bytes
+
+        content_hash = hashlib.sha256(data).hexdigest()
+        with self.lock:
+            if self.index.status_of(source, content_hash) == "unchanged" or ingester.copies.is_unchanged_alternate(
+                    source, content_hash):
+                return None
+        pages = (lambda done, total: on_page(source, done, total)) if on_page else None
+        prepared = prepare_bytes(data, source, ingester.registry, ingester.chunking, ingester.ocr, pages)
+        self.index.embed_ahead([prepared])  # vectors kept for the upsert under the lock
+        return prepared
 
     def remove(self, source: str, authed: bool) -> bool:
         self._require_admin(authed)
