@@ -150,11 +150,15 @@ def _wipe_for_rebuild(index: Path | None) -> None:
     import shutil
 
     settings = _settings(index)
-    if settings.chroma_url:
-        from vectorstore.embeddings import make_embeddings
-        from vectorstore.index import Index
+    if settings.chroma_url:  # drop the server's collections (whatever model they were built with)
+        from vectorstore.chunk_meta import chroma_client
 
-        Index(settings.index_dir, make_embeddings(settings.embedding), settings.chroma_url, settings.collection)
+        client = chroma_client(settings.index_dir, settings.chroma_url)
+        for name in (settings.collection, f"{settings.collection}__records"):
+            try:
+                client.delete_collection(name)
+            except Exception:  # noqa: BLE001 - it may not exist
+                pass
     if (settings.index_dir / "records.sqlite").exists() or (settings.index_dir / "chroma").exists():
         shutil.rmtree(settings.index_dir)
 

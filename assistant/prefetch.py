@@ -30,7 +30,7 @@ from ingest.chunking import ChunkingConfig
 from ingest.model import RefusedFile
 from ingest.pipeline import PreparedDocument, check_suffix, prepare_bytes, read_limited
 
-MIN_FILES_FOR_POOL = 4  # fewer files to prepare than this: a pool costs more than it saves
+MIN_FILES_FOR_POOL = 16  # fewer files to prepare than this: starting a worker (imports) costs more than it saves
 
 
 @dataclass

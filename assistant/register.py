@@ -85,6 +85,7 @@ class TaskRegister:
     def __init__(self, index: Index, registry: AgencyRegistry | None = None) -> None:
         self.index = index
         self.registry = registry or load_registry()
+        self._cache: tuple[str, dict[tuple[str, str, int | None], list[TaskRow]]] = ("", {})
 
     def resolve(self, agency: str) -> str:
         """Registry id of what the user typed ("Sở KH&ĐT", "so ke hoach va dau tu", an id). A
@@ -101,6 +102,17 @@ class TaskRegister:
         ("giao chung"); newest notice first within each group."""
         self.index.refresh()  # the API's tasks endpoint: follow other processes' writes
         agency_id = self.resolve(agency)
+        # an agency's rows are read once per index state (a national index holds thousands)
+        if self._cache[0] != self.index.state or not self.index.state:
+            self._cache = (self.index.state, {})
+        key = (agency_id, province, year)
+        if key not in self._cache[1]:
+            if len(self._cache[1]) >= 512:
+                self._cache[1].pop(next(iter(self._cache[1])))
+            self._cache[1][key] = self._tasks(agency_id, province, year)
+        return list(self._cache[1][key])
+
+    def _tasks(self, agency_id: str, province: str, year: int | None) -> list[TaskRow]:
         name = self.registry.get(agency_id).name
         docs = _DocumentsById(self.index)  # only the documents the agency's rows come from
         groups: list[tuple[list[str], str, bool]] = [([agency_id], "", False)]

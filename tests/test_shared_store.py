@@ -188,3 +188,28 @@ def test_an_interrupted_batch_is_rebuilt_from_the_records(tmp_path: Path, seeds_
     assert _state(reopened) == expected
     assert reopened.lexical.generation == reopened.records.get_meta("generation") != "not-what-the-records-say"
     assert not reopened.lexical.generation.startswith("pending-")
+
+
+def test_rebuild_drops_the_server_store_and_readers_follow(tmp_path: Path, chroma_server: str, seeds_dir: Path, monkeypatch) -> None:  # noqa: F811
+    from assistant.cli import _wipe_for_rebuild
+    from assistant.ingesting import Ingester
+    from vectorstore.index import Index
+
+    writer = Index(tmp_path / "w", HashEmbeddings(), chroma_url=chroma_server)
+    reader = Index(tmp_path / "r", HashEmbeddings(), chroma_url=chroma_server)
+    seeds = sorted(seeds_dir.glob("*.txt"))
+    Ingester(writer, 20 * 1024 * 1024).ingest_paths(seeds[:2])
+    reader.refresh()
+    assert len(reader.documents()) == 2
+    monkeypatch.setenv("NTM_CHROMA_URL", chroma_server)
+    _wipe_for_rebuild(tmp_path / "w")  # `ntm ingest --rebuild`, e.g. for another embedding model
+
+    class OtherModel(HashEmbeddings):
+        spec = "test:other-model"
+
+    rebuilt = Index(tmp_path / "w", OtherModel(), chroma_url=chroma_server)  # no model mismatch: a new store
+    Ingester(rebuilt, 20 * 1024 * 1024).ingest_paths(seeds[2:3])
+    with pytest.raises(Exception, match="embedding model"):
+        reader.refresh()  # the store now holds another model's vectors: an error, never silent drift
+    follower = Index(tmp_path / "f", OtherModel(), chroma_url=chroma_server)
+    assert [d.source for d in follower.documents()] == [seeds[2].name]

@@ -157,6 +157,7 @@ class Index:
         if self.shared is not None and not self._lexical_dirty:
             remote = self.shared.generation()
             if remote != self.shared.synced:
+                self.collection = self._open_collection()  # it may have been dropped and recreated
                 if not self._batch_depth:
                     with self.batch():  # takes the write lock, then comes back here
                         return
@@ -291,6 +292,12 @@ class Index:
         self._lexical_dirty = False
 
     # --- reading --------------------------------------------------------------------------
+    @property
+    def state(self) -> str:
+        """The published generation this process reads, "" while it has unpublished writes:
+        a key for caches of anything derived from the records."""
+        return "" if self._lexical_dirty else self.lexical.generation
+
     def documents(self) -> list[DocumentRecord]:
         return self.records.documents()
 
@@ -322,10 +329,10 @@ class Index:
     def chunk_ids_where(self, where: dict[str, Any]) -> AbstractSet[str]:
         """Ids of chunks matching a metadata filter (to restrict the lexical leg the same way),
         remembered per filter until the index changes (questions repeat provinces and years)."""
-        if self._lexical_dirty:
+        if not self.state:
             return set(self.collection.get(where=where, include=[])["ids"])
-        if self._where_cache[0] != self.lexical.generation:
-            self._where_cache = (self.lexical.generation, {})
+        if self._where_cache[0] != self.state:
+            self._where_cache = (self.state, {})
         key = json.dumps(where, sort_keys=True, ensure_ascii=False)
         cache = self._where_cache[1]
         if key not in cache:

@@ -60,7 +60,11 @@ class SharedStore:
 
     # --- generation -----------------------------------------------------------------------
     def generation(self) -> str:
-        got = self.collection.get(ids=[GENERATION_ID], include=["metadatas"])
+        try:
+            got = self.collection.get(ids=[GENERATION_ID], include=["metadatas"])
+        except Exception:  # noqa: BLE001 - dropped and recreated on the server (ingest --rebuild)
+            self.collection = self._open()
+            got = self.collection.get(ids=[GENERATION_ID], include=["metadatas"])
         return str(got["metadatas"][0].get("generation", "")) if got["ids"] else ""
 
     def set_generation(self, generation: str) -> None:
