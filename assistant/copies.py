@@ -60,7 +60,9 @@ class Copies:
 
     def is_unchanged_alternate(self, source: str, content_hash: str) -> bool:
         alt = self.ledger.get(source)
-        return alt is not None and alt.content_hash == content_hash and alt.pipeline == PIPELINE_VERSION
+        if alt is None or self.index.records.get_document(alt.canonical) is None:
+            return False  # not a copy, or its document went without the ledger (Index.remove/reset): re-place it
+        return alt.content_hash == content_hash and alt.pipeline == PIPELINE_VERSION
 
     def place(self, prepared: PreparedDocument, data: bytes) -> Placement:
         """Index `prepared`, or record it as an alternate of the document it copies."""
@@ -112,6 +114,10 @@ class Copies:
         """Fingerprints of every indexed document; documents indexed before this ledger existed
         get one from their stored text (without bytes: such a copy cannot be promoted later)."""
         prints = self.ledger.fingerprints()
+        indexed = {record.doc_id for record in self.index.records.documents()}
+        for doc_id in set(prints) - indexed:  # removed without the ledger (Index.remove, Index.reset)
+            self.ledger.forget(doc_id)
+            del prints[doc_id]
         for record in self.index.records.documents():
             if record.doc_id not in prints:
                 fp = fingerprint(self.index.records.document_text(record.doc_id) or "", record.metadata.get("number", ""))

@@ -104,6 +104,12 @@ def test_html_docx_pdf_of_one_notice_is_one_document(order, shared: Path, embedd
     # re-ingest does nothing
     again = Ingester(index, LIMIT).ingest_paths([files[k] for k in order])
     assert sorted(again.unchanged) == sorted(p.name for p in files.values()) and not again.added and not again.duplicates
+    # a document removed behind the ledger's back (Index.remove): its copies are placed afresh
+    with index.batch():
+        assert index.remove(DOCX_003)
+    after = Ingester(index, LIMIT).ingest_paths([files[k] for k in order])
+    assert after.added == [DOCX_003] and [d["source"] for d in Copies(index).document_rows()] == [DOCX_003]
+    assert index.count() == len(index.records.all_chunks())
 
 
 # --- the README's example ingest: seeds + formats -----------------------------------------------
