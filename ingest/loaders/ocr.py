@@ -2,13 +2,13 @@
 
 Why the command and not pytesseract: pytesseract is itself a wrapper that writes the image to a
 temporary file and runs the same command; piping a PNG to `tesseract stdin stdout … tsv` does the
-same with no dependency and no temporary files (bench/ocr_bench.py measured both at the same
-seconds per page). The TSV output gives each word's box and Tesseract's own block/paragraph/line
+same with no dependency and no temporary files (bench/ocr_bench.py --tools: 8.95 s against
+9.65 s for one page, under load). The TSV output gives each word's box and Tesseract's own block/paragraph/line
 numbers: lines keep their position (so running headers and page numbers of scanned pages are
 dropped like those of text pages) and paragraphs come from Tesseract's layout analysis.
 
-Tesseract uses OpenMP; on the 2 shared cores one thread per page was as fast as two and leaves the
-other core to the app (`threads`, OMP_THREAD_LIMIT). A missing command or a missing Vietnamese
+Tesseract uses OpenMP; on the 2 shared cores two threads per page were 4–20 times slower than one
+(its threads spin-wait for a busy core), so one thread is the default (`threads`, OMP_THREAD_LIMIT). A missing command or a missing Vietnamese
 model is a refusal naming the Debian packages to install, never a crash.
 """
 from __future__ import annotations
