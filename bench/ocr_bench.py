@@ -118,8 +118,6 @@ def ten_page_scan() -> dict[str, object]:
 
 def tools() -> dict[str, object]:
     """pdftoppm vs pypdfium2 (render one page at 300 dpi), tesseract CLI vs pytesseract (OCR it)."""
-    from PIL import Image
-
     from ingest.loaders.ocr import ocr_image
     from ingest.loaders.raster import render_pdf_pages
 
@@ -154,7 +152,6 @@ def tools() -> dict[str, object]:
     out["nproc"] = os.cpu_count()
     out["load_1min"] = os.getloadavg()[0]
     out["tesseract"] = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
-    del Image
     return out
 
 
