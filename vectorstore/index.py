@@ -178,7 +178,11 @@ class Index:
         """Another process holds the write lock (a batch in progress)."""
         if self._batch_depth:
             return False
-        with (self.index_dir / ".write.lock").open("a") as lock:
+        try:
+            lock = (self.index_dir / ".write.lock").open("a")
+        except OSError:  # a read-only folder: nobody writes here
+            return False
+        with lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
