@@ -16,6 +16,8 @@ from assistant.evidence import TermWeights, question_terms, terms
 from assistant.query import QueryPlan, abbreviation_pairs, asks_tasks
 from assistant.question_cues import QuestionCues, default_cues
 from assistant.register import TaskRegister, TaskRow, UnknownAgency
+from assistant.retrieve import place_scope, reconcile_filters
+from core.places import load_gazetteer
 from ingest.agencies import load_registry
 from ingest.vntext import fold
 
@@ -28,16 +30,18 @@ FIT_SHARE = 0.35  # share of the question's topic weight the best direct task mu
 
 def matching_rows(register: TaskRegister, plan: QueryPlan, filters: Filters | None) -> list[TaskRow]:
     """Register rows for the plan's agency in the notices the plan and filters point at."""
+    places = load_gazetteer()
+    # one decision, retrieval's: the question's province wins over a contradicting UI filter, and
+    # a province's scope holds its 2025 merger partners by era (Thái Nguyên ← Bắc Kạn (cũ))
+    filters, _ = reconcile_filters(plan, filters, places)
     filters = filters or Filters()
-    # the province the question names wins over a contradicting UI filter (retrieval says so too)
-    provinces = plan.provinces or ([filters.province] if filters.province else [])
+    scope = place_scope(plan, filters, places)
     try:
         rows = register.tasks(plan.agency)
     except UnknownAgency:  # a name recognised in the question but never given a task
         return []
-    if provinces:
-        wanted = {fold(p) for p in provinces}
-        rows = [r for r in rows if fold(r.province) in wanted]
+    if scope is not None:  # a notice whose province is unknown is not listed as the asked one's
+        rows = [r for r in rows if r.province and scope.tier(r.province, r.issued, places) in ("asked", "partner")]
     years = set(plan.years)
     if filters.year_from or filters.year_to:
         low, high = filters.year_from or 0, filters.year_to or 9999

@@ -1,0 +1,46 @@
+"""Which notices' tasks a register answer lists: the same place decision retrieval makes."""
+from __future__ import annotations
+
+from assistant.answering.register_answer import matching_rows
+from assistant.contracts import Filters
+from assistant.query import plan_question
+from assistant.register import TaskRow
+
+
+class _Rows:
+    """The register's rows for one agency (the scope logic under test reads only these)."""
+
+    def __init__(self, rows: list[TaskRow]) -> None:
+        self.rows = rows
+
+    def tasks(self, agency_id: str) -> list[TaskRow]:
+        return list(self.rows)
+
+
+def _row(province: str, issued: str, task: str) -> TaskRow:
+    return TaskRow("Sở Tài chính", "chủ trì", task, "", f"{task}.txt", "1/TB-UBND", issued, f"{task}:0", province)
+
+
+ROWS = [
+    _row("Thái Nguyên", "2025-10-27", "tn-new"),
+    _row("Bắc Kạn", "2024-05-02", "bk-old"),
+    _row("Cao Bằng", "2025-09-01", "cb"),
+    _row("", "2025-09-01", "unknown"),
+]
+
+
+def _listed(question: str, filters: Filters | None = None) -> set[str]:
+    return {r.task for r in matching_rows(_Rows(ROWS), plan_question(question), filters)}
+
+
+def test_a_merged_province_lists_its_partners_notices() -> None:
+    assert _listed("Sở Tài chính Thái Nguyên phải làm gì?") == {"tn-new", "bk-old"}
+
+
+def test_a_question_before_the_merger_lists_only_that_province() -> None:
+    assert _listed("Năm 2024 Sở Tài chính Bắc Kạn phải làm gì?") == {"bk-old"}
+
+
+def test_the_question_wins_over_a_contradicting_ui_filter() -> None:
+    assert _listed("Sở Tài chính Cao Bằng phải làm gì?", Filters(province="Thái Nguyên")) == {"cb"}
+    assert _listed("Sở Tài chính phải làm gì?", Filters(province="Cao Bằng")) == {"cb"}
