@@ -119,6 +119,10 @@ class Gazetteer:
         """A province's name and aliases (not its abbreviations)."""
         return [name, *self._provinces[name]["aliases"]]
 
+    def abbreviations(self, name: str) -> list[str]:
+        """A province's abbreviations as written ("TT-Huế", "BR-VT", "TP.HCM")."""
+        return list(self._provinces[name]["abbreviations"])
+
     def resolve(self, name: str) -> str:
         """The canonical province for a name, alias, abbreviation or slug ("thua-thien-hue"); ''."""
         key = _folded_key(re.sub(r"[-_]+", " ", name).strip())

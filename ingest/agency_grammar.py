@@ -16,6 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from core.places import load_gazetteer
 from ingest.agency_tokens import Tok, at_seq as _at_seq, canonical_words, tokenize, words as _words
 from ingest.agency_units import GrammarMatch, UnitGrammar
 from ingest.vntext import fold, nfc
@@ -318,8 +319,8 @@ class AgencyGrammar(UnitGrammar):
 def load_grammar() -> AgencyGrammar:
     """The packaged grammar (read once, on first use)."""
     data = json.loads(resources.files("ingest").joinpath("data/agency_grammar.json").read_text("utf-8"))
-    raw = resources.files("ingest").joinpath("data/provinces.txt").read_text("utf-8")
-    provinces = [name.strip() for line in raw.splitlines() if line.strip() and not line.startswith("#") for name in line.split("|")]
+    places = load_gazetteer()  # the maintained gazetteer's provinces, every spelling and abbreviation
+    provinces = [s for name in places.names() for s in (*places.spellings(name), *places.abbreviations(name))]
     names = resources.files("ingest").joinpath("data/surnames.txt").read_text("utf-8")
     surnames = [line.strip() for line in names.splitlines() if line.strip() and not line.startswith("#")]
     return AgencyGrammar(data, provinces, surnames)
