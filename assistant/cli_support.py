@@ -159,15 +159,6 @@ def require_writable(index_dir: Path) -> None:
 
 def writer_busy(index_dir: Path) -> bool:
     """Another process holds the index's write lock (an ingest in progress)."""
-    import fcntl
+    from vectorstore.index import write_lock_held
 
-    lock_path = index_dir / ".write.lock"
-    if not lock_path.exists():
-        return False
-    with lock_path.open("a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(lock, fcntl.LOCK_UN)
-    return False
+    return write_lock_held(index_dir)

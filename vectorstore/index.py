@@ -39,6 +39,22 @@ class SearchHit:
     score: float
 
 
+def write_lock_held(index_dir: Path) -> bool:
+    """Another process holds the index's write lock (an ingest in progress), probed without
+    waiting; a missing lock file or a read-only folder means nobody writes there."""
+    try:
+        lock = (index_dir / ".write.lock").open("r+")
+    except OSError:
+        return False
+    with lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    return False
+
+
 class Index:
     def __init__(
         self,
@@ -176,19 +192,7 @@ class Index:
 
     def _writer_active(self) -> bool:
         """Another process holds the write lock (a batch in progress)."""
-        if self._batch_depth:
-            return False
-        try:
-            lock = (self.index_dir / ".write.lock").open("a")
-        except OSError:  # a read-only folder: nobody writes here
-            return False
-        with lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            fcntl.flock(lock, fcntl.LOCK_UN)
-            return False
+        return not self._batch_depth and write_lock_held(self.index_dir)
 
     def status_of(self, source: str, content_hash: str) -> str:
         """'unchanged', 'updated' or 'added' for a file about to be ingested."""
