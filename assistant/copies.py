@@ -57,6 +57,9 @@ class Copies:
     def __init__(self, index: Index) -> None:
         self.index = index
         self.ledger = AlternateLedger(index.records.connection)
+        # fingerprints of the indexed documents, kept for the write batch in progress: reading them
+        # all from the ledger for every file made an ingest quadratic in the number of documents
+        self._prints: tuple[int, dict[str, Fingerprint]] | None = None
 
     def is_unchanged_alternate(self, source: str, content_hash: str) -> bool:
         alt = self.ledger.get(source)
@@ -76,6 +79,7 @@ class Copies:
             status = self.index.upsert(prepared)
             self.ledger.delete(doc.source)
             self.ledger.save_fingerprint(doc.doc_id, fp, data, fmt)
+            self._noted(doc.doc_id, fp)
             return Placement(status)
         canonical = self.index.records.get_document(match[0])
         assert canonical is not None
@@ -85,6 +89,7 @@ class Copies:
             status = self.index.upsert(prepared)
             self.ledger.delete(doc.source)
             self.ledger.save_fingerprint(doc.doc_id, fp, data, fmt)
+            self._noted(doc.doc_id, fp)
             self._demote(canonical.doc_id, canonical.source, canonical_format, canonical.content_hash,
                          others[canonical.doc_id], doc.doc_id, match[1])
             return Placement(status, demoted=((canonical.source, doc.source),))
@@ -92,6 +97,7 @@ class Copies:
             self.ledger.move(existing.doc_id, canonical.doc_id)
             self.index.remove(doc.source)
             self.ledger.forget(existing.doc_id)
+            self._noted(existing.doc_id, None)
         self.ledger.record(
             Alternate(doc.source, canonical.doc_id, doc.content_hash, fmt, PIPELINE_VERSION, match[1],
                       len(doc.text), fp, ""),
@@ -107,12 +113,33 @@ class Copies:
         self.ledger.move(doc_id, to_doc)
         self.index.remove(source)
         self.ledger.forget(doc_id)
+        self._noted(doc_id, None)
         self.ledger.record(Alternate(source, to_doc, content_hash, fmt, PIPELINE_VERSION, score, len(text), fp, ""),
                            data, text)
 
     def _fingerprints(self) -> dict[str, Fingerprint]:
-        """Fingerprints of every indexed document; documents indexed before this ledger existed
-        get one from their stored text (without bytes: such a copy cannot be promoted later)."""
+        """Fingerprints of every indexed document (read once per write batch, then kept up to
+        date by this object's own changes)."""
+        batch = self.index.write_batch
+        if batch and self._prints is not None and self._prints[0] == batch:
+            return self._prints[1]
+        prints = self._read_fingerprints()
+        self._prints = (batch, prints) if batch else None
+        return prints
+
+    def _noted(self, doc_id: str, fp: Fingerprint | None) -> None:
+        """Keep the batch's fingerprints true after this object indexed (fp) or dropped (None) one."""
+        if self._prints is None or self._prints[0] != self.index.write_batch:
+            return
+        if fp is None:
+            self._prints[1].pop(doc_id, None)
+        else:
+            self._prints[1][doc_id] = fp
+
+    def _read_fingerprints(self) -> dict[str, Fingerprint]:
+        """Fingerprints of every indexed document from the ledger; documents indexed before this
+        ledger existed get one from their stored text (without bytes: such a copy cannot be
+        promoted later)."""
         prints = self.ledger.fingerprints()
         indexed = {record.doc_id for record in self.index.records.documents()}
         for doc_id in set(prints) - indexed:  # removed without the ledger (Index.remove, Index.reset)
@@ -128,6 +155,7 @@ class Copies:
     # --- removal ------------------------------------------------------------------------------
     def remove(self, source: str) -> tuple[bool, str]:
         """Remove a document or an alternate by source: (removed?, source of a promoted copy or "")."""
+        self._prints = None  # removal and promotion change the ledger in several steps: read afresh
         if self.ledger.delete(source):
             return True, ""
         record = self.index.records.find_by_source(source)

@@ -208,3 +208,17 @@ def test_upload_tab_takes_doc_and_odt_and_records_the_second_as_a_copy(embedding
     assert "bản khác" in title and "15/TB-UBND" in (text or "")
     assert ui.remove("003_lai-chau_ket-luan.odt", authed=True)  # the .doc takes its place
     assert [(d["source"], d["format"]) for d in ui.documents()] == [("003_lai-chau_ket-luan.doc", "doc")]
+
+
+def test_fingerprints_are_read_once_per_write_batch(seeds_and_formats, shared: Path, embeddings, tmp_path: Path) -> None:
+    """Placing each file must not read every document's fingerprint again (quadratic ingest)."""
+    index = open_index(tmp_path / "idx", embeddings)
+    ingester = Ingester(index, LIMIT)
+    reads = []
+    original = ingester.copies.ledger.fingerprints
+    ingester.copies.ledger.fingerprints = lambda: reads.append(1) or original()  # type: ignore[method-assign]
+    report = ingester.ingest_paths([shared / "corpus" / "seeds", shared / "corpus" / "formats"])
+    assert len(reads) == 1
+    expected_index, expected_report = seeds_and_formats  # the same outcome as without the cache
+    assert sorted(report.added) == sorted(expected_report.added)
+    assert sorted(d["source"] for d in report.duplicates) == sorted(d["source"] for d in expected_report.duplicates)

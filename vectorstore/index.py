@@ -75,6 +75,7 @@ class Index:
         self.lexical = LexicalIndex(self.index_dir / "lexical")
         self._lexical_dirty = False
         self._batch_depth = 0
+        self._batch_serial = 0  # counts outermost write batches (see `write_batch`)
         self._ahead: dict[tuple[str, str], list[list[float]]] = {}  # vectors embedded ahead (embed_ahead)
         self._where_cache: tuple[str, dict[str, frozenset[str]]] = ("", {})
         if self.records.get_meta("dirty") == "1":
@@ -130,6 +131,8 @@ class Index:
         with lock_path.open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             self._batch_depth += 1
+            if self._batch_depth == 1:
+                self._batch_serial += 1
             try:
                 self.refresh()
                 yield self
@@ -141,6 +144,13 @@ class Index:
                     self._batch_depth -= 1
                     self._ahead.clear()
                     fcntl.flock(lock, fcntl.LOCK_UN)
+
+    @property
+    def write_batch(self) -> int:
+        """A number naming the write batch in progress (0 outside one): while it holds, this
+        process holds the write lock, so what it derived from the records stays true unless it
+        changes them itself."""
+        return self._batch_serial if self._batch_depth else 0
 
     def _generation(self) -> str:
         return self.records.get_meta("generation") or ""
