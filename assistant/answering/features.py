@@ -135,7 +135,7 @@ def unit_features(
     figure_intent = plan.intent in ("target", "result", "comparison")
     signer = asks_signer(plan)
     rows = []
-    heading_cache: dict[str, float] = {}
+    heading_cache: dict[str, tuple[frozenset[str], float]] = {}  # chunk → question terms in its heading path, their share
     rare = _rarest_terms(q_terms, weights)
     rare_total = sum(weights.idf(t) for t in rare) or 1.0
     for u, dense in zip(units, dense_unit):
@@ -143,17 +143,18 @@ def unit_features(
         words = len(u.text.split())
         cid = u.chunk.chunk_id
         if cid not in heading_cache:
-            h_terms = set(terms(" ".join(u.chunk.heading_path)))
-            heading_cache[cid] = sum(weights.idf(t) for t in q_terms & h_terms) / q_total
+            h_terms = q_terms & set(terms(" ".join(u.chunk.heading_path)))
+            heading_cache[cid] = (frozenset(h_terms), sum(weights.idf(t) for t in h_terms) / q_total)
+        in_heading, heading_share = heading_cache[cid]
         siblings = per_chunk[cid]
         years = _years(u.text)
         figure = has_quantity(u.text)
-        context = set(terms(u.text)) | set(terms(" ".join(u.chunk.heading_path)))
+        present = u.terms | in_heading  # measure_units found the question's terms in the unit's own text
         row = {
-            "rare_missing": sum(weights.idf(t) for t in rare if t not in context) / rare_total if rare else 0.0,
+            "rare_missing": sum(weights.idf(t) for t in rare if t not in present) / rare_total if rare else 0.0,
             "coverage": u.coverage,
             "coverage_gap": best_cov - u.coverage,
-            "heading_coverage": heading_cache[cid],
+            "heading_coverage": heading_share,
             "asked_kinds_share": len(u.types) / len(kinds) if kinds else 0.0,
             "asks_kinds": float(bool(kinds)),
             "asked_unit_figure": float(wanted is not None and bool(wanted.search(folded))),
