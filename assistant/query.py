@@ -14,7 +14,7 @@ from typing import Any
 
 from assistant.question_cues import QuestionCues, default_cues
 from ingest.agencies import AgencyRegistry, load_registry
-from core.places import Gazetteer, load_gazetteer
+from core.places import Gazetteer, PlaceMention, load_gazetteer
 from ingest.metadata import NUMBER_RE
 from ingest.vntext import canonical_tones, fold, nfc
 
@@ -127,7 +127,11 @@ def find_provinces(text: str, places: Gazetteer | None = None) -> list[str]:
     nothing by itself: the province that explains most of the question's places is taken, and
     none when two explain them equally."""
     places = places or load_gazetteer()
-    mentions = places.mentions(text, lenient_case=True, bare_districts=True)
+    return provinces_of(places.mentions(text, lenient_case=True, bare_districts=True))
+
+
+def provinces_of(mentions: list[PlaceMention]) -> list[str]:
+    """The provinces a question's place mentions point at (see `find_provinces`)."""
     found: dict[str, None] = {}
     for m in mentions:
         if m.level == "province":
@@ -203,14 +207,15 @@ def plan_question(
     folded = fold(normalized)
     plan = QueryPlan(question=question, normalized=normalized, folded=folded)
     plan.agencies = _asked_agencies(registry, normalized)
-    plan.provinces = find_provinces(normalized)
+    mentions = load_gazetteer().mentions(normalized, lenient_case=True, bare_districts=True)
+    plan.provinces = provinces_of(mentions)
     plan.periods = [(int(a), int(b)) for a, b in PERIOD.findall(normalized)]
     in_periods = {y for p in plan.periods for y in p}
     plan.years = sorted({int(y) for y in _YEAR.findall(normalized)} - in_periods)
     plan.intent = detect_intent(folded, bool(plan.agencies), cues)
     plan.retrieval_text = normalized
     plan.parts = split_parts(normalized, cues)
-    classify(plan, cues)
+    classify(plan, cues, mentions)
     if history:
         _inherit(plan, plan_question(history[-1], history[:-1], registry, cues), cues, registry)
     plan.cross_parts = cross_document_parts(plan, cues)
@@ -218,20 +223,20 @@ def plan_question(
     return plan
 
 
-def _places_masked(plan: QueryPlan, places: Gazetteer | None = None) -> str:
-    """The folded question with its place names blanked (same length): a syllable of a name is
-    no cue ("Tiền Giang" is not "tiền", "Long Biên" not "biên")."""
-    text = plan.normalized
-    for m in (places or load_gazetteer()).mentions(text, lenient_case=True, bare_districts=True):
+def _places_masked(text: str, mentions: list[PlaceMention]) -> str:
+    """The folded text with its place names blanked (same length): a syllable of a name is no
+    cue ("Tiền Giang" is not "tiền", "Long Biên" not "biên")."""
+    for m in mentions:
         text = text[: m.start] + " " * (m.end - m.start) + text[m.end :]
     return fold(text)
 
 
-def classify(plan: QueryPlan, cues: QuestionCues) -> None:
-    """Record in the plan what the question asks for (kinds of fact, figure unit, list, definition)."""
+def classify(plan: QueryPlan, cues: QuestionCues, mentions: list[PlaceMention]) -> None:
+    """Record in the plan what the question asks for (kinds of fact, figure unit, list, definition);
+    `mentions` are the question's place names (read once, in plan_question)."""
     folded = plan.folded
     plan.asked_kinds = cues.asked_kinds(folded)
-    plan.unit_pattern = cues.unit_pattern(_places_masked(plan))
+    plan.unit_pattern = cues.unit_pattern(_places_masked(plan.normalized, mentions))
     plan.asks_quantity = bool(cues.quantity.search(folded))
     plan.asks_signer = bool(cues.signer.search(folded))
     plan.asks_list = bool(cues.list_question.search(folded)) and not plan.asks_quantity
