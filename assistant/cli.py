@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from assistant.cli_index import IndexOpt, JsonOpt, _open_index, _print_json, _read_index, _service, _settings
+from assistant.cli_index import IndexOpt, JsonOpt, open_index, print_json, read_index, service_for, settings_for
 from assistant.cli_support import CliError, fail, match_choice, match_province, non_empty_question, require_index
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -34,7 +34,7 @@ def ingest(
 
     from assistant.cli_support import require_writable, write_error, writer_busy
 
-    settings = _settings(index)
+    settings = settings_for(index)
     try:
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
@@ -44,7 +44,7 @@ def ingest(
             typer.echo(f"đang chờ: một tiến trình khác đang ghi vào chỉ mục {settings.index_dir.resolve()}…", err=True)
         if rebuild:
             _wipe_for_rebuild(index)
-        settings, idx = _open_index(index)
+        settings, idx = open_index(index)
         total = len(iter_input_files(paths))
         bar = tqdm(total=total, unit="tệp", file=sys.stderr, disable=total == 0, dynamic_ncols=True)
 
@@ -66,7 +66,7 @@ def ingest(
     except Exception as exc:  # noqa: BLE001 - exit code 1 is the contract for internal errors
         raise fail(write_error(exc, settings.index_dir), as_json) from exc
     if as_json:
-        _print_json(report.as_dict())
+        print_json(report.as_dict())
     else:
         typer.echo(
             f"thêm mới: {len(report.added)} · cập nhật: {len(report.updated)} · "
@@ -82,7 +82,7 @@ def ingest(
 def _wipe_for_rebuild(index: Path | None) -> None:
     import shutil
 
-    settings = _settings(index)
+    settings = settings_for(index)
     if settings.chroma_url:  # drop the server's collections (whatever model they were built with)
         from vectorstore.chunk_meta import chroma_client
 
@@ -111,7 +111,7 @@ def extract(file: Annotated[Path, typer.Argument(help="One file.")], as_json: Js
         prepared = prepare_bytes(read_limited(file, source, settings.max_file_bytes), source, ocr=ocr_config(settings))
     except RefusedFile as exc:
         if as_json:
-            _print_json({"source": source, "refused": exc.reason})
+            print_json({"source": source, "refused": exc.reason})
         else:
             typer.echo(f"từ chối {source}: {exc.reason}", err=True)
         raise typer.Exit(2) from exc
@@ -122,7 +122,7 @@ def extract(file: Annotated[Path, typer.Argument(help="One file.")], as_json: Js
         "metadata": {**doc.metadata.as_dict(), "format": doc.format, "chunks": len(prepared.chunks)},
     }
     if as_json:
-        _print_json(payload)
+        print_json(payload)
     else:
         for key, value in payload["metadata"].items():
             typer.echo(f"{key}: {value}")
@@ -139,12 +139,12 @@ def docs(index: IndexOpt = None, as_json: JsonOpt = False,
          output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (required for xlsx).")] = None) -> None:
     """List indexed documents with their metadata and chunk counts (a header row first)."""
     try:
-        _, idx = _read_index(index)
+        _, idx = read_index(index)
         from assistant.copies import Copies
 
         records = Copies(idx).document_rows()  # with each one's alternate copies
         if as_json or fmt == "json" and output is None:
-            _print_json(records)
+            print_json(records)
             return
         # alternate copies as "file (format); …" in tables and sheets (JSON keeps the list)
         flat = [{**r, "alternates": "; ".join(f"{a['source']} ({a['format']})" for a in r["alternates"])} for r in records]
@@ -160,9 +160,9 @@ def remove(source: Annotated[str, typer.Argument(help="The document's source, as
     from ingest.pipeline import display_name
 
     try:
-        settings = _settings(index)
+        settings = settings_for(index)
         require_index(settings.index_dir, settings.chroma_url)
-        _, idx = _open_index(index)
+        _, idx = open_index(index)
         with idx.batch():
             from assistant.copies import Copies
 
@@ -172,7 +172,7 @@ def remove(source: Annotated[str, typer.Argument(help="The document's source, as
     except CliError as exc:
         raise fail(exc, as_json) from exc
     if as_json:
-        _print_json({"removed": display_name(source)})
+        print_json({"removed": display_name(source)})
     else:
         typer.echo(f"đã xóa {source}")
         if promoted:
@@ -189,7 +189,7 @@ def search(
     """Debug retrieval: the top chunks of each leg (dense, lexical) with their scores."""
     try:
         non_empty_question(query)
-        _, idx = _read_index(index)
+        _, idx = read_index(index)
     except CliError as exc:
         raise fail(exc, as_json) from exc
     legs = {"dense": idx.dense_search(query, k), "lexical": idx.lexical_search(query, k)}
@@ -207,7 +207,7 @@ def search(
         for leg, hits in legs.items()
     }
     if as_json:
-        _print_json(payload)
+        print_json(payload)
         return
     for leg, rows in payload.items():
         typer.echo(f"== {leg}")
@@ -230,11 +230,11 @@ def ask(
 
     try:
         question = non_empty_question(question)
-        settings, idx = _read_index(index)
+        settings, idx = read_index(index)
         if province.strip():
             indexed = {d.metadata.get("province", "") for d in idx.documents()}
             province = match_province(province, indexed, across_merger=True)
-        service = _service(settings, idx)
+        service = service_for(settings, idx)
     except CliError as exc:
         raise fail(exc, as_json) from exc
     answer = service.ask(question, filters=Filters(province=province, year_from=year, year_to=year))
@@ -242,7 +242,7 @@ def ask(
     if notice:
         typer.echo(f"lưu ý: {notice}", err=True)
     if as_json:
-        _print_json(answer.as_json())
+        print_json(answer.as_json())
         return
     typer.echo(answer.text)
     for c in answer.citations:
@@ -291,7 +291,7 @@ def tasks(
 
     fmt = "json" if as_json else fmt
     try:
-        _, idx = _read_index(index)
+        _, idx = read_index(index)
         register = TaskRegister(idx)
         if province.strip():
             province = match_province(province, {d.metadata.get("province", "") for d in idx.documents()})
@@ -322,7 +322,7 @@ def targets(
 
     fmt = "json" if as_json else fmt
     try:
-        _, idx = _read_index(index)
+        _, idx = read_index(index)
         if province.strip():
             province = match_province(province, {d.metadata.get("province", "") for d in idx.documents()})
         if kind.strip():
@@ -343,9 +343,9 @@ def serve(
     """Start the web app (chat, task register, documents) over the index."""
     from assistant.ui.app import serve as serve_app
 
-    settings = _settings(index)
+    settings = settings_for(index)
     try:
-        service = _service(settings)
+        service = service_for(settings)
     except CliError as exc:
         raise fail(exc, as_json) from exc
     from assistant.ui.limits import bind_warning
@@ -354,7 +354,7 @@ def serve(
     if warning:
         typer.echo(warning, err=True)
     if as_json:
-        _print_json({"url": f"http://{host or settings.host}:{port or settings.port}/", "index": str(settings.index_dir),
+        print_json({"url": f"http://{host or settings.host}:{port or settings.port}/", "index": str(settings.index_dir),
                      "warning": warning or None})
         sys.stdout.flush()
     serve_app(service, settings, host, port)

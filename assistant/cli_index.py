@@ -16,28 +16,28 @@ IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index folder 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
-def _settings(index: Path | None):  # type: ignore[no-untyped-def]
+def settings_for(index: Path | None):  # type: ignore[no-untyped-def]
     from assistant.settings import Settings
 
     return Settings(index_dir=index) if index else Settings()
 
 
-def _open_index(index: Path | None):  # type: ignore[no-untyped-def]
+def open_index(index: Path | None):  # type: ignore[no-untyped-def]
     from vectorstore.embeddings import make_embeddings
     from vectorstore.index import Index
 
-    settings = _settings(index)
+    settings = settings_for(index)
     return settings, Index(settings.index_dir, make_embeddings(settings.embedding), settings.chroma_url, settings.collection)
 
 
-def _read_index(index: Path | None):  # type: ignore[no-untyped-def]
+def read_index(index: Path | None):  # type: ignore[no-untyped-def]
     """(settings, Index) for a read command: CliError when the index is missing or empty (never creates one)."""
     from assistant.cli_support import open_error
 
-    settings = _settings(index)
+    settings = settings_for(index)
     require_index(settings.index_dir, settings.chroma_url)
     try:
-        settings, idx = _open_index(index)
+        settings, idx = open_index(index)
     except Exception as exc:  # noqa: BLE001 - Chroma/SQLite errors on open: say where and why
         if type(exc).__name__ == "EmbeddingModelMismatch":
             raise CliError(str(exc), 1) from exc
@@ -61,10 +61,10 @@ def _read_only_copy(settings, problem: str):  # type: ignore[no-untyped-def]
     atexit.register(shutil.rmtree, copy.parent, True)
     why = "chỉ đọc" if problem == "read-only" else "nằm trên đĩa đầy"
     typer.echo(f"lưu ý: chỉ mục tại {settings.index_dir.resolve()} {why}; đang đọc từ một bản sao tạm.", err=True)
-    return _open_index(copy)
+    return open_index(copy)
 
 
-def _service(settings, idx=None):  # type: ignore[no-untyped-def]
+def service_for(settings, idx=None):  # type: ignore[no-untyped-def]
     """The ChatService; a missing optional extra (NTM_LLM without its client) is a one-line CliError."""
     from assistant.llm import MissingExtra
     from assistant.service import build_service
@@ -75,5 +75,5 @@ def _service(settings, idx=None):  # type: ignore[no-untyped-def]
         raise CliError(str(exc), 1, missing_extra=exc.extra) from exc
 
 
-def _print_json(payload: object) -> None:
+def print_json(payload: object) -> None:
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
