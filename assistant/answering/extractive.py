@@ -91,9 +91,9 @@ class ExtractiveAnswerer:
             elif self.selection.abstains(p_answer):
                 reason = f"the evidence does not answer it (p={p_answer:.2f})"
             else:
-                selected = self._select(plan, units)
+                selected = self.select(plan, units)
                 best = max(units, key=lambda u: u.score)
-                reason = self._type_check(plan, selected, best) if self.selection.model.type_check else ""
+                reason = self.type_mismatch(plan, selected, best) if self.selection.model.type_check else ""
             if plan.parts and units and (reason or cfg.by_parts == "always"):
                 parts = answer_by_parts(self, plan, chunks, dense)
                 if parts is not None:
@@ -110,8 +110,8 @@ class ExtractiveAnswerer:
             if best.coverage < cfg.min_coverage and best_dense < cfg.min_dense:
                 reason = "low coverage"
             else:
-                selected = self._select(plan, units)
-                reason = self._type_check(plan, selected, best)
+                selected = self.select(plan, units)
+                reason = self.type_mismatch(plan, selected, best)
         if reason:
             return abstention(plan, chunks, reason)
         return self._compose(plan, selected, chunks, best, dense)
@@ -141,7 +141,7 @@ class ExtractiveAnswerer:
                 return f"period {first}-{last} not covered"
         return ""
 
-    def _type_check(self, plan: QueryPlan, selected: list[Unit], best: Unit) -> str:
+    def type_mismatch(self, plan: QueryPlan, selected: list[Unit], best: Unit) -> str:
         if "agency" in asked_types(plan) and not any("agency" in u.types for u in selected):
             return "no agency of the asked kind"
         if not asks_quantity(plan):
@@ -153,7 +153,7 @@ class ExtractiveAnswerer:
         return "" if any(has_quantity(u.text) for u in close) else "no figure"
 
     # --- selection ------------------------------------------------------------------------
-    def _select(self, plan: QueryPlan, units: list[Unit]) -> list[Unit]:
+    def select(self, plan: QueryPlan, units: list[Unit]) -> list[Unit]:
         """Greedy: the best unit, then units that add question terms or asked fact kinds not yet
         covered; for task questions also every task filed under the asked agency."""
         cfg = self.config

@@ -51,8 +51,8 @@ def answer_by_parts(
             unanswered.append((part, sub, None))
             continue
         part_best = max(units, key=lambda u: u.score)
-        selected = answerer._select(sub, units)
-        if selection.abstains(p_answer) or (selection.model.type_check and answerer._type_check(sub, selected, part_best)):
+        selected = answerer.select(sub, units)
+        if selection.abstains(p_answer) or (selection.model.type_check and answerer.type_mismatch(sub, selected, part_best)):
             unanswered.append((part, sub, part_best))
             continue
         for unit in selected:
@@ -66,7 +66,7 @@ def answer_by_parts(
     # sentence states both)
     missing = [
         part for part, sub, unit in unanswered
-        if unit is None or (unit.chunk.chunk_id, unit.start) not in chosen or answerer._type_check(sub, [unit], unit)
+        if unit is None or (unit.chunk.chunk_id, unit.start) not in chosen or answerer.type_mismatch(sub, [unit], unit)
     ]
     ordered = sorted(chosen.values(), key=lambda u: (u.chunk.metadata.get("issued", ""), u.chunk.doc_id, u.start))
     return PartsAnswer(ordered, best, missing)
