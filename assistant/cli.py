@@ -11,8 +11,23 @@ from typing import Annotated, Optional
 
 import typer
 
-from assistant.cli_index import IndexOpt, JsonOpt, open_index, print_json, read_index, service_for, settings_for
-from assistant.cli_support import CliError, fail, match_choice, match_province, non_empty_question, require_index
+from assistant.cli_index import (
+    IndexOpt,
+    JsonOpt,
+    open_index,
+    print_json,
+    read_index,
+    service_for,
+    settings_for,
+)
+from assistant.cli_support import (
+    CliError,
+    fail,
+    match_choice,
+    match_province,
+    non_empty_question,
+    require_index,
+)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="NTM Assistant: hỏi đáp văn bản nông thôn mới.")
@@ -28,11 +43,10 @@ def ingest(
     """Add or update documents; unchanged files are skipped, bad files refused with a reason."""
     from tqdm import tqdm
 
+    from assistant.cli_support import require_writable, write_error, writer_busy
     from assistant.ingesting import Ingester, ocr_config
     from ingest.chunking import ChunkingConfig
     from ingest.pipeline import iter_input_files
-
-    from assistant.cli_support import require_writable, write_error, writer_busy
 
     settings = settings_for(index)
     try:
@@ -100,7 +114,7 @@ def _wipe_for_rebuild(index: Path | None) -> None:
 def extract(file: Annotated[Path, typer.Argument(help="One file.")], as_json: JsonOpt = False) -> None:
     """Show the cleaned text and metadata a file would be indexed with (writes nothing)."""
     from assistant.settings import Settings
-    from ingest.model import RefusedFile
+    from core.contracts import RefusedFile
     from ingest.pipeline import display_name, prepare_bytes, read_limited
 
     source = display_name(file.name)
@@ -225,8 +239,8 @@ def ask(
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question from the indexed documents, with citations (or say it is not there)."""
-    from assistant.contracts import Filters
     from assistant.provenance import answer_label, fallback_notice
+    from core.contracts import Filters
 
     try:
         question = non_empty_question(question)

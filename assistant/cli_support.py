@@ -17,7 +17,7 @@ from typing import Any
 
 import typer
 
-from ingest.vntext import fold
+from core.vntext import fold
 
 EXIT_INTERNAL = 1  # internal error, missing index or missing optional extra
 EXIT_USAGE = 2  # bad input: empty question, unknown filter value, unknown format

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.model import RefusedFile
-from ingest.near_duplicates import Fingerprint, best_match, fingerprint, similarity
-from ingest.pipeline import PreparedDocument, prepare_bytes
+from core.contracts import Fingerprint, PreparedDocument, RefusedFile
+from ingest.near_duplicates import best_match, fingerprint, similarity
+from ingest.pipeline import prepare_bytes
 from vectorstore.alternates import Alternate, AlternateLedger
 from vectorstore.index import PIPELINE_VERSION, Index
 

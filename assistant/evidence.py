@@ -13,11 +13,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from assistant.contracts import RetrievedChunk
-from assistant.query import QueryPlan, abbreviation_pairs
-from ingest.agencies import load_registry
-from ingest.metadata import find_dates, find_person_names
-from ingest.vntext import fold, folded_syllables, is_day_month
+from assistant.query import abbreviation_pairs
+from core.agencies import load_registry
+from core.contracts import QueryPlan, RetrievedChunk
+from core.finders import find_dates, find_person_names
+from core.vntext import fold, folded_syllables, is_day_month
 
 # Question words and phrasing that carry no topic (folded).
 _QUESTION_WORDS = frozenset(

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Callable
 
 from assistant.copies import Copies
 from assistant.prefetch import PreparedStream
-from ingest.agencies import load_registry
+from core.agencies import load_registry
+from core.contracts import PreparedDocument, RefusedFile
 from ingest.chunking import ChunkingConfig
 from ingest.loaders.ocr import OcrConfig
-from ingest.model import RefusedFile
-from ingest.pipeline import PreparedDocument, iter_input_files, prepare_bytes
+from ingest.pipeline import iter_input_files, prepare_bytes
 from vectorstore.index import Index
 
 if TYPE_CHECKING:

@@ -14,10 +14,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from assistant.answering.labels import ABSTAIN_TEXT, abstention, document_label
-from assistant.contracts import Answer, Citation, RetrievedChunk
 from assistant.evidence import split_units
-from assistant.query import QueryPlan
-from ingest.vntext import fold, folded_syllables
+from core.contracts import Answer, Citation, QueryPlan, RetrievedChunk
+from core.vntext import fold, folded_syllables
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

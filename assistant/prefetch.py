@@ -25,10 +25,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ingest.agencies import AgencyRegistry, load_registry
+from core.agencies import AgencyRegistry, load_registry
+from core.contracts import PreparedDocument, RefusedFile
 from ingest.chunking import ChunkingConfig
-from ingest.model import RefusedFile
-from ingest.pipeline import PreparedDocument, check_suffix, prepare_bytes, read_limited
+from ingest.pipeline import check_suffix, prepare_bytes, read_limited
 
 MIN_FILES_FOR_POOL = 16  # fewer files to prepare than this: starting a worker (imports) costs more than it saves
 

@@ -7,60 +7,21 @@ table) and general phrasing cues; the plan is used for filters and boosts, never
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from assistant.question_cues import QuestionCues, default_cues
-from ingest.agencies import AgencyRegistry, load_registry
+from core.agencies import AgencyRegistry, load_registry
+from core.contracts import QueryPlan
+from core.header_facts import NUMBER_RE
 from core.places import Gazetteer, PlaceMention, load_gazetteer
-from ingest.metadata import NUMBER_RE
-from ingest.vntext import canonical_tones, fold, nfc
+from core.question_cues import QuestionCues, default_cues
+from core.vntext import canonical_tones, fold, nfc
 
 INTENTS = ("task", "target", "result", "agency", "metadata", "comparison", "general")
 
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 PERIOD = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)(?!\d)")
-
-
-@dataclass
-class QueryPlan:
-    question: str
-    normalized: str
-    folded: str
-    expansions: list[str] = field(default_factory=list)
-    agencies: list[str] = field(default_factory=list)
-    provinces: list[str] = field(default_factory=list)
-    years: list[int] = field(default_factory=list)
-    periods: list[tuple[int, int]] = field(default_factory=list)
-    intent: str = "general"
-    follow_up: bool = False
-    retrieval_text: str = ""
-    parts: list[str] = field(default_factory=list)  # sub-questions of a multi-part question
-    # What the question asks for, read once from the cue table (assistant/data/question_cues.json).
-    asked_kinds: list[str] = field(default_factory=list)  # docnum | date | person | agency | place | year | quantity
-    unit_pattern: str = ""  # regex the answer's figure must match ("bao nhiêu tiền" → đồng); "" = any
-    asks_quantity: bool = False
-    asks_signer: bool = False
-    asks_list: bool = False  # a set or a sequence: "gồm những bước nào", "những xã nào"
-    asks_sequence: bool = False
-    asks_definition: bool = False  # "NTM là gì?"
-    # Parts of a question about several places/years, each to be answered from its own documents.
-    cross_parts: list[dict[str, Any]] = field(default_factory=list)  # {"text", "province", "years"}
-
-    @property
-    def agency(self) -> str:
-        return self.agencies[0] if self.agencies else ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def lexical_query(self) -> str:
-        return " ".join([self.retrieval_text, *self.expansions])
-
-    def dense_query(self) -> str:
-        return self.retrieval_text
 
 
 @cache

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ingest.agencies import AgencyRegistry, load_registry
-from ingest.vntext import fold
+from core.agencies import AgencyRegistry, load_registry
+from core.vntext import fold
 from vectorstore.index import Index
 
 TASK_COLUMNS = ("agency", "role", "task", "deadline", "source", "number", "issued", "chunk_id")

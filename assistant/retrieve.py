@@ -21,10 +21,10 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.contracts import Filters, RetrievedChunk
-from assistant.query import QueryPlan, plan_question
+from assistant.query import plan_question
+from core.agencies import load_registry
+from core.contracts import Filters, QueryPlan, RetrievedChunk
 from core.places import Gazetteer, load_gazetteer
-from ingest.agencies import load_registry
 from vectorstore.index import Index
 
 

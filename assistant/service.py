@@ -11,19 +11,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from assistant.answering.chain import AnswerChain, DefinitionGate, ExtractiveStrategy, Gated, mask_instructions
+from assistant.answering.chain import (
+    AnswerChain,
+    DefinitionGate,
+    ExtractiveStrategy,
+    Gated,
+    mask_instructions,
+)
 from assistant.answering.cross_document import CrossDocument
 from assistant.answering.documents import DocumentView
 from assistant.answering.extractive import AnswerConfig, ExtractiveAnswerer
 from assistant.answering.list_blocks import ListBlocks
 from assistant.answering.register_answer import RegisterAnswerer
-from assistant.contracts import Answer, Filters, RetrievedChunk
 from assistant.evidence import TermWeights
-from assistant.query import QueryPlan, plan_question
-from assistant.question_cues import QuestionCues, load_cues
+from assistant.query import plan_question
 from assistant.register import TaskRegister, TaskRow
 from assistant.retrieve import HybridSearch, RetrievalConfig
 from assistant.settings import Settings
+from core.contracts import Answer, Filters, QueryPlan, RetrievedChunk
+from core.question_cues import QuestionCues, load_cues
 from vectorstore.index import Index
 from vectorstore.lexical import LexicalIndex
 

@@ -77,7 +77,7 @@ def _date(rng: random.Random, year: int) -> str:
 
 
 def _slug(text: str) -> str:
-    from ingest.vntext import fold
+    from core.vntext import fold
 
     return "-".join(fold(text).lower().replace("đ", "d").split())
 
@@ -108,7 +108,7 @@ def make_notice(rng: random.Random, vocab: Vocabulary, n: int, agencies_per_noti
     day, month = rng.randint(1, 28), rng.randint(1, 12)
     unit = province.level.upper()
     lines = [
-        f"ỦY BAN NHÂN DÂN                         CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "ỦY BAN NHÂN DÂN                         CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         f"{unit} {province.name.upper()}                      Độc lập - Tự do - Hạnh phúc",
         f"Số: {number}                         {province.name}, ngày {day:02d} tháng {month:02d} năm {year}",
         "",

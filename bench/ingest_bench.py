@@ -88,9 +88,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from assistant.ingesting import Ingester
     from assistant.settings import Settings
-    from ingest.agencies import load_registry
+    from core.agencies import load_registry
+    from core.contracts import RefusedFile
     from ingest.chunking import ChunkingConfig
-    from ingest.model import RefusedFile
     from ingest.pipeline import iter_input_files, prepare_bytes, read_limited
     from vectorstore.embeddings import make_embeddings
     from vectorstore.index import Index

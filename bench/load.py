@@ -25,7 +25,6 @@ import re
 import secrets
 import shutil
 import socket
-import statistics
 import sys
 import tempfile
 import threading

@@ -23,7 +23,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Iterable
 
-from ingest.vntext import canonical_tones, fold, has_diacritics, nfc
+from core.vntext import canonical_tones, fold, has_diacritics, nfc
 
 PROVINCE, DISTRICT, COMMUNE = "province", "district", "commune"
 # Unit words (lower-case, diacritic and folded forms) → the level of the name that follows.

@@ -18,7 +18,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from assistant.contracts import Answer, Citation, RetrievedChunk
+from core.contracts import Answer, Citation, RetrievedChunk
 from ingest.pipeline import doc_id_for
 
 NAME = "naive"
@@ -79,8 +79,8 @@ class NaiveBaseline:
     def from_corpus(cls, corpus: Path, embeddings: Any, max_file_bytes: int = 20 * 1024 * 1024,
                     progress: bool = False) -> NaiveBaseline:
         """Load every file of `corpus` as `ntm ingest` would (refused files are skipped, as ingest skips them)."""
-        from ingest.agencies import load_registry
-        from ingest.model import RefusedFile
+        from core.agencies import load_registry
+        from core.contracts import RefusedFile
         from ingest.pipeline import iter_input_files, prepare_bytes, read_limited
 
         registry = load_registry()

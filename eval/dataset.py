@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest.vntext import nfc
+from core.vntext import nfc
 
 TYPES = ("target", "result", "task", "agency", "metadata", "cross_doc", "unanswerable")
 STYLES = ("plain", "no_diacritics", "abbreviations", "paraphrase")

@@ -19,13 +19,19 @@ import csv
 import json
 import sys
 import time
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from assistant.settings import Settings
-from eval.selection_data import QuestionData, collect_set, load_cache, save_cache, write_tables
+from eval.selection_data import (
+    QuestionData,
+    collect_set,
+    load_cache,
+    save_cache,
+    write_tables,
+)
 from eval.sets import QuestionSet, load_sets
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Callable, Iterable, Sequence
 
-from assistant.contracts import Answer, Citation, RetrievedChunk
+from core.contracts import Answer, Citation, RetrievedChunk
+from core.vntext import fold, nfc
 from eval.dataset import QAItem
-from ingest.vntext import fold, nfc
 
 _SPACE = re.compile(r"\s+")
 

@@ -3,7 +3,7 @@
 Gold assignments name the source, the agency and verbatim keywords of each task. The agency is a
 registry id in the seeds' gold (`eval/datasets/seed_assignments.jsonl`) and a full canonical
 Vietnamese name in the shared dev gold; a name is canonicalised by the same recogniser the product
-uses (ingest/agency_grammar: "Kho bạc Nhà nước thành phố" and "Kho bạc Nhà nước Hà Nội" are one
+uses (core/agency_grammar: "Kho bạc Nhà nước thành phố" and "Kho bạc Nhà nước Hà Nội" are one
 body), so gold and extraction agree when both name the same body; no lineage is applied (Sở NN&PTNT
 is not Sở Nông nghiệp và Môi trường). A gold addressee defined by a condition ("UBND các xã đăng ký
 đạt chuẩn năm 2019") is its collective ("UBND các xã"). One nothing resolves is compared as a
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from ingest.vntext import fold, fold_aligned
+from core.vntext import fold, fold_aligned
 
 
 class GoldFileError(ValueError):
@@ -201,8 +201,8 @@ def score_corpus(
     ingest pipeline's prepare step and its extracted rows are scored against the gold files.
     `assignments.agency_coverage` is the share of gold addressees the recogniser finds (see
     `recogniser_coverage`). Fast enough to run after every change to ingest."""
-    from ingest.agencies import load_registry
-    from ingest.model import RefusedFile
+    from core.agencies import load_registry
+    from core.contracts import RefusedFile
     from ingest.pipeline import iter_input_files, prepare_bytes
 
     registry = registry or load_registry()
@@ -261,7 +261,7 @@ def register_metrics(index: Any, assignments_gold: Path | None, targets_gold: Pa
     out: dict[str, Any] = {}
     if assignments_gold is not None:
         if registry is None:
-            from ingest.agencies import load_registry
+            from core.agencies import load_registry
 
             registry = load_registry()
         rows = [_row(docs[a.doc_id], a, registry) for a in index.records.assignments()]

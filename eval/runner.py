@@ -17,10 +17,17 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
 
-from assistant.contracts import Answer
 from assistant.settings import Settings
+from core.contracts import Answer
 from eval.dataset import QAItem, load_questions
-from eval.metrics import Observation, evidence_found, first_gold_rank, is_correct, missing_groups, summarize
+from eval.metrics import (
+    Observation,
+    evidence_found,
+    first_gold_rank,
+    is_correct,
+    missing_groups,
+    summarize,
+)
 
 # Keys of metrics.json in the order DESIGN.md shows them; additions come after.
 CONTRACT_KEYS = ("n", "retrieval", "answer", "abstention", "by_type", "latency_ms", "config")

@@ -19,7 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answering.features import QUESTION_FEATURES, UNIT_FEATURES, question_features
+from assistant.answering.features import (
+    QUESTION_FEATURES,
+    UNIT_FEATURES,
+    question_features,
+)
 from assistant.answering.fitted import core_indices
 from assistant.answering.selection_model import Scorer, SelectionModel, Tree
 

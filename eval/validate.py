@@ -54,8 +54,8 @@ class CorpusTexts:
 
 def load_corpus_texts(corpus: Path, max_file_bytes: int = 20 * 1024 * 1024) -> CorpusTexts:
     """Every supported file under `corpus`, loaded and cleaned exactly as `ntm ingest` would."""
-    from ingest.agencies import load_registry
-    from ingest.model import RefusedFile
+    from core.agencies import load_registry
+    from core.contracts import RefusedFile
     from ingest.pipeline import iter_input_files, prepare_bytes, read_limited
 
     registry = load_registry()

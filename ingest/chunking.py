@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.agencies import AgencyRegistry
-from ingest.model import Block, BlockKind, Chunk, CleanDocument
+from core.agencies import AgencyRegistry
+from core.contracts import Block, BlockKind, Chunk, CleanDocument
 from ingest.tables import PlacedTable, placed_tables
 
 # Relative depth of inferred headings; explicit (format-given) levels use 1..6 directly.

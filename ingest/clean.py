@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from ingest.model import Block, BlockKind
+from core.contracts import Block, BlockKind
+from core.vntext import fold, normalize_text
 from ingest.tables import find_tables, join_cells, split_cells
-from ingest.vntext import fold, normalize_text
 
 # A block this long with sentence punctuation is article text, not furniture.
 _CONTENT_MIN_CHARS = 120

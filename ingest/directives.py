@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 
-from ingest.agencies import AgencyMention, AgencyRegistry
+from core.agencies import AgencyMention, AgencyRegistry
+from core.vntext import fold
 from ingest.chunking import strip_item_marker
 from ingest.directive_cues import DirectiveCues
-from ingest.vntext import fold
 
 _DEADLINE = re.compile(
     r"((?:trước|chậm nhất|trong|đến|vào)\s+(?:ngày\s+)?\d{1,2}/\d{1,2}(?:/\d{4})?"

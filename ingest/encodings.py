@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 
-from ingest.model import RefusedFile
+from core.contracts import RefusedFile
 
 # Magic numbers of binary formats people save or download under a .txt name.
 _MAGIC: tuple[tuple[bytes, str], ...] = (

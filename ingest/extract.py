@@ -18,12 +18,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.agencies import AgencyMention, AgencyRegistry
+from core.agencies import AgencyMention, AgencyRegistry
+from core.contracts import Assignment, Chunk, CleanDocument
 from ingest.directive_cues import DirectiveCues, load_directive_cues
 from ingest.directives import (
     deadline_of,
-    first_leads,
     find_agencies,
+    first_leads,
     folded_key,
     is_central,
     is_narrated,
@@ -36,46 +37,17 @@ from ingest.directives import (
     tidy_task,
 )
 from ingest.execution_clause import execution_rows
-from ingest.model import Chunk, CleanDocument
-from ingest.outline import base_depth, blocks_of, marker_level, sentences, split_sentences
+from ingest.outline import (
+    base_depth,
+    blocks_of,
+    marker_level,
+    sentences,
+    split_sentences,
+)
 from ingest.subjects import THINGS, Subjects
 from ingest.table_tasks import header_columns, row_tasks, split_row
 
-ROLES = ("chủ trì", "phối hợp", "tham mưu", "thực hiện", "báo cáo")
 _sentences = sentences  # (ingest.targets reads sentences the same way)
-
-
-@dataclass(frozen=True)
-class Assignment:
-    agency: str  # canonical registry id
-    agency_text: str  # the words the document uses
-    role: str
-    task: str
-    deadline: str
-    chunk_id: str
-    doc_id: str
-    collective: bool = False
-    start: int = 0  # the stating sentence's offsets in the cleaned document (for citations)
-    end: int = 0
-
-    def as_dict(self) -> dict[str, object]:
-        return dict(self.__dict__)
-
-
-@dataclass(frozen=True)
-class Target:
-    indicator: str
-    value: str
-    unit: str
-    period: str
-    scope: str
-    kind: str  # mục tiêu | kết quả
-    text: str  # the clause stating it
-    chunk_id: str
-    doc_id: str
-
-    def as_dict(self) -> dict[str, object]:
-        return dict(self.__dict__)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from pathlib import Path
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
-from ingest.model import RefusedFile
+from core.contracts import RefusedFile
 from ingest.pipeline import iter_input_files, prepare_bytes, read_limited
 
 

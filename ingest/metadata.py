@@ -8,26 +8,19 @@ wrong province or date would silently filter a document out of answers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import resources
 
+from core.contracts import Block, BlockKind, DocumentMetadata
+from core.finders import FoundDate, find_dates, find_person_names, safe_date
+from core.header_facts import NUMBER_RE, DocumentKinds, kind_of, read_header
 from core.places import Gazetteer, PlaceMention, load_gazetteer
-from ingest.header_facts import NUMBER_RE, DocumentKinds, kind_of, read_header
-from ingest.model import Block, BlockKind, DocumentMetadata
-from ingest.vntext import fold
 
 _HEADER_BLOCKS = 14  # a formal header (issuer, number, date line, title) fits in this many blocks
 _LEAD_CHARS = 1500  # the lead of a news item, where its own number/date are announced
 
 DOC_WORDS = r"(?:Thông báo|Kế hoạch|Báo cáo|Hướng dẫn|Quyết định|Công văn|Chỉ thị|Nghị quyết|Văn bản)"
 
-_DAY_MONTH_YEAR = re.compile(
-    r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE
-)
-_NUMERIC_DATE = re.compile(r"(?<![\d/])(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?![\d/])")
-_PARTIAL_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])")
 # Cues before a date that make it a deadline or a cited document's date, not this document's.
 _DEADLINE_CUE = re.compile(r"(trước|đến|hạn|chậm nhất|hoàn thành|kể từ|từ)\s+(ngày\s+)?$", re.IGNORECASE)
 _EVENT_VERBS = re.compile(
@@ -36,56 +29,6 @@ _EVENT_VERBS = re.compile(
 _PUBLISHED_RE = re.compile(
     r"(cập nhật(?: lúc)?|ngày đăng|ngày cập nhật|đăng ngày|ngày xuất bản|published)\s*:?\s*", re.IGNORECASE
 )
-
-
-@dataclass(frozen=True)
-class FoundDate:
-    value: date | None  # None when the year is not known
-    day: int
-    month: int
-    start: int
-    end: int
-    has_year: bool
-
-
-@cache
-def province_names(places: Gazetteer | None = None) -> dict[str, str]:
-    """Folded spelling → canonical province name, every alias included (from the gazetteer)."""
-    places = places or load_gazetteer()
-    return {fold(spelling): name for name in places.names() for spelling in places.spellings(name)}
-
-
-@cache
-def surnames() -> frozenset[str]:
-    text = resources.files("ingest").joinpath("data/surnames.txt").read_text("utf-8")
-    return frozenset(l.strip() for l in text.splitlines() if l.strip() and not l.startswith("#"))
-
-
-def _safe_date(y: int, m: int, d: int) -> date | None:
-    try:
-        return date(y, m, d)
-    except ValueError:
-        return None
-
-
-def find_dates(text: str) -> list[FoundDate]:
-    """Dates in reading order: full ones ("17 tháng 02 năm 2014", "10/7/2019") and day/month ones."""
-    found: list[FoundDate] = []
-    taken: list[tuple[int, int]] = []
-    for rx in (_DAY_MONTH_YEAR, _NUMERIC_DATE):
-        for m in rx.finditer(text):
-            d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-            value = _safe_date(y, mo, d)
-            if value and 1900 < y < 2100:
-                found.append(FoundDate(value, d, mo, m.start(), m.end(), True))
-                taken.append((m.start(), m.end()))
-    for m in _PARTIAL_DATE.finditer(text):
-        if any(s <= m.start() < e for s, e in taken):
-            continue
-        d, mo = int(m.group(1)), int(m.group(2))
-        if 1 <= d <= 31 and 1 <= mo <= 12:
-            found.append(FoundDate(None, d, mo, m.start(), m.end(), False))
-    return sorted(found, key=lambda f: f.start)
 
 
 def _reference_date(text: str, dates: list[FoundDate]) -> date | None:
@@ -104,9 +47,9 @@ def _complete(found: FoundDate, reference: date | None) -> date | None:
         return found.value
     if reference is None:
         return None
-    guess = _safe_date(reference.year, found.month, found.day)
+    guess = safe_date(reference.year, found.month, found.day)
     if guess and guess < reference:
-        guess = _safe_date(reference.year + 1, found.month, found.day)
+        guess = safe_date(reference.year + 1, found.month, found.day)
     return guess
 
 
@@ -267,39 +210,8 @@ def _tidy_title(text: str) -> str:
     return re.sub(r"\s*\(\s*\)\s*$", "", text).strip()
 
 
-_PERSON_WORD = r"[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ][a-zđàáảãạâấầẩẫậăắằẳẵặèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ]+"
-
-
 # Capitalised words of titles and bodies that follow a family-name-like syllable ("Hà Giang",
 # "Phó Chủ tịch") but are not given names.
-_NOT_GIVEN_NAMES = frozenset(
-    "Chủ Tịch Trưởng Ban Chỉ Giám Đốc Bí Thư Sở Ủy Phòng Thường Tỉnh Huyện Xã Phố Cục Bộ Đảng "
-    "Chương Trình Nông Thôn Mặt Trận".split()
-)
-
-
-@cache
-def _person_regex() -> re.Pattern[str]:
-    family = "|".join(sorted(map(re.escape, surnames()), key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{family})(?:\s+{_PERSON_WORD}){{1,3}}(?!\w)")
-
-
-def find_person_names(text: str) -> list[tuple[str, int, int]]:
-    """Person names: a known family name followed by 1–3 capitalised given-name syllables."""
-    rx = _person_regex()
-    provinces = province_names()
-    out = []
-    for m in rx.finditer(text):
-        words = m.group(0).split()
-        while len(words) > 1 and words[-1] in _NOT_GIVEN_NAMES:
-            words.pop()
-        name = " ".join(words)
-        if len(words) < 2 or any(w in _NOT_GIVEN_NAMES for w in words[1:]) or fold(name) in provinces:
-            continue
-        out.append((name, m.start(), m.start() + len(name)))
-    return out
-
-
 def detect_presided_by(text: str) -> str:
     """Who chaired the meeting: the person named closest before "chủ trì" in the same sentence."""
     for m in re.finditer(r"chủ trì", text, re.IGNORECASE):
@@ -357,7 +269,7 @@ def detect_dates(blocks: list[Block], text: str, number: str) -> tuple[date | No
     for block in blocks[:_HEADER_BLOCKS]:
         m = re.search(r"^[^\d,]{2,40},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", block.text)
         if m:
-            issued = _safe_date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+            issued = safe_date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
             break
     lead = text[:_LEAD_CHARS]
     # 2. the sentence announcing the document's own number

@@ -15,32 +15,17 @@ numbers are different documents however alike they read (monthly reports on one 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from ingest.vntext import fold, folded_syllables
+from core.contracts import Fingerprint
+from core.vntext import fold, folded_syllables
 
 SHINGLE = 4  # syllables per shingle
 SIGNATURE_SIZE = 128
 THRESHOLD = 0.4  # estimated Jaccard at or above which two documents are one (fitted on data, README "Duplicates")
 _SEED = 0x4E544D  # "NTM": fixed, so signatures stored in an index stay comparable
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """What is kept of a document to recognise its other copies."""
-
-    signature: np.ndarray  # uint32[SIGNATURE_SIZE]
-    number: str  # folded own số hiệu ("" when the text states none)
-
-    def to_bytes(self) -> bytes:
-        return self.signature.astype("<u4").tobytes()
-
-    @classmethod
-    def from_bytes(cls, data: bytes, number: str) -> "Fingerprint":
-        return cls(np.frombuffer(data, dtype="<u4").astype(np.uint32), number)
 
 
 def shingle_hashes(text: str, size: int = SHINGLE) -> np.ndarray:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.model import Block, CleanDocument
+from core.contracts import Block, CleanDocument
 
 _LEVELS = (
     (re.compile(r"^\s*(?:Điều|Phần|PHẦN|Chương|CHƯƠNG)\s+[\dIVXLC]+\b"), 0.0),

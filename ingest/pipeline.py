@@ -9,31 +9,21 @@ import hashlib
 import os
 import stat
 import unicodedata
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.agencies import AgencyRegistry, load_registry
+from core.agencies import AgencyRegistry, load_registry
+from core.contracts import CleanDocument, PreparedDocument, RefusedFile
 from ingest.chunking import ChunkingConfig, chunk_document
 from ingest.clean import clean_blocks, join_blocks
-from ingest.extract import Assignment, Target, extract_assignments
-from ingest.targets import extract_targets
+from ingest.extract import extract_assignments
 from ingest.loaders import load_bytes
 from ingest.loaders.ocr import OcrConfig, PageProgress
 from ingest.metadata import extract_metadata
-from ingest.model import Chunk, CleanDocument, RefusedFile
+from ingest.targets import extract_targets
 
 SUPPORTED_SUFFIXES = (".txt", ".pdf", ".docx", ".doc", ".odt", ".html", ".htm", ".md", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 MIN_TEXT_CHARS = 40  # less than this after cleaning is not a document worth answering from
-
-
-@dataclass(frozen=True)
-class PreparedDocument:
-    document: CleanDocument
-    chunks: list[Chunk]
-    assignments: list[Assignment] = field(default_factory=list)
-    targets: list[Target] = field(default_factory=list)
-    hints: dict[str, str] = field(default_factory=dict)  # the loader's (e.g. "ocr_pages"): copies are ranked by them
 
 
 def display_name(name: str) -> str:

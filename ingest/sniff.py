@@ -13,7 +13,7 @@ import io
 import re
 import zipfile
 
-from ingest.model import RefusedFile
+from core.contracts import RefusedFile
 
 # Magic numbers of binary formats that are not documents we read. Checked before the text
 # fallback so that an image is refused by name instead of being decoded into garbage.

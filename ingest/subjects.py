@@ -12,9 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.agencies import AgencyMention, AgencyRegistry
+from core.agencies import AgencyMention, AgencyRegistry
 from ingest.directive_cues import DirectiveCues
-from ingest.directives import find_agencies, is_narrated, leading_agencies, obliges, strip_marker
+from ingest.directives import (
+    find_agencies,
+    is_narrated,
+    leading_agencies,
+    obliges,
+    strip_marker,
+)
 from ingest.outline import marker_level
 
 THINGS = "gồm"  # scope_lead's rest for a list of things ("Hồ sơ gồm:"): the items are no tasks

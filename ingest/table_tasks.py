@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.agencies import AgencyMention, AgencyRegistry
+from core.agencies import AgencyMention, AgencyRegistry
 from ingest.directive_cues import DirectiveCues
 from ingest.directives import deadline_of, find_agencies, leading_agencies
 

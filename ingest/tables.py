@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.model import Block, BlockKind
+from core.contracts import Block, BlockKind
 
 SEPARATOR = " | "
 _PIPE = re.compile(r"\s*\|\s*")

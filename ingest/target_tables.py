@@ -12,10 +12,16 @@ from __future__ import annotations
 
 import re
 
-from ingest.extract import Target
-from ingest.model import Chunk, CleanDocument
+from core.contracts import Chunk, CleanDocument, Target
 from ingest.tables import PlacedTable, aligned, figure_of, is_figure_cell, placed_tables
-from ingest.target_rules import KindContext, TargetRules, context_kind, heading_kind, last_cue, time_kind
+from ingest.target_rules import (
+    KindContext,
+    TargetRules,
+    context_kind,
+    heading_kind,
+    last_cue,
+    time_kind,
+)
 
 _CAPTION_BLOCKS = 3
 _BARE_YEAR = re.compile(r"^(?:năm\s+)?(?:19|20)\d\d$", re.IGNORECASE)

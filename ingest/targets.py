@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import re
 
-from ingest.extract import Target
+from core.contracts import Chunk, CleanDocument, Target
+from core.vntext import fold, is_day_month
 from ingest.outline import sentences
-from ingest.model import Chunk, CleanDocument
-from ingest.target_rules import KindContext, TargetRules, clause_start, kind_of, last_cue, load_target_rules
+from ingest.target_rules import (
+    KindContext,
+    TargetRules,
+    clause_start,
+    kind_of,
+    last_cue,
+    load_target_rules,
+)
 from ingest.target_tables import table_targets
-from ingest.vntext import fold, is_day_month
 
 _FIGURE = re.compile(r"(?<![\w/.,])(\d+(?:[.,]\d+)*(?:/\d+)?)(\s*%)?")
 # A range of percentages is one planned or achieved value ("giảm từ 1 - 1,5%"); other ranges

@@ -21,9 +21,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from core.contracts import RefusedFile
 from ingest.near_duplicates import fingerprint, shingle_hashes, similarity  # noqa: E402
 from ingest.pipeline import SUPPORTED_SUFFIXES, prepare_bytes  # noqa: E402
-from ingest.model import RefusedFile  # noqa: E402
 
 
 def documents(shared: Path) -> list[tuple[str, str, str, str]]:

@@ -1,6 +1,6 @@
 import pytest
 
-from ingest.agencies import load_registry
+from core.agencies import load_registry
 
 pytestmark = pytest.mark.unit
 
@@ -112,7 +112,11 @@ def test_register_lists_own_rows_then_lineage_then_collective(tmp_path, embeddin
 
 
 def test_register_metric_matches_gold_names_by_canonical_identity() -> None:
-    from eval.register_metrics import _registry_resolver, assignment_scores, recogniser_coverage
+    from eval.register_metrics import (
+        _registry_resolver,
+        assignment_scores,
+        recogniser_coverage,
+    )
 
     registry = load_registry()
     resolve = _registry_resolver(registry)

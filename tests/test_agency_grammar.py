@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.agencies import load_registry
+from core.agencies import load_registry
 
 pytestmark = pytest.mark.unit
 

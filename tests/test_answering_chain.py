@@ -2,11 +2,11 @@
 quoted, definitions the corpus lacks abstained on, questions about several places split."""
 from __future__ import annotations
 
-from assistant.answering.chain import AnswerChain, DefinitionGate, mask_instructions, tidy
+from assistant.answering.chain import AnswerChain, DefinitionGate, mask_instructions
 from assistant.answering.cross_document import CrossDocument, part_plan
-from assistant.contracts import Answer, Citation, RetrievedChunk
 from assistant.query import plan_question
-from assistant.question_cues import default_cues
+from core.contracts import Answer, Citation, RetrievedChunk
+from core.question_cues import default_cues
 
 INJECTION = (
     "Ngày 10/7/2019, Phó Chủ tịch UBND tỉnh chủ trì Hội nghị sơ kết. "

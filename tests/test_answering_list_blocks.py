@@ -2,15 +2,13 @@
 narrowed to the asked place say so, and a quoted lead-in gets what it leads into."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from assistant.answering.documents import DocumentView
 from assistant.answering.list_blocks import ListBlocks, find_blocks, narrowed_items
-from assistant.contracts import Answer, Citation
 from assistant.evidence import TermWeights
 from assistant.query import plan_question
+from core.contracts import Answer, Citation
 from tests.conftest import open_index
 
 STEPS = (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from assistant.answering.extractive import AnswerConfig, ExtractiveAnswerer
 from assistant.answering.parts import answer_by_parts
-from assistant.contracts import RetrievedChunk
 from assistant.evidence import TermWeights
 from assistant.query import plan_question
+from core.contracts import RetrievedChunk
 
 TEXT = (
     "Năm 2023, thành phố phấn đấu có thêm 62 xã đạt chuẩn nông thôn mới nâng cao, nâng tổng số lên 178 xã. "

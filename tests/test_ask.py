@@ -8,10 +8,10 @@ import sys
 import pytest
 
 from assistant.answering.labels import ABSTAIN_TEXT
-from assistant.contracts import Filters
 from assistant.service import ChatService
 from assistant.settings import Settings
-from ingest.vntext import fold
+from core.contracts import Filters
+from core.vntext import fold
 
 pytestmark = pytest.mark.e2e
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.agencies import load_registry
+from core.agencies import load_registry
+from core.contracts import Block, BlockKind
 from ingest.chunking import ChunkingConfig, chunk_document
 from ingest.clean import clean_blocks
 from ingest.loaders.txt import load_txt
-from ingest.model import Block, BlockKind
 from ingest.pipeline import prepare_bytes
 from ingest.tables import judge_table, row_with_header, split_cells
 

@@ -464,8 +464,8 @@ def test_formats_folder_holds_exactly_the_known_inputs(kit: Path) -> None:
 
 @pytest.mark.parametrize("name", FORMATS)
 def test_extract_formats_file_matches_expected_text(name: str, kit: Path, tmp_path: Path) -> None:
+    from core.vntext import canonical_tones
     from ingest.pipeline import prepare_bytes
-    from ingest.vntext import canonical_tones
 
     path = kit / "formats" / name
     rc, payload, err = run_cli("extract", path, "--json", cwd=tmp_path / "cwd")

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.agencies import load_registry
+from core.agencies import load_registry
+from core.contracts import Assignment, Block, Chunk, CleanDocument, DocumentMetadata
 from ingest.directive_cues import load_directive_cues
-from ingest.extract import Assignment, extract_assignments
-from ingest.model import Block, Chunk, CleanDocument, DocumentMetadata
+from ingest.extract import extract_assignments
 from ingest.table_tasks import header_columns, row_tasks, split_row
 
 pytestmark = pytest.mark.unit

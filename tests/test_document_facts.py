@@ -2,15 +2,13 @@
 to the exact header span; questions that ask anything else are left to the other strategies."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from assistant.answering.base import Answerer
 from assistant.answering.document_facts import DocumentFacts, FactCues
 from assistant.query import plan_question
 from assistant.retrieve import HybridSearch, RetrievalConfig
-from ingest.vntext import fold
+from core.vntext import fold
 from tests.test_metadata_kinds import DECISION, LETTER, RESOLUTION
 
 pytestmark = pytest.mark.e2e

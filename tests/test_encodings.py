@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 import pytest
 
+from core.contracts import BlockKind, RefusedFile
 from ingest.clean import clean_blocks, join_blocks
 from ingest.encodings import decode_tcvn3, decode_text, tcvn3_table
 from ingest.loaders.txt import load_txt
-from ingest.model import BlockKind, RefusedFile
 from tests.support import shared_dir, token_match
 
 pytestmark = pytest.mark.unit

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.contracts import Answer, Citation, RetrievedChunk
+from core.contracts import Answer, Citation, RetrievedChunk
 from eval.dataset import QAItem, load_questions
 from eval.metrics import (
     EmptyPopulation,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.contracts import Answer, Citation, RetrievedChunk
+from core.contracts import Answer, Citation, RetrievedChunk
 from eval.dataset import QAItem
 from eval.metrics import Observation, summarize
 

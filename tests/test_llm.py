@@ -9,9 +9,8 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.answering.labels import ABSTAIN_TEXT
-from assistant.contracts import Answer, Citation, RetrievedChunk
 from assistant.llm import LLMAnswerer, make_chat_model, split_claims
-from assistant.query import QueryPlan
+from core.contracts import Answer, Citation, QueryPlan, RetrievedChunk
 from prompts import load_prompt
 
 pytestmark = pytest.mark.unit

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
+from core.contracts import BlockKind, LoadedFile, RefusedFile
 from ingest.loaders import load_bytes
 from ingest.loaders.docx import load_docx
 from ingest.loaders.html import load_html
 from ingest.loaders.pdf_blocks import join_lines as _join_lines
-from ingest.model import BlockKind, LoadedFile, RefusedFile
 from ingest.sniff import sniff_format
 from tests.support import shared_dir, token_match
 

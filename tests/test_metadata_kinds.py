@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from core.event_facts import official_date
+from core.finders import find_person_names
+from core.header_facts import DocumentKinds, read_header
 from ingest.clean import clean_blocks, join_blocks
-from ingest.event_facts import official_date
-from ingest.header_facts import DocumentKinds, read_header
 from ingest.loaders import load_bytes
-from ingest.metadata import extract_metadata, find_person_names
+from ingest.metadata import extract_metadata
 
 pytestmark = pytest.mark.unit
 

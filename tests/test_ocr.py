@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
+from core.contracts import LoadedFile, RefusedFile
 from ingest.loaders import load_bytes
 from ingest.loaders.ocr import OcrConfig
-from ingest.model import LoadedFile, RefusedFile
 from tests.support import token_match
 
 ROOT = Path(__file__).resolve().parents[1]

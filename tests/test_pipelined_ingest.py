@@ -73,7 +73,7 @@ def test_bad_files_in_the_pool_leave_the_index_as_it_was(tmp_path: Path, corpus:
 
 
 def test_stream_keeps_file_order_and_groups_for_the_embedder(tmp_path: Path, corpus: Path) -> None:
-    from ingest.agencies import load_registry
+    from core.agencies import load_registry
     from ingest.chunking import ChunkingConfig
     from ingest.pipeline import iter_input_files
 

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.contracts import Filters
 from assistant.query import find_provinces, plan_question
 from assistant.retrieve import PlaceScope, reconcile_filters
+from core.contracts import Block, Filters
 from core.places import load_gazetteer
 from ingest.metadata import detect_province
-from ingest.model import Block
 
 
 @pytest.fixture(scope="module")

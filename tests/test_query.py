@@ -1,6 +1,11 @@
 import pytest
 
-from assistant.query import expand_abbreviations, find_provinces, plan_question, split_parts
+from assistant.query import (
+    expand_abbreviations,
+    find_provinces,
+    plan_question,
+    split_parts,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -137,7 +142,7 @@ def test_comma_coordinated_questions_split_and_keep_their_words() -> None:
 def test_the_counted_head_decides_the_asked_unit(question: str, figure: str, not_figure: str) -> None:
     import re
 
-    from ingest.vntext import fold
+    from core.vntext import fold
 
     pattern = re.compile(plan_question(question).unit_pattern)
     assert pattern.search(fold(figure)) and not pattern.search(fold(not_figure))

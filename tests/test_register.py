@@ -13,10 +13,10 @@ import pytest
 from assistant.register import TaskRegister, UnknownAgency
 from assistant.service import ChatService
 from assistant.settings import Settings
-from ingest.agencies import load_registry
+from core.agencies import load_registry
 from ingest.extract import extract_assignments
-from ingest.targets import extract_targets
 from ingest.pipeline import prepare_bytes
+from ingest.targets import extract_targets
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from assistant.answering.register_answer import matching_rows
-from assistant.contracts import Filters
 from assistant.query import plan_question
 from assistant.register import TaskRow
+from core.contracts import Filters
 
 
 class _Rows:

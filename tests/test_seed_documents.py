@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import PreparedDocument, prepare_bytes
-from ingest.vntext import fold
+from core.contracts import PreparedDocument
+from core.vntext import fold
+from ingest.pipeline import prepare_bytes
 
 pytestmark = pytest.mark.unit
 

@@ -8,12 +8,17 @@ import json
 import numpy as np
 import pytest
 
-from assistant.answering.features import QUESTION_FEATURES, UNIT_FEATURES, question_features, unit_features
+from assistant.answering.features import (
+    QUESTION_FEATURES,
+    UNIT_FEATURES,
+    question_features,
+    unit_features,
+)
 from assistant.answering.fitted import core_indices
 from assistant.answering.selection_model import Scorer, SelectionModel, packaged_model
-from assistant.contracts import RetrievedChunk
 from assistant.evidence import TermWeights, measure_units, split_units
 from assistant.query import plan_question
+from core.contracts import RetrievedChunk
 from eval.selection_fit import _fit_logistic, fit_unit_scorer
 
 pytestmark = pytest.mark.unit

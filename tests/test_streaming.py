@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from assistant.contracts import Answer
 from assistant.ui.streaming import answer_events
+from core.contracts import Answer
 
 pytestmark = pytest.mark.unit
 

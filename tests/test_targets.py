@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.extract import Target
+from core.contracts import Target
 from ingest.pipeline import prepare_bytes
 from ingest.target_rules import KindContext, kind_of, load_target_rules
 

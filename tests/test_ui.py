@@ -9,11 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant.contracts import Filters
 from assistant.register import TASK_COLUMNS
 from assistant.service import ChatService
 from assistant.settings import Settings
 from assistant.ui import render
+from core.contracts import Filters
 
 # gradio's queue calls pandas options that pandas 3 deprecates: not ours to fix
 pytestmark = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword).*")

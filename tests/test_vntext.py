@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from ingest.vntext import canonical_tones, fold, fold_aligned, normalize_text, syllables
+from core.vntext import canonical_tones, fold, fold_aligned, normalize_text, syllables
 
 pytestmark = pytest.mark.unit
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from core.contracts import BlockKind, LoadedFile, RefusedFile
 from ingest.langchain_loader import NTMDocumentLoader
 from ingest.loaders import load_bytes
 from ingest.loaders.doc import load_doc
-from ingest.model import BlockKind, LoadedFile, RefusedFile
 from ingest.sniff import sniff_format
 from tests.support import token_match
 

@@ -13,7 +13,7 @@ import sqlite3
 import zlib
 from dataclasses import dataclass
 
-from ingest.near_duplicates import Fingerprint
+from core.contracts import Fingerprint
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS fingerprints (

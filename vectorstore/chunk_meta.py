@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from ingest.model import Chunk, CleanDocument
-from ingest.vntext import fold
+from core.contracts import Chunk, CleanDocument
+from core.vntext import fold
 from vectorstore.records import ChunkRecord, DocumentRecord
 
 
@@ -49,7 +49,7 @@ def chroma_metadata(doc: CleanDocument, chunk: Chunk) -> dict[str, Any]:
 
 
 def metadata_from_records(doc: DocumentRecord, chunk: ChunkRecord) -> dict[str, Any]:
-    from ingest.model import DocumentMetadata
+    from core.contracts import DocumentMetadata
 
     clean = CleanDocument(doc.doc_id, doc.source, doc.content_hash, doc.format, "", [], DocumentMetadata(**doc.metadata))
     return chroma_metadata(clean, chunk)

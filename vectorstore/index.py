@@ -15,8 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import AbstractSet, Any, Iterator
 
-from ingest.pipeline import PreparedDocument
-from vectorstore.chunk_meta import chroma_client, chroma_metadata, contextual_text, metadata_from_records
+from core.contracts import PreparedDocument
+from vectorstore.chunk_meta import (
+    chroma_client,
+    chroma_metadata,
+    contextual_text,
+    metadata_from_records,
+)
 
 __all__ = ["EmbeddingModelMismatch", "Index", "PIPELINE_VERSION", "SearchHit", "chroma_metadata", "contextual_text"]
 from vectorstore.embeddings import NamedEmbeddings, same_space

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from ingest.vntext import folded_syllables
+from core.vntext import folded_syllables
 from vectorstore import bm25
 
 _STOP = frozenset(

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from collections.abc import Sequence
-
-from ingest.extract import Assignment, Target
-from ingest.model import Chunk, CleanDocument
+from core.contracts import Assignment, Chunk, CleanDocument, Target
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (

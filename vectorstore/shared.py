@@ -22,8 +22,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from ingest.extract import Assignment, Target
-from ingest.model import Chunk, CleanDocument, DocumentMetadata
+from core.contracts import Assignment, Chunk, CleanDocument, DocumentMetadata, Target
 
 GENERATION_ID = "__generation__"
 _PAGE = 200

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from assistant.contracts import Answer, RetrievedChunk
-from assistant.query import QueryPlan
+from core.contracts import Answer, QueryPlan, RetrievedChunk
 
 
 @runtime_checkable

@@ -14,10 +14,10 @@ from dataclasses import replace
 from assistant.answering.base import Answerer
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.labels import abstention
-from assistant.contracts import Answer, RetrievedChunk
-from assistant.query import QueryPlan, expand_abbreviations
-from assistant.question_cues import QuestionCues
-from ingest.vntext import fold
+from assistant.query import expand_abbreviations
+from core.contracts import Answer, QueryPlan, RetrievedChunk
+from core.question_cues import QuestionCues
+from core.vntext import fold
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from assistant.contracts import Answer, Citation, RetrievedChunk
-from assistant.query import QueryPlan, plan_question
-from assistant.question_cues import QuestionCues
+from assistant.query import plan_question
+from core.contracts import Answer, Citation, QueryPlan, RetrievedChunk
+from core.question_cues import QuestionCues
 
 MISSING_PART = "không tìm thấy thông tin này trong các văn bản đã được nạp vào hệ thống."
 

@@ -2,8 +2,8 @@
 
 "Kế hoạch … số mấy, ban hành ngày nào, ai ký?", "căn cứ văn bản nào", "cơ quan nào trình", "hiệu
 lực từ khi nào", "ai chủ trì hội nghị": each asks a fact the document states once, in its header,
-its closing clauses, its signature block or its lead sentence (ingest/header_facts.py,
-ingest/event_facts.py). Quoting sentences that merely resemble the question ("Căn cứ …" lines
+its closing clauses, its signature block or its lead sentence (core/header_facts.py,
+core/event_facts.py). Quoting sentences that merely resemble the question ("Căn cứ …" lines
 for "ai ký?") is what this strategy replaces. It answers only when every interrogative word of
 the question is explained by a fact cue (assistant/data/document_fact_cues.json) and the chosen
 document states every asked fact; otherwise it returns None and the next strategy answers.
@@ -24,12 +24,11 @@ from importlib import resources
 from typing import Any
 
 from assistant.answering.labels import document_label
-from assistant.contracts import Answer, Citation, RetrievedChunk
-from assistant.query import QueryPlan
-from ingest.event_facts import event_fact, official_date, presided_fact, sentences
-from ingest.header_facts import NUMBER_RE, DocumentKinds, Fact, HeaderFacts, read_header
-from ingest.metadata import find_person_names
-from ingest.vntext import fold
+from core.contracts import Answer, Citation, QueryPlan, RetrievedChunk
+from core.event_facts import event_fact, official_date, presided_fact, sentences
+from core.finders import find_person_names
+from core.header_facts import NUMBER_RE, DocumentKinds, Fact, HeaderFacts, read_header
+from core.vntext import fold
 
 _CANDIDATE_DOCS = 1  # the best-matching document answers; a lower-ranked one is often another meeting or plan
 _CACHE = 256

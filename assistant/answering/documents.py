@@ -3,7 +3,7 @@ past the retrieved chunk (the rest of a list, a signature block), and every cite
 with the chunk that holds it."""
 from __future__ import annotations
 
-from assistant.contracts import RetrievedChunk
+from core.contracts import RetrievedChunk
 from vectorstore.index import Index
 
 

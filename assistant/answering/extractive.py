@@ -8,30 +8,29 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from assistant.contracts import Answer, Citation, RetrievedChunk
+from assistant.answering.fitted import FittedSelection, ranked_units
+from assistant.answering.labels import abstention, lead_line
+from assistant.answering.parts import MISSING_PART, answer_by_parts
+from assistant.answering.selection_model import SelectionModel, packaged_model
 from assistant.evidence import (
     TermWeights,
-    parts_types,
-    asked_types,
-    unit_has_type,
     Unit,
+    asked_types,
     asks_quantity,
     has_quantity,
     is_heading_unit,
-    required_unit_pattern,
     measure_units,
+    parts_types,
+    required_unit_pattern,
     score_units,
     split_units,
+    unit_has_type,
 )
-from assistant.answering.fitted import FittedSelection, ranked_units
-from assistant.answering.selection_model import SelectionModel, packaged_model
-from assistant.answering.labels import abstention, lead_line
-from assistant.answering.parts import MISSING_PART, answer_by_parts
-from assistant.query import PERIOD, QueryPlan
+from assistant.query import PERIOD
+from core.agencies import load_registry
+from core.contracts import Answer, Citation, QueryPlan, RetrievedChunk
 from core.places import load_gazetteer
-from ingest.agencies import load_registry
-from ingest.vntext import fold
-
+from core.vntext import fold
 
 
 @dataclass(frozen=True)

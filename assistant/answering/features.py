@@ -27,10 +27,10 @@ from assistant.evidence import (
     terms,
     unit_has_type,
 )
-from assistant.query import QueryPlan
-from ingest.agencies import load_registry
-from ingest.metadata import find_person_names
-from ingest.vntext import fold
+from core.agencies import load_registry
+from core.contracts import QueryPlan
+from core.finders import find_person_names
+from core.vntext import fold
 
 FACT_KINDS = ("docnum", "date", "person", "agency", "place", "year", "quantity")
 _YEAR = re.compile(r"(?<![\d/])((?:19|20)\d\d)(?!\d)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from assistant.answering.features import question_features, unit_features
 from assistant.answering.selection_model import SelectionModel, UnitDense
 from assistant.evidence import TermWeights, Unit, is_heading_unit
-from assistant.query import QueryPlan
+from core.contracts import QueryPlan
 
 
 class FittedSelection:

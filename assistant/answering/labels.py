@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from assistant.contracts import Answer, RetrievedChunk
-from assistant.query import QueryPlan
+from core.contracts import Answer, QueryPlan, RetrievedChunk
 
 KIND_WORD = {"TB": "Thông báo", "KH": "Kế hoạch", "BC": "Báo cáo", "HD": "Hướng dẫn", "QĐ": "Quyết định", "CV": "Công văn"}
 
@@ -47,7 +46,7 @@ def _issuer_name(issuer: str, province: str) -> str:
     """The issuer by the registry's name of the body it is ("Văn phòng điều phối chương trình mtqg
     xây dựng nông thôn mới tỉnh Tiền Giang" → "Văn phòng Điều phối nông thôn mới tỉnh Tiền
     Giang"): the header's spelling varies in case and length, the registry's does not."""
-    from ingest.agencies import load_registry
+    from core.agencies import load_registry
 
     registry = load_registry()
     mentions = registry.find(issuer) if issuer else []

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 
 from assistant.answering.documents import DocumentView, with_cited
 from assistant.answering.labels import document_label
-from assistant.contracts import Answer, Citation, RetrievedChunk
 from assistant.evidence import TermWeights, terms
-from assistant.query import QueryPlan, abbreviation_pairs
-from assistant.question_cues import QuestionCues, default_cues
-from ingest.metadata import NUMBER_RE
-from ingest.vntext import fold
+from assistant.query import abbreviation_pairs
+from core.contracts import Answer, Citation, QueryPlan, RetrievedChunk
+from core.header_facts import NUMBER_RE
+from core.question_cues import QuestionCues, default_cues
+from core.vntext import fold
 
 # Item marker families, from the outermost to the innermost level.
 _FAMILIES: list[tuple[str, re.Pattern[str]]] = [

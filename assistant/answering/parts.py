@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from assistant.contracts import RetrievedChunk
 from assistant.evidence import Unit, measure_units
-from assistant.query import QueryPlan, part_question_plan
+from assistant.query import part_question_plan
+from core.contracts import QueryPlan, RetrievedChunk
 
 if TYPE_CHECKING:
     from assistant.answering.extractive import ExtractiveAnswerer

@@ -11,15 +11,15 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from assistant.answering.labels import document_label
-from assistant.contracts import Answer, Citation, Filters, RetrievedChunk
 from assistant.evidence import TermWeights, question_terms, terms
-from assistant.query import QueryPlan, abbreviation_pairs, asks_tasks
-from assistant.question_cues import QuestionCues, default_cues
+from assistant.query import abbreviation_pairs, asks_tasks
 from assistant.register import TaskRegister, TaskRow, UnknownAgency
 from assistant.retrieve import place_scope, reconcile_filters
+from core.agencies import load_registry
+from core.contracts import Answer, Citation, Filters, QueryPlan, RetrievedChunk
 from core.places import load_gazetteer
-from ingest.agencies import load_registry
-from ingest.vntext import fold
+from core.question_cues import QuestionCues, default_cues
+from core.vntext import fold
 
 MAX_ROWS = 4
 _ROLE_ORDER = {"chủ trì": 0, "thực hiện": 1, "tham mưu": 1, "phối hợp": 3}  # what the agency leads comes first

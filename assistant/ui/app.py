@@ -13,6 +13,7 @@ import gradio as gr
 from assistant.register import UnknownAgency
 from assistant.service import ChatService
 from assistant.settings import Settings
+from assistant.ui import render
 from assistant.ui.chat_tab import (
     build_chat_tab,
     example_update,
@@ -20,7 +21,6 @@ from assistant.ui.chat_tab import (
     wire_chat_tab,
     with_all,
 )
-from assistant.ui import render
 from assistant.ui.docs_tab import build_docs_tab, wire_docs_refresh, wire_docs_tab
 from assistant.ui.services import UIServices
 from assistant.ui.tasks_tab import build_tasks_tab, targets_table, wire_tasks_tab

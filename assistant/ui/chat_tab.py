@@ -10,11 +10,11 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.contracts import Filters
 from assistant.provenance import answer_label
 from assistant.ui import render
 from assistant.ui.services import UIServices, parse_year
 from assistant.ui.streaming import answer_events
+from core.contracts import Filters
 
 # Runs once when the sources panel mounts: any click on a citation link anywhere in the page
 # (chat answer or sources panel) fires the panel's "click" event with the citation number.

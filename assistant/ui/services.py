@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.contracts import Answer, Filters
 from assistant.register import TaskRegister, TaskRow, UnknownAgency
 from assistant.service import ChatService
 from assistant.settings import Settings
-from ingest.pipeline import SUPPORTED_SUFFIXES
 from assistant.titles import lead_of, readable_title
+from core.contracts import Answer, Filters
+from ingest.pipeline import SUPPORTED_SUFFIXES
 
 UPLOAD_TYPES = SUPPORTED_SUFFIXES  # exactly what ingest reads (ingest/pipeline.py)
 ADMIN_ENV = "NTM_ADMIN_USER / NTM_ADMIN_PASSWORD"
@@ -125,7 +125,7 @@ class UIServices:
                 out.append(f"Ai chủ trì hội nghị về nông thôn mới ở {meta['province']} năm {meta['issued'][:4]}?")
                 break
         if per_agency:
-            from ingest.vntext import fold
+            from core.vntext import fold
 
             (agency_id, province), _ = per_agency.most_common(1)[0]
             out.append(fold(f"{_agency_in(registry.get(agency_id).name, province)} được giao nhiệm vụ gì").capitalize())
@@ -285,8 +285,8 @@ class UIServices:
         display name of the upload (never used to build a path).
         """
         from assistant.ingesting import Ingester, ocr_config
+        from core.contracts import RefusedFile
         from ingest.chunking import ChunkingConfig
-        from ingest.model import RefusedFile
         from ingest.pipeline import check_suffix, display_name, read_limited
 
         self._require_admin(authed)

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from assistant.contracts import Answer, Filters
+from core.contracts import Answer, Filters
 
 AskWithTokens = Callable[[str, list[Any] | None, Filters | None, Callable[[str], None]], Answer]
 Event = tuple[str, Any]  # ("draft", text so far) | ("answer", Answer)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ingest.model import LoadedFile, RefusedFile
+from core.contracts import LoadedFile, RefusedFile
 
 if TYPE_CHECKING:
     from ingest.loaders.ocr import OcrConfig, PageProgress

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ingest.model import Block, BlockKind, LoadedFile, RefusedFile
+from core.contracts import Block, BlockKind, LoadedFile, RefusedFile
 
 TIMEOUT_S = 180
 _WS = re.compile(r"\s+")

@@ -26,7 +26,7 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
-from ingest.model import Block, BlockKind, LoadedFile, RefusedFile
+from core.contracts import Block, BlockKind, LoadedFile, RefusedFile
 
 _HEADING_STYLE = re.compile(r"^heading\s+([1-9])$", re.IGNORECASE)
 _TEXT_BULLET = re.compile(r"^[-+–•]\s")  # a list typed by hand: "- Sở Tài chính: ..."

@@ -33,9 +33,10 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from lxml import etree, html as lxml_html
+from lxml import etree
+from lxml import html as lxml_html
 
-from ingest.model import Block, BlockKind, LoadedFile, RefusedFile
+from core.contracts import Block, BlockKind, LoadedFile, RefusedFile
 
 _DROP_TAGS = (
     "script", "style", "noscript", "template", "svg", "math", "iframe", "frame", "frameset",

@@ -5,11 +5,11 @@ Frames go through the same OCR, furniture removal and paragraph grouping as scan
 """
 from __future__ import annotations
 
+from core.contracts import LoadedFile, RefusedFile
 from ingest.loaders.ocr import OcrConfig, PageProgress, require_ocr
 from ingest.loaders.ocr_pages import ocr_blocks, ocr_pages
 from ingest.loaders.pdf_lines import drop_page_furniture
 from ingest.loaders.raster import image_frames
-from ingest.model import LoadedFile, RefusedFile
 
 
 def load_image(data: bytes, source: str, ocr: OcrConfig | None = None, on_page: PageProgress | None = None) -> LoadedFile:

@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from PIL import Image
 
-from ingest.model import RefusedFile
+from core.contracts import RefusedFile
 
 # (pages done, pages to OCR) after each OCR'd page of one file: the CLI and the upload tab show it.
 PageProgress = Callable[[int, int], None]

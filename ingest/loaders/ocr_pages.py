@@ -14,11 +14,11 @@ from pathlib import Path
 
 from PIL import Image
 
+from core.contracts import Block, BlockKind
 from ingest.loaders.ocr import OcrConfig, OcrPage, PageProgress, ocr_image
 from ingest.loaders.pdf_blocks import join_lines
 from ingest.loaders.pdf_lines import BULLET_GLYPHS, Line, Run, clean_text
 from ingest.loaders.scan_prep import prepare
-from ingest.model import Block, BlockKind
 
 _TEXT_BULLET = ("- ", "+ ", "– ")
 _PUNCTUATION = Path(__file__).resolve().parents[1] / "data" / "ocr_punctuation.json"

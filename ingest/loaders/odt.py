@@ -9,14 +9,14 @@ is one TABLE_ROW with its cells joined by a tab (nested tables flatten into thei
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 import zipfile
 from collections.abc import Iterator
-import re
 
 from lxml import etree
 
-from ingest.model import Block, BlockKind, LoadedFile, RefusedFile
+from core.contracts import Block, BlockKind, LoadedFile, RefusedFile
 
 ODT_MIMETYPE = "application/vnd.oasis.opendocument.text"
 _NS = {

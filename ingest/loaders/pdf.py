@@ -38,12 +38,18 @@ from contextlib import contextmanager
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
+from core.contracts import Block, LoadedFile, RefusedFile
 from ingest.loaders.ocr import OcrConfig, PageProgress, require_ocr
 from ingest.loaders.ocr_pages import ocr_blocks, ocr_pages
 from ingest.loaders.pdf_blocks import build_blocks
-from ingest.loaders.pdf_lines import Line, clean_text, drop_page_furniture, has_images, page_lines
+from ingest.loaders.pdf_lines import (
+    Line,
+    clean_text,
+    drop_page_furniture,
+    has_images,
+    page_lines,
+)
 from ingest.loaders.raster import render_pdf_pages, require_renderer
-from ingest.model import Block, LoadedFile, RefusedFile
 
 # A PDF's trailer (startxref + %%EOF) is at its very end; a truncated download loses it.
 _TRAILER_WINDOW = 2048

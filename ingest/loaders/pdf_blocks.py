@@ -12,10 +12,10 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from core.contracts import Block, BlockKind
 from ingest.loaders.pdf_lines import BULLET_GLYPHS as _BULLET_GLYPHS
 from ingest.loaders.pdf_lines import Line as _Line
 from ingest.loaders.pdf_lines import clean_text as _clean
-from ingest.model import Block, BlockKind
 
 _TEXT_BULLET = re.compile(r"^[-+–]\s")  # "- Sở Tài chính ..." as typed in Vietnamese documents
 _SENTENCE_END = re.compile(r"[.:;!?…]['\"”’)]*$")

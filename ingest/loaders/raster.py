@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
-from ingest.model import RefusedFile
+from core.contracts import RefusedFile
 
 NO_PDFTOPPM = "OCR not available: pdftoppm is not installed (install the Debian package poppler-utils)"
 _RENDER_TIMEOUT_S = 120

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
+from core.contracts import Block, BlockKind, LoadedFile
 from ingest.encodings import decode_text
-from ingest.model import Block, BlockKind, LoadedFile
 
 _BULLET = re.compile(r"[+\-•*]\s+\S")
 

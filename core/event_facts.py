@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from ingest.header_facts import Fact
+from core.header_facts import Fact
 
 _LEAD_CHARS = 3000  # the meeting is stated in the lead
 

@@ -16,10 +16,13 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from core.agency_tokens import Tok, canonical_words, tokenize
+from core.agency_tokens import at_seq as _at_seq
+from core.agency_tokens import words as _words
+from core.agency_units import GrammarMatch, UnitGrammar
 from core.places import load_gazetteer
-from ingest.agency_tokens import Tok, at_seq as _at_seq, canonical_words, tokenize, words as _words
-from ingest.agency_units import GrammarMatch, UnitGrammar
-from ingest.vntext import fold, nfc
+from core.vntext import fold, nfc
+
 
 class AgencyGrammar(UnitGrammar):
     """Compiled from agency_grammar.json; `parse(text)` lists every grammatical agency name."""
@@ -318,9 +321,9 @@ class AgencyGrammar(UnitGrammar):
 @cache
 def load_grammar() -> AgencyGrammar:
     """The packaged grammar (read once, on first use)."""
-    data = json.loads(resources.files("ingest").joinpath("data/agency_grammar.json").read_text("utf-8"))
+    data = json.loads(resources.files("core").joinpath("data/agency_grammar.json").read_text("utf-8"))
     places = load_gazetteer()  # the maintained gazetteer's provinces, every spelling and abbreviation
     provinces = [s for name in places.names() for s in (*places.spellings(name), *places.abbreviations(name))]
-    names = resources.files("ingest").joinpath("data/surnames.txt").read_text("utf-8")
+    names = resources.files("core").joinpath("data/surnames.txt").read_text("utf-8")
     surnames = [line.strip() for line in names.splitlines() if line.strip() and not line.startswith("#")]
     return AgencyGrammar(data, provinces, surnames)

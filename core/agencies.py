@@ -1,4 +1,4 @@
-"""The agency registry: agencies recognised by the grammar of their names (ingest/agency_grammar),
+"""The agency registry: agencies recognised by the grammar of their names (core/agency_grammar),
 identified by a canonical key, plus one data file of what the grammar cannot know — short forms
 and misspellings seen in real documents, collective addressees and their members, loose names
 used only in questions, and the lineage of the 2025 mergers.
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 
-from ingest.agency_grammar import AgencyGrammar, GrammarMatch, load_grammar
-from ingest.vntext import fold, fold_aligned
+from core.agency_grammar import AgencyGrammar, GrammarMatch, load_grammar
+from core.vntext import fold, fold_aligned
 
 _CACHE_SIZE = 20000
 
@@ -246,7 +246,7 @@ def _alias_regex(key: str) -> str:
 @cache
 def load_registry() -> AgencyRegistry:
     """The packaged registry (read once, on first use)."""
-    raw = json.loads(resources.files("ingest").joinpath("data/agencies.json").read_text("utf-8"))
+    raw = json.loads(resources.files("core").joinpath("data/agencies.json").read_text("utf-8"))
     agencies = {
         a["id"]: Agency(
             id=a["id"],

@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from ingest.vntext import fold
+from core.vntext import fold
 
 
 @dataclass(frozen=True)
@@ -108,5 +108,5 @@ def load_cues(path: Path | None = None) -> QuestionCues:
 
 @cache
 def default_cues() -> QuestionCues:
-    text = resources.files("assistant").joinpath("data/question_cues.json").read_text("utf-8")
+    text = resources.files("core").joinpath("data/question_cues.json").read_text("utf-8")
     return QuestionCues.from_json(json.loads(text))

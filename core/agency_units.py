@@ -8,8 +8,9 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ingest.agency_tokens import Tok, at_seq as _at_seq
-from ingest.vntext import fold
+from core.agency_tokens import Tok
+from core.agency_tokens import at_seq as _at_seq
+from core.vntext import fold
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ingest.vntext import canonical_tones, fold, has_diacritics
+from core.vntext import canonical_tones, fold, has_diacritics
 
 _TOKEN = re.compile(r"\w+(?:[&\-]\w+)*|[,;:.()\-–&/|\n]")  # "|" and line breaks end every name
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 
-from ingest.vntext import fold
+from core.vntext import fold
 
 NUMBER_RE = r"\d+[A-Za-z]?(?:/\d{4})?/[A-ZĐ][A-ZĐa-z0-9&.]*(?:-[A-ZĐ0-9&.]+)*(?:/[A-ZĐ0-9&.\-]+)?"
 _HEADER_LINES = 40  # the header (issuer, number, date, kind, trích yếu, authority) fits in these lines
@@ -87,7 +87,7 @@ class DocumentKinds:
 
     @classmethod
     def load(cls) -> "DocumentKinds":
-        raw = json.loads(resources.files("ingest").joinpath("data/document_kinds.json").read_text("utf-8"))
+        raw = json.loads(resources.files("core").joinpath("data/document_kinds.json").read_text("utf-8"))
         by_word = {fold(w): k["kind"] for k in raw["kinds"] for w in k["words"]}
         by_code = {c: k["kind"] for k in raw["kinds"] for c in k["codes"]}
         needs = {k["kind"]: fold(k["needs"]) for k in raw["kinds"] if k.get("needs")}
