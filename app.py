@@ -1,4 +1,5 @@
 """Start the NTM Assistant web app on settings.host:settings.port over the configured index."""
+
 from __future__ import annotations
 
 

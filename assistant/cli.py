@@ -3,6 +3,7 @@
 The command names, flags, JSON shapes and exit codes are the contract in DESIGN.md "Command line":
 scripts and tests call them. Human output goes to stdout, progress to stderr.
 """
+
 from __future__ import annotations
 
 import sys
@@ -29,16 +30,25 @@ from assistant.cli_support import (
     require_index,
 )
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="NTM Assistant: hỏi đáp văn bản nông thôn mới.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="NTM Assistant: hỏi đáp văn bản nông thôn mới.",
+)
+
 
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (recursive).")],
     index: IndexOpt = None,
     as_json: JsonOpt = False,
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the index first (e.g. after changing the embedding model).")] = False,
-    prune: Annotated[bool, typer.Option("--prune", help="Also remove indexed documents that are not among PATHS.")] = False,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Drop the index first (e.g. after changing the embedding model).")
+    ] = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Also remove indexed documents that are not among PATHS.")
+    ] = False,
 ) -> None:
     """Add or update documents; unchanged files are skipped, bad files refused with a reason."""
     from tqdm import tqdm
@@ -69,8 +79,9 @@ def ingest(
         def on_page(source: str, done: int, total: int) -> None:
             bar.set_postfix_str(f"{source[-40:]}: OCR trang {done}/{total}")
 
-        ingester = Ingester(idx, settings.max_file_bytes, ChunkingConfig(max_chars=settings.chunk_max_chars),
-                            ocr_config(settings))
+        ingester = Ingester(
+            idx, settings.max_file_bytes, ChunkingConfig(max_chars=settings.chunk_max_chars), ocr_config(settings)
+        )
         report = ingester.ingest_paths(paths, on_file, prune=prune, on_page=on_page)
         bar.close()
     except typer.Exit:
@@ -148,9 +159,14 @@ DOC_COLUMNS = ("source", "province", "number", "issued", "kind", "n_chunks", "ti
 
 
 @app.command()
-def docs(index: IndexOpt = None, as_json: JsonOpt = False,
-         fmt: Annotated[str, typer.Option("--format", help="table | csv | xlsx | json")] = "table",
-         output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (required for xlsx).")] = None) -> None:
+def docs(
+    index: IndexOpt = None,
+    as_json: JsonOpt = False,
+    fmt: Annotated[str, typer.Option("--format", help="table | csv | xlsx | json")] = "table",
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", help="Write to this file (required for xlsx).")
+    ] = None,
+) -> None:
     """List indexed documents with their metadata and chunk counts (a header row first)."""
     try:
         _, idx = read_index(index)
@@ -161,15 +177,20 @@ def docs(index: IndexOpt = None, as_json: JsonOpt = False,
             print_json(records)
             return
         # alternate copies as "file (format); …" in tables and sheets (JSON keeps the list)
-        flat = [{**r, "alternates": "; ".join(f"{a['source']} ({a['format']})" for a in r["alternates"])} for r in records]
+        flat = [
+            {**r, "alternates": "; ".join(f"{a['source']} ({a['format']})" for a in r["alternates"])} for r in records
+        ]
         _emit_rows(flat, DOC_COLUMNS, fmt, output)
     except CliError as exc:
         raise fail(exc, as_json) from exc
 
 
 @app.command()
-def remove(source: Annotated[str, typer.Argument(help="The document's source, as `ntm docs` lists it.")],
-           index: IndexOpt = None, as_json: JsonOpt = False) -> None:
+def remove(
+    source: Annotated[str, typer.Argument(help="The document's source, as `ntm docs` lists it.")],
+    index: IndexOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Delete a document and all its chunks."""
     from ingest.pipeline import display_name
 
@@ -314,8 +335,13 @@ def tasks(
         except UnknownAgency as exc:
             ids = {a.agency for a in idx.records.assignments()}
             names = [register.registry.get(i).name for i in ids if i in register.registry.agencies]
-            raise CliError(f"{exc}; cơ quan có nhiệm vụ trong chỉ mục: " + ", ".join(sorted(names)[:25])
-                           + (" …" if len(names) > 25 else ""), unknown=agency, known=sorted(names)) from exc
+            raise CliError(
+                f"{exc}; cơ quan có nhiệm vụ trong chỉ mục: "
+                + ", ".join(sorted(names)[:25])
+                + (" …" if len(names) > 25 else ""),
+                unknown=agency,
+                known=sorted(names),
+            ) from exc
         _emit_rows([r.as_dict() for r in rows], TASK_COLUMNS, fmt, output)
     except CliError as exc:
         raise fail(exc, as_json) from exc
@@ -349,7 +375,9 @@ def targets(
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option("--host", help="Address to bind (default: NTM_HOST or 127.0.0.1).")] = None,
+    host: Annotated[
+        Optional[str], typer.Option("--host", help="Address to bind (default: NTM_HOST or 127.0.0.1).")
+    ] = None,
     port: Annotated[Optional[int], typer.Option("--port", help="Port (default: NTM_PORT or 7860).")] = None,
     index: IndexOpt = None,
     as_json: JsonOpt = False,
@@ -368,8 +396,13 @@ def serve(
     if warning:
         typer.echo(warning, err=True)
     if as_json:
-        print_json({"url": f"http://{host or settings.host}:{port or settings.port}/", "index": str(settings.index_dir),
-                     "warning": warning or None})
+        print_json(
+            {
+                "url": f"http://{host or settings.host}:{port or settings.port}/",
+                "index": str(settings.index_dir),
+                "warning": warning or None,
+            }
+        )
         sys.stdout.flush()
     serve_app(service, settings, host, port)
 

@@ -1,6 +1,7 @@
 """What every `ntm` command shares: the index and JSON options, opening the configured index (a
 read command never creates one, and reads a temporary copy of a read-only or full-disk index),
 the service, and JSON output."""
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,9 @@ import typer
 
 from assistant.cli_support import CliError, require_documents, require_index
 
-IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index folder (default: NTM_INDEX_DIR or .ntm/index).")]
+IndexOpt = Annotated[
+    Optional[Path], typer.Option("--index", help="Index folder (default: NTM_INDEX_DIR or .ntm/index).")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
@@ -27,7 +30,9 @@ def open_index(index: Path | None):  # type: ignore[no-untyped-def]
     from vectorstore.index import Index
 
     settings = settings_for(index)
-    return settings, Index(settings.index_dir, make_embeddings(settings.embedding), settings.chroma_url, settings.collection)
+    return settings, Index(
+        settings.index_dir, make_embeddings(settings.embedding), settings.chroma_url, settings.collection
+    )
 
 
 def read_index(index: Path | None):  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ Read commands never create an index: a missing or empty one is an error that say
 looked for and how to fill it. A filter value the index does not hold (province, kind, agency) is
 an error that lists the values it does hold, so a typo is not mistaken for "no results".
 """
+
 from __future__ import annotations
 
 import errno
@@ -55,8 +56,9 @@ def require_index(index_dir: Path, chroma_url: str | None) -> None:
 def require_documents(index: Any) -> None:
     if not index.documents():
         where = index.index_dir.resolve()
-        raise CliError(f"chỉ mục tại {where} chưa có tài liệu nào; {ingest_hint(index.index_dir)}", EXIT_INTERNAL,
-                       index=str(where))
+        raise CliError(
+            f"chỉ mục tại {where} chưa có tài liệu nào; {ingest_hint(index.index_dir)}", EXIT_INTERNAL, index=str(where)
+        )
 
 
 def _listing(values: list[str], limit: int = 25) -> str:
@@ -123,13 +125,22 @@ def write_error(exc: BaseException, index_dir: Path) -> CliError:
     where = index_dir.resolve()
     problem = _write_problem(exc)
     if problem == "full":
-        return CliError(f"đĩa đầy: không còn chỗ để ghi vào chỉ mục tại {where} ({exc}). Các tệp đã nạp xong vẫn ở "
-                        "trong chỉ mục, tệp đang nạp dở không được ghi; giải phóng dung lượng rồi chạy lại lệnh "
-                        "(chỉ các tệp còn thiếu được nạp).", EXIT_INTERNAL, index=str(where), problem="disk full")
+        return CliError(
+            f"đĩa đầy: không còn chỗ để ghi vào chỉ mục tại {where} ({exc}). Các tệp đã nạp xong vẫn ở "
+            "trong chỉ mục, tệp đang nạp dở không được ghi; giải phóng dung lượng rồi chạy lại lệnh "
+            "(chỉ các tệp còn thiếu được nạp).",
+            EXIT_INTERNAL,
+            index=str(where),
+            problem="disk full",
+        )
     if problem == "readonly":
-        return CliError(f"không ghi được vào chỉ mục tại {where} (thư mục chỉ đọc hoặc không có quyền ghi: {exc}); "
-                        "chỉ mục không thay đổi. Hãy dùng --index với một thư mục ghi được.", EXIT_INTERNAL,
-                        index=str(where), problem="read-only")
+        return CliError(
+            f"không ghi được vào chỉ mục tại {where} (thư mục chỉ đọc hoặc không có quyền ghi: {exc}); "
+            "chỉ mục không thay đổi. Hãy dùng --index với một thư mục ghi được.",
+            EXIT_INTERNAL,
+            index=str(where),
+            problem="read-only",
+        )
     return CliError(f"lỗi khi ghi chỉ mục tại {where}: {type(exc).__name__}: {exc}", EXIT_INTERNAL, index=str(where))
 
 
@@ -139,10 +150,14 @@ def open_error(exc: BaseException, index_dir: Path) -> CliError:
     problem = _write_problem(exc)
     if problem:
         why = "đĩa đầy" if problem == "full" else "thư mục chỉ đọc hoặc không có quyền ghi"
-        return CliError(f"không mở được chỉ mục tại {where}: {why} ({exc}). Kho Chroma nhúng cần ghi được vào thư mục "
-                        "chỉ mục ngay cả khi chỉ đọc: giải phóng dung lượng / cấp quyền ghi, hoặc sao chép chỉ mục "
-                        "sang thư mục ghi được và dùng --index.", EXIT_INTERNAL, index=str(where),
-                        problem="disk full" if problem == "full" else "read-only")
+        return CliError(
+            f"không mở được chỉ mục tại {where}: {why} ({exc}). Kho Chroma nhúng cần ghi được vào thư mục "
+            "chỉ mục ngay cả khi chỉ đọc: giải phóng dung lượng / cấp quyền ghi, hoặc sao chép chỉ mục "
+            "sang thư mục ghi được và dùng --index.",
+            EXIT_INTERNAL,
+            index=str(where),
+            problem="disk full" if problem == "full" else "read-only",
+        )
     return CliError(f"không mở được chỉ mục tại {where}: {type(exc).__name__}: {exc}", EXIT_INTERNAL, index=str(where))
 
 

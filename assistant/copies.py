@@ -8,6 +8,7 @@ added text cannot take an indexed document over), so only a strictly richer copy
 alternate (the notice stays answerable from the copy the user kept); removing an alternate only
 forgets it.
 """
+
 from __future__ import annotations
 
 import json
@@ -90,8 +91,15 @@ class Copies:
             self.ledger.delete(doc.source)
             self.ledger.save_fingerprint(doc.doc_id, fp, data, fmt)
             self._noted(doc.doc_id, fp)
-            self._demote(canonical.doc_id, canonical.source, canonical_format, canonical.content_hash,
-                         others[canonical.doc_id], doc.doc_id, match[1])
+            self._demote(
+                canonical.doc_id,
+                canonical.source,
+                canonical_format,
+                canonical.content_hash,
+                others[canonical.doc_id],
+                doc.doc_id,
+                match[1],
+            )
             return Placement(status, demoted=((canonical.source, doc.source),))
         if existing is not None:  # this file was a document of its own until now
             self.ledger.move(existing.doc_id, canonical.doc_id)
@@ -99,14 +107,17 @@ class Copies:
             self.ledger.forget(existing.doc_id)
             self._noted(existing.doc_id, None)
         self.ledger.record(
-            Alternate(doc.source, canonical.doc_id, doc.content_hash, fmt, PIPELINE_VERSION, match[1],
-                      len(doc.text), fp, ""),
-            data, doc.text,
+            Alternate(
+                doc.source, canonical.doc_id, doc.content_hash, fmt, PIPELINE_VERSION, match[1], len(doc.text), fp, ""
+            ),
+            data,
+            doc.text,
         )
         return Placement("duplicate", duplicate_of=canonical.source)
 
-    def _demote(self, doc_id: str, source: str, fmt: str, content_hash: str, fp: Fingerprint,
-                to_doc: str, score: float) -> None:
+    def _demote(
+        self, doc_id: str, source: str, fmt: str, content_hash: str, fp: Fingerprint, to_doc: str, score: float
+    ) -> None:
         """Turn an indexed document into an alternate of `to_doc` (its own alternates follow)."""
         data = self.ledger.canonical_bytes(doc_id)
         text = self.index.records.document_text(doc_id) or ""
@@ -114,8 +125,9 @@ class Copies:
         self.index.remove(source)
         self.ledger.forget(doc_id)
         self._noted(doc_id, None)
-        self.ledger.record(Alternate(source, to_doc, content_hash, fmt, PIPELINE_VERSION, score, len(text), fp, ""),
-                           data, text)
+        self.ledger.record(
+            Alternate(source, to_doc, content_hash, fmt, PIPELINE_VERSION, score, len(text), fp, ""), data, text
+        )
 
     def _fingerprints(self) -> dict[str, Fingerprint]:
         """Fingerprints of every indexed document (read once per write batch, then kept up to
@@ -147,7 +159,9 @@ class Copies:
             del prints[doc_id]
         for record in self.index.records.documents():
             if record.doc_id not in prints:
-                fp = fingerprint(self.index.records.document_text(record.doc_id) or "", record.metadata.get("number", ""))
+                fp = fingerprint(
+                    self.index.records.document_text(record.doc_id) or "", record.metadata.get("number", "")
+                )
                 self.ledger.save_fingerprint(record.doc_id, fp, None)
                 prints[record.doc_id] = fp
         return prints
@@ -171,10 +185,21 @@ class Copies:
             new_id, new_fp = promoted
             for other in alternates:
                 if other.source != alt.source and self.ledger.get(other.source) is not None:
-                    self.ledger.record(Alternate(other.source, new_id, other.content_hash, other.format, other.pipeline,
-                                                 similarity(other.fingerprint, new_fp), other.chars, other.fingerprint,
-                                                 other.recorded_at), self.ledger.data(other.source),
-                                       self.ledger.text(other.source) or "")
+                    self.ledger.record(
+                        Alternate(
+                            other.source,
+                            new_id,
+                            other.content_hash,
+                            other.format,
+                            other.pipeline,
+                            similarity(other.fingerprint, new_fp),
+                            other.chars,
+                            other.fingerprint,
+                            other.recorded_at,
+                        ),
+                        self.ledger.data(other.source),
+                        self.ledger.text(other.source) or "",
+                    )
             return True, alt.source
         return True, ""
 
@@ -213,4 +238,3 @@ class Copies:
 
     def alternate_sources(self) -> list[str]:
         return [alt.source for alt in self.ledger.all()]
-

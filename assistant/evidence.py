@@ -6,6 +6,7 @@ distinctive terms (IDF-weighted folded syllables and bigrams; the chunk's headin
 context) plus what the intent expects to see: numbers for targets/results, dates and names for
 metadata, the asked agency and action verbs for tasks.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,7 +30,6 @@ ACTION_VERBS = re.compile(
     r"hoan thanh|ban hanh|tap trung|day manh|tang cuong|chi dao|de xuat|giao|thuc hien|can|khan truong|tiep tuc)\b"
 )
 _NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,]\d+)*(?:/\d+)?\s*%?")
-
 
 
 # What kind of fact a question asks for (folded cues) → how to recognise it in a sentence.
@@ -126,7 +126,7 @@ class TermWeights:
 
 def terms(text: str) -> list[str]:
     syl = [s for s in folded_syllables(text)]
-    grams = [f"{a}_{b}" for a, b in zip(syl, syl[1:])]
+    grams = [f"{a}_{b}" for a, b in zip(syl, syl[1:], strict=False)]
     return [s for s in syl if s not in _QUESTION_WORDS] + grams
 
 
@@ -188,7 +188,9 @@ def split_units(chunk: RetrievedChunk, rank: int) -> list[Unit]:
 def is_heading_unit(unit: Unit) -> bool:
     """Headings and lead-ins ("… như sau:") announce content rather than state it."""
     text = unit.text.strip()
-    if text.endswith(":") and (len(text.split()) <= 12 or (re.search(r"(như sau|sau đây|cụ thể)\s*:$", text) and not has_quantity(text))):
+    if text.endswith(":") and (
+        len(text.split()) <= 12 or (re.search(r"(như sau|sau đây|cụ thể)\s*:$", text) and not has_quantity(text))
+    ):
         return True
     return unit.text.rstrip(".:") in unit.chunk.heading_path
 
@@ -217,7 +219,7 @@ def measure_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> N
                 covered += w(t)
             elif t in context:
                 covered += 0.5 * w(t)
-        for alts, weight in zip(groups, group_weights):
+        for alts, weight in zip(groups, group_weights, strict=False):
             covered += weight * max(
                 sum(w(t) * (1.0 if t in own else 0.5 if t in context else 0.0) for t in alt) / sum(w(t) for t in alt)
                 for alt in alts
@@ -226,7 +228,7 @@ def measure_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> N
         unit.terms = frozenset(t for t in q_terms if t in own)
         unit.part_coverage = tuple(
             sum(weights.idf(t) for t in ts if t in own or t in context) / total_p
-            for ts, total_p in zip(part_terms, part_totals)
+            for ts, total_p in zip(part_terms, part_totals, strict=False)
         )
         unit.types = frozenset(k for k in kinds if unit_has_type(unit.text, k, plan))
         unit.all_types = frozenset(k for k in part_kinds if unit_has_type(unit.text, k, plan))
@@ -291,5 +293,8 @@ def asks_signer(plan: QueryPlan) -> bool:
 
 
 def asks_quantity(plan: QueryPlan) -> bool:
-    return bool(re.search(r"\b(bao nhieu|bao lau|may (xa|tieu chi|san pham|viec|nam)|ty le .* (bao nhieu|the nao))\b", plan.folded))
-
+    return bool(
+        re.search(
+            r"\b(bao nhieu|bao lau|may (xa|tieu chi|san pham|viec|nam)|ty le .* (bao nhieu|the nao))\b", plan.folded
+        )
+    )

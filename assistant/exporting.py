@@ -4,6 +4,7 @@ CSV and XLSX are for people: Vietnamese column headers (`assistant/data/export_c
 the XLSX has a bold, frozen header row and column widths fitted to the content. JSON keeps the
 row keys, which are the programmatic contract.
 """
+
 from __future__ import annotations
 
 import csv
@@ -38,6 +39,7 @@ def headers_for(columns: Sequence[str], headers: Mapping[str, str] | None = None
 def export_name(kind: str, subject: str, suffix: str, day: date | None = None) -> str:
     """ "Nhiệm-vụ_Sở-Tài-chính_2026-12-01.csv": what, for whom, when — diacritics kept (NFC), only
     letters, digits and hyphens from the subject, so the name is safe on every file system."""
+
     def part(text: str) -> str:
         words = re.findall(r"\w+", unicodedata.normalize("NFC", text))
         return "-".join(w for w in words if w != "_")[:80]
@@ -59,8 +61,9 @@ def _width(values: Sequence[str]) -> int:
     return max(MIN_WIDTH, min(MAX_WIDTH, longest + 2))
 
 
-def to_xlsx(rows: Sequence[dict[str, Any]], columns: Sequence[str], sheet: str = "NTM",
-            headers: Mapping[str, str] | None = None) -> bytes:
+def to_xlsx(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], sheet: str = "NTM", headers: Mapping[str, str] | None = None
+) -> bytes:
     """One sheet: a bold header row frozen above the data, an autofilter, fitted column widths,
     long cells wrapped."""
     from openpyxl import Workbook
@@ -79,7 +82,9 @@ def to_xlsx(rows: Sequence[dict[str, Any]], columns: Sequence[str], sheet: str =
     for row in rows:
         ws.append([row.get(c, "") for c in columns])
     for i, column in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = _width([names[i - 1]] + [str(r.get(column, "")) for r in rows])
+        ws.column_dimensions[get_column_letter(i)].width = _width(
+            [names[i - 1]] + [str(r.get(column, "")) for r in rows]
+        )
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -94,7 +99,7 @@ def to_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], width: int 
     """A plain aligned text table (long cells cut) for the terminal."""
     cells = [[str(r.get(c, ""))[:width] for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) if cells else len(c) for i, c in enumerate(columns)]
-    line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()  # noqa: E731
+    line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=False)).rstrip()  # noqa: E731
     out = [line(list(columns)), line(["-" * w for w in widths])]
     out += [line(row) for row in cells]
     return "\n".join(out)

@@ -3,6 +3,7 @@
 Each file is prepared completely in memory (or refused) before the index is touched, so a bad
 file never leaves anything behind, and the rest of the batch still goes in.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,7 +37,12 @@ class IngestReport:
     duplicates: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {"added": self.added, "updated": self.updated, "unchanged": self.unchanged, "refused": self.refused}
+        out: dict[str, object] = {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "refused": self.refused,
+        }
         if self.removed:
             out["removed"] = self.removed
         if self.duplicates:
@@ -58,7 +64,11 @@ class IngestReport:
 
 class Ingester:
     def __init__(
-        self, index: Index, max_file_bytes: int, chunking: ChunkingConfig | None = None, ocr: OcrConfig | None = None,
+        self,
+        index: Index,
+        max_file_bytes: int,
+        chunking: ChunkingConfig | None = None,
+        ocr: OcrConfig | None = None,
         workers: int | None = None,
     ) -> None:
         self.index = index
@@ -104,7 +114,10 @@ class Ingester:
         return self.copies.remove(source)
 
     def ingest_paths(
-        self, paths: list[Path], on_file: ProgressCallback | None = None, prune: bool = False,
+        self,
+        paths: list[Path],
+        on_file: ProgressCallback | None = None,
+        prune: bool = False,
         on_page: PageCallback | None = None,
     ) -> IngestReport:
         """Ingest files and folders (recursively); one refused file never stops the batch.
@@ -123,8 +136,17 @@ class Ingester:
                     if self.remove(source)[0]:
                         report.removed.append(source)
             # the next files are read and prepared in worker processes while these are embedded
-            stream = PreparedStream(files, self._needs_prepare, self.max_file_bytes, self.registry, self.chunking,
-                                    self.ocr, self.workers, on_ready=self.index.embed_ahead, on_page=on_page)
+            stream = PreparedStream(
+                files,
+                self._needs_prepare,
+                self.max_file_bytes,
+                self.registry,
+                self.chunking,
+                self.ocr,
+                self.workers,
+                on_ready=self.index.embed_ahead,
+                on_page=on_page,
+            )
             for item in stream:
                 source = item.source
                 try:

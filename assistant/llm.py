@@ -4,6 +4,7 @@ every claim cited [n] to a real excerpt and every number found in what it cites.
 uncited sentence, an invented figure, a server that is down) falls back to the extractive answer,
 so configuring an LLM can change the wording but never lower the grounding bar.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,13 +35,14 @@ class MissingExtra(ImportError):
     """An optional extra (a client library) is not installed; the message names the pip command."""
 
     def __init__(self, extra: str, package: str, purpose: str) -> None:
-        super().__init__(f"{purpose} cần gói tùy chọn {package!r} (extra \"{extra}\"): {_EXTRA}")
+        super().__init__(f'{purpose} cần gói tùy chọn {package!r} (extra "{extra}"): {_EXTRA}')
         self.extra = extra
         self.package = package
 
 
 class LLMTimeout(TimeoutError):
     """The model did not finish its answer within the configured time."""
+
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _LEADING_MARKERS = re.compile(r"^((?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+)(.*)$", re.S)
@@ -71,7 +73,11 @@ def make_chat_model(spec: str, base_url: str | None, api_key: str | None, timeou
         except ImportError as exc:
             raise MissingExtra("llm", "langchain-openai", f"NTM_LLM={spec} (provider 'openai')") from exc
         return ChatOpenAI(
-            model=model, base_url=base_url, api_key=api_key or "not-needed", temperature=0, timeout=timeout_s,
+            model=model,
+            base_url=base_url,
+            api_key=api_key or "not-needed",
+            temperature=0,
+            timeout=timeout_s,
             max_retries=0,
         )
     try:
@@ -102,8 +108,9 @@ class _Excerpt:
 
 
 class LLMAnswerer:
-    def __init__(self, model: BaseChatModel, prompt_version: str = "v1", max_excerpts: int = 6,
-                 timeout_s: float = 20.0) -> None:
+    def __init__(
+        self, model: BaseChatModel, prompt_version: str = "v1", max_excerpts: int = 6, timeout_s: float = 20.0
+    ) -> None:
         self.model = model
         self.prompt_version = prompt_version
         self.max_excerpts = max_excerpts
@@ -128,7 +135,9 @@ class LLMAnswerer:
             parts = _SECTION.split(text)
             sections = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
             if set(sections) != {"system", "user"}:
-                raise ValueError(f"prompts/answer_vi.{self.prompt_version}.md needs '=== system ===' and '=== user ===' sections")
+                raise ValueError(
+                    f"prompts/answer_vi.{self.prompt_version}.md needs '=== system ===' and '=== user ===' sections"
+                )
             self._prompt = (sections["system"], sections["user"])
         return self._prompt
 
@@ -165,8 +174,9 @@ class LLMAnswerer:
                 on_token("".join(parts))
         return "".join(parts)
 
-    def answer(self, plan: QueryPlan, chunks: list[RetrievedChunk], fallback: Answer,
-               on_token: TokenCallback | None = None) -> Answer:
+    def answer(
+        self, plan: QueryPlan, chunks: list[RetrievedChunk], fallback: Answer, on_token: TokenCallback | None = None
+    ) -> Answer:
         """The model's answer if it is grounded in the excerpts; otherwise `fallback`, with the
         reason in `plan["llm_fallback"]` (eval and logs show why the LLM was not used). The reply
         is streamed to `on_token` as it is written: a draft until the checks have passed."""
@@ -230,8 +240,10 @@ def split_claims(text: str) -> tuple[list[str], list[_Claim]]:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     for i, line in enumerate(lines):
         bare = line.strip("*_ #")
-        if not _MARKER.search(line) and bare.endswith(":") and (
-            i == 0 or fold(bare).startswith("theo ") or len(bare.split()) <= 12
+        if (
+            not _MARKER.search(line)
+            and bare.endswith(":")
+            and (i == 0 or fold(bare).startswith("theo ") or len(bare.split()) <= 12)
         ):
             leads.append(bare)
             continue

@@ -11,6 +11,7 @@ Consecutive prepared documents are handed to `on_ready` in groups of about `grou
 chunks before they are yielded, so their chunks are embedded in one call, sorted by length
 (`Index.embed_ahead`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -172,7 +173,11 @@ class PreparedStream:
 
 
 def _prepare_here(
-    item: Item, registry: AgencyRegistry, chunking: ChunkingConfig, ocr: Any, on_page: Callable[[str, int, int], None] | None
+    item: Item,
+    registry: AgencyRegistry,
+    chunking: ChunkingConfig,
+    ocr: Any,
+    on_page: Callable[[str, int, int], None] | None,
 ) -> tuple[PreparedDocument | None, str]:
     pages = (lambda done, total: on_page(item.source, done, total)) if on_page else None
     try:

@@ -4,6 +4,7 @@ Reads the `generator` and `fallback_reason` fields of the answer JSON (`ntm ask 
 so a user sees whether a quote, the task register or a language model wrote the answer, and why
 a language model's answer was not used.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,7 +37,7 @@ def fallback_notice(reason: str | None) -> str:
 
 
 def answer_label(answer: dict[str, Any]) -> str:
-    """"Trích nguyên văn từ văn bản", "Mô hình ngôn ngữ openai:qwen (đã kiểm tra trích dẫn)",
+    """ "Trích nguyên văn từ văn bản", "Mô hình ngôn ngữ openai:qwen (đã kiểm tra trích dẫn)",
     or the strategy plus the fallback notice when a language model's answer was rejected."""
     label = _strategy_label(str(answer.get("generator") or "extractive"))
     notice = fallback_notice(answer.get("fallback_reason"))

@@ -4,6 +4,7 @@ follow-up) becomes a `QueryPlan` — normalised text, expansions, agency, provin
 Everything is recognised from data (the agency registry, the province list, the abbreviation
 table) and general phrasing cues; the plan is used for filters and boosts, never to pick answers.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,7 +50,11 @@ def strip_marks(text: str) -> str:
 def synonym_groups() -> list[list[str]]:
     """Groups of interchangeable words, from `data/synonyms.tsv`."""
     text = resources.files("assistant").joinpath("data/synonyms.tsv").read_text("utf-8")
-    return [[w.strip() for w in line.split("|") if w.strip()] for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return [
+        [w.strip() for w in line.split("|") if w.strip()]
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
 
 
 def abbreviation_pairs(text: str) -> list[tuple[str, str]]:
@@ -124,18 +129,24 @@ def _asked_agencies(registry: AgencyRegistry, text: str) -> list[str]:
     duty ("Huyện Đầm Hà được giao làm gì?")."""
     text = re.sub(NUMBER_RE, " ", text)
     opening = len(text) - len(text.lstrip(" \t\"'“(-"))
-    ids = list(dict.fromkeys(
-        m.agency_id
-        for m in registry.find(text, question=True)
-        if not _bare_place(registry, m.agency_id, m.surface) or m.start <= opening and _SUBJECT_DUTY.match(fold(text[m.end :]))
-    ))
+    ids = list(
+        dict.fromkeys(
+            m.agency_id
+            for m in registry.find(text, question=True)
+            if not _bare_place(registry, m.agency_id, m.surface)
+            or m.start <= opening
+            and _SUBJECT_DUTY.match(fold(text[m.end :]))
+        )
+    )
     rank = lambda a: (a in _ASSIGNERS, registry.get(a).collective)  # noqa: E731
     specific = [a for a in ids if a not in _ASSIGNERS]
     return sorted(specific or ids, key=rank)
 
 
 # A question whose subject is a bare district or commune asks for its duties: "Huyện X được giao / phải …".
-_SUBJECT_DUTY = re.compile(r"\s*(duoc giao|phai|can|co trach nhiem|chiu trach nhiem|chu tri|co nhiem vu|duoc yeu cau|lam gi)\b")
+_SUBJECT_DUTY = re.compile(
+    r"\s*(duoc giao|phai|can|co trach nhiem|chiu trach nhiem|chu tri|co nhiem vu|duoc yeu cau|lam gi)\b"
+)
 
 
 def _bare_place(registry: AgencyRegistry, agency_id: str, surface: str) -> bool:
@@ -228,7 +239,7 @@ def cross_document_parts(plan: QueryPlan, cues: QuestionCues | None = None) -> l
     prefix = plan.normalized[: spots[0][0]]
     parts = []
     owner = {pos: _year_owner(folded, pos, spots) for pos, y in years}
-    for (at, province), (a, b) in zip(spots, bounds):
+    for (at, province), (a, b) in zip(spots, bounds, strict=False):
         own = [y for pos, y in years if owner[pos] == province and y not in in_periods]
         text = f"{prefix}{plan.normalized[a:b]}" if own_clauses else _part_text(plan, province)
         words = text.strip(" ,;").split()
@@ -308,7 +319,9 @@ def _inherit(plan: QueryPlan, previous: QueryPlan, cues: QuestionCues, registry:
     """Fill what an elliptical follow-up ("còn Sở Tài chính thì sao?", "năm 2019 thì sao?") leaves
     out from the previous turn: its province, years, agency, intent and topic words."""
     short = len(plan.folded.split()) <= 8
-    if not (cues.follow_up.search(plan.folded) or (short and not plan.provinces and not plan.agencies and not plan.years)):
+    if not (
+        cues.follow_up.search(plan.folded) or (short and not plan.provinces and not plan.agencies and not plan.years)
+    ):
         return
     plan.follow_up = True
     if not plan.provinces:

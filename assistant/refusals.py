@@ -2,6 +2,7 @@
 reason plus technical detail ("corrupt DOCX (XML parse error: …)"); users of the Vietnamese UI read
 a Vietnamese sentence, with the original reason kept as a folded detail. The CLI keeps the English.
 """
+
 from __future__ import annotations
 
 import json

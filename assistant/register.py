@@ -8,6 +8,7 @@ UBND huyện Mường Khương), marked "giao chung". A named unit's own rows th
 its collective's. Rows carry their notice (số hiệu, date, province) and chunk, so each one can be
 cited and opened.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -178,8 +179,18 @@ class TaskRegister:
                 continue
             rows.append(
                 TargetRow(
-                    t.indicator, t.value, t.unit, t.period, t.scope, t.kind, docs[t.doc_id].source, t.chunk_id,
-                    meta.get("province", ""), meta.get("number", ""), meta.get("issued", ""), t.text,
+                    t.indicator,
+                    t.value,
+                    t.unit,
+                    t.period,
+                    t.scope,
+                    t.kind,
+                    docs[t.doc_id].source,
+                    t.chunk_id,
+                    meta.get("province", ""),
+                    meta.get("number", ""),
+                    meta.get("issued", ""),
+                    t.text,
                 )
             )
         rows.sort(key=lambda r: (r.province, r.issued, r.source), reverse=False)

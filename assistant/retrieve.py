@@ -10,6 +10,7 @@ that province, of a province merged with it on 1 July 2025 (see `PlaceScope`), a
 whose province was not detected are searched; other provinces' documents are not, so a question
 naming a province cites only that province's documents or ones of no province.
 """
+
 from __future__ import annotations
 
 import re
@@ -80,8 +81,10 @@ class PlaceScope:
         post_merger = bool(issued) and issued >= places.merger_date
         if post_merger and any(places.successor(province) == places.successor(a) for a in self.asked):
             return "asked"
-        if self.partners and not self.pre_merger_question and any(
-            places.successor(a) == a and province in places.parts(a) for a in self.asked
+        if (
+            self.partners
+            and not self.pre_merger_question
+            and any(places.successor(a) == a and province in places.parts(a) for a in self.asked)
         ):
             return "partner"
         return ""
@@ -185,7 +188,9 @@ class HybridSearch:
         years = [*plan.years, *(y for p in plan.periods for y in p)]
         return bool(years) and max(years) < _merger_year(self.places)
 
-    def _search_one(self, plan: QueryPlan, k: int, filters: Filters | None, scope: PlaceScope | None) -> RetrievalResult:
+    def _search_one(
+        self, plan: QueryPlan, k: int, filters: Filters | None, scope: PlaceScope | None
+    ) -> RetrievalResult:
         cfg = self.config
         where = where_clause(filters, scope, self.places)
         dense: dict[str, float] = {}
@@ -194,7 +199,9 @@ class HybridSearch:
             dense = {h.chunk_id: h.score for h in self.index.dense_search(plan.dense_query(), cfg.candidates, where)}
         if "lexical" in cfg.legs:
             allowed = self.index.chunk_ids_where(where) if where else None
-            lexical = {h.chunk_id: h.score for h in self.index.lexical_search(plan.lexical_query(), cfg.candidates, allowed)}
+            lexical = {
+                h.chunk_id: h.score for h in self.index.lexical_search(plan.lexical_query(), cfg.candidates, allowed)
+            }
         fused: dict[str, float] = {}
         for weight, leg in ((cfg.dense_weight, dense), (cfg.lexical_weight, lexical)):
             for rank, chunk_id in enumerate(sorted(leg, key=leg.get, reverse=True), start=1):
@@ -258,9 +265,13 @@ class NTMRetriever(BaseRetriever):
         return [
             Document(
                 page_content=c.text,
-                metadata={**c.metadata, "chunk_id": c.chunk_id, "source": c.source, "score": c.score,
-                          "heading_path": " › ".join(c.heading_path)},
+                metadata={
+                    **c.metadata,
+                    "chunk_id": c.chunk_id,
+                    "source": c.source,
+                    "score": c.score,
+                    "heading_path": " › ".join(c.heading_path),
+                },
             )
             for c in result.chunks
         ]
-

@@ -6,6 +6,7 @@ list/structure blocks · extractive sentences · the optional LLM, checked again
 chunks and replaced by the extractive answer when it is not grounded. A question about several
 places is split, and each part goes through the same path.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -149,8 +150,17 @@ class ChatService:
         records = self.index.chunks(missing)
         docs = self.index.documents_by_id({r.doc_id for r in records.values()})
         extra = [
-            RetrievedChunk(cid, records[cid].doc_id, docs[records[cid].doc_id].source, 0.0, records[cid].text,
-                           records[cid].heading_path, records[cid].start, records[cid].end, docs[records[cid].doc_id].metadata)
+            RetrievedChunk(
+                cid,
+                records[cid].doc_id,
+                docs[records[cid].doc_id].source,
+                0.0,
+                records[cid].text,
+                records[cid].heading_path,
+                records[cid].start,
+                records[cid].end,
+                docs[records[cid].doc_id].metadata,
+            )
             for cid in missing
             if cid in records
         ]
@@ -175,8 +185,13 @@ class ChatService:
             self._provinces = (fingerprint, {d.metadata.get("province", "") for d in self.index.documents()} - {""})
         return self._provinces[1]
 
-    def ask(self, question: str, history: list[Any] | None = None, filters: Filters | None = None,
-            on_token: TokenCallback | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: list[Any] | None = None,
+        filters: Filters | None = None,
+        on_token: TokenCallback | None = None,
+    ) -> Answer:
         """Answer one question; follow-ups inherit province/year/agency from earlier turns. With an
         LLM configured, its draft is passed to `on_token` as it streams (single-part questions)."""
         self.index.refresh()  # another process may have written (a shared server, the same folder)
@@ -226,8 +241,9 @@ class ChatService:
             answer.plan = {**answer.plan, "retrieval_notice": notice}
         return answer
 
-    def _ask_llm(self, plan: QueryPlan, chunks: list[RetrievedChunk], fallback: Answer,
-                 on_token: TokenCallback | None = None) -> Answer:
+    def _ask_llm(
+        self, plan: QueryPlan, chunks: list[RetrievedChunk], fallback: Answer, on_token: TokenCallback | None = None
+    ) -> Answer:
         """The LLM's answer when grounded (generator: the backend string); else the fallback,
         carrying the reason the LLM answer was rejected."""
         answer = self._llm.answer(plan, chunks, fallback=fallback, on_token=on_token)

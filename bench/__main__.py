@@ -6,6 +6,7 @@ LangChain pipeline with `--baseline naive`), asks the same generated questions, 
 JSON line with the keys of bench.measure.RESULT_KEYS (with --json; a table otherwise). Progress
 goes to stderr. Timings depend on what else runs on the machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,10 @@ def run(args: argparse.Namespace) -> int:
         notices = generate(args.chunks, seed=args.seed, vocab=vocab)
         corpus = write_corpus(notices, workdir / "corpus")
         asked = questions(notices, args.questions, seed=args.seed, vocab=vocab)
-        log(f"corpus: {len(notices)} notices (~{sum(n.sections for n in notices)} chunks), {len(asked)} questions, "
-            f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs")
+        log(
+            f"corpus: {len(notices)} notices (~{sum(n.sections for n in notices)} chunks), {len(asked)} questions, "
+            f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs"
+        )
         if args.baseline == "naive":
             from bench.naive import run_naive
 

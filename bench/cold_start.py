@@ -9,6 +9,7 @@ config, i.e. the UI is ready to render) every 50 ms, then times a first question
 `ask` API (the embedding model may load lazily on it); the process is stopped after each run.
 Prints one line per run and the medians, in seconds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,7 +63,9 @@ def one_run(index: Path, timeout: float) -> tuple[float, float, float]:
     port = free_port()
     env = {**os.environ, "NTM_INDEX_DIR": str(index), "NTM_HOST": "127.0.0.1", "NTM_PORT": str(port)}
     start = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         page = wait_for(f"http://127.0.0.1:{port}/", start + timeout, proc) - start
         config = wait_for(f"http://127.0.0.1:{port}/config", start + timeout, proc) - start
@@ -101,9 +104,13 @@ def main() -> None:
             page, config, answer = one_run(index, args.timeout)
             runs.append(page)
             answers.append(answer)
-            print(f"run {i + 1}: HTTP 200 after {page:.2f} s (config ready {config:.2f} s); first answer {answer:.2f} s")
-        print(f"cold start (median of {len(runs)}): {statistics.median(runs):.2f} s on {os.cpu_count()} cores; "
-              f"first answer after it: {statistics.median(answers):.2f} s")
+            print(
+                f"run {i + 1}: HTTP 200 after {page:.2f} s (config ready {config:.2f} s); first answer {answer:.2f} s"
+            )
+        print(
+            f"cold start (median of {len(runs)}): {statistics.median(runs):.2f} s on {os.cpu_count()} cores; "
+            f"first answer after it: {statistics.median(answers):.2f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ agency sections with tasks and deadlines) so extraction, chunking and the task r
 work. The vocabulary is in `bench/data/synthetic_notices.json`; provinces (the 63 before the 2025
 merger) and their districts come from the gazetteer data `core/data/places.json`.
 """
+
 from __future__ import annotations
 
 import json
@@ -100,8 +101,13 @@ def make_notice(rng: random.Random, vocab: Vocabulary, n: int, agencies_per_noti
     presider, presider_title = _person(rng, v), rng.choice(v["presider_titles"])
     district = lambda: rng.choice(province.districts)  # noqa: E731 - a draw, not a constant
     fill = {
-        "province": province.name, "year": str(year), "prev_year": str(year - 1), "next_year": str(year + 1),
-        "meeting": meeting, "presider": presider, "presider_title": presider_title,
+        "province": province.name,
+        "year": str(year),
+        "prev_year": str(year - 1),
+        "next_year": str(year + 1),
+        "meeting": meeting,
+        "presider": presider,
+        "presider_title": presider_title,
         "meeting_date": _date(rng, year),
     }
     number = f"{rng.randint(1, 399)}/{kind['code']}"
@@ -123,31 +129,46 @@ def make_notice(rng: random.Random, vocab: Vocabulary, n: int, agencies_per_noti
     facts = [{"type": "meeting", "meeting": meeting, "province": province.name, "year": str(year)}]
     sections = 1
     for _ in range(2):
+
         def result() -> str:
             ind = rng.choice(v["indicators"])
             facts.append({"type": "indicator", "indicator": ind["name"], "province": province.name, "year": str(year)})
             return rng.choice(v["result_templates"]).format(
-                **fill, indicator=ind["name"], value=_value(rng, ind), unit=ind["unit"], district=district(),
-                trend=rng.choice(v["trends"]), as_of=_date(rng, year),
+                **fill,
+                indicator=ind["name"],
+                value=_value(rng, ind),
+                unit=ind["unit"],
+                district=district(),
+                trend=rng.choice(v["trends"]),
+                as_of=_date(rng, year),
             )
+
         lines += [" ".join(_grow(rng, result)), ""]
         sections += 1
     targets = []
     for ind in rng.sample(v["indicators"], 3):
-        targets.append(rng.choice(v["target_templates"]).format(
-            **fill, indicator=ind["name"], value=_value(rng, ind), unit=ind["unit"], district=district()))
+        targets.append(
+            rng.choice(v["target_templates"]).format(
+                **fill, indicator=ind["name"], value=_value(rng, ind), unit=ind["unit"], district=district()
+            )
+        )
         facts.append({"type": "target", "indicator": ind["name"], "province": province.name, "year": str(year)})
     lines += [" ".join(targets), "", kind["task_heading"], ""]
     sections += 1
     for i, agency in enumerate(rng.sample(v["agencies"], agencies_per_notice), start=1):
         others = [a for a in v["agencies"] if a != agency]
         lines.append(f"{i}. {agency}:")
+
         def task() -> str:
             topic = rng.choice(v["topics"])
             d = district()
-            facts.append({"type": "district", "district": d, "topic": topic, "province": province.name, "year": str(year)})
+            facts.append(
+                {"type": "district", "district": d, "topic": topic, "province": province.name, "year": str(year)}
+            )
             return "- " + rng.choice(v["task_templates"]).format(
-                **fill, other=rng.choice(others), topic=topic, district=d, deadline=_date(rng, year))
+                **fill, other=rng.choice(others), topic=topic, district=d, deadline=_date(rng, year)
+            )
+
         lines += _grow(rng, task) + [""]
         facts.append({"type": "agency", "agency": agency, "province": province.name, "year": str(year)})
         sections += 1
@@ -156,7 +177,9 @@ def make_notice(rng: random.Random, vocab: Vocabulary, n: int, agencies_per_noti
     return Notice(name, "\n".join(lines), province.name, year, facts, sections)
 
 
-def generate(chunks: int, seed: int = 12, vocab: Vocabulary | None = None, agencies_per_notice: int = 6) -> list[Notice]:
+def generate(
+    chunks: int, seed: int = 12, vocab: Vocabulary | None = None, agencies_per_notice: int = 6
+) -> list[Notice]:
     """Notices until their chunk-sized sections add up to `chunks` (the real count is what the
     chunker makes of them; the benchmark reports that)."""
     vocab = vocab or Vocabulary.load()
@@ -181,8 +204,10 @@ def questions(notices: list[Notice], count: int, seed: int = 12, vocab: Vocabula
     """`count` distinct questions about facts of the corpus, in the templates' phrasings."""
     vocab = vocab or Vocabulary.load()
     templates = {
-        "agency": vocab.data["questions"][0], "indicator": vocab.data["questions"][1],
-        "meeting": vocab.data["questions"][2], "target": vocab.data["questions"][3],
+        "agency": vocab.data["questions"][0],
+        "indicator": vocab.data["questions"][1],
+        "meeting": vocab.data["questions"][2],
+        "target": vocab.data["questions"][3],
         "district": vocab.data["questions"][4],
     }
     rng = random.Random(seed + 1)

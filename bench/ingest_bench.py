@@ -16,6 +16,7 @@ Phases, each timed on its own:
 Peak RSS is `ru_maxrss` of this process after each phase (it only ever grows).
 Then extraction time per file of the formats kit (median of --repeat runs after one warm-up).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -72,7 +73,10 @@ def rate(n: int, seconds: float) -> str:
 
 
 def table(headers: list[str], rows: list[list[object]]) -> str:
-    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|"]
+    out = [
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|",
+    ]
     out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(out)
 
@@ -80,7 +84,9 @@ def table(headers: list[str], rows: list[list[object]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=shared_default() / "corpus" / "seeds", help="folder to ingest")
-    parser.add_argument("--formats", default=str(shared_default() / "corpus" / "formats"), help="kit formats folder ('' to skip)")
+    parser.add_argument(
+        "--formats", default=str(shared_default() / "corpus" / "formats"), help="kit formats folder ('' to skip)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per formats file (median reported)")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
@@ -114,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     for path, source in files:
         try:
-            prepared.append(prepare_bytes(read_limited(path, source, settings.max_file_bytes), source, registry, chunking))
+            prepared.append(
+                prepare_bytes(read_limited(path, source, settings.max_file_bytes), source, registry, chunking)
+            )
         except RefusedFile as exc:
             refused.append((source, exc.reason))
     t_prepare = time.perf_counter() - t0
@@ -152,15 +160,27 @@ def main(argv: list[str] | None = None) -> int:
             [
                 ["model load", f"{t_model:.2f}", "", ""],
                 ["open fresh index", f"{t_open:.2f}", "", ""],
-                ["prepare (extract+clean+metadata+chunk)", f"{t_prepare:.2f}", rate(len(files), t_prepare), rate(n_chunks, t_prepare)],
+                [
+                    "prepare (extract+clean+metadata+chunk)",
+                    f"{t_prepare:.2f}",
+                    rate(len(files), t_prepare),
+                    rate(n_chunks, t_prepare),
+                ],
                 ["embed (inside the ingest)", f"{t_embed:.2f}", rate(len(prepared), t_embed), rate(n_chunks, t_embed)],
                 ["write (Chroma+records+BM25) ≈ total − prepare − embed", f"{t_write:.2f}", "", ""],
-                ["**ingest total** (`Ingester.ingest_paths`)", f"**{t_ingest:.2f}**", f"**{rate(len(files), t_ingest)}**", f"**{rate(n_chunks, t_ingest)}**"],
+                [
+                    "**ingest total** (`Ingester.ingest_paths`)",
+                    f"**{t_ingest:.2f}**",
+                    f"**{rate(len(files), t_ingest)}**",
+                    f"**{rate(n_chunks, t_ingest)}**",
+                ],
             ],
         )
     )
-    print(f"\nreport: added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
-          f"refused {len(report.refused)}; {indexed_chunks} chunks in Chroma\n")
+    print(
+        f"\nreport: added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+        f"refused {len(report.refused)}; {indexed_chunks} chunks in Chroma\n"
+    )
     print(table(["peak RSS", "MiB"], [[label, f"{mib:.0f}"] for label, mib in rss]))
     if refused:
         print("\nrefused:\n" + "\n".join(f"- {s}: {r}" for s, r in refused))

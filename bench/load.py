@@ -16,6 +16,7 @@ loaded p50/p95/max, throughput, the upload's files and seconds, and the budget o
 loaded p95 ≤ 3 × single-user p95 × (users / 2). Exit 1 when an answer failed or the budget is
 exceeded.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -165,7 +166,9 @@ def loaded(url: str, ui: Any, questions: list[str], args: argparse.Namespace, wo
         t.join()
     wall = time.monotonic() - t0
     latencies = [s for _, s, p in results if not p]
-    during = [s for at, s, p in results if not p and log.get("started_s", 0) - t0 <= at <= log.get("ended_s", 0) - t0 + s]
+    during = [
+        s for at, s, p in results if not p and log.get("started_s", 0) - t0 <= at <= log.get("ended_s", 0) - t0 + s
+    ]
     return {
         "answers": len(results),
         "failed": [p for _, _, p in results if p][:10],
@@ -176,9 +179,12 @@ def loaded(url: str, ui: Any, questions: list[str], args: argparse.Namespace, wo
         "p95_s": round(percentile(latencies, 0.95), 3),
         "max_s": round(max(latencies, default=float("nan")), 3),
         "p95_during_upload_s": round(percentile(during, 0.95), 3),
-        "upload": {"files": log.get("files"), "statuses": log.get("statuses"),
-                   "seconds": round(log.get("ended_s", 0) - log.get("started_s", 0), 1),
-                   "starts_at_s": round(log.get("started_s", t0) - t0, 1)},
+        "upload": {
+            "files": log.get("files"),
+            "statuses": log.get("statuses"),
+            "seconds": round(log.get("ended_s", 0) - log.get("started_s", 0), 1),
+            "starts_at_s": round(log.get("started_s", t0) - t0, 1),
+        },
     }
 
 
@@ -188,12 +194,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=40.0)
     parser.add_argument("--single", type=int, default=40, help="single-user questions (after 3 warm-up ones)")
-    parser.add_argument("--upload", type=Path, default=None, help="folder of .txt files to upload (default: shared dev corpus)")
+    parser.add_argument(
+        "--upload", type=Path, default=None, help="folder of .txt files to upload (default: shared dev corpus)"
+    )
     parser.add_argument("--upload-files", type=int, default=10)
     parser.add_argument("--out", type=Path, default=None, help="also write the figures here (JSON)")
     args = parser.parse_args(argv)
-    questions = [json.loads(line)["question"] for line in
-                 (shared_dir() / "eval" / "seed_qa.jsonl").read_text("utf-8").splitlines() if line.strip()]
+    questions = [
+        json.loads(line)["question"]
+        for line in (shared_dir() / "eval" / "seed_qa.jsonl").read_text("utf-8").splitlines()
+        if line.strip()
+    ]
     with tempfile.TemporaryDirectory(prefix="ntm-load-") as tmp:
         workdir = Path(tmp)
         index_dir = build_index(args, workdir)
@@ -206,7 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     single_p95 = percentile(single, 0.95)
     budget = 3 * single_p95 * (args.users / 2)
     report = {
-        "users": args.users, "seconds": args.seconds, "cores": os.cpu_count(),
+        "users": args.users,
+        "seconds": args.seconds,
+        "cores": os.cpu_count(),
         "ask_concurrency": settings.ask_concurrency,
         "single_user": {"n": len(single), "p50_s": round(percentile(single, 0.5), 3), "p95_s": round(single_p95, 3)},
         "loaded": result,

@@ -1,4 +1,5 @@
 """Measuring helpers shared by the product and the naive benchmark modes."""
+
 from __future__ import annotations
 
 import os
@@ -44,8 +45,11 @@ def percentile(values: list[float], q: float) -> float:
     """Linear-interpolated percentile (q in 0..100) of a non-empty list."""
     if len(values) == 1:
         return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if 1 <= q <= 99 else (
-        min(values) if q <= 0 else max(values))
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+        if 1 <= q <= 99
+        else (min(values) if q <= 0 else max(values))
+    )
 
 
 def timed_ms(fn: Callable[[Any], Any], items: Iterable[Any]) -> list[float]:

@@ -3,6 +3,7 @@ top-4) on the same synthetic corpus, measured like the product for a side-by-sid
 
 It has no notion of an unchanged file (re-adding re-embeds everything) and keeps no index to
 reopen, so `reingest_unchanged_s` and `cold_start_s` are null."""
+
 from __future__ import annotations
 
 import random

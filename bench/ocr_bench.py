@@ -13,6 +13,7 @@ On the shared 2-core machine figures are indicative (other people's jobs run at 
 `--tools` also times pypdfium2 against pdftoppm and pytesseract against the tesseract command when
 those packages are importable (they are not project dependencies).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -96,8 +97,13 @@ def run_file(path: Path, config: OcrConfig) -> dict[str, object]:
     got = "\n\n".join(block.text for block in loaded.blocks)
     expected = (KIT / "_expected" / f"{path.stem}.txt").read_text("utf-8")
     n = pages[-1] if pages else 1
-    return {"file": path.name, "pages": n, **measure(expected, got), "s_per_page": round(seconds / n, 2),
-            "cpu_s_per_page": round(cpu / n, 2)}
+    return {
+        "file": path.name,
+        "pages": n,
+        **measure(expected, got),
+        "s_per_page": round(seconds / n, 2),
+        "cpu_s_per_page": round(cpu / n, 2),
+    }
 
 
 def ten_page_scan() -> dict[str, object]:
@@ -112,8 +118,12 @@ def ten_page_scan() -> dict[str, object]:
     writer.write(buffer)
     start, cpu = time.perf_counter(), cpu_seconds()
     loaded = load_bytes(buffer.getvalue(), "ten-pages.pdf")
-    return {"pages": 10, "seconds": round(time.perf_counter() - start, 1), "cpu_seconds": round(cpu_seconds() - cpu, 1),
-            "ocr_pages": loaded.hints["ocr_pages"]}
+    return {
+        "pages": 10,
+        "seconds": round(time.perf_counter() - start, 1),
+        "cpu_seconds": round(cpu_seconds() - cpu, 1),
+        "ocr_pages": loaded.hints["ocr_pages"],
+    }
 
 
 def tools() -> dict[str, object]:
@@ -163,15 +173,22 @@ def main() -> None:
     parser.add_argument("--tools", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    files = [KIT / f for f in args.files.split(",")] if args.files else sorted(p for p in KIT.iterdir() if p.is_file() and p.suffix != ".md")
+    files = (
+        [KIT / f for f in args.files.split(",")]
+        if args.files
+        else sorted(p for p in KIT.iterdir() if p.is_file() and p.suffix != ".md")
+    )
     results: dict[str, object] = {"load_1min_at_start": os.getloadavg()[0]}
     for name in args.variants.split(","):
         rows = [run_file(path, VARIANTS[name]) for path in files]
         results[name] = rows
         for row in rows:
-            print(f"{name:11} {row['file']:32} tm={row['token_match']:.4f} wtm={row['word_token_match']:.4f} "
-                  f"cer={row['cer']:.4f} wer={row['wer']:.4f} {row['s_per_page']:.1f} s/page "
-                  f"({row['cpu_s_per_page']:.1f} CPU s/page)", flush=True)
+            print(
+                f"{name:11} {row['file']:32} tm={row['token_match']:.4f} wtm={row['word_token_match']:.4f} "
+                f"cer={row['cer']:.4f} wer={row['wer']:.4f} {row['s_per_page']:.1f} s/page "
+                f"({row['cpu_s_per_page']:.1f} CPU s/page)",
+                flush=True,
+            )
     if args.ten_pages:
         results["ten_pages"] = ten_page_scan()
         print("10-page scanned PDF:", results["ten_pages"], flush=True)

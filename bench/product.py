@@ -1,6 +1,7 @@
 """The product benchmark: the synthetic corpus through the real ingest path into a fresh index,
 then questions through ChatService, the bare floor (query embedding + Chroma query) and a cold
 start in a new process."""
+
 from __future__ import annotations
 
 import random
@@ -16,8 +17,9 @@ from bench.measure import folder_mb, peak_rss_mb, percentile, raw_encode_rate, t
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_product(corpus: Path, questions: list[str], workdir: Path, embedding: str | None, raw_sample: int,
-                log: Any) -> dict[str, Any]:
+def run_product(
+    corpus: Path, questions: list[str], workdir: Path, embedding: str | None, raw_sample: int, log: Any
+) -> dict[str, Any]:
     from assistant.ingesting import Ingester
     from assistant.service import ChatService
     from assistant.settings import Settings
@@ -34,7 +36,9 @@ def run_product(corpus: Path, questions: list[str], workdir: Path, embedding: st
         overrides["collection"] = f"bench_{uuid.uuid4().hex[:10]}"
     settings = Settings(**overrides)
     embeddings = make_embeddings(settings.embedding)
-    log(f"embedding {settings.embedding}; chroma {'server ' + settings.chroma_url if settings.chroma_url else 'embedded'}")
+    log(
+        f"embedding {settings.embedding}; chroma {'server ' + settings.chroma_url if settings.chroma_url else 'embedded'}"
+    )
 
     index = Index(settings.index_dir, embeddings, settings.chroma_url, settings.collection)
     ingester = Ingester(index, settings.max_file_bytes, ChunkingConfig(max_chars=settings.chunk_max_chars))
@@ -62,8 +66,9 @@ def run_product(corpus: Path, questions: list[str], workdir: Path, embedding: st
 
     def floor(question: str) -> Any:
         vector = embeddings.embed_query(question)
-        return index.collection.query(query_embeddings=[vector], n_results=min(settings.candidates, chunks),
-                                      include=["distances"])
+        return index.collection.query(
+            query_embeddings=[vector], n_results=min(settings.candidates, chunks), include=["distances"]
+        )
 
     floor_ms = timed_ms(floor, questions)
     result = {
@@ -91,11 +96,20 @@ def cold_start(settings: Any, question: str) -> float:
     """Seconds for a new process to import, load the model, open the index and answer once."""
     import os
 
-    env = {**os.environ, "NTM_INDEX_DIR": str(settings.index_dir), "NTM_EMBEDDING": settings.embedding,
-           "NTM_COLLECTION": settings.collection}
+    env = {
+        **os.environ,
+        "NTM_INDEX_DIR": str(settings.index_dir),
+        "NTM_EMBEDDING": settings.embedding,
+        "NTM_COLLECTION": settings.collection,
+    }
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "bench", "first-answer", question], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "bench", "first-answer", question],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return time.perf_counter() - t0
 
 

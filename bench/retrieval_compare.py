@@ -27,6 +27,7 @@ The Markdown table is printed and, for a full run (or with --results), written t
 bench/RESULTS.md as the section "Retrieval and chunking on the seed set" (other sections of that
 file are kept).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -137,7 +138,9 @@ def plan(quick: bool) -> list[Config]:
             name = "lexical" if legs == "lexical" else f"{slug(emb.split(':')[0])}-{LEG_NAMES[legs]}"
             configs.append(Config(name, "embedding × legs", emb, legs, chunk0))
     for chunk in QUICK_CHUNK_SIZES if quick else CHUNK_SIZES:
-        configs.append(Config(f"{slug(emb0.split(':')[0])}-hybrid-c{chunk}", "chunk size", emb0, "dense,lexical", chunk))
+        configs.append(
+            Config(f"{slug(emb0.split(':')[0])}-hybrid-c{chunk}", "chunk size", emb0, "dense,lexical", chunk)
+        )
     seen: dict[tuple[str, str, int], str] = {}
     for c in configs:
         if c.key in seen:
@@ -161,7 +164,10 @@ def run_one(c: Config, corpus: Path, qa: Path, out: Path) -> dict[str, Any]:
         (out / c.name / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
         if built:  # a half-built index would be taken as complete by a later configuration
             shutil.rmtree(index_dir, ignore_errors=True)
-        return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".strip(), "run_s": time.perf_counter() - started}
+        return {
+            "error": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".strip(),
+            "run_s": time.perf_counter() - started,
+        }
     return {"metrics": metrics, "run_s": time.perf_counter() - started, "indexed": metrics.get("ingest") is not None}
 
 
@@ -209,7 +215,19 @@ def table(configs: list[Config]) -> str:
         label = c.name + (f" (= {c.same_as})" if c.same_as else "")
         head = [label, f"`{c.embedding}`" if c.legs != "lexical" else "— (BM25)", LEG_NAMES[c.legs], str(c.chunk)]
         if "error" in r:
-            lines.append("| " + " | ".join([*head, "—", f"**failed:** {r['error'].replace('|', '/')}", *[""] * (len(COLUMNS) - 1), fmt(r.get("run_s"), 1)]) + " |")
+            lines.append(
+                "| "
+                + " | ".join(
+                    [
+                        *head,
+                        "—",
+                        f"**failed:** {r['error'].replace('|', '/')}",
+                        *[""] * (len(COLUMNS) - 1),
+                        fmt(r.get("run_s"), 1),
+                    ]
+                )
+                + " |"
+            )
             continue
         m = r.get("metrics", {})
         run_s = fmt(r.get("run_s"), 1) + (" (incl. indexing)" if r.get("indexed") else "")
@@ -264,8 +282,11 @@ def rel(path: Path) -> str:
 def section(configs: list[Config], args: argparse.Namespace, started: dt.datetime, total_s: float, code: str) -> str:
     any_metrics = next((c.result["metrics"] for c in configs if "metrics" in c.result), {})
     cfg = any_metrics.get("config", {})
-    command = "cd " + shlex.quote(str(ROOT)) + " && .venv/bin/python bench/retrieval_compare.py" + "".join(
-        f" {a}" for a in (shlex.quote(x) for x in sys.argv[1:])
+    command = (
+        "cd "
+        + shlex.quote(str(ROOT))
+        + " && .venv/bin/python bench/retrieval_compare.py"
+        + "".join(f" {a}" for a in (shlex.quote(x) for x in sys.argv[1:]))
     )
     corpus, qa, out = rel(args.corpus), rel(args.qa), rel(args.out)
     per_config = []
@@ -365,14 +386,28 @@ def write_results(path: Path, text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "seeds", help="documents to ingest")
-    parser.add_argument("--qa", type=Path, default=ROOT.parent / "shared" / "eval" / "seed_qa.jsonl", help="question set (JSONL)")
-    parser.add_argument("--out", type=Path, default=ROOT / "out" / "bench-retrieval", help="output folder (one subfolder per config)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "seeds", help="documents to ingest"
+    )
+    parser.add_argument(
+        "--qa", type=Path, default=ROOT.parent / "shared" / "eval" / "seed_qa.jsonl", help="question set (JSONL)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "out" / "bench-retrieval", help="output folder (one subfolder per config)"
+    )
     parser.add_argument("--quick", action="store_true", help="default embedding only, chunk sizes 600 and 1600")
-    parser.add_argument("--results", type=Path, default=None,
-                        help="Markdown file to write the section to (default bench/RESULTS.md for a full run, none for --quick)")
-    parser.add_argument("--keep-indexes", action="store_true", help="reuse indexes left in OUT/indexes/ by an earlier run")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        help="Markdown file to write the section to (default bench/RESULTS.md for a full run, none for --quick)",
+    )
+    parser.add_argument(
+        "--keep-indexes", action="store_true", help="reuse indexes left in OUT/indexes/ by an earlier run"
+    )
     args = parser.parse_args(argv)
     results = args.results if args.results is not None else (None if args.quick else ROOT / "bench" / "RESULTS.md")
 
@@ -395,18 +430,26 @@ def main(argv: list[str] | None = None) -> int:
         m = c.result.get("metrics")
         summary = (
             f"evidence@5 {fmt(metric(m, ('retrieval', 'evidence@5')))} accuracy {fmt(metric(m, ('answer', 'accuracy')))}"
-            if m else f"FAILED: {c.result['error']}"
+            if m
+            else f"FAILED: {c.result['error']}"
         )
         print(f"    {summary} · {c.result['run_s']:.1f} s", file=sys.stderr, flush=True)
     total_s = time.perf_counter() - t0
 
     summary_json = [
-        {"name": c.name, "group": c.group, **c.overrides, "same_as": c.same_as,
-         **({k: v for k, v in c.result.items() if k != "metrics"}),
-         "metrics_path": str(args.out / (c.same_as or c.name) / "metrics.json")}
+        {
+            "name": c.name,
+            "group": c.group,
+            **c.overrides,
+            "same_as": c.same_as,
+            **({k: v for k, v in c.result.items() if k != "metrics"}),
+            "metrics_path": str(args.out / (c.same_as or c.name) / "metrics.json"),
+        }
         for c in configs
     ]
-    (args.out / "summary.json").write_text(json.dumps(summary_json, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (args.out / "summary.json").write_text(
+        json.dumps(summary_json, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     print(table(configs))
     for line in best_lines(configs):
         print(line)

@@ -8,6 +8,7 @@ Tum" → `kho-bac-nha-nuoc`) and is registered as it is read, so every id `find`
 looked up with `get`. Listed aliases are matched on case- and diacritic-folded text ("Sờ Tài
 chính", a tone typo; "so tai chinh", typed without accents); the longest name wins at each place.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,7 +66,15 @@ class AgencyRegistry:
             for alias in (agency.name, *agency.aliases):
                 self._by_key.setdefault(self.key_of(alias), agency.id)
         heads = tuple(f"{h} " for h in self.grammar.enumerable_heads)  # "Giám đốc các Sở: Tài chính, …"
-        self.grammar.learn_items([alias[len(h) :] for a in self.agencies.values() for alias in (a.name, *a.aliases) for h in heads if alias.startswith(h)])
+        self.grammar.learn_items(
+            [
+                alias[len(h) :]
+                for a in self.agencies.values()
+                for alias in (a.name, *a.aliases)
+                for h in heads
+                if alias.startswith(h)
+            ]
+        )
         titles = "|".join(re.escape(" ".join(w[1] for w in t)) for t in self.grammar.titles)
         self._title_before = re.compile(rf"(?<!\w)({titles})\s+$")
         self._cache = OrderedDict()
@@ -127,7 +136,10 @@ class AgencyRegistry:
             if agency_id:
                 listed.append(AgencyMention(agency_id, text[m.start() : m.end()], m.start(), m.end()))
         parsed = [
-            (AgencyMention(self._identify(g), text[g.start : g.end], g.start, g.end, g.person), g.key in self._by_key or g.in_list)
+            (
+                AgencyMention(self._identify(g), text[g.start : g.end], g.start, g.end, g.person),
+                g.key in self._by_key or g.in_list,
+            )
             for g in self.grammar.parse(text, question)
             if not g.caps or g.key in self._by_key  # capitals hide a name's extent: only listed names
         ]
@@ -140,7 +152,9 @@ class AgencyRegistry:
         return [self._with_title(folded, text, m) for m, _ in chosen]
 
     @staticmethod
-    def _pick(text: str, a: tuple[AgencyMention, bool], b: tuple[AgencyMention, bool], question: bool) -> tuple[AgencyMention, bool]:
+    def _pick(
+        text: str, a: tuple[AgencyMention, bool], b: tuple[AgencyMention, bool], question: bool
+    ) -> tuple[AgencyMention, bool]:
         """Of two overlapping readings, the longer, except that in a document a name nobody listed
         beats a listed one only when what it adds is more name (capitalised words, a list after
         ":"), not the lower-case words that follow a listed name ("Sở Tài chính cân đối …").
@@ -161,7 +175,9 @@ class AgencyRegistry:
         if not m or not text[mention.start - len(m.group(0))][:1].isupper():
             return mention
         start = mention.start - len(m.group(0))
-        return AgencyMention(mention.agency_id, text[start : mention.end], start, mention.end, text[start : start + len(m.group(1))])
+        return AgencyMention(
+            mention.agency_id, text[start : mention.end], start, mention.end, text[start : start + len(m.group(1))]
+        )
 
     def ids_in(self, text: str, question: bool = False) -> list[str]:
         """Distinct agency ids named in `text`, in order of first mention."""

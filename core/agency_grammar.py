@@ -8,6 +8,7 @@ Enumerable heads take a list ("Giám đốc các Sở: Tài chính, Xây dựng"
 Every match carries a canonical key (folded, acronyms expanded, "&" = "và", level words unified)
 that is the body's identity; the words themselves come from a data file.
 """
+
 from __future__ import annotations
 
 import json
@@ -59,7 +60,9 @@ class AgencyGrammar(UnitGrammar):
         self.province_cities = {fold(c) for c in data["province_cities"]}
         self.items: list[tuple[tuple[str, str], ...]] = []
         seqs = [h[0] for h in self.heads] + self.titles + self.unit_heads + self.level_seqs + self.program_phrases
-        self._unit_type_list = sorted(((_words(k), v) for k, v in data["unit_types"].items()), key=lambda kv: -len(kv[0]))
+        self._unit_type_list = sorted(
+            ((_words(k), v) for k, v in data["unit_types"].items()), key=lambda kv: -len(kv[0])
+        )
         self._unit_first = {seq[0][1] for seq, _ in self._unit_type_list}
         self._first = {seq[0][1] for seq in seqs if seq}  # folded first words, to skip other tokens fast
 
@@ -124,7 +127,13 @@ class AgencyGrammar(UnitGrammar):
         if self._head(toks, i) or self._seq(toks, i, self.unit_heads):
             return True
         n = self._seq(toks, i, self.titles)  # "Chánh Văn phòng …" but not "Lang Chánh"
-        return bool(n) and i + n < len(toks) and bool(self._head(toks, i + n) or self._seq(toks, i + n, self.unit_heads) or toks[i + n].folded == self.plural)
+        return (
+            bool(n)
+            and i + n < len(toks)
+            and bool(
+                self._head(toks, i + n) or self._seq(toks, i + n, self.unit_heads) or toks[i + n].folded == self.plural
+            )
+        )
 
     def _at(self, toks: list[Tok], i: int, question: bool) -> list[GrammarMatch]:
         """The agency (or agencies, for a list) starting at token i, led by an optional title."""
@@ -187,15 +196,25 @@ class AgencyGrammar(UnitGrammar):
                 continue
             if n and t.folded in self.joiners and k + n + 1 < len(toks):
                 nxt = toks[k + n + 1]
-                apposition = t.folded in self.dashes and self._seq(toks, k + n + 1, self.appositions)  # "… - Cơ quan thường trực"
-                level = self._seq(toks, k + n + 1, self.level_seqs) and not (nxt.cap and self.level_words.get((nxt.folded,)) != "tỉnh")  # "Xã hội"
+                apposition = t.folded in self.dashes and self._seq(
+                    toks, k + n + 1, self.appositions
+                )  # "… - Cơ quan thường trực"
+                level = self._seq(toks, k + n + 1, self.level_seqs) and not (
+                    nxt.cap and self.level_words.get((nxt.folded,)) != "tỉnh"
+                )  # "Xã hội"
                 if (nxt.cap or nxt.acronym) and not apposition and not self._starts_name(toks, k + n + 1) and not level:
                     n += 1
                     continue
                 break
             if n and lower_run == 0 and toks[k + n - 1].acronym:
                 break  # an acronym is a whole name part: "Sở NN&PTNT kiêm …"
-            if (n or (question and t.plain)) and re.fullmatch(r"\w+", t.text) and not self._stops(toks, k + n) and not self._province_at(toks, k + n) and lower_run < 6:
+            if (
+                (n or (question and t.plain))
+                and re.fullmatch(r"\w+", t.text)
+                and not self._stops(toks, k + n)
+                and not self._province_at(toks, k + n)
+                and lower_run < 6
+            ):
                 n += 1
                 lower_run += 1
                 continue
@@ -234,7 +253,9 @@ class AgencyGrammar(UnitGrammar):
             return p, "tỉnh", ""
         return 0, entry["level"], ""
 
-    def _body(self, toks: list[Tok], i: int, k: int, n: int, entry: dict[str, Any], person: str, question: bool) -> list[GrammarMatch]:
+    def _body(
+        self, toks: list[Tok], i: int, k: int, n: int, entry: dict[str, Any], person: str, question: bool
+    ) -> list[GrammarMatch]:
         if toks[k].plain and (entry["name"] != "none" or n < 2):
             return []  # typed without diacritics, "so", "ban", "bao", "phong" are mostly other words
         head_text = entry.get("canonical") or " ".join(t.text for t in toks[k : k + n])
@@ -270,7 +291,7 @@ class AgencyGrammar(UnitGrammar):
         return [GrammarMatch(toks[i].start, end, key, display, level, False, person, caps=caps)]
 
     def _enumeration(self, toks: list[Tok], i: int, j: int, entry: dict[str, Any], person: str) -> list[GrammarMatch]:
-        """"các Sở: Tài chính, Xây dựng, Nông nghiệp và Môi trường" → one match per Sở; the
+        """ "các Sở: Tài chính, Xây dựng, Nông nghiệp và Môi trường" → one match per Sở; the
         list items are names under the same head."""
         head_text = entry.get("canonical") or " ".join(t.text for t in toks[j - 1 : j])
         if j < len(toks) and toks[j].text == ":":
@@ -288,11 +309,33 @@ class AgencyGrammar(UnitGrammar):
             name = " ".join(t.text for t in toks[j : j + n])
             key = self.canon(f"{head_text} {name}")
             caps = toks[j].text.isupper() and len(toks[j].text) > 1
-            out.append(GrammarMatch(toks[start].start, toks[j + n - 1].end, key, f"{head_text} {name}", entry["level"], False, person, True, caps))
+            out.append(
+                GrammarMatch(
+                    toks[start].start,
+                    toks[j + n - 1].end,
+                    key,
+                    f"{head_text} {name}",
+                    entry["level"],
+                    False,
+                    person,
+                    True,
+                    caps,
+                )
+            )
             j += n
-            if j + 1 < len(toks) and toks[j].text in (",", ";") and toks[j + 1].cap and not self._starts_name(toks, j + 1):
+            if (
+                j + 1 < len(toks)
+                and toks[j].text in (",", ";")
+                and toks[j + 1].cap
+                and not self._starts_name(toks, j + 1)
+            ):
                 j += 1
-            elif j + 1 < len(toks) and toks[j].folded in self.joiners and toks[j + 1].cap and not self._starts_name(toks, j + 1):
+            elif (
+                j + 1 < len(toks)
+                and toks[j].folded in self.joiners
+                and toks[j + 1].cap
+                and not self._starts_name(toks, j + 1)
+            ):
                 j += 1
             else:
                 break
@@ -308,7 +351,13 @@ class AgencyGrammar(UnitGrammar):
         if j >= len(toks) or not toks[j].cap or not re.fullmatch(r"\w+", toks[j].text):
             return 0
         n = 1
-        while j + n < len(toks) and n < 5 and re.fullmatch(r"\w+", toks[j + n].text) and not toks[j + n].cap and not self._stops(toks, j + n):
+        while (
+            j + n < len(toks)
+            and n < 5
+            and re.fullmatch(r"\w+", toks[j + n].text)
+            and not toks[j + n].cap
+            and not self._stops(toks, j + n)
+        ):
             n += 1
         return n
 

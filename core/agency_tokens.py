@@ -1,6 +1,7 @@
 """Tokens of agency names: words (acronyms with their "&" and "-" kept whole: "NN&PTNT",
 "LĐ-TB&XH") and punctuation, each with its offsets, folded form and lower-case form. A line break
 and a table's "|" are tokens too, so no name runs across them."""
+
 from __future__ import annotations
 
 import re

@@ -2,6 +2,7 @@
 a named unit distinct from the plural "UBND các huyện", which may enumerate named units ("UBND
 các huyện: Nho Quan, Gia Viễn"); a district named as an actor ("Huyện Đan Phượng hoàn thành …") is
 its People's Committee. Mixed into AgencyGrammar, whose word tables it reads."""
+
 from __future__ import annotations
 
 import re
@@ -65,7 +66,11 @@ class UnitGrammar:
     def _province_len(self, toks: list[Tok], i: int) -> int:
         """Length of a province name at i ("Hải Phòng", whose "Phòng" is also a head word)."""
         for n in (4, 3, 2, 1):
-            if i + n <= len(toks) and (toks[i].cap or toks[i].plain) and " ".join(t.folded for t in toks[i : i + n]) in self.provinces:
+            if (
+                i + n <= len(toks)
+                and (toks[i].cap or toks[i].plain)
+                and " ".join(t.folded for t in toks[i : i + n]) in self.provinces
+            ):
                 return n
         return 0
 
@@ -75,7 +80,12 @@ class UnitGrammar:
         if (p := self._province_len(toks, i)) and p <= limit:
             return p
         n = 0
-        while i + n < len(toks) and n < limit and re.fullmatch(r"\w+", toks[i + n].text) and not self._starts_name(toks, i + n):
+        while (
+            i + n < len(toks)
+            and n < limit
+            and re.fullmatch(r"\w+", toks[i + n].text)
+            and not self._starts_name(toks, i + n)
+        ):
             t = toks[i + n]
             if not (t.cap or question and t.plain and not self._stops(toks, i + n) and not t.folded.isdigit()):
                 break
@@ -85,10 +95,12 @@ class UnitGrammar:
         return n
 
     def _is_province(self, type_words: str, place: str) -> bool:
-        """"thành phố Hà Nội" is a province; "thành phố Cao Bằng" is a city inside one."""
+        """ "thành phố Hà Nội" is a province; "thành phố Cao Bằng" is a city inside one."""
         return place in self.province_cities if type_words == "thanh pho" else place in self.provinces
 
-    def _unit(self, toks: list[Tok], i: int, j: int, plural: bool, person: str, question: bool = False) -> list[GrammarMatch]:
+    def _unit(
+        self, toks: list[Tok], i: int, j: int, plural: bool, person: str, question: bool = False
+    ) -> list[GrammarMatch]:
         """UBND huyện X (named); UBND tỉnh; UBND các huyện: A, B (each named)."""
         ut = self._unit_type(toks, j)
         if ut is None:
@@ -125,7 +137,13 @@ class UnitGrammar:
         tw = type_words
         level = self.unit_types.get(tuple(tw.split()), "huyện")
         q = 0  # a lower-case qualifier before the names ("miền núi", "vùng cao")
-        while q < 3 and k + q < len(toks) and re.fullmatch(r"\w+", toks[k + q].text) and not toks[k + q].cap and not self._stops(toks, k + q):
+        while (
+            q < 3
+            and k + q < len(toks)
+            and re.fullmatch(r"\w+", toks[k + q].text)
+            and not toks[k + q].cap
+            and not self._stops(toks, k + q)
+        ):
             q += 1
         if q and self._place(toks, k + q):
             k += q
@@ -149,4 +167,3 @@ class UnitGrammar:
         if len(out) == 1 and k < len(toks) and re.fullmatch(r"\w+", toks[k].text):
             return []
         return out
-

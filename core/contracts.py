@@ -5,6 +5,7 @@ prepared document ready for the store, a near-duplicate fingerprint, the query p
 
 No I/O and no heavy dependency: the store, the query side and ingest all import this.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field

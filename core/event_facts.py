@@ -5,6 +5,7 @@ tỉnh, đồng chí Lưu Văn Thịnh, Phó Chủ tịch UBND tỉnh … chủ 
 already knows the chair's name and the event date; this finds the sentence that states them, so
 an answer can quote it exactly.
 """
+
 from __future__ import annotations
 
 import re

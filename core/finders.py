@@ -1,5 +1,6 @@
 """Finders of dates, person names and province spellings in running text, shared by metadata
 reading at ingest and by evidence scoring at query time (one definition of each)."""
+
 from __future__ import annotations
 
 import re
@@ -11,9 +12,7 @@ from importlib import resources
 from core.places import Gazetteer, load_gazetteer
 from core.vntext import fold
 
-_DAY_MONTH_YEAR = re.compile(
-    r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE
-)
+_DAY_MONTH_YEAR = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
 _NUMERIC_DATE = re.compile(r"(?<![\d/])(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?![\d/])")
 _PARTIAL_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])")
 

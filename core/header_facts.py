@@ -9,6 +9,7 @@ PHÓ CHỦ TỊCH / name). Reading that layout, rather than searching the whole 
 documents' numbers and dates apart from the document's own. Works on the cleaned text alone, so the
 answer stage can read the same facts from a stored document without re-ingesting it.
 """
+
 from __future__ import annotations
 
 import json
@@ -91,10 +92,30 @@ class DocumentKinds:
         by_word = {fold(w): k["kind"] for k in raw["kinds"] for w in k["words"]}
         by_code = {c: k["kind"] for k in raw["kinds"] for c in k["codes"]}
         needs = {k["kind"]: fold(k["needs"]) for k in raw["kinds"] if k.get("needs")}
-        keys = ("letter_subject", "body_starts", "bases", "submission", "recipients", "decision_lines", "subunit_heads",
-                "signature_prefixes", "signature_titles", "signature_marks", "effect", "replace", "session")
-        return cls(by_word, by_code, needs, letter_kind=raw["letter_kind"], parents=raw["parents"],
-                   place_units=raw["place_units"], **{k: tuple(raw[k]) for k in keys})
+        keys = (
+            "letter_subject",
+            "body_starts",
+            "bases",
+            "submission",
+            "recipients",
+            "decision_lines",
+            "subunit_heads",
+            "signature_prefixes",
+            "signature_titles",
+            "signature_marks",
+            "effect",
+            "replace",
+            "session",
+        )
+        return cls(
+            by_word,
+            by_code,
+            needs,
+            letter_kind=raw["letter_kind"],
+            parents=raw["parents"],
+            place_units=raw["place_units"],
+            **{k: tuple(raw[k]) for k in keys},
+        )
 
 
 def lines_of(text: str) -> list[tuple[str, int, int]]:
@@ -142,7 +163,7 @@ def read_header(text: str, kinds: DocumentKinds, find_names: NameFinder) -> Head
     facts.issuer = _issuer(head, kinds)
     _kind_and_subject(head, facts, kinds)
     body_from = _body_start(lines, facts)
-    facts.recipients = _recipients(lines[:body_from + 12], kinds)
+    facts.recipients = _recipients(lines[: body_from + 12], kinds)
     facts.bases, facts.submitted_by = _bases(lines, body_from, kinds)
     facts.effective, facts.replaces, facts.session = _closing_clauses(text, lines, kinds)
     facts.signer = _signer(lines, kinds, find_names)
@@ -169,7 +190,9 @@ def _issued(head: list[tuple[str, int, int]]) -> Fact | None:
         spans = [(w.start(), w.group(0)) for w in re.finditer(r"\S+", line[: m.start()])]
         place_start = m.start()
         for pos, word in reversed(spans[-6:]):
-            if word in {"-", "–"} or (word[0].isupper() and (len(word) == 1 or not _is_upper(word) or word.endswith("."))):
+            if word in {"-", "–"} or (
+                word[0].isupper() and (len(word) == 1 or not _is_upper(word) or word.endswith("."))
+            ):
                 place_start = pos
             else:
                 break
@@ -179,14 +202,16 @@ def _issued(head: list[tuple[str, int, int]]) -> Fact | None:
         d, mo, y = (int(g) for g in m.groups())
         if not (1 <= d <= 31 and 1 <= mo <= 12):
             continue
-        return Fact(line[m.start() + 1 : m.end()].strip(), s + place_start, s + m.end(), detail=f"{y:04d}-{mo:02d}-{d:02d}")
+        return Fact(
+            line[m.start() + 1 : m.end()].strip(), s + place_start, s + m.end(), detail=f"{y:04d}-{mo:02d}-{d:02d}"
+        )
     return None
 
 
 def _issuer(head: list[tuple[str, int, int]], kinds: DocumentKinds) -> Fact | None:
     """The upper-case lines of the left header column just above "Số:" or the national motto."""
     block: list[tuple[str, int, int]] = []
-    for line, s, e in head:
+    for line, s, _e in head:
         folded = fold(line)
         left = re.sub(r"[\s\-_–—=*.]{3,}$", "", _left_column(line)).strip()
         if re.match(r"^so\s*[:.]", folded) or folded.startswith(("cong hoa xa hoi", "doc lap")):
@@ -216,7 +241,7 @@ def _issuer_name(column: list[str], kinds: DocumentKinds) -> str:
         return rest[:1] + rest[1:].lower() + (f" {sub.lower()}" if sub else "")
     rest = rest[len(parent) :].strip()
     unit = next((u for u in sorted(kinds.place_units, key=len, reverse=True) if rest.startswith(u + " ")), "")
-    where = f"{kinds.place_units[unit]} {rest[len(unit):].strip().title()}" if unit else rest.title()
+    where = f"{kinds.place_units[unit]} {rest[len(unit) :].strip().title()}" if unit else rest.title()
     if sub:
         return f"{sub[:1]}{sub[1:].lower()} {where}".strip()
     return f"{kinds.parents[parent]} {where}".strip()
@@ -231,8 +256,14 @@ def _kind_and_subject(head: list[tuple[str, int, int]], facts: HeaderFacts, kind
         # the kind line is upper case; a line that is exactly a kind word counts in any case once
         # the header has a number or date (DOCX headers often set capitals by style, not text)
         formal = facts.number is not None or facts.issued is not None
-        word = next((w for w in (line, m.group(1) if m else "") if w and fold(w) in kinds.by_word
-                     and (_is_upper(w) or (w == line and formal))), "")
+        word = next(
+            (
+                w
+                for w in (line, m.group(1) if m else "")
+                if w and fold(w) in kinds.by_word and (_is_upper(w) or (w == line and formal))
+            ),
+            "",
+        )
         if word and not line.endswith(":"):
             facts.kind, facts.kind_line = kinds.by_word[fold(word)], Fact(word, s, s + len(word))
             rest = line[len(word) :].strip()
@@ -299,7 +330,7 @@ def _bases(lines: list[tuple[str, int, int]], body_from: int, kinds: DocumentKin
     line. Read from the header on until the operative part ("QUYẾT ĐỊNH:", "Điều 1", "I. …")."""
     bases: list[Fact] = []
     submitted: Fact | None = None
-    for line, s, e in lines[body_from : body_from + 25]:
+    for line, s, _e in lines[body_from : body_from + 25]:
         if _starts(line, kinds.decision_lines) or re.match(r"^(Điều\s+1\b|[IVX]+\.\s|1\.\s)", line):
             break
         if _starts(line, kinds.submission):
@@ -319,12 +350,14 @@ def _clause(line: str) -> str:
     return (line[: after + m.start()] if m else line).rstrip(";,. ")
 
 
-def _closing_clauses(text: str, lines: list[tuple[str, int, int]], kinds: DocumentKinds) -> tuple[Fact | None, Fact | None, Fact | None]:
+def _closing_clauses(
+    text: str, lines: list[tuple[str, int, int]], kinds: DocumentKinds
+) -> tuple[Fact | None, Fact | None, Fact | None]:
     """The sentence of effect ("… có hiệu lực (thi hành) kể từ ngày …"), of replacement ("thay thế
     Quyết định số …") and the resolution's session ("… kỳ họp thứ 6 thông qua ngày …")."""
     found: dict[str, Fact] = {}
     wanted = {"effect": kinds.effect, "replace": kinds.replace, "session": kinds.session}
-    for line, s, e in lines:
+    for line, s, _e in lines:
         folded = fold(line)
         for name, cues in wanted.items():
             if name in found or not any(fold(c) in folded for c in cues):
@@ -358,7 +391,7 @@ def _signer(lines: list[tuple[str, int, int]], kinds: DocumentKinds, find_names:
         if not _signature_title(line, kinds, titles):
             continue
         block = [(line, s)]
-        for nxt, ns, ne in lines[i + 1 : i + 7]:
+        for nxt, ns, _ne in lines[i + 1 : i + 7]:
             if _signature_title(nxt, kinds, titles):
                 block.append((nxt, ns))
                 continue

@@ -13,6 +13,7 @@ not Hòa Bình; text typed without diacritics is matched on its folded form. Spe
 commune name can belong to several provinces: every candidate is kept and the caller lets the
 text's other places decide.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,12 +29,25 @@ from core.vntext import canonical_tones, fold, has_diacritics, nfc
 PROVINCE, DISTRICT, COMMUNE = "province", "district", "commune"
 # Unit words (lower-case, diacritic and folded forms) → the level of the name that follows.
 _UNITS: list[tuple[tuple[str, ...], str]] = [
-    (("thành", "phố"), "city"), (("thanh", "pho"), "city"), (("tp",), "city"),
-    (("thị", "xã"), DISTRICT), (("thi", "xa"), DISTRICT), (("thị", "trấn"), COMMUNE), (("thi", "tran"), COMMUNE),
-    (("đặc", "khu"), COMMUNE), (("dac", "khu"), COMMUNE),
-    (("tỉnh",), PROVINCE), (("tinh",), PROVINCE), (("huyện",), DISTRICT), (("huyen",), DISTRICT),
-    (("quận",), DISTRICT), (("quan",), DISTRICT), (("xã",), COMMUNE), (("xa",), COMMUNE),
-    (("phường",), COMMUNE), (("phuong",), COMMUNE),
+    (("thành", "phố"), "city"),
+    (("thanh", "pho"), "city"),
+    (("tp",), "city"),
+    (("thị", "xã"), DISTRICT),
+    (("thi", "xa"), DISTRICT),
+    (("thị", "trấn"), COMMUNE),
+    (("thi", "tran"), COMMUNE),
+    (("đặc", "khu"), COMMUNE),
+    (("dac", "khu"), COMMUNE),
+    (("tỉnh",), PROVINCE),
+    (("tinh",), PROVINCE),
+    (("huyện",), DISTRICT),
+    (("huyen",), DISTRICT),
+    (("quận",), DISTRICT),
+    (("quan",), DISTRICT),
+    (("xã",), COMMUNE),
+    (("xa",), COMMUNE),
+    (("phường",), COMMUNE),
+    (("phuong",), COMMUNE),
 ]
 _MAX_WORDS = 5
 # A unit word after a plural determiner is a common noun: "những xã Hưng Yên" are Hưng Yên's
@@ -166,7 +180,9 @@ class Gazetteer:
             if unit_len and i + unit_len < len(words):
                 if i > 0 and keys[i - 1] in _PLURAL and level != PROVINCE:
                     mention = self._name_at(text, words, keys, i + unit_len, "", exact, lenient_case, None)
-                mention = mention or self._name_at(text, words, keys, i + unit_len, level, exact, lenient_case, words[i][0])
+                mention = mention or self._name_at(
+                    text, words, keys, i + unit_len, level, exact, lenient_case, words[i][0]
+                )
             if mention is None:
                 mention = self._name_at(text, words, keys, i, "", exact, lenient_case, None, bare_districts)
                 unit_len = 0
@@ -187,14 +203,33 @@ class Gazetteer:
                 return len(unit), level
         return 0, ""
 
-    def _name_at(self, text: str, words: list[tuple[int, int, str]], keys: list[str], i: int, level: str,
-                 exact: bool, lenient_case: bool, unit_start: int | None, bare_districts: bool = False) -> PlaceMention | None:
-        levels = {PROVINCE: [PROVINCE], DISTRICT: [DISTRICT], COMMUNE: [COMMUNE], "city": [PROVINCE, DISTRICT], "": [PROVINCE]}[level]
+    def _name_at(
+        self,
+        text: str,
+        words: list[tuple[int, int, str]],
+        keys: list[str],
+        i: int,
+        level: str,
+        exact: bool,
+        lenient_case: bool,
+        unit_start: int | None,
+        bare_districts: bool = False,
+    ) -> PlaceMention | None:
+        levels = {
+            PROVINCE: [PROVINCE],
+            DISTRICT: [DISTRICT],
+            COMMUNE: [COMMUNE],
+            "city": [PROVINCE, DISTRICT],
+            "": [PROVINCE],
+        }[level]
         if bare_districts and not level:
             levels = [PROVINCE, DISTRICT]
         for n in range(min(_MAX_WORDS, len(words) - i), 0, -1):
             span = words[i : i + n]
-            if any(words[j + 1][0] - words[j][1] > 3 or "\n" in text[words[j][1] : words[j + 1][0]] for j in range(i, i + n - 1)):
+            if any(
+                words[j + 1][0] - words[j][1] > 3 or "\n" in text[words[j][1] : words[j + 1][0]]
+                for j in range(i, i + n - 1)
+            ):
                 continue  # a name's syllables are adjacent, separated by a space or a hyphen
             key = " ".join(keys[i : i + n])
             for lvl in levels:
@@ -216,7 +251,9 @@ class Gazetteer:
             written = m.group(2)
             if len(form) < 3 and written != form:
                 continue  # two-letter abbreviations only in capitals: "HN", not "hn"
-            yield PlaceMention(m.start(), m.end(), text[m.start(2) : m.end()], PROVINCE, (self._abbr[form],), m.group(1) or "")
+            yield PlaceMention(
+                m.start(), m.end(), text[m.start(2) : m.end()], PROVINCE, (self._abbr[form],), m.group(1) or ""
+            )
 
 
 @cache

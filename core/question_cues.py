@@ -5,6 +5,7 @@ document sentence reads as an instruction to the system rather than a fact.
 The planner reads the table once and records what it found in the `QueryPlan`; strategies and
 evidence scoring read the plan, so one question is classified once, from one place.
 """
+
 from __future__ import annotations
 
 import json

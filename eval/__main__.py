@@ -13,6 +13,7 @@ Exit codes: 0 success / every gate passed / no regression / valid; 1 a gate fail
 regression (compare), an invalid question set (validate) or an internal error (run);
 2 a usage error (bad arguments, unknown metric name, unreadable metrics.json or question set).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,7 +60,9 @@ def resolve_metric(name: str) -> tuple[str, ...]:
     elif len(parts) == 3 and parts[0] == "register" and parts[1] in REGISTER_PARTS and parts[2] in REGISTER_METRICS:
         return parts
     known = ", ".join(f"{s}.{m}" for s, names in SECTIONS.items() for m in names)
-    raise UsageError(f"unknown metric {name!r}; known: n, {known}, by_type.<type>.<{'|'.join(GROUP_METRICS)}>, by_style.<style>.<...>, register.<assignments|targets>.<precision|recall|f1|...>")
+    raise UsageError(
+        f"unknown metric {name!r}; known: n, {known}, by_type.<type>.<{'|'.join(GROUP_METRICS)}>, by_style.<style>.<...>, register.<assignments|targets>.<precision|recall|f1|...>"
+    )
 
 
 def parse_gate(text: str) -> tuple[tuple[str, ...], float]:
@@ -78,8 +81,13 @@ def parse_gate(text: str) -> tuple[tuple[str, ...], float]:
 def load_metrics(target: Path) -> dict[str, Any]:
     path = target / "metrics.json" if target.is_dir() else target
     if target.is_dir() and not path.exists() and (target / "summary.json").exists():
-        names = [c.get("dir", "?") for c in json.loads((target / "summary.json").read_text(encoding="utf-8")).get("configurations", [])]
-        raise UsageError(f"{target} is a multi-config run: check one configuration, e.g. {', '.join(str(target / n) for n in names)}")
+        names = [
+            c.get("dir", "?")
+            for c in json.loads((target / "summary.json").read_text(encoding="utf-8")).get("configurations", [])
+        ]
+        raise UsageError(
+            f"{target} is a multi-config run: check one configuration, e.g. {', '.join(str(target / n) for n in names)}"
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -108,7 +116,7 @@ def run_check(target: Path, minimums: Sequence[str], maximums: Sequence[str]) ->
     metrics = load_metrics(target)
     values = [lookup(metrics, path) for path, _, _ in gates]  # every name checked before any verdict
     failed = 0
-    for (path, threshold, op), value in zip(gates, values):
+    for (path, threshold, op), value in zip(gates, values, strict=False):
         passed = value is not None and (value >= threshold if op == ">=" else value <= threshold)
         failed += not passed
         shown = "undefined (null)" if value is None else f"{value:g}"
@@ -126,7 +134,9 @@ def _overrides(pairs: Sequence[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         key = key.strip().lower()
         if not sep or key not in Settings.model_fields:
-            raise UsageError(f"--set {pair!r}: expected FIELD=VALUE with FIELD one of {', '.join(Settings.model_fields)}")
+            raise UsageError(
+                f"--set {pair!r}: expected FIELD=VALUE with FIELD one of {', '.join(Settings.model_fields)}"
+            )
         if key == "index_dir":
             raise UsageError("--set index_dir: use --index DIR")
         out[key] = value
@@ -157,8 +167,16 @@ def run_run(args: argparse.Namespace) -> int:
             raise UsageError(f"gold file not found: {gold}")
     try:
         result = run_suite(
-            args.corpus, args.qa, args.out, configs, base=overrides, baseline=args.baseline, index_dir=args.index,
-            progress=not args.quiet, assignments_gold=args.assignments, targets_gold=args.targets,
+            args.corpus,
+            args.qa,
+            args.out,
+            configs,
+            base=overrides,
+            baseline=args.baseline,
+            index_dir=args.index,
+            progress=not args.quiet,
+            assignments_gold=args.assignments,
+            targets_gold=args.targets,
         )
     except SuiteError as exc:
         raise UsageError(str(exc)) from exc
@@ -177,8 +195,8 @@ def run_run(args: argparse.Namespace) -> int:
 def _print_metrics(name: str, metrics: dict) -> None:
     r, a, ab = metrics["retrieval"], metrics["answer"], metrics["abstention"]
     print(
-        (f"{name:<16} " if name else "") +
-        f"n={metrics['n']} hit@5={r['hit@5']} evidence@5={r['evidence@5']} accuracy={a['accuracy']} "
+        (f"{name:<16} " if name else "")
+        + f"n={metrics['n']} hit@5={r['hit@5']} evidence@5={r['evidence@5']} accuracy={a['accuracy']} "
         f"citation_precision={a['citation_precision']} abstention.precision={ab['precision']} abstention.recall={ab['recall']} "
         f"p50={metrics['latency_ms']['p50']}ms"
     )
@@ -240,7 +258,9 @@ def run_sets_command(args: argparse.Namespace) -> int:
         sets = [s for s in sets if s.name in args.only]
     for qs in sets:
         if not qs.corpus.exists() or not qs.qa.exists():
-            raise UsageError(f"set {qs.name}: {qs.corpus if not qs.corpus.exists() else qs.qa} not found (is --shared right?)")
+            raise UsageError(
+                f"set {qs.name}: {qs.corpus if not qs.corpus.exists() else qs.qa} not found (is --shared right?)"
+            )
     run_sets(sets, args.out, args.index_root, not args.quiet, root)
     print((args.out / "sets.md").read_text(encoding="utf-8"))
     print(f"→ {args.out}/sets.md, {args.out}/sets.json, {args.out}/<set>/")
@@ -254,19 +274,44 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--corpus", type=Path, required=True, help="folder (or file) of documents to ingest")
     run.add_argument("--qa", type=Path, required=True, help="question set (JSONL, shared/eval/SCHEMA.md)")
     run.add_argument("--out", type=Path, required=True, help="output folder")
-    run.add_argument("--index", type=Path, default=None, help="use this index as is (ingest --corpus only if it is empty)")
-    run.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", help="override a Settings field, e.g. top_k=5")
+    run.add_argument(
+        "--index", type=Path, default=None, help="use this index as is (ingest --corpus only if it is empty)"
+    )
+    run.add_argument(
+        "--set", action="append", default=[], metavar="FIELD=VALUE", help="override a Settings field, e.g. top_k=5"
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bars")
-    run.add_argument("--llm", default=None, metavar="PROVIDER:MODEL",
-                     help="answer with this LLM (openai:<model> with NTM_LLM_BASE_URL, or ollama:<model>); same as --set llm=...")
-    run.add_argument("--assignments", type=Path, default=None, help="gold assignments (JSONL) → metrics.json register.assignments")
+    run.add_argument(
+        "--llm",
+        default=None,
+        metavar="PROVIDER:MODEL",
+        help="answer with this LLM (openai:<model> with NTM_LLM_BASE_URL, or ollama:<model>); same as --set llm=...",
+    )
+    run.add_argument(
+        "--assignments", type=Path, default=None, help="gold assignments (JSONL) → metrics.json register.assignments"
+    )
     run.add_argument("--targets", type=Path, default=None, help="gold targets (JSONL) → metrics.json register.targets")
-    run.add_argument("--preset", action="append", default=[], metavar="NAME",
-                     help="score a named configuration: lexical, dense, hybrid, hybrid+register, llm (repeatable)")
-    run.add_argument("--config", action="append", default=[], type=Path, metavar="FILE.toml",
-                     help="score a configuration given as TOML Settings fields (+ optional name) (repeatable)")
-    run.add_argument("--baseline", choices=("naive",), default=None,
-                     help="add the plain LangChain pipeline (splitter 1000/200 + Chroma top-4, answer = top chunk) as a reference row")
+    run.add_argument(
+        "--preset",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="score a named configuration: lexical, dense, hybrid, hybrid+register, llm (repeatable)",
+    )
+    run.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE.toml",
+        help="score a configuration given as TOML Settings fields (+ optional name) (repeatable)",
+    )
+    run.add_argument(
+        "--baseline",
+        choices=("naive",),
+        default=None,
+        help="add the plain LangChain pipeline (splitter 1000/200 + Chroma top-4, answer = top chunk) as a reference row",
+    )
     check = sub.add_parser("check", help="gate metrics.json against thresholds")
     check.add_argument("out", type=Path, help="output folder of `run` (or a metrics.json)")
     check.add_argument("--min", action="append", default=[], metavar="NAME=VALUE", help="fail when NAME < VALUE")
@@ -274,21 +319,34 @@ def build_parser() -> argparse.ArgumentParser:
     compare = sub.add_parser("compare", help="what got better and worse between two runs; exit 1 on a regression")
     compare.add_argument("old", type=Path, help="output folder of the earlier run")
     compare.add_argument("new", type=Path, help="output folder of the later run")
-    compare.add_argument("--tolerance", type=float, default=0.02, help="largest allowed drop of a gated metric (default 0.02)")
-    compare.add_argument("--strict", action="store_true", help="also fail when any question flips from correct to wrong")
-    compare.add_argument("--gate", action="append", default=[], metavar="NAME",
-                         help="gate these metrics instead of the default set (names as in check, e.g. accuracy, by_type.task.accuracy)")
+    compare.add_argument(
+        "--tolerance", type=float, default=0.02, help="largest allowed drop of a gated metric (default 0.02)"
+    )
+    compare.add_argument(
+        "--strict", action="store_true", help="also fail when any question flips from correct to wrong"
+    )
+    compare.add_argument(
+        "--gate",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="gate these metrics instead of the default set (names as in check, e.g. accuracy, by_type.task.accuracy)",
+    )
     validate = sub.add_parser("validate", help="check a question set against its corpus; exit 1 listing the problems")
     validate.add_argument("file", type=Path, help="question set (JSONL, shared/eval/SCHEMA.md)")
     validate.add_argument("--corpus", type=Path, required=True, help="folder of the documents the questions are about")
-    sets = sub.add_parser("sets", help="every development set (eval/sets.toml) on its own row, plus the generalisation row")
+    sets = sub.add_parser(
+        "sets", help="every development set (eval/sets.toml) on its own row, plus the generalisation row"
+    )
     sets.add_argument("--shared", type=Path, default=Path("../shared"), help="the shared folder (default ../shared)")
     sets.add_argument("--out", type=Path, default=Path("out/eval-sets"), help="output folder (default out/eval-sets)")
     sets.add_argument("--only", action="append", default=[], metavar="NAME", help="score only these sets (repeatable)")
     sets.add_argument("--index-root", type=Path, default=None, help="keep each set's index in DIR/<set> and reuse it")
     sets.add_argument("--sets-file", type=Path, default=None, help="another sets.toml")
     sets.add_argument("--quiet", action="store_true", help="no progress bars")
-    report = sub.add_parser("report", help="re-render report.md, report.html and plots of a finished run (nothing is asked)")
+    report = sub.add_parser(
+        "report", help="re-render report.md, report.html and plots of a finished run (nothing is asked)"
+    )
     report.add_argument("out", type=Path, help="output folder of `run`")
     return parser
 

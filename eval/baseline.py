@@ -9,6 +9,7 @@ measured against this row.
 
 `NaiveBaseline.ask(question)` returns the product's `Answer`, so the same metrics apply unchanged.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -34,8 +35,13 @@ class NaiveBaseline:
 
     name = NAME
 
-    def __init__(self, documents: list[tuple[str, str, dict[str, str]]], embeddings: Any, workdir: Path | None = None,
-                 progress: bool = False) -> None:
+    def __init__(
+        self,
+        documents: list[tuple[str, str, dict[str, str]]],
+        embeddings: Any,
+        workdir: Path | None = None,
+        progress: bool = False,
+    ) -> None:
         """`documents`: (source, cleaned text, metadata) triples, in a fixed order."""
         if not documents:
             raise ValueError("the naive baseline needs at least one document")
@@ -55,17 +61,27 @@ class NaiveBaseline:
         from langchain_text_splitters import RecursiveCharacterTextSplitter
         from tqdm import tqdm
 
-        self._client = chromadb.PersistentClient(path=str(self.workdir), settings=ChromaSettings(anonymized_telemetry=False))
+        self._client = chromadb.PersistentClient(
+            path=str(self.workdir), settings=ChromaSettings(anonymized_telemetry=False)
+        )
         self._collection = f"naive_{uuid.uuid4().hex[:12]}"
         self.store = Chroma(collection_name=self._collection, embedding_function=embeddings, client=self._client)
-        splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP, add_start_index=True)
+        splitter = RecursiveCharacterTextSplitter(
+            chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP, add_start_index=True
+        )
         texts, metadatas, ids = [], [], []
         for source, text, meta in documents:
             doc_id = doc_id_for(source)
             for n, piece in enumerate(splitter.create_documents([text])):
                 texts.append(piece.page_content)
-                metadatas.append({**{k: v for k, v in meta.items() if isinstance(v, str)}, "source": source,
-                                  "doc_id": doc_id, "start": int(piece.metadata["start_index"])})
+                metadatas.append(
+                    {
+                        **{k: v for k, v in meta.items() if isinstance(v, str)},
+                        "source": source,
+                        "doc_id": doc_id,
+                        "start": int(piece.metadata["start_index"]),
+                    }
+                )
                 ids.append(f"{doc_id}:{n}")
         self.n_chunks = len(texts)
         self.n_documents = len(documents)
@@ -76,8 +92,9 @@ class NaiveBaseline:
                 bar.update(len(texts[i : i + BATCH]))
 
     @classmethod
-    def from_corpus(cls, corpus: Path, embeddings: Any, max_file_bytes: int = 20 * 1024 * 1024,
-                    progress: bool = False) -> NaiveBaseline:
+    def from_corpus(
+        cls, corpus: Path, embeddings: Any, max_file_bytes: int = 20 * 1024 * 1024, progress: bool = False
+    ) -> NaiveBaseline:
         """Load every file of `corpus` as `ntm ingest` would (refused files are skipped, as ingest skips them)."""
         from core.agencies import load_registry
         from core.contracts import RefusedFile
@@ -111,7 +128,9 @@ class NaiveBaseline:
             for doc, distance in hits
         ]
         citations = [
-            Citation.of(n, chunk, chunk.text[:QUOTE_CHARS], chunk.start, chunk.start + min(len(chunk.text), QUOTE_CHARS))
+            Citation.of(
+                n, chunk, chunk.text[:QUOTE_CHARS], chunk.start, chunk.start + min(len(chunk.text), QUOTE_CHARS)
+            )
             for n, chunk in enumerate(retrieved, start=1)
         ]
         text = retrieved[0].text if retrieved else ""

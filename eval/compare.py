@@ -13,6 +13,7 @@ when any question flipped from correct to wrong; 0 otherwise; 2 on a usage error
 Gated by default: retrieval hit@1, hit@5, mrr@10, evidence@5; answer accuracy, citation_precision;
 abstention precision and recall (latency and answer length are shown but never gate).
 """
+
 from __future__ import annotations
 
 import json
@@ -22,9 +23,14 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_GATES: tuple[tuple[str, ...], ...] = (
-    ("retrieval", "hit@1"), ("retrieval", "hit@5"), ("retrieval", "mrr@10"), ("retrieval", "evidence@5"),
-    ("answer", "accuracy"), ("answer", "citation_precision"),
-    ("abstention", "precision"), ("abstention", "recall"),
+    ("retrieval", "hit@1"),
+    ("retrieval", "hit@5"),
+    ("retrieval", "mrr@10"),
+    ("retrieval", "evidence@5"),
+    ("answer", "accuracy"),
+    ("answer", "citation_precision"),
+    ("abstention", "precision"),
+    ("abstention", "recall"),
 )
 INFO: tuple[tuple[str, ...], ...] = (("answer", "median_chars"), ("latency_ms", "p50"), ("latency_ms", "p95"))
 ANSWER_CLIP = 200
@@ -99,7 +105,9 @@ def _clip(text: str) -> str:
     return text[:ANSWER_CLIP] + "…" if len(text) > ANSWER_CLIP else text
 
 
-def compare_sides(old: Side, new: Side, tolerance: float, strict: bool, gates: Sequence[tuple[str, ...]]) -> tuple[list[str], bool]:
+def compare_sides(
+    old: Side, new: Side, tolerance: float, strict: bool, gates: Sequence[tuple[str, ...]]
+) -> tuple[list[str], bool]:
     """The comparison as text lines, and whether it is a regression."""
     lines: list[str] = []
     regressed = False
@@ -134,20 +142,32 @@ def compare_sides(old: Side, new: Side, tolerance: float, strict: bool, gates: S
         lines.append(f"{'.'.join(path):<28} {_num(a):>8} {_num(b):>8} {delta:>8}  {verdict}")
     types = sorted(set(old.metrics.get("by_type", {})) | set(new.metrics.get("by_type", {})))
     if types:
-        lines.append("accuracy by type: " + ", ".join(
-            f"{t} {_num(_value(old.metrics, ('by_type', t, 'accuracy')))}→{_num(_value(new.metrics, ('by_type', t, 'accuracy')))}" for t in types))
+        lines.append(
+            "accuracy by type: "
+            + ", ".join(
+                f"{t} {_num(_value(old.metrics, ('by_type', t, 'accuracy')))}→{_num(_value(new.metrics, ('by_type', t, 'accuracy')))}"
+                for t in types
+            )
+        )
 
     common = [qid for qid in old.records if qid in new.records]
     only_old = [qid for qid in old.records if qid not in new.records]
     only_new = [qid for qid in new.records if qid not in old.records]
     worse = [qid for qid in common if old.records[qid]["correct"] and not new.records[qid]["correct"]]
     better = [qid for qid in common if not old.records[qid]["correct"] and new.records[qid]["correct"]]
-    lines.append(f"questions: {len(common)} in both · {len(worse)} correct → wrong · {len(better)} wrong → correct"
-                 + (f" · {len(only_old)} only in old" if only_old else "") + (f" · {len(only_new)} only in new" if only_new else ""))
+    lines.append(
+        f"questions: {len(common)} in both · {len(worse)} correct → wrong · {len(better)} wrong → correct"
+        + (f" · {len(only_old)} only in old" if only_old else "")
+        + (f" · {len(only_new)} only in new" if only_new else "")
+    )
     for qid in worse:
         r = new.records[qid]
         missing = "; ".join(" | ".join(g) for g in r.get("missing") or [])
-        how = "abstained" if r["abstained"] else ("answered an unanswerable question" if r["type"] == "unanswerable" else f"missing: {missing}")
+        how = (
+            "abstained"
+            if r["abstained"]
+            else ("answered an unanswerable question" if r["type"] == "unanswerable" else f"missing: {missing}")
+        )
         lines.append(f"  WORSE  {qid} [{r['type']}/{r['style']}] {how}")
         lines.append(f"         now: {_clip(r['answer'])}")
     for qid in better:
@@ -173,19 +193,32 @@ def compare_sides(old: Side, new: Side, tolerance: float, strict: bool, gates: S
     return lines, regressed
 
 
-def compare(old_path: Path, new_path: Path, tolerance: float = 0.02, strict: bool = False,
-            gates: Sequence[tuple[str, ...]] = DEFAULT_GATES) -> tuple[list[str], bool]:
+def compare(
+    old_path: Path,
+    new_path: Path,
+    tolerance: float = 0.02,
+    strict: bool = False,
+    gates: Sequence[tuple[str, ...]] = DEFAULT_GATES,
+) -> tuple[list[str], bool]:
     if tolerance < 0:
         raise CompareError("--tolerance must be >= 0")
     old, new = load_output(old_path), load_output(new_path)
     if ("" in old) != ("" in new):
         single, multi = (old_path, new_path) if "" in old else (new_path, old_path)
-        raise CompareError(f"{single} is a single-config run and {multi} a multi-config run: "
-                           f"compare {single} with one of {', '.join(f'{multi}/{n}' for n in (old if '' in new else new))}")
+        raise CompareError(
+            f"{single} is a single-config run and {multi} a multi-config run: "
+            f"compare {single} with one of {', '.join(f'{multi}/{n}' for n in (old if '' in new else new))}"
+        )
     names = [n for n in old if n in new]
     if not names:
-        raise CompareError(f"no configuration in common between {old_path} ({', '.join(old)}) and {new_path} ({', '.join(new)})")
-    lines: list[str] = [f"old: {old_path}", f"new: {new_path}", f"tolerance {tolerance:g}" + (" · strict" if strict else "")]
+        raise CompareError(
+            f"no configuration in common between {old_path} ({', '.join(old)}) and {new_path} ({', '.join(new)})"
+        )
+    lines: list[str] = [
+        f"old: {old_path}",
+        f"new: {new_path}",
+        f"tolerance {tolerance:g}" + (" · strict" if strict else ""),
+    ]
     skipped = sorted(set(old) ^ set(new))
     if skipped:
         lines.append("configurations in only one run (not compared): " + ", ".join(skipped))

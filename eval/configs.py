@@ -14,6 +14,7 @@ Presets (the product's retrieval/answering variants, always extractive except `l
 A config file is TOML with Settings fields at the top level and an optional `name` (default: the
 file's stem), e.g. `retrieval_legs = "dense"` / `top_k = 5` / `chunk_max_chars = 900`.
 """
+
 from __future__ import annotations
 
 import re

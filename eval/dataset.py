@@ -4,6 +4,7 @@ A bad question set must stop an evaluation before anything is ingested or asked,
 that names the file and the line, because a silently skipped or half-read item changes every
 number in metrics.json.
 """
+
 from __future__ import annotations
 
 import json

@@ -10,6 +10,7 @@ with exactly ragas's single-turn columns:
     from ragas import EvaluationDataset
     dataset = EvaluationDataset.from_jsonl("OUT/ragas.jsonl")
 """
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,12 @@ def ragas_row(o: Observation) -> dict[str, Any]:
         if not isinstance(chunk.text, str):
             raise MetricError(f"{o.item.id}: retrieved chunk {chunk.chunk_id!r} has no text")
         contexts.append(chunk.text)
-    return {"user_input": o.item.question, "response": o.answer.text, "retrieved_contexts": contexts, "reference": o.item.answer}
+    return {
+        "user_input": o.item.question,
+        "response": o.answer.text,
+        "retrieved_contexts": contexts,
+        "reference": o.item.answer,
+    }
 
 
 def write_ragas(path: Path, observations: Sequence[Observation]) -> None:

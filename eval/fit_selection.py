@@ -12,6 +12,7 @@
    documents (cross-validated) — and scored with the evaluation's own metrics; the figures go into
    the model file's report.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -72,7 +73,9 @@ def read_table(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh, delimiter="\t"))
 
 
-def end_to_end(sets: Sequence[QuestionSet], index_root: Path, full: Any, folds: dict[str, Any], fold_of: dict[str, int]) -> dict[str, Any]:
+def end_to_end(
+    sets: Sequence[QuestionSet], index_root: Path, full: Any, folds: dict[str, Any], fold_of: dict[str, int]
+) -> dict[str, Any]:
     """Per set: metrics with the hand-set scores (the baseline), the full model (in-sample) and
     each question's fold model (cross-validated: fitted without the question's documents)."""
     from eval.dataset import load_questions
@@ -84,8 +87,11 @@ def end_to_end(sets: Sequence[QuestionSet], index_root: Path, full: Any, folds: 
         service = _service(qs, index_root)
         items = load_questions(qs.qa)
         row: dict[str, Any] = {}
-        passes = (("hand_set", lambda item: None), ("in_sample", lambda item: full),
-                  ("cross_validated", lambda item: folds[fold_of[question_group(qs.name, item)]]))
+        passes = (
+            ("hand_set", lambda item: None),
+            ("in_sample", lambda item: full),
+            ("cross_validated", lambda item: folds[fold_of[question_group(qs.name, item)]]),
+        )
         for label, pick in passes:
             obs = []
             for item in items:
@@ -95,9 +101,14 @@ def end_to_end(sets: Sequence[QuestionSet], index_root: Path, full: Any, folds: 
                 obs.append(Observation(item, answer, (time.perf_counter() - start) * 1000))
             m = summarize(obs)
             lat = sorted(o.latency_ms for o in obs)
-            row[label] = {"accuracy": m["answer"]["accuracy"], "latency_ms_p50": round(lat[len(lat) // 2]), "abstention_precision": m["abstention"]["precision"],
-                          "abstention_recall": m["abstention"]["recall"], "citation_precision": m["answer"]["citation_precision"],
-                          "median_chars": m["answer"]["median_chars"]}
+            row[label] = {
+                "accuracy": m["answer"]["accuracy"],
+                "latency_ms_p50": round(lat[len(lat) // 2]),
+                "abstention_precision": m["abstention"]["precision"],
+                "abstention_recall": m["abstention"]["recall"],
+                "citation_precision": m["answer"]["citation_precision"],
+                "median_chars": m["answer"]["median_chars"],
+            }
         report[qs.name] = row
         print(qs.name, json.dumps(row), file=sys.stderr)
     return report
@@ -107,7 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from eval.selection_fit import fit_all
 
     ap = argparse.ArgumentParser(prog="python -m eval.fit_selection", description=__doc__.splitlines()[0])
-    ap.add_argument("--index-root", type=Path, default=ROOT / ".ntm" / "fit-indexes", help="one index per set: DIR/<set name>")
+    ap.add_argument(
+        "--index-root", type=Path, default=ROOT / ".ntm" / "fit-indexes", help="one index per set: DIR/<set name>"
+    )
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--sets", type=Path, default=ROOT / "eval" / "sets.toml")
     ap.add_argument("--from-tables", action="store_true", help="refit from the committed features tables")
@@ -120,7 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_tables(collect(sets, args.index_root), UNITS_TABLE, QUESTIONS_TABLE)
     fitted = fit_all(read_table(UNITS_TABLE), read_table(QUESTIONS_TABLE), kinds=tuple(args.kinds.split(",")))
     if not args.no_e2e:
-        fitted.model.report["end_to_end"] = end_to_end(sets, args.index_root, fitted.model, fitted.folds, fitted.fold_of)
+        fitted.model.report["end_to_end"] = end_to_end(
+            sets, args.index_root, fitted.model, fitted.folds, fitted.fold_of
+        )
     fitted.model.save(args.model)
     print(json.dumps(fitted.model.report, ensure_ascii=False, indent=1))
     return 0

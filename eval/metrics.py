@@ -15,6 +15,7 @@ Denominators (also written to metrics.json under "denominators"):
 - abstention.precision: abstained answers; abstention.recall: unanswerable items.
 - latency p50/p95: every question, linear interpolation between closest ranks.
 """
+
 from __future__ import annotations
 
 import math
@@ -223,7 +224,9 @@ def abstention_precision(obs: Sequence[Observation]) -> float:
 def abstention_recall(obs: Sequence[Observation]) -> float:
     """Share of unanswerable items answered with an abstention."""
     unanswerable = [o for o in obs if not o.item.answerable]
-    return _share((_checked(o.item, o.answer).abstained for o in unanswerable), "abstention.recall (no unanswerable items)")
+    return _share(
+        (_checked(o.item, o.answer).abstained for o in unanswerable), "abstention.recall (no unanswerable items)"
+    )
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -9,6 +9,7 @@ and returns {plot name: path relative to the report}. Without matplotlib it retu
 on stderr: the plots are a reading aid, never a metric, so a missing plotting library must not fail
 an evaluation (install it: pip install matplotlib).
 """
+
 from __future__ import annotations
 
 import math
@@ -49,9 +50,12 @@ def write_plots(report_dir: Path, rows: Sequence[Row]) -> dict[str, str]:
     folder = Path(report_dir) / PLOTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
-    for name, draw in (("accuracy_by_type", _by_group("by_type", TYPE_ORDER, "question type")),
-                       ("accuracy_by_style", _by_group("by_style", STYLE_ORDER, "question style")),
-                       ("hit_at_k", _hit_at_k), ("latency", _latency)):
+    for name, draw in (
+        ("accuracy_by_type", _by_group("by_type", TYPE_ORDER, "question type")),
+        ("accuracy_by_style", _by_group("by_style", STYLE_ORDER, "question style")),
+        ("hit_at_k", _hit_at_k),
+        ("latency", _latency),
+    ):
         fig = draw(plt, rows)
         path = folder / f"{name}.png"
         fig.savefig(path, format="png", bbox_inches="tight", metadata={"Software": None})
@@ -68,8 +72,14 @@ def _by_group(key: str, order: Sequence[str], label: str):  # type: ignore[no-un
         for i, row in enumerate(rows):
             values = [row.metrics.get(key, {}).get(g, {}).get("accuracy") for g in groups]
             xs = [j + (i - (len(rows) - 1) / 2) * width for j in range(len(groups))]
-            ax.bar(xs, [v if v is not None else 0.0 for v in values], width, label=row.name,
-                   hatch="//" if row.baseline else None, alpha=0.85)
+            ax.bar(
+                xs,
+                [v if v is not None else 0.0 for v in values],
+                width,
+                label=row.name,
+                hatch="//" if row.baseline else None,
+                alpha=0.85,
+            )
         ax.set_xticks(range(len(groups)))
         n = {g: next(r.metrics[key][g]["n"] for r in rows if g in r.metrics.get(key, {})) for g in groups}
         ax.set_xticklabels([f"{g}\n(n={n[g]})" for g in groups])
@@ -87,8 +97,13 @@ def _hit_at_k(plt: Any, rows: Sequence[Row]) -> Any:
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for row in rows:
         curve = hit_curve(row.records)
-        ax.plot(list(HIT_KS), [curve[k] if curve[k] is not None else math.nan for k in HIT_KS], marker="o",
-                linestyle="--" if row.baseline else "-", label=row.name)
+        ax.plot(
+            list(HIT_KS),
+            [curve[k] if curve[k] is not None else math.nan for k in HIT_KS],
+            marker="o",
+            linestyle="--" if row.baseline else "-",
+            label=row.name,
+        )
     ax.set_xticks(list(HIT_KS))
     ax.set_xlabel("k (retrieved chunks)")
     ax.set_ylabel("hit@k")
@@ -106,8 +121,14 @@ def _latency(plt: Any, rows: Sequence[Row]) -> Any:
     low, high = max(low * 0.9, 0.1), max(high * 1.1, low * 2)
     bins = [low * (high / low) ** (i / 30) for i in range(31)]
     for row in rows:
-        ax.hist([max(v, low) for v in latencies(row.records)], bins=bins, histtype="step", linewidth=1.5,
-                linestyle="--" if row.baseline else "-", label=row.name)
+        ax.hist(
+            [max(v, low) for v in latencies(row.records)],
+            bins=bins,
+            histtype="step",
+            linewidth=1.5,
+            linestyle="--" if row.baseline else "-",
+            label=row.name,
+        )
     from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
     ax.set_xscale("log")

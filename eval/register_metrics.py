@@ -14,6 +14,7 @@ Recall is also reported for named bodies alone (gold rows whose agency is not a 
 "Các sở, ban, ngành" or "UBND các huyện"). Gold targets match on source and value (and report kind
 agreement).
 """
+
 from __future__ import annotations
 
 import json
@@ -96,7 +97,9 @@ def _match(
     return n_match, n_agree, misses
 
 
-def _report(gold: list[dict[str, Any]], extracted: list[dict[str, Any]], same_item, agrees, agree_name: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _report(
+    gold: list[dict[str, Any]], extracted: list[dict[str, Any]], same_item, agrees, agree_name: str
+) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     n_match, n_agree, misses = _match(gold, extracted, same_item, agrees)
     out = _scores(n_match, len(extracted), len(gold))
     out[agree_name] = round(n_agree / n_match, 4) if n_match else 0.0
@@ -217,11 +220,18 @@ def score_corpus(
         rows = [_row(source, a, registry) for source, p in prepared.items() for a in p.assignments]
         out["assignments"] = _score_rows(rows, assignments_gold, registry)
         texts = {_stem(source): p.document.text for source, p in prepared.items()}
-        out["assignments"]["agency_coverage"] = recogniser_coverage(texts, load_gold(assignments_gold, ("source", "agency", "agency_text")), registry)
+        out["assignments"]["agency_coverage"] = recogniser_coverage(
+            texts, load_gold(assignments_gold, ("source", "agency", "agency_text")), registry
+        )
     if targets_gold is not None:
         gold = load_gold(targets_gold, ("source", "value", "kind"))
         sources = {g["source"] for g in gold}
-        rows = [{"source": s, "value": t.value, "kind": t.kind} for s, p in prepared.items() for t in p.targets if _stem(s) in sources]
+        rows = [
+            {"source": s, "value": t.value, "kind": t.kind}
+            for s, p in prepared.items()
+            for t in p.targets
+            if _stem(s) in sources
+        ]
         out["targets"] = target_scores(rows, gold)
     return out
 
@@ -255,7 +265,9 @@ def _ids_near(text: str, surface: str, registry: Any) -> set[str]:
     return {m.agency_id for m in mentions for start, end in spans if m.end > start and m.start < end}
 
 
-def register_metrics(index: Any, assignments_gold: Path | None, targets_gold: Path | None, registry: Any = None) -> dict[str, Any]:
+def register_metrics(
+    index: Any, assignments_gold: Path | None, targets_gold: Path | None, registry: Any = None
+) -> dict[str, Any]:
     """Score what the index's register holds against the gold files that are given."""
     docs = {d.doc_id: d.source for d in index.documents()}
     out: dict[str, Any] = {}
@@ -268,7 +280,11 @@ def register_metrics(index: Any, assignments_gold: Path | None, targets_gold: Pa
         out["assignments"] = _score_rows(rows, assignments_gold, registry)
         gold = load_gold(assignments_gold, ("source", "agency", "agency_text"))
         wanted = {g["source"] for g in gold}
-        texts = {_stem(source): index.records.document_text(doc_id) or "" for doc_id, source in docs.items() if _stem(source) in wanted}
+        texts = {
+            _stem(source): index.records.document_text(doc_id) or ""
+            for doc_id, source in docs.items()
+            if _stem(source) in wanted
+        }
         if wanted <= set(texts):  # inside "assignments": every part of the section is a P/R score
             out["assignments"]["agency_coverage"] = recogniser_coverage(texts, gold, registry)
     if targets_gold is not None:

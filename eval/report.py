@@ -10,6 +10,7 @@ Two reports are built here: `single_report` (one configuration: OUT/report.* of 
 run, and OUT/<name>/report.* of a multi-config run) and `suite_report` (OUT/report.* of a
 multi-config run: every configuration side by side, the naive baseline as a reference row).
 """
+
 from __future__ import annotations
 
 import html
@@ -145,8 +146,16 @@ def _is_num(value: Any) -> bool:
 
 
 def to_html(blocks: Iterable[Block], title: str = TITLE) -> str:
-    out = ["<!DOCTYPE html>", '<html lang="vi">', "<head>", '<meta charset="utf-8">',
-           f"<title>{_h(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>"]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="vi">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f"<title>{_h(title)}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+    ]
     for b in blocks:
         if isinstance(b, Heading):
             level = min(max(b.level, 1), 6)
@@ -170,7 +179,11 @@ def to_html(blocks: Iterable[Block], title: str = TITLE) -> str:
                 out.append(f"<li><strong>{_h(it.label)}</strong> {_h(it.text)}{sub}</li>")
             out.append("</ul>")
         elif isinstance(b, Links):
-            out.append("<p>" + " · ".join(f'<a href="{_h(quote(href, safe="/._-+"))}">{_h(text)}</a>' for text, href in b.links) + "</p>")
+            out.append(
+                "<p>"
+                + " · ".join(f'<a href="{_h(quote(href, safe="/._-+"))}">{_h(text)}</a>' for text, href in b.links)
+                + "</p>"
+            )
         else:  # pragma: no cover
             raise TypeError(f"unknown report block {b!r}")
     out += ["</body>", "</html>"]
@@ -238,7 +251,11 @@ def _summary_rows(metrics: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         ("retrieval.mrr@10", fmt(r["mrr@10"]), f"{answerable} answerable items"),
         ("retrieval.evidence@5", fmt(r["evidence@5"]), f"{answerable} answerable items"),
         ("answer.accuracy", fmt(a["accuracy"]), f"{answerable} answerable items"),
-        ("answer.citation_precision", fmt(a["citation_precision"]), f"{d.get('citations', '?')} citations on {answered} answered answerable items"),
+        (
+            "answer.citation_precision",
+            fmt(a["citation_precision"]),
+            f"{d.get('citations', '?')} citations on {answered} answered answerable items",
+        ),
         ("answer.citation_coverage", fmt(a.get("citation_coverage")), f"{answered} answered answerable items"),
         ("answer.median_chars", fmt(a["median_chars"]), f"{d.get('non_abstained', '?')} non-abstained answers"),
         ("abstention.precision", fmt(ab["precision"]), f"{d.get('abstained', '?')} abstentions"),
@@ -264,8 +281,13 @@ def _failure(record: Mapping[str, Any]) -> list[Block]:
         items.append(Item("Reference answer:", record["reference"]))
         if record.get("missing"):
             items.append(Item("Missing from the answer:", _groups_text(record["missing"])))
-        items.append(Item("Gold sources:", f"{', '.join(record['sources'])} · first gold rank: "
-                          f"{record.get('gold_rank') or 'not retrieved'} · evidence@5: {'yes' if record.get('evidence@5') else 'no'}"))
+        items.append(
+            Item(
+                "Gold sources:",
+                f"{', '.join(record['sources'])} · first gold rank: "
+                f"{record.get('gold_rank') or 'not retrieved'} · evidence@5: {'yes' if record.get('evidence@5') else 'no'}",
+            )
+        )
     retrieved = _retrieved_lines(record)
     items.append(Item(f"Retrieved sources (top {REPORT_RETRIEVED}):", "" if retrieved else "none", retrieved))
     return blocks + [Items(items)]
@@ -273,44 +295,70 @@ def _failure(record: Mapping[str, Any]) -> list[Block]:
 
 def _group_table(metrics: Mapping[str, Any], key: str, order: Sequence[str]) -> Table:
     groups = metrics.get(key, {})
-    rows = [(name, groups[name]["n"], fmt(groups[name]["accuracy"]), fmt(groups[name]["hit@5"])) for name in ordered(groups, order)]
+    rows = [
+        (name, groups[name]["n"], fmt(groups[name]["accuracy"]), fmt(groups[name]["hit@5"]))
+        for name in ordered(groups, order)
+    ]
     return Table((key.removeprefix("by_"), "n", "accuracy", "hit@5"), rows)
 
 
-def single_report(metrics: Mapping[str, Any], records: Sequence[Mapping[str, Any]], plots: Mapping[str, str] | None = None) -> list[Block]:
+def single_report(
+    metrics: Mapping[str, Any], records: Sequence[Mapping[str, Any]], plots: Mapping[str, str] | None = None
+) -> list[Block]:
     """Summary, by type, by style, hit@k, latency, register, then every failed question."""
     cfg = metrics["config"]
     plots = plots or {}
     if cfg.get("baseline"):
         what = f"naive baseline (splitter {cfg.get('chunk_size')}/{cfg.get('chunk_overlap')}, Chroma top-{cfg.get('top_k')})"
     else:
-        what = (f"legs {cfg.get('retrieval_legs')} · register {'on' if cfg.get('use_register', True) else 'off'} · "
-                f"top_k {cfg.get('top_k')} · llm {cfg.get('llm') or 'extractive'}")
+        what = (
+            f"legs {cfg.get('retrieval_legs')} · register {'on' if cfg.get('use_register', True) else 'off'} · "
+            f"top_k {cfg.get('top_k')} · llm {cfg.get('llm') or 'extractive'}"
+        )
     blocks: list[Block] = [
         Heading(1, TITLE + (f" — {cfg['name']}" if cfg.get("name") else "")),
-        Para(f"{metrics['n']} questions from {cfg.get('qa')} over {cfg.get('corpus')} ({cfg.get('n_documents')} documents, "
-             f"{cfg.get('n_chunks')} chunks) · embedding {cfg.get('embedding')} · {what}"),
+        Para(
+            f"{metrics['n']} questions from {cfg.get('qa')} over {cfg.get('corpus')} ({cfg.get('n_documents')} documents, "
+            f"{cfg.get('n_chunks')} chunks) · embedding {cfg.get('embedding')} · {what}"
+        ),
         Heading(2, "Summary"),
         Table(("metric", "value", "over"), _summary_rows(metrics)),
     ]
     ingest = metrics.get("ingest")
     if ingest and ingest.get("refused"):
-        blocks.append(Para("; ".join(f"{r['source']} ({r['reason']})" for r in ingest["refused"]), "Refused at ingest:"))
+        blocks.append(
+            Para("; ".join(f"{r['source']} ({r['reason']})" for r in ingest["refused"]), "Refused at ingest:")
+        )
     blocks += [Heading(2, "By type"), _group_table(metrics, "by_type", TYPE_ORDER)]
     if "accuracy_by_type" in plots:
         blocks.append(Image(plots["accuracy_by_type"], "accuracy by question type"))
-    blocks += [Heading(2, "By style"), _group_table(metrics, "by_style", STYLE_ORDER),
-               Para("Group accuracy = share of correct items (an unanswerable item is correct when the answer abstains).")]
+    blocks += [
+        Heading(2, "By style"),
+        _group_table(metrics, "by_style", STYLE_ORDER),
+        Para("Group accuracy = share of correct items (an unanswerable item is correct when the answer abstains)."),
+    ]
     curve = hit_curve(records)
-    blocks += [Heading(2, "Retrieval: hit@k"),
-               Table(("k", *map(str, HIT_KS)), [("hit@k", *(short(curve[k]) for k in HIT_KS))]),
-               Para(f"The service hands {cfg.get('top_k')} chunks to the answer step, so the curve is flat beyond that.")]
+    blocks += [
+        Heading(2, "Retrieval: hit@k"),
+        Table(("k", *map(str, HIT_KS)), [("hit@k", *(short(curve[k]) for k in HIT_KS))]),
+        Para(f"The service hands {cfg.get('top_k')} chunks to the answer step, so the curve is flat beyond that."),
+    ]
     if "hit_at_k" in plots:
         blocks.append(Image(plots["hit_at_k"], "hit@k for k = 1..10"))
     lat = latencies(records)
-    blocks += [Heading(2, "Latency"),
-               Table(("p50 ms", "p95 ms", "max ms"), [(fmt(metrics["latency_ms"]["p50"]), fmt(metrics["latency_ms"]["p95"]),
-                                                       fmt(round(max(lat), 1)) if lat else "—")])]
+    blocks += [
+        Heading(2, "Latency"),
+        Table(
+            ("p50 ms", "p95 ms", "max ms"),
+            [
+                (
+                    fmt(metrics["latency_ms"]["p50"]),
+                    fmt(metrics["latency_ms"]["p95"]),
+                    fmt(round(max(lat), 1)) if lat else "—",
+                )
+            ],
+        ),
+    ]
     if "latency" in plots:
         blocks.append(Image(plots["latency"], "latency histogram"))
     blocks += _register_blocks({cfg.get("name") or "this run": metrics})
@@ -327,13 +375,25 @@ def _register_blocks(by_name: Mapping[str, Mapping[str, Any]]) -> list[Block]:
     for name, metrics in by_name.items():
         for part, s in (metrics.get("register") or {}).items():
             extra = s.get("role_accuracy", s.get("kind_accuracy"))
-            values = (part, fmt(s["precision"]), fmt(s["recall"]), fmt(s["f1"]), s["n_gold"], s["n_extracted"], fmt(extra))
+            values = (
+                part,
+                fmt(s["precision"]),
+                fmt(s["recall"]),
+                fmt(s["f1"]),
+                s["n_gold"],
+                s["n_extracted"],
+                fmt(extra),
+            )
             rows.setdefault(values, []).append(name)
     if not rows:
         return []
-    return [Heading(2, "Task register and targets tracker (against the gold files)"),
-            Table(("configurations", "part", "precision", "recall", "f1", "gold", "extracted", "role/kind accuracy"),
-                  [(", ".join(names), *values) for values, names in rows.items()])]
+    return [
+        Heading(2, "Task register and targets tracker (against the gold files)"),
+        Table(
+            ("configurations", "part", "precision", "recall", "f1", "gold", "extracted", "role/kind accuracy"),
+            [(", ".join(names), *values) for values, names in rows.items()],
+        ),
+    ]
 
 
 # --- several configurations -----------------------------------------------------------------
@@ -354,23 +414,60 @@ class Row:
 def _setup(row: Row) -> tuple[str, str, str]:
     cfg = row.metrics["config"]
     if row.baseline:
-        return (f"naive: splitter {cfg.get('chunk_size')}/{cfg.get('chunk_overlap')}, dense top-{cfg.get('top_k')}", "—", "—")
-    legs = {"dense,lexical": "hybrid", "lexical,dense": "hybrid"}.get(cfg.get("retrieval_legs", ""), cfg.get("retrieval_legs", ""))
+        return (
+            f"naive: splitter {cfg.get('chunk_size')}/{cfg.get('chunk_overlap')}, dense top-{cfg.get('top_k')}",
+            "—",
+            "—",
+        )
+    legs = {"dense,lexical": "hybrid", "lexical,dense": "hybrid"}.get(
+        cfg.get("retrieval_legs", ""), cfg.get("retrieval_legs", "")
+    )
     return (legs, "on" if cfg.get("use_register") else "off", cfg.get("llm") or "extractive")
 
 
 def summary_table(rows: Sequence[Row]) -> Table:
-    header = ("configuration", "retrieval", "register", "answers", "chunks", "hit@1", "hit@5", "mrr@10", "evidence@5",
-              "accuracy", "citation precision", "abstention precision", "abstention recall", "median chars", "p50 ms", "p95 ms")
+    header = (
+        "configuration",
+        "retrieval",
+        "register",
+        "answers",
+        "chunks",
+        "hit@1",
+        "hit@5",
+        "mrr@10",
+        "evidence@5",
+        "accuracy",
+        "citation precision",
+        "abstention precision",
+        "abstention recall",
+        "median chars",
+        "p50 ms",
+        "p95 ms",
+    )
     body = []
     for row in rows:
         m = row.metrics
         legs, register, llm = _setup(row)
-        body.append((row.name, legs, register, llm, m["config"].get("n_chunks"),
-                     short(m["retrieval"]["hit@1"]), short(m["retrieval"]["hit@5"]), short(m["retrieval"]["mrr@10"]),
-                     short(m["retrieval"]["evidence@5"]), short(m["answer"]["accuracy"]), short(m["answer"]["citation_precision"]),
-                     short(m["abstention"]["precision"]), short(m["abstention"]["recall"]), short(m["answer"]["median_chars"]),
-                     f"{m['latency_ms']['p50']:.0f}", f"{m['latency_ms']['p95']:.0f}"))
+        body.append(
+            (
+                row.name,
+                legs,
+                register,
+                llm,
+                m["config"].get("n_chunks"),
+                short(m["retrieval"]["hit@1"]),
+                short(m["retrieval"]["hit@5"]),
+                short(m["retrieval"]["mrr@10"]),
+                short(m["retrieval"]["evidence@5"]),
+                short(m["answer"]["accuracy"]),
+                short(m["answer"]["citation_precision"]),
+                short(m["abstention"]["precision"]),
+                short(m["abstention"]["recall"]),
+                short(m["answer"]["median_chars"]),
+                f"{m['latency_ms']['p50']:.0f}",
+                f"{m['latency_ms']['p95']:.0f}",
+            )
+        )
     return Table(header, body)
 
 
@@ -393,44 +490,69 @@ def suite_report(rows: Sequence[Row], plots: Mapping[str, str] | None = None) ->
     names = ", ".join(r.name for r in products) + (" + the naive baseline" if len(products) < len(rows) else "")
     blocks: list[Block] = [
         Heading(1, TITLE),
-        Para(f"{first['n']} questions ({d.get('answerable', '?')} answerable, {d.get('unanswerable', '?')} unanswerable) from "
-             f"{cfg.get('qa')} over {cfg.get('corpus')} ({cfg.get('n_documents')} documents) · embedding {cfg.get('embedding')} · "
-             f"configurations: {names}."),
+        Para(
+            f"{first['n']} questions ({d.get('answerable', '?')} answerable, {d.get('unanswerable', '?')} unanswerable) from "
+            f"{cfg.get('qa')} over {cfg.get('corpus')} ({cfg.get('n_documents')} documents) · embedding {cfg.get('embedding')} · "
+            f"configurations: {names}."
+        ),
         Heading(2, "Summary"),
         summary_table(rows),
-        Para("hit@k / mrr@10: a gold document among the top k retrieved chunks · evidence@5: every must_include group inside "
-             "the top 5 chunk texts · accuracy: not abstained and every must_include group in the answer (answerable items) · "
-             "abstention recall: unanswerable items answered with an abstention; precision: abstentions that were on "
-             "unanswerable items. Definitions: DESIGN.md, Evaluation contract."),
+        Para(
+            "hit@k / mrr@10: a gold document among the top k retrieved chunks · evidence@5: every must_include group inside "
+            "the top 5 chunk texts · accuracy: not abstained and every must_include group in the answer (answerable items) · "
+            "abstention recall: unanswerable items answered with an abstention; precision: abstentions that were on "
+            "unanswerable items. Definitions: DESIGN.md, Evaluation contract."
+        ),
         Heading(2, "Accuracy by question type"),
         _by_table(rows, "by_type", TYPE_ORDER),
     ]
     if "accuracy_by_type" in plots:
         blocks.append(Image(plots["accuracy_by_type"], "accuracy by question type per configuration"))
-    blocks += [Heading(2, "Accuracy by style"), _by_table(rows, "by_style", STYLE_ORDER),
-               Para("Group accuracy = share of correct items (an unanswerable item is correct when the answer abstains).")]
+    blocks += [
+        Heading(2, "Accuracy by style"),
+        _by_table(rows, "by_style", STYLE_ORDER),
+        Para("Group accuracy = share of correct items (an unanswerable item is correct when the answer abstains)."),
+    ]
     if "accuracy_by_style" in plots:
         blocks.append(Image(plots["accuracy_by_style"], "accuracy by question style per configuration"))
     curves = [(row.name, hit_curve(row.records)) for row in rows]
-    blocks += [Heading(2, "Retrieval: hit@k, k = 1..10"),
-               Table(("configuration", *(f"k={k}" for k in HIT_KS)), [(name, *(short(c[k]) for k in HIT_KS)) for name, c in curves]),
-               Para("Each configuration retrieves top_k chunks (the naive baseline 4), so a curve is flat beyond its top_k.")]
+    blocks += [
+        Heading(2, "Retrieval: hit@k, k = 1..10"),
+        Table(
+            ("configuration", *(f"k={k}" for k in HIT_KS)),
+            [(name, *(short(c[k]) for k in HIT_KS)) for name, c in curves],
+        ),
+        Para("Each configuration retrieves top_k chunks (the naive baseline 4), so a curve is flat beyond its top_k."),
+    ]
     if "hit_at_k" in plots:
         blocks.append(Image(plots["hit_at_k"], "hit@k curves"))
     lat_rows = []
     for row in rows:
         lat = latencies(row.records)
-        lat_rows.append((row.name, f"{row.metrics['latency_ms']['p50']:.1f}", f"{row.metrics['latency_ms']['p95']:.1f}",
-                         f"{percentile(lat, 100):.1f}" if lat else "—"))
-    blocks += [Heading(2, "Latency per question"), Table(("configuration", "p50 ms", "p95 ms", "max ms"), lat_rows),
-               Para("Wall time of each ask() call; the index is built before timing starts. On a shared machine it varies run to run.")]
+        lat_rows.append(
+            (
+                row.name,
+                f"{row.metrics['latency_ms']['p50']:.1f}",
+                f"{row.metrics['latency_ms']['p95']:.1f}",
+                f"{percentile(lat, 100):.1f}" if lat else "—",
+            )
+        )
+    blocks += [
+        Heading(2, "Latency per question"),
+        Table(("configuration", "p50 ms", "p95 ms", "max ms"), lat_rows),
+        Para(
+            "Wall time of each ask() call; the index is built before timing starts. On a shared machine it varies run to run."
+        ),
+    ]
     if "latency" in plots:
         blocks.append(Image(plots["latency"], "latency histogram"))
     blocks += _register_blocks({row.name: row.metrics for row in rows})
     blocks += _suite_failures(rows)
-    blocks += [Heading(2, "Per-configuration reports"),
-               Links([(f"{row.name} (html)", f"{row.name}/report.html") for row in rows]),
-               Links([(f"{row.name} (md)", f"{row.name}/report.md") for row in rows])]
+    blocks += [
+        Heading(2, "Per-configuration reports"),
+        Links([(f"{row.name} (html)", f"{row.name}/report.html") for row in rows]),
+        Links([(f"{row.name} (md)", f"{row.name}/report.md") for row in rows]),
+    ]
     return blocks
 
 
@@ -441,8 +563,11 @@ def _suite_failures(rows: Sequence[Row]) -> list[Block]:
     failed = [qid for qid in order if any(not m[qid]["correct"] for row, m in maps if row in products and qid in m)]
     blocks: list[Block] = [
         Heading(2, f"Failed questions ({len(failed)} of {len(order)} wrong in at least one configuration)"),
-        Para("Each question shows every configuration's answer (" + ("the naive baseline's for reference; " if len(products) < len(rows) else "")
-             + f"answers clipped to {SUITE_ANSWER_CHARS} characters; ✓ marks a retrieved chunk of a gold document)."),
+        Para(
+            "Each question shows every configuration's answer ("
+            + ("the naive baseline's for reference; " if len(products) < len(rows) else "")
+            + f"answers clipped to {SUITE_ANSWER_CHARS} characters; ✓ marks a retrieved chunk of a gold document)."
+        ),
     ]
     for qid in failed:
         ref = next(m[qid] for _, m in maps if qid in m)
@@ -462,10 +587,26 @@ def _suite_failures(rows: Sequence[Row]) -> list[Block]:
                 continue
             verdict = "correct" if r["correct"] else ("wrong (abstained)" if r["abstained"] else "wrong")
             missing = _groups_text(r.get("missing") or [])
-            table_rows.append((row.name, verdict, missing or "—", _clip(r["answer"], SUITE_ANSWER_CHARS) or "(empty)",
-                               "; ".join(_retrieved_lines(r)) or "none"))
-        blocks.append(Table(("configuration", "verdict", "missing", "answer given", f"retrieved (top {REPORT_RETRIEVED})"), table_rows))
-    only_base = [qid for qid in order if qid not in failed and any(not m[qid]["correct"] for row, m in maps if row.baseline and qid in m)]
+            table_rows.append(
+                (
+                    row.name,
+                    verdict,
+                    missing or "—",
+                    _clip(r["answer"], SUITE_ANSWER_CHARS) or "(empty)",
+                    "; ".join(_retrieved_lines(r)) or "none",
+                )
+            )
+        blocks.append(
+            Table(
+                ("configuration", "verdict", "missing", "answer given", f"retrieved (top {REPORT_RETRIEVED})"),
+                table_rows,
+            )
+        )
+    only_base = [
+        qid
+        for qid in order
+        if qid not in failed and any(not m[qid]["correct"] for row, m in maps if row.baseline and qid in m)
+    ]
     if only_base and len(products) < len(rows):
         blocks.append(Para(", ".join(only_base), f"Wrong only in the naive baseline ({len(only_base)}):"))
     return blocks

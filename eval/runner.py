@@ -5,6 +5,7 @@ question (no history, no filters), timing each call → OUT/metrics.json, OUT/an
 OUT/report.md. The numbers depend only on the corpus, the question set and the settings; only
 latency varies between runs.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -68,7 +69,9 @@ def run_eval(
         raise FileNotFoundError(f"corpus not found: {corpus}")
     with ExitStack() as stack:
         settings = stack.enter_context(_settings_for(index_dir, dict(overrides or {})))
-        index = stack.enter_context(_opened_index(settings, drop_collection=index_dir is None and bool(settings.chroma_url)))
+        index = stack.enter_context(
+            _opened_index(settings, drop_collection=index_dir is None and bool(settings.chroma_url))
+        )
         ingest = _ingest_if_empty(index, settings, corpus, progress)
         if not index.documents():
             raise RuntimeError(f"the index holds no documents after ingesting {corpus}; nothing to evaluate")
@@ -147,7 +150,9 @@ def _default_factory(index: Any) -> ServiceFactory:
     return lambda settings: build_service(settings, index)
 
 
-def ask_all(service: QuestionAnswerer, items: Sequence[QAItem], progress: bool = True, desc: str = "eval") -> list[Observation]:
+def ask_all(
+    service: QuestionAnswerer, items: Sequence[QAItem], progress: bool = True, desc: str = "eval"
+) -> list[Observation]:
     """Ask every question once, in file order, with no history and no filters; time each call."""
     from tqdm import tqdm
 
@@ -220,7 +225,9 @@ def answer_record(o: Observation) -> dict[str, Any]:
     return record
 
 
-def write_outputs(out: Path, metrics: dict[str, Any], observations: Sequence[Observation], *, plots: bool = True) -> list[dict[str, Any]]:
+def write_outputs(
+    out: Path, metrics: dict[str, Any], observations: Sequence[Observation], *, plots: bool = True
+) -> list[dict[str, Any]]:
     """OUT/metrics.json, answers.jsonl, ragas.jsonl, report.md, report.html (+ OUT/plots/*.png when
     `plots`); returns the answers.jsonl records."""
     from eval.export import write_ragas
@@ -246,7 +253,9 @@ def write_outputs(out: Path, metrics: dict[str, Any], observations: Sequence[Obs
 
 
 # --- report.md / report.html --------------------------------------------------------------
-def render_report(metrics: dict[str, Any], records: Sequence[dict[str, Any]], plots: dict[str, str] | None = None) -> str:
+def render_report(
+    metrics: dict[str, Any], records: Sequence[dict[str, Any]], plots: dict[str, str] | None = None
+) -> str:
     """The Markdown report of one configuration (eval.report.single_report)."""
     from eval.report import single_report, to_markdown
 

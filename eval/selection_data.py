@@ -7,6 +7,7 @@ evidence" when it is answerable and every group has an alternative in some candi
 Questions are grouped by their gold document (unanswerable ones by their own id) so that
 cross-validation can hold whole documents out.
 """
+
 from __future__ import annotations
 
 import csv
@@ -23,7 +24,18 @@ from eval.dataset import QAItem, load_questions
 from eval.metrics import contains, doc_id
 
 UNIT_COLUMNS = ("set", "qid", "group", "chunk_rank", "start", "label", "groups_mask", *UNIT_FEATURES)
-QUESTION_COLUMNS = ("set", "qid", "group", "type", "style", "answerable", "evidence", "n_groups", "hard_reason", "n_units")
+QUESTION_COLUMNS = (
+    "set",
+    "qid",
+    "group",
+    "type",
+    "style",
+    "answerable",
+    "evidence",
+    "n_groups",
+    "hard_reason",
+    "n_units",
+)
 
 
 @dataclass
@@ -63,7 +75,9 @@ def candidate_units(service: Any, question: str) -> tuple[Any, list[Any], dict[s
     answerer = ExtractiveAnswerer(weights, replace(service.answer_config, model=None))
     reason = answerer._abstain_reason(plan, chunks, service.indexed_provinces(), agency_rule=True)
     if reason.startswith("agency"):  # what the other rules say when the fit switches this one off
-        reason += " | " + (answerer._abstain_reason(plan, chunks, service.indexed_provinces(), agency_rule=False) or "-")
+        reason += " | " + (
+            answerer._abstain_reason(plan, chunks, service.indexed_provinces(), agency_rule=False) or "-"
+        )
     units = evidence_units(plan, chunks, service.answer_config)
     measure_units(units, plan, weights)
     return plan, chunks, result.dense, reason, units
@@ -75,7 +89,9 @@ def collect_set(set_name: str, service: Any, qa: Path, dense: UnitDense) -> Iter
         cos = dense.cosines(plan.dense_query(), units)
         rows = unit_features(units, plan, service._term_weights(), chunk_dense, cos)
         masks = [groups_mask(u.text, item) for u in units]
-        yield QuestionData(set_name, item, question_group(set_name, item), reason, units, rows, [int(m > 0) for m in masks], masks)
+        yield QuestionData(
+            set_name, item, question_group(set_name, item), reason, units, rows, [int(m > 0) for m in masks], masks
+        )
 
 
 def groups_mask(text: str, item: QAItem) -> int:
@@ -90,15 +106,37 @@ def write_tables(questions: Sequence[QuestionData], units_path: Path, questions_
         w = csv.writer(fh, delimiter="\t", lineterminator="\n")
         w.writerow(UNIT_COLUMNS)
         for q in questions:
-            for u, row, label, hit in zip(q.units, q.rows, q.labels, q.groups_mask):
-                w.writerow([q.set, q.item.id, q.group, u.chunk_rank, u.start, label, hit,
-                            *(f"{row[name]:.4f}".rstrip("0").rstrip(".") for name in UNIT_FEATURES)])
+            for u, row, label, hit in zip(q.units, q.rows, q.labels, q.groups_mask, strict=False):
+                w.writerow(
+                    [
+                        q.set,
+                        q.item.id,
+                        q.group,
+                        u.chunk_rank,
+                        u.start,
+                        label,
+                        hit,
+                        *(f"{row[name]:.4f}".rstrip("0").rstrip(".") for name in UNIT_FEATURES),
+                    ]
+                )
     with questions_path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, delimiter="\t", lineterminator="\n")
         w.writerow(QUESTION_COLUMNS)
         for q in questions:
-            w.writerow([q.set, q.item.id, q.group, q.item.type, q.item.style, int(q.item.answerable), int(q.evidence), len(q.item.must_include),
-                        q.hard_reason, len(q.units)])
+            w.writerow(
+                [
+                    q.set,
+                    q.item.id,
+                    q.group,
+                    q.item.type,
+                    q.item.style,
+                    int(q.item.answerable),
+                    int(q.evidence),
+                    len(q.item.must_include),
+                    q.hard_reason,
+                    len(q.units),
+                ]
+            )
 
 
 def load_cache(path: Path) -> dict[str, list[float]]:

@@ -8,6 +8,7 @@ OUT/sets.json gather one row per set, a generalisation row (the seed set against
 held-out sets) and, when the fitted selection model records them, its in-sample and
 cross-validated (by document) figures.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,8 +56,16 @@ def load_sets(path: Path, shared: Path, root: Path) -> list[QuestionSet]:
         missing = [k for k in ("name", "corpus", "qa") if k not in entry]
         if missing:
             raise ValueError(f"{path}: a [[set]] lacks {', '.join(missing)}")
-        out.append(QuestionSet(entry["name"], entry.get("group", "held-out"), where(entry["corpus"]), where(entry["qa"]),  # type: ignore[arg-type]
-                               where(entry.get("assignments")), where(entry.get("targets"))))
+        out.append(
+            QuestionSet(
+                entry["name"],
+                entry.get("group", "held-out"),
+                where(entry["corpus"]),
+                where(entry["qa"]),  # type: ignore[arg-type]
+                where(entry.get("assignments")),
+                where(entry.get("targets")),
+            )
+        )
     if not out:
         raise ValueError(f"{path}: no [[set]] entries")
     return out
@@ -100,9 +109,16 @@ def summarise(results: Sequence[dict[str, Any]], cv: dict[str, Any] | None) -> t
     held = [r for r in results if r["group"] != "seed"]
     seeds = [r for r in results if r["group"] == "seed"]
     summary = {
-        "sets": [{"name": r["name"], "group": r["group"], "n": r["metrics"]["n"],
-                  **{label: _value(r["metrics"], path) for label, path in ROW_METRICS},
-                  "register": r["metrics"].get("register")} for r in results],
+        "sets": [
+            {
+                "name": r["name"],
+                "group": r["group"],
+                "n": r["metrics"]["n"],
+                **{label: _value(r["metrics"], path) for label, path in ROW_METRICS},
+                "register": r["metrics"].get("register"),
+            }
+            for r in results
+        ],
         "generalisation": {"seed": _pooled(seeds) if seeds else None, "held-out": _pooled(held) if held else None},
         "fitted_model": cv,
     }
@@ -114,13 +130,25 @@ def summarise(results: Sequence[dict[str, Any]], cv: dict[str, Any] | None) -> t
 
     for r in results:
         cells = [fmt(_value(r["metrics"], path)) for _, path in ROW_METRICS]
-        lines.append(f"| {r['name']} ({r['group']}) | {r['metrics']['n']} | " + " | ".join(cells) + f" | {_register_cells(r['metrics'])} |")
+        lines.append(
+            f"| {r['name']} ({r['group']}) | {r['metrics']['n']} | "
+            + " | ".join(cells)
+            + f" | {_register_cells(r['metrics'])} |"
+        )
     for label, pooled in summary["generalisation"].items():
         if pooled:
-            lines.append(f"| **all {label} sets, pooled** | | " + " | ".join(fmt(pooled[m]) for m, _ in ROW_METRICS) + " | |")
+            lines.append(
+                f"| **all {label} sets, pooled** | | " + " | ".join(fmt(pooled[m]) for m, _ in ROW_METRICS) + " | |"
+            )
     if cv:
-        lines += ["", "## Fitted selection model: in-sample vs cross-validated by document", "",
-                  "```", json.dumps(cv, ensure_ascii=False, indent=1), "```"]
+        lines += [
+            "",
+            "## Fitted selection model: in-sample vs cross-validated by document",
+            "",
+            "```",
+            json.dumps(cv, ensure_ascii=False, indent=1),
+            "```",
+        ]
     lines += ["", "By type and style, and every failed question: OUT/<set>/report.md."]
     return summary, "\n".join(lines) + "\n"
 
@@ -134,15 +162,25 @@ def fitted_model_report(root: Path) -> dict[str, Any] | None:
     return data.get("report") or data.get("cv")
 
 
-def run_sets(sets: Sequence[QuestionSet], out: Path, index_root: Path | None, progress: bool, root: Path) -> dict[str, Any]:
+def run_sets(
+    sets: Sequence[QuestionSet], out: Path, index_root: Path | None, progress: bool, root: Path
+) -> dict[str, Any]:
     from eval.configs import resolve
     from eval.suite import run_suite
 
     results = []
     for qs in sets:
         index_dir = index_root / qs.name if index_root else None
-        metrics = run_suite(qs.corpus, qs.qa, out / qs.name, resolve([], [], {}), index_dir=index_dir, progress=progress,
-                            assignments_gold=qs.assignments, targets_gold=qs.targets)
+        metrics = run_suite(
+            qs.corpus,
+            qs.qa,
+            out / qs.name,
+            resolve([], [], {}),
+            index_dir=index_dir,
+            progress=progress,
+            assignments_gold=qs.assignments,
+            targets_gold=qs.targets,
+        )
         results.append({"name": qs.name, "group": qs.group, "metrics": metrics})
     summary, table = summarise(results, fitted_model_report(root))
     out.mkdir(parents=True, exist_ok=True)

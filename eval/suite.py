@@ -11,6 +11,7 @@ Configurations that index the same way (same embedding, chunk size, file limit) 
 built once; the others get their own. Every row asks the questions in file order, with a fresh
 ChatService, so the numbers depend only on the corpus, the questions and the settings (latency aside).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -40,7 +41,17 @@ from eval.runner import (
 )
 
 BASELINES = ("naive",)
-SUMMARY_METRICS = ("n", "retrieval", "answer", "abstention", "by_type", "by_style", "latency_ms", "denominators", "register")
+SUMMARY_METRICS = (
+    "n",
+    "retrieval",
+    "answer",
+    "abstention",
+    "by_type",
+    "by_style",
+    "latency_ms",
+    "denominators",
+    "register",
+)
 
 
 class SuiteError(ValueError):
@@ -69,8 +80,18 @@ def run_suite(
         raise SuiteError(f"unknown baseline {baseline!r}; baselines: {', '.join(BASELINES)}")
     if len(configs) == 1 and baseline is None:
         c = configs[0]
-        return run_eval(corpus, qa, out, index_dir, c.settings_values(base), service_factory=service_factory, progress=progress,
-                        assignments_gold=assignments_gold, targets_gold=targets_gold, name=None if c.origin == "default" else c.name)
+        return run_eval(
+            corpus,
+            qa,
+            out,
+            index_dir,
+            c.settings_values(base),
+            service_factory=service_factory,
+            progress=progress,
+            assignments_gold=assignments_gold,
+            targets_gold=targets_gold,
+            name=None if c.origin == "default" else c.name,
+        )
 
     items = load_questions(qa)  # fail on a bad question set before any expensive work
     if not corpus.exists():
@@ -80,8 +101,10 @@ def run_suite(
         settings = Settings(**c.settings_values(base))
         groups.setdefault(index_key(settings), []).append((position, c, settings))
     if index_dir is not None and len(groups) > 1:
-        raise SuiteError("--index DIR holds one index, but these configurations need "
-                         f"{len(groups)} (they differ in embedding, chunk_max_chars or max_file_mb)")
+        raise SuiteError(
+            "--index DIR holds one index, but these configurations need "
+            f"{len(groups)} (they differ in embedding, chunk_max_chars or max_file_mb)"
+        )
     out.mkdir(parents=True, exist_ok=True)
     rows: list[tuple[int, Row]] = []
     embedders: dict[str, Any] = {}
@@ -89,7 +112,9 @@ def run_suite(
         with ExitStack() as stack:
             first = members[0][2]
             settings0 = stack.enter_context(_settings_for(index_dir, first.model_dump(exclude={"index_dir"})))
-            index = stack.enter_context(_opened_index(settings0, drop_collection=index_dir is None and bool(settings0.chroma_url)))
+            index = stack.enter_context(
+                _opened_index(settings0, drop_collection=index_dir is None and bool(settings0.chroma_url))
+            )
             embedders.setdefault(settings0.embedding, index.embeddings)
             ingest = _ingest_if_empty(index, settings0, corpus, progress)
             if not index.documents():
@@ -101,10 +126,16 @@ def run_suite(
                 register = register_metrics(index, assignments_gold, targets_gold)
             factory = service_factory or _default_factory(index)
             for position, c, settings in members:
-                settings = settings.model_copy(update={"index_dir": settings0.index_dir, "collection": settings0.collection})
+                settings = settings.model_copy(
+                    update={"index_dir": settings0.index_dir, "collection": settings0.collection}
+                )
                 observations = ask_all(factory(settings), items, progress, desc=f"eval {c.name}")
-                config = {"name": c.name, "origin": c.origin, "overrides": _jsonable(c.overrides),
-                          **_config(settings, corpus, qa, index_dir, index)}
+                config = {
+                    "name": c.name,
+                    "origin": c.origin,
+                    "overrides": _jsonable(c.overrides),
+                    **_config(settings, corpus, qa, index_dir, index),
+                }
                 metrics = assemble(summarize(observations), config, ingest)
                 if register is not None:
                     metrics["register"] = register
@@ -140,7 +171,11 @@ def load_rows(out: Path) -> list[Row]:
     for c in summary["configurations"]:
         folder = out / c["dir"]
         metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
-        records = [json.loads(line) for line in (folder / "answers.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+        records = [
+            json.loads(line)
+            for line in (folder / "answers.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
         rows.append(Row(c["name"], metrics, records, bool(c.get("baseline"))))
     return rows
 
@@ -159,16 +194,27 @@ def rebuild_report(out: Path) -> Path:
     from eval.plots import write_plots
 
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
-    records = [json.loads(line) for line in (out / "answers.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    records = [
+        json.loads(line) for line in (out / "answers.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     name = metrics.get("config", {}).get("name") or "this run"
-    blocks = single_report(metrics, records, write_plots(out, [_Row(name, metrics, records, bool(metrics["config"].get("baseline")))]))
+    blocks = single_report(
+        metrics, records, write_plots(out, [_Row(name, metrics, records, bool(metrics["config"].get("baseline")))])
+    )
     (out / "report.md").write_text(to_markdown(blocks), encoding="utf-8")
     (out / "report.html").write_text(to_html(blocks), encoding="utf-8")
     return out / "report.html"
 
 
-def _run_baseline(corpus: Path, qa: Path, out: Path, items: Sequence[Any], base: Mapping[str, Any],
-                  embedders: dict[str, Any], progress: bool) -> Row:
+def _run_baseline(
+    corpus: Path,
+    qa: Path,
+    out: Path,
+    items: Sequence[Any],
+    base: Mapping[str, Any],
+    embedders: dict[str, Any],
+    progress: bool,
+) -> Row:
     """The naive LangChain pipeline with the base settings' embedding model (reused when loaded)."""
     from eval.baseline import CHUNK_OVERLAP, CHUNK_SIZE, NAME, TOP_K, NaiveBaseline
     from vectorstore.embeddings import make_embeddings
@@ -178,11 +224,23 @@ def _run_baseline(corpus: Path, qa: Path, out: Path, items: Sequence[Any], base:
     with NaiveBaseline.from_corpus(corpus, embeddings, settings.max_file_bytes, progress) as naive:
         observations = ask_all(naive, items, progress, desc=f"eval {NAME}")
         config = {
-            "name": NAME, "origin": "baseline", "baseline": NAME, "embedding": settings.embedding,
-            "splitter": "RecursiveCharacterTextSplitter", "chunk_size": CHUNK_SIZE, "chunk_overlap": CHUNK_OVERLAP,
-            "top_k": TOP_K, "retrieval_legs": "dense", "use_register": False, "llm": None, "store": "chroma (temporary)",
-            "corpus": str(corpus), "qa": str(qa), "qa_sha256": hashlib.sha256(qa.read_bytes()).hexdigest(),
-            "n_documents": naive.n_documents, "n_chunks": naive.n_chunks,
+            "name": NAME,
+            "origin": "baseline",
+            "baseline": NAME,
+            "embedding": settings.embedding,
+            "splitter": "RecursiveCharacterTextSplitter",
+            "chunk_size": CHUNK_SIZE,
+            "chunk_overlap": CHUNK_OVERLAP,
+            "top_k": TOP_K,
+            "retrieval_legs": "dense",
+            "use_register": False,
+            "llm": None,
+            "store": "chroma (temporary)",
+            "corpus": str(corpus),
+            "qa": str(qa),
+            "qa_sha256": hashlib.sha256(qa.read_bytes()).hexdigest(),
+            "n_documents": naive.n_documents,
+            "n_chunks": naive.n_chunks,
         }
     metrics = assemble(summarize(observations), config, None)
     records = write_outputs(out / NAME, metrics, observations, plots=False)

@@ -15,6 +15,7 @@ Checks, each problem reported with the file and line of the question:
 An alternative that occurs in no source can never be retrieved as evidence, so it is either a typo
 or a fact the corpus does not hold; both make the numbers lie.
 """
+
 from __future__ import annotations
 
 import re

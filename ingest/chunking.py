@@ -6,6 +6,7 @@ inferred from how Vietnamese administrative texts are laid out: "I." / "1." / "1
 numbering, short lines ending in ":" ("Mục tiêu năm 2014:"), and agency lines ending in ":"
 ("Sở Kế hoạch và Đầu tư:") which sit one level below the topic they belong to.
 """
+
 from __future__ import annotations
 
 import re
@@ -127,7 +128,7 @@ def chunk_document(doc: CleanDocument, registry: AgencyRegistry, cfg: ChunkingCo
         only_headings = True
 
     numbered_implicit = False  # the open implicit agency section began with "N. Sở X …"
-    for i, ((block, start, end), level) in enumerate(zip(blocks, levels)):
+    for i, ((block, start, end), level) in enumerate(zip(blocks, levels, strict=False)):
         subject = ""
         if not level and i >= first_body and block.kind == BlockKind.PARAGRAPH:
             subject = agency_subject(block.text, registry)

@@ -5,6 +5,7 @@ around the article. Rules live in `data/portal_junk.json` (matched on folded tex
 extended without code; the mechanism is general: short furniture lines go, and the first trailing
 marker after real article text cuts the rest of the page.
 """
+
 from __future__ import annotations
 
 import json

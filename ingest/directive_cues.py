@@ -5,6 +5,7 @@ nghị"), the modal words that make "X <verb> …" an obligation, the verbs that
 the words that mark narration of what was already done, the headers of task tables — so the
 extraction code holds the structure and the data file holds the vocabulary.
 """
+
 from __future__ import annotations
 
 import json
@@ -100,10 +101,14 @@ def parse_cues(raw: dict[str, object]) -> DirectiveCues:
         report_periodic=_opening(g("report_periodic")),
         report_send=re.compile(rf"(?<!\w)(?:{_alternation(g('report_send'))})\s*$", re.IGNORECASE),
         proviso=_words(g("general_provisos")),
-        report_prefix=re.compile(rf"(?:,|(?<!\w)(?:{_alternation(g('report_prefix_words'))})(?:\s+\w+)?)\s*$", re.IGNORECASE),
+        report_prefix=re.compile(
+            rf"(?:,|(?<!\w)(?:{_alternation(g('report_prefix_words'))})(?:\s+\w+)?)\s*$", re.IGNORECASE
+        ),
         action=_opening(g("actions")),
         narration=_opening(g("narration")),
-        assigned_passive=re.compile(rf"^\W*(?:{_alternation(g('assigned_passive'))})(?!\w)(?:\s+nhiệm vụ)?\s*:?\s*", re.IGNORECASE),
+        assigned_passive=re.compile(
+            rf"^\W*(?:{_alternation(g('assigned_passive'))})(?!\w)(?:\s+nhiệm vụ)?\s*:?\s*", re.IGNORECASE
+        ),
         chair=_words(g("chair")),
         advise=_words(g("advise")),
         advise_not_after=re.compile(rf"(?:{_alternation(g('advise_not_after'))})\s*$", re.IGNORECASE),
@@ -120,10 +125,14 @@ def parse_cues(raw: dict[str, object]) -> DirectiveCues:
         preposition_before=re.compile(rf"(?<!\w)(?:{_alternation(g('prepositions'))})\s*$", re.IGNORECASE),
         level_names={k.lower(): str(v) for k, v in dict(raw["level_names"]).items()},  # type: ignore[call-overload]
         level_preposition=_opening(g("level_prepositions")),
-        component_inline=re.compile(rf"^[^:]{{0,100}}(?<!\w)(?:{_alternation(g('component_lists'))})\s*:", re.IGNORECASE),
+        component_inline=re.compile(
+            rf"^[^:]{{0,100}}(?<!\w)(?:{_alternation(g('component_lists'))})\s*:", re.IGNORECASE
+        ),
         narrative_intro=_opening(g("narrative_intros")),
         component_list=re.compile(rf"(?<!\w)(?:{_alternation(g('component_lists'))})\s*:\s*$", re.IGNORECASE),
-        meeting=re.compile(rf"^\W*(?:{_alternation(g('chair'))})\s+(?:{_alternation(g('meeting_nouns'))})(?!\w)", re.IGNORECASE),
+        meeting=re.compile(
+            rf"^\W*(?:{_alternation(g('chair'))})\s+(?:{_alternation(g('meeting_nouns'))})(?!\w)", re.IGNORECASE
+        ),
         narrative_kinds=frozenset(g("narrative_kinds")),
         report_kinds=frozenset(g("report_kinds")),
         official=_opening(g("official_markers")),

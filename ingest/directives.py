@@ -7,6 +7,7 @@ must do, clause by clause ("làm A; làm B"). The role of a clause comes from it
 "tham mưu", "báo cáo" (possibly after "tổng hợp," or "định kỳ hằng quý"), otherwise "thực hiện";
 agencies after "phối hợp với" work with the subject (role phối hợp) — they are never its subject.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,7 +31,9 @@ _DEADLINE = re.compile(
 # Chỉ đạo tỉnh"): the second names the first's role, it is not a second subject.
 _JOINER = re.compile(r"(?:\s*(?:(?:của|thuộc)?\s*tỉnh\s*)?(?:,|và|cùng|;|:)\s*)?")
 _QUALIFIER = re.compile(r"^\s*(?:(?:của\s+)?(?:tỉnh|thành phố)\b|\([^()]{0,200}\))?\s*")
-_MARKER = re.compile(r"^\s*(?:[-+•*–]|(?:Bước|Điều)\s+\d{1,2}[.:]|\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|[IVX]{1,5}[.)]|[a-zđ][.)])\s+")
+_MARKER = re.compile(
+    r"^\s*(?:[-+•*–]|(?:Bước|Điều)\s+\d{1,2}[.:]|\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|[IVX]{1,5}[.)]|[a-zđ][.)])\s+"
+)
 
 
 def strip_marker(text: str) -> str:
@@ -63,7 +66,10 @@ def leading_agencies(text: str, registry: AgencyRegistry, cues: DirectiveCues) -
             continue
         gap = body[pos : mention.start]
         if found:
-            ok = bool(_JOINER.fullmatch(gap)) or (bool(re.search(r"[,;]|\bvà\b", gap)) and bool(cues.person_title.match(re.sub(r"^[\s,;]*(?:và\s+)?", "", gap).strip())))
+            ok = bool(_JOINER.fullmatch(gap)) or (
+                bool(re.search(r"[,;]|\bvà\b", gap))
+                and bool(cues.person_title.match(re.sub(r"^[\s,;]*(?:và\s+)?", "", gap).strip()))
+            )
         else:
             ok = not gap.strip(" :,") or bool(cues.person_title.match(gap))
         if not ok:
@@ -101,8 +107,10 @@ def role_of(clause: str, cues: DirectiveCues) -> str:
         # ("tổng hợp kết quả, báo cáo UBND tỉnh", "định kỳ hằng quý báo cáo"); after another
         # verb it is that verb's object ("công khai báo cáo")
         before = clause[: m.start()]
-        if len(before.split()) <= 8 and not cues.report_not_after.search(before) and (
-            not before.strip(" -–+•") or cues.report_prefix.search(before)
+        if (
+            len(before.split()) <= 8
+            and not cues.report_not_after.search(before)
+            and (not before.strip(" -–+•") or cues.report_prefix.search(before))
         ):
             return "báo cáo"
         if cues.report_send.search(before) and len(before.split()) <= 20:
@@ -143,7 +151,9 @@ def partners(clause: str, registry: AgencyRegistry, cues: DirectiveCues, exclude
         tail = clause[m.end() : m.end() + 260]
         named = find_agencies(tail, registry, cues)
         # the first verb outside a name ends the list ("Sở Xây dựng rà soát …": "xây dựng" is a name)
-        stop = next((s for s in cues.partner_stop.finditer(tail) if not any(x.start <= s.start() < x.end for x in named)), None)
+        stop = next(
+            (s for s in cues.partner_stop.finditer(tail) if not any(x.start <= s.start() < x.end for x in named)), None
+        )
         window_end = stop.start() if stop else len(tail)
         for x in (x for x in named if x.end <= window_end):
             if x.agency_id not in exclude:

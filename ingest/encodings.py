@@ -7,6 +7,7 @@ at, never the file name. When the bytes do not settle the question (no BOM), eve
 decoding is scored for how much it reads like Vietnamese, and the best one wins; nothing falls
 back to Latin-1.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -98,7 +99,7 @@ def _decode_with_bom(data: bytes, source: str) -> str | None:
         if not data.startswith(bom):
             continue
         try:
-            text = data[len(bom):].decode(encoding)
+            text = data[len(bom) :].decode(encoding)
         except UnicodeDecodeError:
             if encoding == "utf-8":
                 return None  # a stray UTF-8 BOM on a legacy file: guess from the bytes
@@ -110,7 +111,7 @@ def _decode_with_bom(data: bytes, source: str) -> str | None:
 
 def _decode_without_bom(data: bytes, source: str) -> str:
     """Pick the most Vietnamese-looking decoding among the plausible ones."""
-    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
     if b"\x00" in body:
         raise RefusedFile(source, "binary content, not text")
     _refuse_control_heavy(body.decode("latin-1"), source)  # byte-wise count; not a decoding
@@ -249,9 +250,7 @@ def _sample(text: str) -> str:
 
 def _is_abbreviation(word: str) -> bool:
     """Vowel-less words such as "HĐND", "QĐ", "đ" are abbreviations, not syllables."""
-    return all(ch.isascii() or ch in "đĐ" for ch in word) and not any(
-        ch in "aeiouyAEIOUY" for ch in word
-    )
+    return all(ch.isascii() or ch in "đĐ" for ch in word) and not any(ch in "aeiouyAEIOUY" for ch in word)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -293,9 +292,7 @@ def _is_odd(ch: str) -> bool:
     if 0xA1 <= code <= 0xBF or ch in "×÷\ufffd":  # Latin-1 symbols: ¾ ¹ ¬ ¨ soft hyphen …
         return ch not in "°«»§"
     category = unicodedata.category(ch)
-    return category in ("Cc", "Cf", "Co", "Cn", "Mn") or (
-        category.startswith("L") and not _is_vietnamese_letter(ch)
-    )
+    return category in ("Cc", "Cf", "Co", "Cn", "Mn") or (category.startswith("L") and not _is_vietnamese_letter(ch))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -5,6 +5,7 @@ Every addressee listed before the execution verb must carry the decision out: on
 heads of the agencies (Chánh Văn phòng, Giám đốc, Chủ tịch, Thủ trưởng) stand for their agency;
 the registry reads "Giám đốc các Sở: Tài chính, Xây dựng" as one mention per Sở.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,7 +26,11 @@ class ExecutionRow:
 def execution_rows(sentence: str, registry: AgencyRegistry, cues: DirectiveCues) -> list[ExecutionRow] | None:
     """The rows of an execution clause, or None when the sentence is not one. A clause whose
     addressees the registry cannot name still counts as one (it assigns nothing readable)."""
-    cue = cues.execution_clause.search(sentence) or cues.execution_basis.search(sentence) or cues.execution.search(sentence)
+    cue = (
+        cues.execution_clause.search(sentence)
+        or cues.execution_basis.search(sentence)
+        or cues.execution.search(sentence)
+    )
     if not cue:
         return None
     subjects = sentence[: cue.start()]
@@ -38,7 +43,9 @@ def execution_rows(sentence: str, registry: AgencyRegistry, cues: DirectiveCues)
     leftover = subjects
     for x in reversed(named):
         leftover = leftover[: x.start] + " ; " + leftover[x.end :]
-    if re.search(r"(?i)\bviệc\s*$", subjects) or any(cues.action.match(part.strip()) for part in re.split(r"[,;:]", leftover)):
+    if re.search(r"(?i)\bviệc\s*$", subjects) or any(
+        cues.action.match(part.strip()) for part in re.split(r"[,;:]", leftover)
+    ):
         return None  # "VPĐP theo dõi, đôn đốc việc thực hiện văn bản này": a task about the text
     obj = cue.groupdict().get("obj") or ""
     if cues.execution_basis.match(cue.group(0)) or not obj:

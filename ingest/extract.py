@@ -13,6 +13,7 @@ wins over the scope. Execution clauses (ingest/execution_clause.py) and table ro
 (ingest/table_tasks.py) have their own grammar. Narrated past work, news reports without modal
 words and recommendations to central bodies assign nothing.
 """
+
 from __future__ import annotations
 
 import re
@@ -93,12 +94,27 @@ class _Reader:
         agency = self.registry.get(mention.agency_id)
         start, end = self.span
         self.out.append(
-            Assignment(mention.agency_id, mention.surface, role, task, deadline_of(task) if deadline is None else deadline,
-                       self.chunk.chunk_id, self.doc.doc_id, agency.collective, start, end)
+            Assignment(
+                mention.agency_id,
+                mention.surface,
+                role,
+                task,
+                deadline_of(task) if deadline is None else deadline,
+                self.chunk.chunk_id,
+                self.doc.doc_id,
+                agency.collective,
+                start,
+                end,
+            )
         )
 
     def assign(
-        self, leads: list[AgencyMention], rest: str, split: bool = False, equal: bool = True, beside_chair: bool = False,
+        self,
+        leads: list[AgencyMention],
+        rest: str,
+        split: bool = False,
+        equal: bool = True,
+        beside_chair: bool = False,
         verbs: bool = False,
     ) -> None:
         """One task per clause of what the leads must do; partners after "phối hợp với" get role
@@ -109,7 +125,11 @@ class _Reader:
         (else "X, Y và Z tham mưu": the first leads, the others work with it); `beside_chair`:
         the clause sits next to another body's "chủ trì", so a bare "phối hợp" makes a partner."""
         merged: list[str] = []
-        clauses = [(c, k == 0) for sentence in split_sentences(rest) for k, c in enumerate(self.subjects.clauses(task_pieces(sentence)))]
+        clauses = [
+            (c, k == 0)
+            for sentence in split_sentences(rest)
+            for k, c in enumerate(self.subjects.clauses(task_pieces(sentence)))
+        ]
         for piece, opens_sentence in clauses:
             # a new sentence ("… Đồng thời hướng dẫn …") is a new task
             new_task = bool(leading_agencies(piece, self.registry, self.cues)[0]) or not merged or opens_sentence
@@ -164,7 +184,7 @@ class _Reader:
                 self.add(partner, "phối hợp", piece, deadline)
 
     def triggered(self, sentence: str) -> bool:
-        """"giao/đề nghị/yêu cầu X …": the agencies right after the trigger get the task."""
+        """ "giao/đề nghị/yêu cầu X …": the agencies right after the trigger get the task."""
         handled = False
         topic = self.subjects.topic(sentence)
         named = find_agencies(sentence, self.registry, self.cues)
@@ -190,7 +210,7 @@ class _Reader:
         return handled
 
     def passive_agents(self, sentence: str) -> bool:
-        """"tiêu chí Thu nhập do Cục Thống kê thành phố thẩm định": the agent after "do" does it."""
+        """ "tiêu chí Thu nhập do Cục Thống kê thành phố thẩm định": the agent after "do" does it."""
         found = self.subjects.passive_agents(sentence, self.news)
         for mention, rest in found:
             self.add(mention, role_of(rest, self.cues), sentence)
@@ -232,7 +252,12 @@ class _Reader:
             # Phượng hoàn thành các tiêu chí …")
             listed = item and n == 0 and opening and not self.news and rest[:1].islower()
             listed = listed and (not strict or self.cues.action.match(rest) is not None)
-            if leads and rest and not narrated and (listed or obliges(rest, self.cues, (self.news and not requested) or strict)):
+            if (
+                leads
+                and rest
+                and not narrated
+                and (listed or obliges(rest, self.cues, (self.news and not requested) or strict))
+            ):
                 self.assign(leads, rest, equal=not first_leads(sentence, leads))
                 # a sentence announcing what follows ("UBND tỉnh ban hành Kế hoạch … như sau:")
                 # opens a scope only through scope_lead
@@ -243,7 +268,12 @@ class _Reader:
                 continue  # a sentence about a body of its own, or a list of documents ("Hồ sơ gồm: …")
             if self.cues.proviso.search(body):
                 continue  # "Trong quá trình thực hiện, nếu có khó khăn …" is said to everyone
-            if not scope or strict or is_narrated(body, self.cues) or (self.news and not obliges(body, self.cues, True)):
+            if (
+                not scope
+                or strict
+                or is_narrated(body, self.cues)
+                or (self.news and not obliges(body, self.cues, True))
+            ):
                 continue
             # under a scope a paragraph is one task of its addressees: its first sentence says it,
             # a later sentence only when it gives another role ("… Tham mưu Ban Chỉ đạo …")
@@ -278,7 +308,11 @@ class _Reader:
             if self.cues.distribution.match(text):
                 distribution = True  # the distribution list names agencies but assigns nothing
                 continue
-            if distribution and (level is None or level > 2.0) and not (self.cues.appendix.match(text) or split_row(text)):
+            if (
+                distribution
+                and (level is None or level > 2.0)
+                and not (self.cues.appendix.match(text) or split_row(text))
+            ):
                 continue  # … nor does the signature; an attached plan or appendix starts anew
             distribution = False
             if level is not None:
@@ -289,7 +323,12 @@ class _Reader:
             elif text.isupper() and len(text) > 3:
                 scopes, titles = [], []
                 continue
-            elif text.endswith(":") and len(text) < 80 and not find_agencies(text, self.registry, self.cues) and not self.subjects.scope_lead(text, self.news):
+            elif (
+                text.endswith(":")
+                and len(text) < 80
+                and not find_agencies(text, self.registry, self.cues)
+                and not self.subjects.scope_lead(text, self.news)
+            ):
                 depth = base_depth(titles) + 0.25  # an unnumbered sub-heading ("Mục tiêu năm 2014:")
                 titles = [t for t in titles if t[0] < depth] + [(depth, text)]
                 continue
@@ -319,7 +358,12 @@ class _Reader:
                 continue
             listing = bool(scopes) and scopes[-1].listing  # under "Hồ sơ gồm:"
             opened = self.read_block(
-                text, start, scopes[-1].addressees if scopes else [], self._in_target(titles), level is not None, listing
+                text,
+                start,
+                scopes[-1].addressees if scopes else [],
+                self._in_target(titles),
+                level is not None,
+                listing,
             )
             depth = level if level is not None else base_depth(titles) + 0.5
             if self.cues.component_list.search(text):

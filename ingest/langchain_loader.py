@@ -1,5 +1,6 @@
 """The ingest stage as a LangChain document loader, so other LangChain pipelines can read
 Vietnamese NTM files (any supported format, cleaned, NFC, with our metadata) without our index."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -31,11 +32,22 @@ class NTMDocumentLoader(BaseLoader):
                 self.refused[source] = exc.reason
                 continue
             doc = prepared.document
-            base = {"doc_id": doc.doc_id, "source": doc.source, "content_hash": doc.content_hash, **doc.metadata.as_dict()}
+            base = {
+                "doc_id": doc.doc_id,
+                "source": doc.source,
+                "content_hash": doc.content_hash,
+                **doc.metadata.as_dict(),
+            }
             if not self.chunks:
                 yield Document(page_content=doc.text, metadata=base, id=doc.doc_id)
                 continue
             for chunk in prepared.chunks:
-                meta = {**base, "chunk_id": chunk.chunk_id, "heading_path": chunk.heading_path_text,
-                        "start": chunk.start, "end": chunk.end, "agencies": ";".join(chunk.agencies)}
+                meta = {
+                    **base,
+                    "chunk_id": chunk.chunk_id,
+                    "heading_path": chunk.heading_path_text,
+                    "start": chunk.start,
+                    "end": chunk.end,
+                    "agencies": ";".join(chunk.agencies),
+                }
                 yield Document(page_content=chunk.text, metadata=meta, id=chunk.chunk_id)

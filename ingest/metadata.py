@@ -5,6 +5,7 @@ Every rule reads what the document states (a header block, a date line, "UBND t�
 báo số 15/TB-UBND", a signature block). When the text does not state a field it stays empty: a
 wrong province or date would silently filter a document out of answers.
 """
+
 from __future__ import annotations
 
 import re
@@ -94,8 +95,7 @@ def find_own_number(blocks: list[Block], text: str) -> str:
 def _looks_like_news(text: str) -> bool:
     lead = text[:_LEAD_CHARS]
     dated_event = any(
-        _starts_sentence(lead, f.start) and _EVENT_VERBS.search(lead[f.end : f.end + 250])
-        for f in find_dates(lead)
+        _starts_sentence(lead, f.start) and _EVENT_VERBS.search(lead[f.end : f.end + 250]) for f in find_dates(lead)
     )
     # a news item's dateline: the outlet in brackets opens the lead ("(Cổng TTĐT KG) - Ngày …", "(TTXVN) – …")
     dateline = re.search(r"^\([^()\n]{2,40}\)\s*[-–—]\s*\S", lead, re.MULTILINE)
@@ -227,7 +227,9 @@ def detect_presided_by(text: str) -> str:
 
 def issuer_from_lead(text: str, province: str) -> str:
     """The issuer of a document without a formal header, from "UBND tỉnh (X) ban hành …" in the lead."""
-    m = re.search(r"(UBND|Ủy ban nhân dân)\s+tỉnh(\s+[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,3})?\s+(đã\s+)?ban hành", text[:_LEAD_CHARS])
+    m = re.search(
+        r"(UBND|Ủy ban nhân dân)\s+tỉnh(\s+[A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,3})?\s+(đã\s+)?ban hành", text[:_LEAD_CHARS]
+    )
     if m:
         named = (m.group(2) or "").strip()
         return f"UBND tỉnh {named or province}".strip()
@@ -283,8 +285,12 @@ def detect_dates(blocks: list[Block], text: str, number: str) -> tuple[date | No
         for block in blocks[:_HEADER_BLOCKS]:
             # "16/08/2023 08:15" or "Thứ Sáu, 17/02/2023 | 09:42 GMT+7": an article's time stamp
             # (a portal clock puts the time first: "04:16:21 Thứ hai, ngày 25/09/2017")
-            m = re.match(r"^\(?(\d{1,2}/\d{1,2}/\d{4})\s+(lúc\s+)?\d{1,2}:\d{2}(:\d{2})?\s*\)?$", block.text) or re.match(
-                r"^(?:Thứ\s+\w+|Chủ nhật),?\s+(?:ngày\s+)?(\d{1,2}/\d{1,2}/\d{4})\s*[|,–-]\s*\d{1,2}:\d{2}", block.text, re.IGNORECASE
+            m = re.match(
+                r"^\(?(\d{1,2}/\d{1,2}/\d{4})\s+(lúc\s+)?\d{1,2}:\d{2}(:\d{2})?\s*\)?$", block.text
+            ) or re.match(
+                r"^(?:Thứ\s+\w+|Chủ nhật),?\s+(?:ngày\s+)?(\d{1,2}/\d{1,2}/\d{4})\s*[|,–-]\s*\d{1,2}:\d{2}",
+                block.text,
+                re.IGNORECASE,
             )
             if m:
                 issued = find_dates(m.group(1))[0].value

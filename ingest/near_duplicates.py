@@ -12,6 +12,7 @@ re-reading their texts. The threshold is fitted on data (`scripts/near_duplicate
 README "Duplicates"). The document's own số hiệu is a veto: two texts that state different
 numbers are different documents however alike they read (monthly reports on one template).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,7 +34,7 @@ def shingle_hashes(text: str, size: int = SHINGLE) -> np.ndarray:
     words = folded_syllables(text)
     if not words:
         return np.zeros(0, dtype=np.uint64)
-    grams = [" ".join(words[i:i + size]) for i in range(max(1, len(words) - size + 1))]
+    grams = [" ".join(words[i : i + size]) for i in range(max(1, len(words) - size + 1))]
     values = {int.from_bytes(hashlib.blake2b(g.encode("utf-8"), digest_size=8).digest(), "little") for g in grams}
     return np.fromiter(values, dtype=np.uint64, count=len(values))
 

@@ -4,6 +4,7 @@ Vietnamese administrative texts nest their content with markers — "Điều 2."
 "I." (sections), "1." / "1.1." / "1.1.1." (items), "a)" or "Bước 1." (sub-items), "-" and "+"
 (bullets). A block's depth tells which heading or lead-in it belongs to.
 """
+
 from __future__ import annotations
 
 import re
@@ -38,7 +39,9 @@ def split_sentences(block: str) -> list[str]:
     parts: list[str] = []
     for piece in re.split(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\"“])", block):
         piece = piece.strip()
-        if parts and re.fullmatch(r"(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ]|KT|TM|TL|Bước \d{1,2}|Điều \d{1,2})\.", parts[-1]):
+        if parts and re.fullmatch(
+            r"(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ]|KT|TM|TL|Bước \d{1,2}|Điều \d{1,2})\.", parts[-1]
+        ):
             parts[-1] = f"{parts[-1]} {piece}"  # "1. Sở Tài chính:" is one line, not "1." + …
         elif piece:
             parts.append(piece)

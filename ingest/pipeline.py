@@ -3,6 +3,7 @@
 Nothing here writes anywhere: a file is fully prepared (or refused) in memory before the index is
 touched, which is what keeps a failing file from ever leaving a partial document behind.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -22,7 +23,21 @@ from ingest.loaders.ocr import OcrConfig, PageProgress
 from ingest.metadata import extract_metadata
 from ingest.targets import extract_targets
 
-SUPPORTED_SUFFIXES = (".txt", ".pdf", ".docx", ".doc", ".odt", ".html", ".htm", ".md", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+SUPPORTED_SUFFIXES = (
+    ".txt",
+    ".pdf",
+    ".docx",
+    ".doc",
+    ".odt",
+    ".html",
+    ".htm",
+    ".md",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".tif",
+    ".tiff",
+)
 MIN_TEXT_CHARS = 40  # less than this after cleaning is not a document worth answering from
 
 
@@ -82,7 +97,10 @@ def prepare_bytes(
     )
     chunks = chunk_document(document, registry, chunking)
     return PreparedDocument(
-        document, chunks, extract_assignments(document, chunks, registry), extract_targets(document, chunks),
+        document,
+        chunks,
+        extract_assignments(document, chunks, registry),
+        extract_targets(document, chunks),
         dict(loaded.hints),
     )
 
@@ -123,4 +141,6 @@ def check_suffix(path: Path, source: str) -> None:
     """A file named explicitly must at least claim to be a document (its bytes decide the format)."""
     suffix = path.suffix.lower()
     if suffix and suffix not in SUPPORTED_SUFFIXES:
-        raise RefusedFile(source, f"unsupported file type {suffix!r} (supported: pdf, docx, doc, odt, html, txt, png, jpg, tiff)")
+        raise RefusedFile(
+            source, f"unsupported file type {suffix!r} (supported: pdf, docx, doc, odt, html, txt, png, jpg, tiff)"
+        )

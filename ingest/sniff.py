@@ -6,6 +6,7 @@ thing only: when it promises PDF or DOCX and the bytes are something else, we re
 that says what the file really is, instead of handing the bytes to a loader that would fail
 obscurely (or, worse, index a 404 page as a document).
 """
+
 from __future__ import annotations
 
 import codecs
@@ -145,9 +146,9 @@ def _decode_head(head: bytes) -> str:
         (codecs.BOM_UTF16_BE, "utf-16-be"),
     ):
         if head.startswith(bom):
-            return head[len(bom):].decode(codec, errors="ignore")
+            return head[len(bom) :].decode(codec, errors="ignore")
     if head.startswith(codecs.BOM_UTF8):
-        head = head[len(codecs.BOM_UTF8):]
+        head = head[len(codecs.BOM_UTF8) :]
     return head.decode("latin-1")  # tags are ASCII; any 8-bit encoding keeps them intact
 
 

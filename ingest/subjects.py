@@ -7,6 +7,7 @@ ngành nào … thì sở, ngành đó chịu trách nhiệm"), in parallel clau
 Giáo dục và Đào tạo phụ trách xã B"); and a heading or lead-in can announce the addressees of the
 items under it ("2. Sở Tài chính:", "Cấp xã:", "Đối với cấp huyện, cần:", "Hồ sơ gồm:").
 """
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,7 @@ class Subjects:
     cues: DirectiveCues
 
     def passive_agents(self, sentence: str, news: bool) -> list[tuple[AgencyMention, str]]:
-        """"tiêu chí Thu nhập do Cục Thống kê thành phố thẩm định": the agent after "do" does it."""
+        """ "tiêu chí Thu nhập do Cục Thống kê thành phố thẩm định": the agent after "do" does it."""
         out = []
         for m in self.cues.agent.finditer(sentence):
             leads, rest = leading_agencies(sentence[m.end() :], self.registry, self.cues)
@@ -66,7 +67,7 @@ class Subjects:
         return find_agencies(head[:cut], self.registry, self.cues) if cut > 0 else []
 
     def correlative(self, sentence: str) -> list[AgencyMention]:
-        """"Tiêu chí thuộc lĩnh vực sở, ngành nào quản lý thì sở, ngành đó chịu trách nhiệm …":
+        """ "Tiêu chí thuộc lĩnh vực sở, ngành nào quản lý thì sở, ngành đó chịu trách nhiệm …":
         the correlative subject distributes over every such body."""
         m = re.search(r"(?i)\bthì\s+([^,;.]{2,25}?(?:,\s*[^,;.]{2,12}?)?)\s+đó\s+", sentence)
         if not m or not re.search(rf"(?i){re.escape(m.group(1))}\s+nào\b", sentence[: m.start()]):
@@ -94,7 +95,13 @@ class Subjects:
                 return leads, rest
             # "Trên cơ sở ý kiến …, VPĐP tổng hợp …": an official text assigns with plain verbs too,
             # unless the sentence opens as a story ("Ngày 05/3, UBND tỉnh ban hành …")
-            if leads and k == 0 and not news and self.cues.action.match(rest) and not self.cues.narrative_intro.match(sentence):
+            if (
+                leads
+                and k == 0
+                and not news
+                and self.cues.action.match(rest)
+                and not self.cues.narrative_intro.match(sentence)
+            ):
                 return leads, rest
         return [], sentence
 
@@ -138,16 +145,24 @@ class Subjects:
             return (leads, "") if not news and len(body) < 200 and marker_level(text) is not None else None
         if rest.startswith(":"):
             return leads, rest[1:].strip()
-        if marker_level(text) is not None and len(body) < 120 and not body.endswith((".", ";", ":")) and not news and (
-            is_narrated(rest, self.cues) or not (self.cues.action.match(rest) or self.cues.modal.match(rest))
+        if (
+            marker_level(text) is not None
+            and len(body) < 120
+            and not body.endswith((".", ";", ":"))
+            and not news
+            and (is_narrated(rest, self.cues) or not (self.cues.action.match(rest) or self.cues.modal.match(rest)))
         ):
             return leads, ""  # "1. Các sở, ban, ngành được giao phụ trách tiêu chí": a heading with its qualifier
         colon = rest.find(":")
         qualifier = rest[:colon].strip(" -–,")
         after = rest[colon + 1 :].strip()
         if (
-            0 < colon and not news and len(qualifier.split()) <= 15 and not re.search(r"[.;]", qualifier)
-            and not obliges(qualifier, self.cues, False) and not self.cues.trigger.match(after)
+            0 < colon
+            and not news
+            and len(qualifier.split()) <= 15
+            and not re.search(r"[.;]", qualifier)
+            and not obliges(qualifier, self.cues, False)
+            and not self.cues.trigger.match(after)
         ):
             # "Sở NN&PTNT - Cơ quan thường trực …: Chủ trì …" (but "Giám đốc Sở X Tên: Đề nghị …"
             # quotes a speaker)

@@ -7,6 +7,7 @@ The header says what each column is (its words are cue data): the lead column (c
 content columns that make up the task. Without a header the cells' content decides: the first
 column of agency names leads, later ones are partners, a date cell is the deadline.
 """
+
 from __future__ import annotations
 
 import re
@@ -92,7 +93,7 @@ def row_tasks(
     parts, deadline, prose = [], "", False
     lead_cell = cells[kinds.index(LEAD)]
     head = lead_cell.split()[0].lower() if lead_cell.split() else ""
-    for kind, label, cell in zip(kinds, labels, cells):
+    for kind, label, cell in zip(kinds, labels, cells, strict=False):
         if not cell or cell == "-":
             continue
         if kind == TASK:
@@ -111,8 +112,12 @@ def row_tasks(
     if deadline:
         task = f"{task} (thời gian: {deadline})"
     out: list[TableRow] = []
-    lead_role = "chủ trì" if header and any(cues.table_chair.search(l) for k, l in zip(kinds, labels) if k == LEAD) else "thực hiện"
-    for kind, cell in zip(kinds, cells):
+    lead_role = (
+        "chủ trì"
+        if header and any(cues.table_chair.search(l) for k, l in zip(kinds, labels, strict=False) if k == LEAD)
+        else "thực hiện"
+    )
+    for kind, cell in zip(kinds, cells, strict=False):
         if kind in (LEAD, PARTNER) and not cell.isupper():
             for mention in leading_agencies(cell, registry, cues)[0] or find_agencies(cell, registry, cues):
                 out.append(TableRow(mention, lead_role if kind == LEAD else "phối hợp", task, deadline))

@@ -11,6 +11,7 @@ prose. A menu is a single line, or lines of short link labels with no figures.
 Cleaned table rows are stored with " | " between cells, so the chunker, the extractors and the
 answer stage read rows the same way whatever format they came from.
 """
+
 from __future__ import annotations
 
 import re
@@ -117,7 +118,7 @@ def aligned(header: tuple[str, ...], row: tuple[str, ...], numbered: bool = Fals
     if not header:
         return [("", c) for c in row]
     if len(row) >= len(header) or not (numbered and row and not is_figure_cell(row[0])):
-        return list(zip(header, row[: len(header)]))
+        return list(zip(header, row[: len(header)], strict=False))
     offset = len(header) - len(row)
     return [("" if k == 0 else header[offset + k], c) for k, c in enumerate(row)]
 

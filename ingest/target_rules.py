@@ -11,6 +11,7 @@ The kind of a figure is decided the way a reader decides it, nearest evidence fi
    so "Kết quả thực hiện kế hoạch năm 2016" is a results heading;
 6. the kind of document (a plan plans, a report reports).
 """
+
 from __future__ import annotations
 
 import json
@@ -152,7 +153,9 @@ class KindContext:
     lead: str = ""  # the line ending in ':' that the sentence is an item of
 
 
-def kind_of(sentence: str, start: int, end: int, first_figure: int, unit: str, ctx: KindContext, rules: TargetRules) -> str:
+def kind_of(
+    sentence: str, start: int, end: int, first_figure: int, unit: str, ctx: KindContext, rules: TargetRules
+) -> str:
     """mục tiêu | kết quả for the figure at sentence[start:end] (see the module docstring)."""
     local = sentence[clause_start(sentence, start) : start]
     kind = last_cue(local, rules)
@@ -176,7 +179,9 @@ def kind_of(sentence: str, start: int, end: int, first_figure: int, unit: str, c
         return ACHIEVED
     after = sentence[end : end + 40]
     after = after if not re.match(r"\s*(?:so với|gấp|bằng)", after) else ""
-    kind = time_kind(local + " " + _until_clause_end(after), ctx.doc_year) or time_kind(sentence[:first_figure], ctx.doc_year)
+    kind = time_kind(local + " " + _until_clause_end(after), ctx.doc_year) or time_kind(
+        sentence[:first_figure], ctx.doc_year
+    )
     if kind:
         return kind
     return context_kind(ctx, rules)

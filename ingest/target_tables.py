@@ -8,6 +8,7 @@ When the columns are places ("Tỉnh Lào Cai (cũ) | Tỉnh Yên Bái (cũ)") t
 indicator. The table's caption (the lines just above it), the headings and the document kind
 decide the kind of a column whose header has no cue.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,7 +52,13 @@ def table_targets(
 
 
 def _row_targets(
-    table: PlacedTable, cells: tuple[str, ...], caption: str, ctx: KindContext, chunk: Chunk, doc: CleanDocument, rules: TargetRules
+    table: PlacedTable,
+    cells: tuple[str, ...],
+    caption: str,
+    ctx: KindContext,
+    chunk: Chunk,
+    doc: CleanDocument,
+    rules: TargetRules,
 ) -> list[tuple[Target, str]]:
     pairs = aligned(table.header, cells, table.numbered)
     if table.numbered and pairs and is_figure_cell(pairs[0][1]):
@@ -64,7 +71,12 @@ def _row_targets(
     own = _column_kinds(table.header, rules)
     for header, cell in pairs:
         h = header.lower()
-        if not is_figure_cell(cell) or _BARE_YEAR.match(cell) or rules.skip_column.match(h) or rules.admin_count_column.match(h):
+        if (
+            not is_figure_cell(cell)
+            or _BARE_YEAR.match(cell)
+            or rules.skip_column.match(h)
+            or rules.admin_count_column.match(h)
+        ):
             continue
         place_column = bool(header) and (_names_place(header, rules) or h.endswith("(cũ)"))
         if place_column:
@@ -144,7 +156,7 @@ def _caption(doc: CleanDocument, table: PlacedTable) -> str:
 
 
 def _names_place(cell: str, rules: TargetRules) -> bool:
-    """"Xã Thạch Bình", "Tỉnh Lào Cai (cũ)": a unit word and a proper name, not "Xã đạt chuẩn …"."""
+    """ "Xã Thạch Bình", "Tỉnh Lào Cai (cũ)": a unit word and a proper name, not "Xã đạt chuẩn …"."""
     m = rules.place_cell.match(cell.lower())
     name = cell[m.end() - 1 :].split()[0] if m else ""
     return bool(name) and name[0].isupper() and not (len(name) > 1 and name.isupper())  # "NTM" is no name
@@ -161,7 +173,7 @@ def _scope(pairs: list[tuple[str, str]], rules: TargetRules) -> str:
 
 
 def _is_group_row(cells: tuple[str, ...], label: str) -> bool:
-    """"A | CÁC HUYỆN, THÀNH PHỐ | 88.620": a lettered group row written in capitals sums its group."""
+    """ "A | CÁC HUYỆN, THÀNH PHỐ | 88.620": a lettered group row written in capitals sums its group."""
     return bool(cells) and bool(_GROUP_INDEX.match(cells[0])) and label.isupper()
 
 
@@ -175,7 +187,10 @@ def _unit(cell: str, header: str) -> str:
 
 def _period(*texts: str) -> str:
     for text in texts:
-        m = re.search(r"(\d{1,2}/\d{1,2}/\d{4}|giai đoạn \d{4}\s*[-–]\s*\d{4}|\d{4}\s*[-–]\s*\d{4}|năm \d{4}|\b(?:19|20)\d\d\b)", text)
+        m = re.search(
+            r"(\d{1,2}/\d{1,2}/\d{4}|giai đoạn \d{4}\s*[-–]\s*\d{4}|\d{4}\s*[-–]\s*\d{4}|năm \d{4}|\b(?:19|20)\d\d\b)",
+            text,
+        )
         if m:
             return m.group(1)
     return ""

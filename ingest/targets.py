@@ -8,6 +8,7 @@ column's header and the table's caption give the period and the kind). Not targe
 document numbers, ranges naming a group, administrative unit counts, attendance. The same figure
 stated twice (in a sentence and again in a table's total row) is listed once.
 """
+
 from __future__ import annotations
 
 import re
@@ -189,8 +190,14 @@ def _frame(sentence: str) -> str:
     return sentence
 
 
-def _sentence_targets(sentence: str, lead: str, ctx: KindContext, chunk: Chunk, doc: CleanDocument, rules: TargetRules) -> list[Target]:
-    figures = [m for m in _FIGURE.finditer(sentence) if not _BARE_YEAR.fullmatch(m.group(1)) and not _is_date_or_number(sentence, m)]
+def _sentence_targets(
+    sentence: str, lead: str, ctx: KindContext, chunk: Chunk, doc: CleanDocument, rules: TargetRules
+) -> list[Target]:
+    figures = [
+        m
+        for m in _FIGURE.finditer(sentence)
+        if not _BARE_YEAR.fullmatch(m.group(1)) and not _is_date_or_number(sentence, m)
+    ]
     figures = sorted(figures + list(_PERCENT_RANGE.finditer(sentence)), key=lambda m: m.start())
     found = []
     for m in figures:
@@ -264,14 +271,16 @@ def _bare_unit_count(sentence: str, start: int, end: int, lead: str, rules: Targ
 
 
 def _criteria_not_a_figure(sentence: str, start: int, end: int, rules: TargetRules) -> bool:
-    """"14 xã đạt từ 15 đến 18 tiêu chí", "Xã đạt dưới 5 tiêu chí:": the criteria count names a
+    """ "14 xã đạt từ 15 đến 18 tiêu chí", "Xã đạt dưới 5 tiêu chí:": the criteria count names a
     group of communes; "thực hiện 19 tiêu chí": the national criteria set. An average is a figure."""
     begin = clause_start(sentence, start)
     if "bình quân" in sentence[begin:start].lower():
         return False
     stop = re.search(r"[,;:()]", sentence[end:])
     clause = sentence[begin:start] + " " + sentence[end : end + stop.start() if stop else len(sentence)]
-    if re.search(r"\d+(?:/\d+)?\s+xã\b", clause) or re.match(r"\s*[-+]?\s*(?:[Ss]ố\s+)?[Xx]ã\s+(?:đạt|có)\b", sentence[begin:start]):
+    if re.search(r"\d+(?:/\d+)?\s+xã\b", clause) or re.match(
+        r"\s*[-+]?\s*(?:[Ss]ố\s+)?[Xx]ã\s+(?:đạt|có)\b", sentence[begin:start]
+    ):
         return True
     return bool(rules.criteria_set_before.search(sentence[max(0, start - 60) : start].lower()))
 
@@ -300,11 +309,21 @@ def _is_date_or_number(clause: str, m: re.Match[str]) -> bool:
         return True  # "31/12", but "03/11 xã" is a ratio of communes
     if not clause[: m.start()].strip(" -+•") and re.match(r"[.)]\s", clause[m.end() :]):
         return True  # a list number: "1. Kết quả …"
-    if not m.group(2) and re.fullmatch(r"\d{1,2}", value) and re.match(r"\s*(?:tháng|năm|ngày(?! công)|tuần|quý)\b", clause[m.end() :]):
+    if (
+        not m.group(2)
+        and re.fullmatch(r"\d{1,2}", value)
+        and re.match(r"\s*(?:tháng|năm|ngày(?! công)|tuần|quý)\b", clause[m.end() :])
+    ):
         return True  # a duration or a date: "7 tháng đầu năm"
     if re.match(r"\s*[-–]\s*\d", clause[m.end() :]) or re.search(r"\d\s*[-–]\s*$", clause[: m.start()]):
         return True  # a range such as "15-19 tiêu chí" names a group, not a value
-    return bool(re.search(r"(ngày|tháng|quý|số|Bước|khóa|lần thứ|thứ|giai đoạn|Tiêu chí|tiêu chí số|chỉ tiêu số|Điều|khoản)\s*$", clause[: m.start()], re.IGNORECASE))
+    return bool(
+        re.search(
+            r"(ngày|tháng|quý|số|Bước|khóa|lần thứ|thứ|giai đoạn|Tiêu chí|tiêu chí số|chỉ tiêu số|Điều|khoản)\s*$",
+            clause[: m.start()],
+            re.IGNORECASE,
+        )
+    )
 
 
 def _merged(sentence_targets: list[Target], table: list[tuple[Target, str]]) -> list[Target]:
@@ -331,7 +350,9 @@ def _merged(sentence_targets: list[Target], table: list[tuple[Target, str]]) -> 
             continue  # a total the text (or another total row of its column) already states
         if total_of:
             totals.add((total_of, t.value))
-        twin = next((s for s in same if id(s) not in consumed and t.unit and s.unit and t.unit.startswith(s.unit)), None)
+        twin = next(
+            (s for s in same if id(s) not in consumed and t.unit and s.unit and t.unit.startswith(s.unit)), None
+        )
         if twin is not None:
             consumed.add(id(twin))
             continue

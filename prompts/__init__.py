@@ -1,5 +1,6 @@
 """Versioned prompt files (`<name>.<version>.md`), shipped as package data so an installed
 wheel answers exactly like a checkout; read on demand, never at import time."""
+
 from __future__ import annotations
 
 from importlib import resources

@@ -10,6 +10,7 @@ can be audited; then this says so, names the service, and exits 3 (or 0 with
 NTM_AUDIT_OFFLINE_OK=1, which CI sets there: an audit that could not run is reported, never passed
 off as clean). A partial audit lists the packages it could not check.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,9 +34,23 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         report_path = Path(tmp) / "audit.json"
         done = subprocess.run(
-            [tool, "-r", str(requirements), "--no-deps", "--disable-pip", "--progress-spinner", "off",
-             "--vulnerability-service", service, "-f", "json", "-o", str(report_path)],
-            capture_output=True, text=True,
+            [
+                tool,
+                "-r",
+                str(requirements),
+                "--no-deps",
+                "--disable-pip",
+                "--progress-spinner",
+                "off",
+                "--vulnerability-service",
+                service,
+                "-f",
+                "json",
+                "-o",
+                str(report_path),
+            ],
+            capture_output=True,
+            text=True,
         )
         if not report_path.exists():
             print(f"audit: pip-audit failed (exit {done.returncode}): {done.stderr.strip()[-800:]}", file=sys.stderr)
@@ -48,14 +63,19 @@ def main(argv: list[str]) -> int:
     for d in vulnerable:
         for v in d["vulns"]:
             fixes = ", ".join(v.get("fix_versions") or []) or "no fixed release"
-            print(f"VULNERABLE {d['name']}=={d['version']}: {v['id']} (fixed in {fixes}) {v.get('description', '')[:160]}")
+            print(
+                f"VULNERABLE {d['name']}=={d['version']}: {v['id']} (fixed in {fixes}) {v.get('description', '')[:160]}"
+            )
     if vulnerable:
         print(f"audit: {len(vulnerable)} of {len(deps)} shipped packages have known vulnerabilities", file=sys.stderr)
         return EXIT_VULNERABLE
     if deps and not audited:
-        print(f"audit: NOT RUN — the advisory service '{service}' answered for none of the {len(deps)} shipped packages "
-              f"(first: {skipped[0]['skip_reason']}). pip-audit needs PyPI's per-release JSON API or OSV; this "
-              "machine's package mirror serves neither, so no vulnerability could be checked.", file=sys.stderr)
+        print(
+            f"audit: NOT RUN — the advisory service '{service}' answered for none of the {len(deps)} shipped packages "
+            f"(first: {skipped[0]['skip_reason']}). pip-audit needs PyPI's per-release JSON API or OSV; this "
+            "machine's package mirror serves neither, so no vulnerability could be checked.",
+            file=sys.stderr,
+        )
         return 0 if os.environ.get("NTM_AUDIT_OFFLINE_OK") == "1" else EXIT_UNAUDITABLE
     if skipped:
         names = ", ".join(f"{d['name']}=={d['version']}" for d in skipped)

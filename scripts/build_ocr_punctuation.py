@@ -10,6 +10,7 @@ are kept as they are: they are real typography in Vietnamese text.
     pip install confusable-homoglyphs   # build time only, not a dependency of the product
     python scripts/build_ocr_punctuation.py [--traineddata /usr/share/tesseract-ocr/5/tessdata/vie.traineddata]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,11 +44,19 @@ def main() -> None:
         for entry in confusables.get(sign, [])
         if entry["c"] in chars and not entry["c"].isascii() and unicodedata.category(entry["c"]).startswith("S")
     }
-    OUT.write_text(json.dumps({
-        "_comment": "Made by scripts/build_ocr_punctuation.py: symbols of Tesseract's vie alphabet that Unicode "
-                    "confusables (TR39) list as look-alikes of an ASCII sign; OCR text reads them as that sign.",
-        "map": dict(sorted(mapping.items())),
-    }, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    OUT.write_text(
+        json.dumps(
+            {
+                "_comment": "Made by scripts/build_ocr_punctuation.py: symbols of Tesseract's vie alphabet that Unicode "
+                "confusables (TR39) list as look-alikes of an ASCII sign; OCR text reads them as that sign.",
+                "map": dict(sorted(mapping.items())),
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n",
+        "utf-8",
+    )
     print(f"{OUT}: {mapping}")
 
 

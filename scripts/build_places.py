@@ -15,6 +15,7 @@ package (MIT). Run once when the package publishes new data; the product reads o
   provinces share is dropped ("ĐN" is Đà Nẵng, Đồng Nai and Đắk Nông);
 - districts (pre-2025) and communes (pre- and post-2025) → every province that has one by that name.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -106,10 +107,17 @@ def build(wheel: Path | None) -> dict[str, Any]:
         for key, p in table.items():
             short = p["provinceShort"]
             key_name[key] = short
-            entry = provinces.setdefault(short, {
-                "name": short, "level": "thành phố" if p["province"].startswith("Thành phố") else "tỉnh",
-                "aliases": set(), "abbreviations": set(), "before": False, "after": False,
-            })
+            entry = provinces.setdefault(
+                short,
+                {
+                    "name": short,
+                    "level": "thành phố" if p["province"].startswith("Thành phố") else "tỉnh",
+                    "aliases": set(),
+                    "abbreviations": set(),
+                    "before": False,
+                    "after": False,
+                },
+            )
             entry[era] = True
             aliases, abbrevs = _keyword_aliases(short, p["provinceKeywords"])
             entry["aliases"] |= aliases
@@ -130,7 +138,9 @@ def build(wheel: Path | None) -> dict[str, Any]:
     for entry in provinces.values():
         entry["abbreviations"] = sorted(a for a in entry["abbreviations"] if len(owners[a]) == 1)
         entry["aliases"] = sorted(entry["aliases"])
-    mergers = {key_name[new_key]: sorted(key_name[k] for k in old) for new_key, old in converter["DICT_PROVINCE"].items()}
+    mergers = {
+        key_name[new_key]: sorted(key_name[k] for k in old) for new_key, old in converter["DICT_PROVINCE"].items()
+    }
     districts: dict[str, set[str]] = defaultdict(set)
     for pkey, table in legacy["DICT_PROVINCE_DISTRICT"].items():
         for d in table.values():
@@ -149,7 +159,9 @@ def build(wheel: Path | None) -> dict[str, Any]:
                     communes[w["wardShort"]].add(key_name[pkey])
     return {
         "source": {
-            "package": PACKAGE, "version": version, "license": LICENSE,
+            "package": PACKAGE,
+            "version": version,
+            "license": LICENSE,
             "copyright": "Copyright (c) 2025 Tran Ngoc Minh Hieu",
             "tables": ["parser_legacy.json", "parser_from_2025.json", "converter_2025.json"],
             "built_by": "scripts/build_places.py",
@@ -170,8 +182,10 @@ def main() -> None:
     data = build(args.wheel)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", "utf-8")
-    print(f"{args.out}: {len(data['provinces'])} provinces, {len(data['districts'])} district names, "
-          f"{len(data['communes'])} commune names from {PACKAGE} {data['source']['version']}")
+    print(
+        f"{args.out}: {len(data['provinces'])} provinces, {len(data['districts'])} district names, "
+        f"{len(data['communes'])} commune names from {PACKAGE} {data['source']['version']}"
+    )
 
 
 if __name__ == "__main__":

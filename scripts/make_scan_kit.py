@@ -11,6 +11,7 @@ Deterministic (seeded); rerun after changing it:
     .venv/bin/python scripts/make_scan_kit.py [--shared ../shared] [--out tests/data/scans]
 Needs poppler-utils (pdftoppm) and the DejaVu fonts (fonts-dejavu-core) for the stamp text.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -95,8 +96,13 @@ def stamp(img: Image.Image, rng: random.Random) -> None:
         angle = math.pi + i * 2 * math.pi / (2 * len(text))
         x, y = cx + 0.86 * r * math.cos(angle), cy + 0.86 * r * math.sin(angle)
         draw.text((x, y), char, fill=255, font=font, anchor="mm")
-    star = [(cx + (r * 0.3 if k % 2 == 0 else r * 0.12) * math.cos(-math.pi / 2 + k * math.pi / 5),
-             cy + (r * 0.3 if k % 2 == 0 else r * 0.12) * math.sin(-math.pi / 2 + k * math.pi / 5)) for k in range(10)]
+    star = [
+        (
+            cx + (r * 0.3 if k % 2 == 0 else r * 0.12) * math.cos(-math.pi / 2 + k * math.pi / 5),
+            cy + (r * 0.3 if k % 2 == 0 else r * 0.12) * math.sin(-math.pi / 2 + k * math.pi / 5),
+        )
+        for k in range(10)
+    ]
     draw.polygon(star, fill=255)
     alpha = np.asarray(layer, dtype=np.float32) / 255.0 * 0.8
     ink = np.array([200, 30, 35], dtype=np.float32)
@@ -159,7 +165,9 @@ def build(kit: KitFile, formats: Path, out: Path) -> None:
         img = render(pdf, number, kit.dpi)
         if kit.noisy:
             img = degrade(img, rng)
-        pages.append(img.convert(kit.mode) if kit.mode != "1" else img.convert("L").point(lambda v: 255 * (v > 160)).convert("1"))
+        pages.append(
+            img.convert(kit.mode) if kit.mode != "1" else img.convert("L").point(lambda v: 255 * (v > 160)).convert("1")
+        )
     save(pages, out / kit.name, kit.dpi)
     expected = out / "_expected" / (Path(kit.name).stem + ".txt")
     expected.write_text(expected_text(pdf, kit.pages), encoding="utf-8")

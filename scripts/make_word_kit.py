@@ -13,6 +13,7 @@ provincial office's Word or LibreOffice writes them):
 LibreOffice is needed only to regenerate the kit (`apt-get install libreoffice-writer-nogui`), never
 to run the tests. Run: .venv/bin/python scripts/make_word_kit.py ../shared
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,9 +67,19 @@ def convert(docx: Path, fmt: str, outdir: Path) -> Path:
     target = {"doc": "doc:MS Word 97", "odt": "odt"}[fmt]
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
-            ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", target,
-             "--outdir", str(outdir), str(docx)],
-            check=True, capture_output=True, timeout=300,
+            [
+                "soffice",
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--convert-to",
+                target,
+                "--outdir",
+                str(outdir),
+                str(docx),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
         )
     return outdir / f"{docx.stem}.{fmt}"
 

@@ -8,6 +8,7 @@ errors (each syllable replaced with probability p) show how much damage a copy m
 
     .venv/bin/python scripts/near_duplicate_pairs.py ../shared [--json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,7 +49,7 @@ def damaged(text: str, rate: float, rng: random.Random) -> str:
     for i, word in enumerate(words):
         if rng.random() < rate and word:
             j = rng.randrange(len(word))
-            words[i] = word[:j] + rng.choice("aeiouyđnmtc") + word[j + 1:]
+            words[i] = word[:j] + rng.choice("aeiouyđnmtc") + word[j + 1 :]
     return " ".join(words)
 
 
@@ -66,8 +67,12 @@ def main() -> None:
     prints = [fingerprint(text, number) for _, _, text, number in docs]
     same, different = [], []
     for (i, a), (j, b) in itertools.combinations(enumerate(docs), 2):
-        row = {"a": a[1], "b": b[1], "minhash": similarity(prints[i], prints[j]),
-               "jaccard": exact_jaccard(shingle_hashes(a[2]), shingle_hashes(b[2]))}
+        row = {
+            "a": a[1],
+            "b": b[1],
+            "minhash": similarity(prints[i], prints[j]),
+            "jaccard": exact_jaccard(shingle_hashes(a[2]), shingle_hashes(b[2])),
+        }
         (same if a[0] == b[0] else different).append(row)
     rng = random.Random(7)
     noisy = {}

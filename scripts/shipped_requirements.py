@@ -4,6 +4,7 @@ extra (pytest, playwright) or the build tools. `make audit` feeds this list to p
 
     .venv/bin/python scripts/shipped_requirements.py [--extra llm ...] > shipped.txt
 """
+
 from __future__ import annotations
 
 import argparse

@@ -3,6 +3,7 @@
 No browser is ever downloaded: Playwright only drives the system `chromium` (`make browser`
 installs it from Debian). Screenshots go to `artifacts/browser/` (git-ignored).
 """
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,11 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
 def require_chromium() -> Path:
     """The system Chromium, or a test failure (never a silent skip) that says how to install it."""
     if not CHROMIUM.is_file():
-        pytest.fail(f"run `make browser`: no Chromium at {CHROMIUM} (the target installs Debian's chromium; "
-                    "Playwright must never download a browser)", pytrace=False)
+        pytest.fail(
+            f"run `make browser`: no Chromium at {CHROMIUM} (the target installs Debian's chromium; "
+            "Playwright must never download a browser)",
+            pytrace=False,
+        )
     return CHROMIUM
 
 

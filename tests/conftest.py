@@ -1,4 +1,5 @@
 """Shared fixtures: the shared kit, the real default embedder, and indexes built in tmp folders."""
+
 from __future__ import annotations
 
 from pathlib import Path

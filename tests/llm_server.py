@@ -3,6 +3,7 @@
 excerpt 1 of the prompt with a [1] marker — a grounded answer — or, by mode, trickles tokens too
 slowly, or returns HTTP 500. What the LLM path does with each is then tested end to end.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,9 +44,18 @@ class _Handler(BaseHTTPRequestHandler):
         if not body.get("stream"):
             if mode == "slow":
                 time.sleep(self.server.delay_s * 20)
-            self._send(200, {"id": "t", "object": "chat.completion", "created": 0, "model": body.get("model", ""),
-                             "choices": [{"index": 0, "message": {"role": "assistant", "content": reply},
-                                          "finish_reason": "stop"}]})
+            self._send(
+                200,
+                {
+                    "id": "t",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": body.get("model", ""),
+                    "choices": [
+                        {"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}
+                    ],
+                },
+            )
             return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -54,8 +64,13 @@ class _Handler(BaseHTTPRequestHandler):
             for word in re.findall(r"\S+\s*", reply):
                 if mode == "slow":
                     time.sleep(self.server.delay_s)
-                chunk = {"id": "t", "object": "chat.completion.chunk", "created": 0, "model": body.get("model", ""),
-                         "choices": [{"index": 0, "delta": {"content": word}, "finish_reason": None}]}
+                chunk = {
+                    "id": "t",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": body.get("model", ""),
+                    "choices": [{"index": 0, "delta": {"content": word}, "finish_reason": None}],
+                }
                 self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
                 self.wfile.flush()
             self.wfile.write(b"data: [DONE]\n\n")

@@ -1,4 +1,5 @@
 """Helpers shared by tests: locating the shared kit and comparing texts token by token."""
+
 from __future__ import annotations
 
 import difflib

@@ -99,7 +99,10 @@ def test_register_lists_own_rows_then_lineage_then_collective(tmp_path, embeddin
     inherited = [r for r in new if r.lineage == "kế thừa"]
     assert inherited and "rà soát" in inherited[0].task
     assert inherited[0].role_label == "chủ trì (kế thừa từ Sở Nông nghiệp và Phát triển nông thôn)"
-    assert inherited[0].agency == "Sở Nông nghiệp và Phát triển nông thôn" and inherited[0].via == "Sở Nông nghiệp và Môi trường"
+    assert (
+        inherited[0].agency == "Sở Nông nghiệp và Phát triển nông thôn"
+        and inherited[0].via == "Sở Nông nghiệp và Môi trường"
+    )
     old = register.tasks("Sở NN&PTNT")
     assert "rà soát" in old[0].task and any(r.lineage == "kế nhiệm" and "tổng hợp kết quả" in r.task for r in old)
     assert [r.role_label for r in old if r.lineage] == ["chủ trì (đơn vị kế nhiệm: Sở Nông nghiệp và Môi trường)"]
@@ -125,8 +128,20 @@ def test_register_metric_matches_gold_names_by_canonical_identity() -> None:
     assert resolve("UBND các xã đăng ký đạt chuẩn năm 2019") == "ubnd-xa"  # a conditional collective
     assert resolve("Sở Nông nghiệp và Môi trường") == "so-nnmt"  # no lineage: not Sở NN&PTNT
     gold = [
-        {"id": "g1", "source": "kh", "agency": "Kho bạc Nhà nước thành phố", "role": "phối hợp", "keywords": ["kiểm soát chi"]},
-        {"id": "g2", "source": "kh", "agency": "Sở Nông nghiệp và Môi trường", "role": "chủ trì", "keywords": ["tổng hợp kết quả"]},
+        {
+            "id": "g1",
+            "source": "kh",
+            "agency": "Kho bạc Nhà nước thành phố",
+            "role": "phối hợp",
+            "keywords": ["kiểm soát chi"],
+        },
+        {
+            "id": "g2",
+            "source": "kh",
+            "agency": "Sở Nông nghiệp và Môi trường",
+            "role": "chủ trì",
+            "keywords": ["tổng hợp kết quả"],
+        },
     ]
     extracted = [
         {"source": "kh.txt", "agency": kbnn, "role": "phối hợp", "task": "Kiểm soát chi vốn Chương trình"},
@@ -136,8 +151,18 @@ def test_register_metric_matches_gold_names_by_canonical_identity() -> None:
     assert scores["n_matched"] == 1 and scores["missed"] == ["g2"]
     text = "Giám đốc Kho bạc Nhà nước Hà Nội; Chủ tịch UBND các huyện: Đông Anh, Sóc Sơn chịu trách nhiệm thi hành."
     gold = [
-        {"id": "c1", "source": "qd", "agency": "Kho bạc Nhà nước thành phố", "agency_text": "Giám đốc Kho bạc Nhà nước Hà Nội"},
-        {"id": "c2", "source": "qd", "agency": "UBND huyện Sóc Sơn", "agency_text": "Chủ tịch UBND các huyện: Đông Anh, Sóc Sơn"},
+        {
+            "id": "c1",
+            "source": "qd",
+            "agency": "Kho bạc Nhà nước thành phố",
+            "agency_text": "Giám đốc Kho bạc Nhà nước Hà Nội",
+        },
+        {
+            "id": "c2",
+            "source": "qd",
+            "agency": "UBND huyện Sóc Sơn",
+            "agency_text": "Chủ tịch UBND các huyện: Đông Anh, Sóc Sơn",
+        },
         {"id": "c3", "source": "qd", "agency": "Sở Y tế", "agency_text": "Sở Y tế"},
     ]
     coverage = recogniser_coverage({"qd": text}, gold, registry)

@@ -1,4 +1,5 @@
 """Agencies recognised by the grammar of their names, on sentences as real documents write them."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,7 +18,11 @@ def _found(text: str, question: bool = False) -> list[tuple[str, str]]:
     [
         ("Kho bạc Nhà nước tỉnh kiểm soát chi theo quy định.", "Kho bạc Nhà nước tỉnh", "Kho bạc Nhà nước tỉnh"),
         ("Sở Dân tộc và Tôn giáo hướng dẫn các xã vùng đồng bào.", "Sở Dân tộc và Tôn giáo", "Sở Dân tộc và Tôn giáo"),
-        ("Chi cục Phát triển nông thôn tổng hợp kết quả.", "Chi cục Phát triển nông thôn", "Chi cục Phát triển nông thôn"),
+        (
+            "Chi cục Phát triển nông thôn tổng hợp kết quả.",
+            "Chi cục Phát triển nông thôn",
+            "Chi cục Phát triển nông thôn",
+        ),
         ("Công ty Điện lực Bắc Giang đầu tư lưới điện.", "Công ty Điện lực Bắc Giang", None),
         ("Ngân hàng Nhà nước Việt Nam - Chi nhánh tỉnh Bình Phước chỉ đạo các tổ chức tín dụng.", None, None),
     ],
@@ -37,13 +42,26 @@ def test_unlisted_bodies_are_read_by_their_head(sentence: str, surface: str | No
 
 def test_one_body_one_id_whatever_the_spelling() -> None:
     registry = load_registry()
-    ids = {registry.find(t)[0].agency_id for t in ("Kho bạc Nhà nước tỉnh", "Kho bạc Nhà nước Kon Tum", "KBNN tỉnh", "Kho bạc Nhà nước thành phố")}
+    ids = {
+        registry.find(t)[0].agency_id
+        for t in ("Kho bạc Nhà nước tỉnh", "Kho bạc Nhà nước Kon Tum", "KBNN tỉnh", "Kho bạc Nhà nước thành phố")
+    }
     assert len(ids) == 1
     # the province-level qualifier does not split a body; a lower level does
-    assert registry.find("Ủy ban MTTQ Việt Nam tỉnh")[0].agency_id == registry.find("Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh")[0].agency_id
-    assert registry.find("Ủy ban Mặt trận Tổ quốc Việt Nam xã phối hợp")[0].agency_id != registry.find("Ủy ban MTTQ tỉnh")[0].agency_id
+    assert (
+        registry.find("Ủy ban MTTQ Việt Nam tỉnh")[0].agency_id
+        == registry.find("Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh")[0].agency_id
+    )
+    assert (
+        registry.find("Ủy ban Mặt trận Tổ quốc Việt Nam xã phối hợp")[0].agency_id
+        != registry.find("Ủy ban MTTQ tỉnh")[0].agency_id
+    )
     # "&" and "và", acronyms and full names
-    assert registry.find("Sở NN & PTNT")[0].agency_id == registry.find("Sở Nông nghiệp và Phát triển nông thôn")[0].agency_id == "so-nnptnt"
+    assert (
+        registry.find("Sở NN & PTNT")[0].agency_id
+        == registry.find("Sở Nông nghiệp và Phát triển nông thôn")[0].agency_id
+        == "so-nnptnt"
+    )
 
 
 def test_named_unit_is_not_its_collective() -> None:
@@ -91,17 +109,32 @@ def test_table_columns_and_lines_end_a_name() -> None:
 
 def test_questions_typed_without_accents() -> None:
     registry = load_registry()
-    assert registry.resolve("kho bac nha nuoc tinh phai lam gi").id == registry.find("Kho bạc Nhà nước tỉnh")[0].agency_id
-    assert registry.resolve("ubnd huyen muong khuong phai lam gi").id == registry.find("UBND huyện Mường Khương")[0].agency_id
+    assert (
+        registry.resolve("kho bac nha nuoc tinh phai lam gi").id == registry.find("Kho bạc Nhà nước tỉnh")[0].agency_id
+    )
+    assert (
+        registry.resolve("ubnd huyen muong khuong phai lam gi").id
+        == registry.find("UBND huyện Mường Khương")[0].agency_id
+    )
 
 
 def test_place_names_are_not_mistaken_for_grammar_words() -> None:
     # "Quan" is not "quận", "Chánh" in "Lang Chánh" is not the title "Chánh", "Bảo" is not "Báo"
     text = "Các huyện miền núi Mường Lát, Quan Sơn, Quan Hóa, Lang Chánh, Bá Thước cần tập trung chỉ đạo nâng cao thu nhập."
     names = [load_registry().get(m.agency_id).name for m in load_registry().find(text)]
-    assert names == ["UBND huyện Mường Lát", "UBND huyện Quan Sơn", "UBND huyện Quan Hóa", "UBND huyện Lang Chánh", "UBND huyện Bá Thước"]
+    assert names == [
+        "UBND huyện Mường Lát",
+        "UBND huyện Quan Sơn",
+        "UBND huyện Quan Hóa",
+        "UBND huyện Lang Chánh",
+        "UBND huyện Bá Thước",
+    ]
     text = "Ủy ban nhân dân các huyện: Tiên Lãng, Vĩnh Bảo, Kiến Thụy chỉ đạo Ủy ban nhân dân các xã được công nhận."
-    assert [m.surface for m in load_registry().find(text)][:3] == ["Ủy ban nhân dân các huyện: Tiên Lãng", "Vĩnh Bảo", "Kiến Thụy"]
+    assert [m.surface for m in load_registry().find(text)][:3] == [
+        "Ủy ban nhân dân các huyện: Tiên Lãng",
+        "Vĩnh Bảo",
+        "Kiến Thụy",
+    ]
 
 
 def test_a_list_of_places_or_a_task_after_a_colon_is_not_an_addressee() -> None:
@@ -112,7 +145,9 @@ def test_a_list_of_places_or_a_task_after_a_colon_is_not_an_addressee() -> None:
 
 def test_capitals_hide_a_names_extent_so_only_listed_names_count_there() -> None:
     # a letterhead: "SỞ NÔNG NGHIỆP VÀ" then the motto on the same line; "BÁO CÁO" is a title
-    assert _found("SỞ NÔNG NGHIỆP VÀ Độc lập - Tự do - Hạnh phúc") == [("SỞ NÔNG NGHIỆP", "so-nnptnt")]  # a listed alias
+    assert _found("SỞ NÔNG NGHIỆP VÀ Độc lập - Tự do - Hạnh phúc") == [
+        ("SỞ NÔNG NGHIỆP", "so-nnptnt")
+    ]  # a listed alias
     assert _found("BÁO CÁO KẾT QUẢ THỰC HIỆN") == []
     assert _found("SỞ TÀI CHÍNH") == [("SỞ TÀI CHÍNH", "so-tai-chinh")]
     assert load_registry().get(load_registry().find("ỦY BAN NHÂN DÂN HUYỆN MƯỜNG KHƯƠNG")[0].agency_id).unit
@@ -126,8 +161,13 @@ def test_a_persons_name_or_an_acronym_ends_a_name() -> None:
 
 
 def test_verbs_end_names_as_whole_words_and_dashes_are_one() -> None:
-    assert _found("Chi cục Trồng trọt và Bảo vệ thực vật tập huấn cho nông dân.")[0][0] == "Chi cục Trồng trọt và Bảo vệ thực vật"
-    assert _found("Sở Lao động – Thương binh và Xã hội hướng dẫn.") == [("Sở Lao động – Thương binh và Xã hội", "so-ldtbxh")]
+    assert (
+        _found("Chi cục Trồng trọt và Bảo vệ thực vật tập huấn cho nông dân.")[0][0]
+        == "Chi cục Trồng trọt và Bảo vệ thực vật"
+    )
+    assert _found("Sở Lao động – Thương binh và Xã hội hướng dẫn.") == [
+        ("Sở Lao động – Thương binh và Xã hội", "so-ldtbxh")
+    ]
     found = _found("Giám đốc các sở: Tài chính, Xây dựng chịu trách nhiệm thi hành.")
     assert [agency for _, agency in found] == ["so-tai-chinh", "so-xay-dung"]
 
@@ -153,7 +193,9 @@ def test_asked_agency_bare_place_only_as_subject_of_a_duty() -> None:
 
     assert plan_question("Huyện Đầm Hà được giao làm gì với xã Quảng Tân?").agencies[0].startswith("ubnd-huyen-dam-ha")
     assert plan_question("Những xã nào của huyện Kim Sơn được các cơ quan cấp tỉnh giúp đỡ?").agencies == []
-    assert plan_question("UBND huyện Mường Khương và UBND các huyện phải làm gì?").agencies[0] == registry_id("UBND huyện Mường Khương")
+    assert plan_question("UBND huyện Mường Khương và UBND các huyện phải làm gì?").agencies[0] == registry_id(
+        "UBND huyện Mường Khương"
+    )
     assert plan_question("kho bac nha nuoc tinh phai lam gi").agencies == [registry_id("Kho bạc Nhà nước tỉnh")]
 
 

@@ -1,5 +1,6 @@
 """List and structure answers: blocks read from the layout, whole lists cited item by item, lists
 narrowed to the asked place say so, and a quoted lead-in gets what it leads into."""
+
 from __future__ import annotations
 
 import pytest
@@ -119,7 +120,11 @@ def test_a_quoted_lead_in_gets_its_items(list_index) -> None:
     start = text.index(lead)
     chunk = lists.documents.chunk_at(doc.doc_id, start)
     extractive = Answer(
-        f"Theo Kế hoạch số 18/KH-UBND:\n- {lead} [1]", [Citation.of(1, chunk, lead, start, start + len(lead))], False, 0.5, [chunk]
+        f"Theo Kế hoạch số 18/KH-UBND:\n- {lead} [1]",
+        [Citation.of(1, chunk, lead, start, start + len(lead))],
+        False,
+        0.5,
+        [chunk],
     )
     plan = plan_question("Các xã ở Điện Biên năm 2019 làm gì?")
     expanded = lists.expand_lead_ins(plan, extractive)

@@ -1,5 +1,6 @@
 """Multi-part questions: each part is scored on its own by the fitted model, the answer joins the
 parts the evidence answers and says which part it does not."""
+
 from __future__ import annotations
 
 from assistant.answering.extractive import AnswerConfig, ExtractiveAnswerer
@@ -30,7 +31,9 @@ def _answerer() -> ExtractiveAnswerer:
 
 
 def test_each_part_gets_its_own_sentence() -> None:
-    plan = plan_question("Năm 2023 Hà Nội có thêm bao nhiêu xã đạt chuẩn nông thôn mới nâng cao và bao nhiêu xã nông thôn mới kiểu mẫu?")
+    plan = plan_question(
+        "Năm 2023 Hà Nội có thêm bao nhiêu xã đạt chuẩn nông thôn mới nâng cao và bao nhiêu xã nông thôn mới kiểu mẫu?"
+    )
     assert len(plan.parts) == 2
     result = answer_by_parts(_answerer(), plan, _chunks(), {"d:0": 0.9, "d:1": 0.8})
     assert result is not None and not result.missing
@@ -39,7 +42,9 @@ def test_each_part_gets_its_own_sentence() -> None:
 
 
 def test_a_part_the_evidence_does_not_answer_is_said() -> None:
-    plan = plan_question("Năm 2023 Hà Nội có thêm bao nhiêu xã đạt chuẩn nông thôn mới kiểu mẫu, và bao nhiêu km đường giao thông được cứng hóa?")
+    plan = plan_question(
+        "Năm 2023 Hà Nội có thêm bao nhiêu xã đạt chuẩn nông thôn mới kiểu mẫu, và bao nhiêu km đường giao thông được cứng hóa?"
+    )
     answer = _answerer().answer(plan, _chunks(), {"d:0": 0.9, "d:1": 0.8}, {"Hà Nội"})
     assert not answer.abstained and "25 xã" in answer.text
     assert "Không tìm thấy thông tin trả lời phần" in answer.text and "km đường" in answer.text

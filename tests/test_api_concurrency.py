@@ -1,5 +1,6 @@
 """Concurrent users of the HTTP API: N `/ask` calls at once, against the real app on 127.0.0.1, all
 succeed with complete answers, the same ones a lone user gets (speed is measured in bench/load.py)."""
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,11 @@ def app_url(seed_index):
 def _complete(payload: dict) -> bool:
     cited = {c["n"]: c for c in payload["citations"]}
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", payload["answer"])}
-    return KEYS <= set(payload) and bool(payload["answer"].strip()) and all(
-        n in cited and cited[n]["quote"].strip() for n in markers)
+    return (
+        KEYS <= set(payload)
+        and bool(payload["answer"].strip())
+        and all(n in cited and cited[n]["quote"].strip() for n in markers)
+    )
 
 
 def test_concurrent_asks_all_succeed_with_complete_answers(app_url) -> None:

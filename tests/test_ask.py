@@ -1,4 +1,5 @@
 """ChatService end to end on the seed index: grounded cited answers, abstention, filters, follow-ups."""
+
 from __future__ import annotations
 
 import json
@@ -133,9 +134,21 @@ def test_langchain_retriever_interface(seed_index) -> None:
 
 def test_ask_cli_json_shape(seed_index) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "ask", "Bắc Kạn huy động được bao nhiêu vốn cho NTM?", "--json",
-         "--index", str(seed_index.index_dir), "--province", "Bắc Kạn"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "assistant.cli",
+            "ask",
+            "Bắc Kạn huy động được bao nhiêu vốn cho NTM?",
+            "--json",
+            "--index",
+            str(seed_index.index_dir),
+            "--province",
+            "Bắc Kạn",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert out.returncode == 0, out.stderr
     payload = json.loads(out.stdout)

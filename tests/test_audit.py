@@ -1,5 +1,6 @@
 """The dependency audit CI runs: what we ship is the runtime closure (no test tools), a known
 vulnerability fails, and an audit that could not reach any advisory service is never a pass."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_shipped_requirements_are_the_runtime_closure() -> None:
-    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "shipped_requirements.py")], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "shipped_requirements.py")], capture_output=True, text=True, check=True
+    ).stdout
     names = {line.split("==")[0] for line in out.splitlines()}
     assert {"gradio", "chromadb", "torch", "pypdf", "langchain-core"} <= names
     assert not {"pytest", "playwright", "ntm-assistant"} & names
@@ -28,8 +30,10 @@ def _fake_pip_audit(tmp_path: Path, dependencies: list[dict]) -> Path:
     """A stand-in for the pip-audit executable that writes the given JSON report (as `-o` asks)."""
     script = tmp_path / "pip-audit"
     report = json.dumps({"dependencies": dependencies})
-    script.write_text(f"#!{sys.executable}\nimport sys\nout = sys.argv[sys.argv.index('-o') + 1]\n"
-                      f"open(out, 'w').write({report!r})\n", "utf-8")
+    script.write_text(
+        f"#!{sys.executable}\nimport sys\nout = sys.argv[sys.argv.index('-o') + 1]\nopen(out, 'w').write({report!r})\n",
+        "utf-8",
+    )
     script.chmod(0o755)
     return script
 
@@ -40,8 +44,12 @@ def _audit(tmp_path: Path, dependencies: list[dict], **env: str) -> subprocess.C
     environ = {**os.environ, "PIP_AUDIT": str(_fake_pip_audit(tmp_path, dependencies)), **env}
     if "NTM_AUDIT_OFFLINE_OK" not in env:
         environ.pop("NTM_AUDIT_OFFLINE_OK", None)
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "audit_shipped.py"), str(reqs)],
-                          capture_output=True, text=True, env=environ)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "audit_shipped.py"), str(reqs)],
+        capture_output=True,
+        text=True,
+        env=environ,
+    )
 
 
 def test_a_known_vulnerability_fails(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """`python -m bench run` end to end on a tiny synthetic corpus: the JSON line has every key the
 benchmark promises, with sane values (no timing thresholds: speed is measured, not tested)."""
+
 from __future__ import annotations
 
 import json
@@ -32,9 +33,27 @@ def test_synthetic_corpus_is_deterministic_and_varied() -> None:
 @pytest.mark.e2e
 def test_bench_run_prints_one_json_line_with_every_key(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "run", "--chunks", "50", "--json", "--questions", "4", "--raw-sample", "8",
-         "--quiet", "--workdir", str(tmp_path / "work")],
-        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "run",
+            "--chunks",
+            "50",
+            "--json",
+            "--questions",
+            "4",
+            "--raw-sample",
+            "8",
+            "--quiet",
+            "--workdir",
+            str(tmp_path / "work"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     lines = done.stdout.strip().splitlines()

@@ -7,6 +7,7 @@ screenshot of each step to `artifacts/browser/<test>-<NN>-<step>.png`.
 
 Without /usr/bin/chromium the tests fail and say to run `make browser`.
 """
+
 from __future__ import annotations
 
 import csv
@@ -150,7 +151,8 @@ def upload(page, paths: list[Path]) -> None:
 
 def scripts_with_alert(page) -> int:
     return page.evaluate(
-        "() => Array.from(document.querySelectorAll('script')).filter(s => /alert/.test(s.textContent)).length")
+        "() => Array.from(document.querySelectorAll('script')).filter(s => /alert/.test(s.textContent)).length"
+    )
 
 
 # --- tests --------------------------------------------------------------------------------------

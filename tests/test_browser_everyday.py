@@ -5,6 +5,7 @@ source titles, who answered, and the province column / file names of the tasks t
 Uses the app, index and browser of `tests/test_browser.py` (3 seeds, admin login configured);
 screenshots go to `artifacts/browser/`.
 """
+
 from __future__ import annotations
 
 import re
@@ -72,10 +73,16 @@ def test_local_fonts_with_vietnamese_and_no_font_fetched(browser, app_url, reque
     page.wait_for_timeout(1000)  # fonts are requested while the page lays out (Gradio keeps a stream open)
     Shots(page, request.node.name)("documents-table")
     try:
-        selectors = [".gradio-container", "#d-table th, #d-table [role=columnheader]", "#d-table td, #d-table [role=gridcell]"]
+        selectors = [
+            ".gradio-container",
+            "#d-table th, #d-table [role=columnheader]",
+            "#d-table td, #d-table [role=gridcell]",
+        ]
         families = [page.locator(s).first.evaluate("e => getComputedStyle(e).fontFamily") for s in selectors]
         ratios = [page.locator(s).first.evaluate(ATTACHED_JS) for s in selectors]
-        installed = {f: page.evaluate(FONT_INSTALLED_JS, f) for f in ("Noto Sans", "Noto Sans Mono", "DejaVu Sans Mono")}
+        installed = {
+            f: page.evaluate(FONT_INSTALLED_JS, f) for f in ("Noto Sans", "Noto Sans Mono", "DejaVu Sans Mono")
+        }
         faces = page.evaluate("() => Array.from(document.fonts).map(f => f.family + ' ' + f.status)")
     finally:
         context.close()
@@ -91,8 +98,9 @@ def test_local_fonts_with_vietnamese_and_no_font_fetched(browser, app_url, reque
     assert not [f for f in faces if "loaded" in f], faces  # every glyph comes from a system font
 
 
-def test_documents_added_elsewhere_are_listed_and_removal_is_confirmed(page, shot, small_index, seeds_dir, tmp_path,
-                                                                       browser, app_url):
+def test_documents_added_elsewhere_are_listed_and_removal_is_confirmed(
+    page, shot, small_index, seeds_dir, tmp_path, browser, app_url
+):
     from assistant.ingesting import Ingester
 
     source = "000_ba98eac4c7362506.txt"

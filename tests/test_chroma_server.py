@@ -1,4 +1,5 @@
 """The same Index code against a real Chroma server (`chroma run`) on 127.0.0.1."""
+
 from __future__ import annotations
 
 import shutil
@@ -52,11 +53,15 @@ def chroma_server(tmp_path: Path):
 
 def test_index_works_against_a_chroma_server(tmp_path: Path, chroma_server: str, seeds_dir: Path, embeddings) -> None:
     index = open_index(tmp_path / "idx", embeddings, chroma_url=chroma_server)
-    report = Ingester(index, 20 * 1024 * 1024).ingest_paths([next(seeds_dir.glob("003_*.txt")), next(seeds_dir.glob("002_*.txt"))])
+    report = Ingester(index, 20 * 1024 * 1024).ingest_paths(
+        [next(seeds_dir.glob("003_*.txt")), next(seeds_dir.glob("002_*.txt"))]
+    )
     assert len(report.added) == 2
     assert not (tmp_path / "idx" / "chroma").exists()  # vectors live on the server, not locally
     hits = index.dense_search("Sở Kế hoạch và Đầu tư chủ trì cơ chế quản lý đầu tư", 3, where={"province": "Lai Châu"})
-    assert hits and all(h.chunk_id.startswith(index.records.find_by_source("003_53ad26070fe62449.txt").doc_id) for h in hits)
+    assert hits and all(
+        h.chunk_id.startswith(index.records.find_by_source("003_53ad26070fe62449.txt").doc_id) for h in hits
+    )
     with index.batch():
         index.remove("002_8b2520492b2011fc.txt")
     assert index.count() == sum(d.n_chunks for d in index.documents())

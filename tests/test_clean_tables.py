@@ -1,5 +1,6 @@
 """Text tables survive cleaning: told from portal menus by structure, kept row by row, and read
 with their header (in the heading path of a chunk that holds rows without it)."""
+
 from __future__ import annotations
 
 import pytest
@@ -68,7 +69,9 @@ def test_tab_separated_rows_become_cells_but_a_header_layout_does_not() -> None:
 def test_structure_decides_not_the_separator() -> None:
     menu = [split_cells("Trang chủ | Giới thiệu | Tin tức"), split_cells("Đăng nhập | Sơ đồ site | English")]
     assert judge_table(menu) is None  # short labels, no figures
-    table = judge_table([split_cells("Nguồn vốn | Lào Cai | Yên Bái"), split_cells("Ngân sách trung ương | 2.318 | 2.104")])
+    table = judge_table(
+        [split_cells("Nguồn vốn | Lào Cai | Yên Bái"), split_cells("Ngân sách trung ương | 2.318 | 2.104")]
+    )
     assert table is not None and table.header[0] == "Nguồn vốn"
     assert split_cells("| a | b |") == ["a", "b"]  # a Markdown row
 

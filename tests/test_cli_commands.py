@@ -1,6 +1,7 @@
 """The read commands of `ntm` as a new user meets them: --json everywhere, a missing or empty index
 is an error that says where it looked (and creates nothing), bad input is named, unknown filter
 values list the known ones, and a missing optional extra is one line, not a traceback."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,16 @@ def _json(result) -> object:
     return json.loads(result.stdout)
 
 
-@pytest.mark.parametrize("command", [["ask", "Sở Tài chính phải làm gì?"], ["docs"], ["targets"],
-                                     ["tasks", "--agency", "Sở Tài chính"], ["search", "nông thôn mới"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["ask", "Sở Tài chính phải làm gì?"],
+        ["docs"],
+        ["targets"],
+        ["tasks", "--agency", "Sở Tài chính"],
+        ["search", "nông thôn mới"],
+    ],
+)
 def test_missing_index_is_an_error_naming_where_it_looked(run, tmp_path, command) -> None:
     result = run(*command, "--json")
     assert result.exit_code == 1

@@ -9,6 +9,7 @@ The index is inspected by a separate, read-only child process (`python tests/tes
 manifest and files hashed. It does not go through `Index()`, which may repair an index when it
 opens it and would hide a half-written state.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -133,13 +134,13 @@ def _snapshot_in_this_process(index_dir: Path) -> dict:
 
     db = sqlite3.connect(f"file:{quote(str(index_dir / 'records.sqlite'))}?mode=ro", uri=True)
     docs = [
-        dict(zip(("doc_id", "source", "content_hash", "format", "metadata", "text", "n_chunks", "ingested_at"), row))
+        dict(zip(("doc_id", "source", "content_hash", "format", "metadata", "text", "n_chunks", "ingested_at"), row, strict=False))
         for row in db.execute(
             "SELECT doc_id, source, content_hash, format, metadata, text, n_chunks, ingested_at FROM documents ORDER BY doc_id"
         )
     ]
     chunks = [
-        dict(zip(("chunk_id", "doc_id", "n", "text", "heading_path", "start", "end", "agencies", "indexed_text"), row))
+        dict(zip(("chunk_id", "doc_id", "n", "text", "heading_path", "start", "end", "agencies", "indexed_text"), row, strict=False))
         for row in db.execute(
             'SELECT chunk_id, doc_id, n, text, heading_path, start, "end", agencies, indexed_text FROM chunks ORDER BY doc_id, n'
         )
@@ -147,7 +148,9 @@ def _snapshot_in_this_process(index_dir: Path) -> dict:
     meta = dict(db.execute("SELECT key, value FROM meta ORDER BY key").fetchall())
     db.close()
 
-    client = chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=ChromaSettings(anonymized_telemetry=False))
+    client = chromadb.PersistentClient(
+        path=str(index_dir / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
+    )
     collection = client.get_collection("ntm_chunks")
     got = collection.get(include=["documents", "metadatas", "embeddings"])
     chroma = {
@@ -156,7 +159,7 @@ def _snapshot_in_this_process(index_dir: Path) -> dict:
             "metadata": dict(sorted((md or {}).items())),
             "embedding_sha1": hashlib.sha1(np.asarray(emb, dtype=np.float32).tobytes()).hexdigest(),
         }
-        for cid, doc, md, emb in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])
+        for cid, doc, md, emb in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=False)
     }
 
     lexical_dir = index_dir / "lexical"
@@ -368,7 +371,9 @@ def test_prompt_injection_is_stored_as_inert_visible_text(injection_run) -> None
     stored += [c["text"] for c in chunks] + [c["indexed_text"] for c in chunks] + [c["heading_path"] for c in chunks]
     stored += [v["document"] for v in chroma]
     # every Chroma metadata field except the file name itself ("…script_onerror.html")
-    stored += [json.dumps({k: x for k, x in v["metadata"].items() if k != "source"}, ensure_ascii=False) for v in chroma]
+    stored += [
+        json.dumps({k: x for k, x in v["metadata"].items() if k != "source"}, ensure_ascii=False) for v in chroma
+    ]
     for text in stored:
         low = text.lower()
         for bad in ("onerror", "javascript:", "alert(1)", "onload"):
@@ -383,7 +388,9 @@ def test_only_bad_files_leave_the_index_identical(tmp_path: Path, kit: Path, see
     bad = copy_kit(kit / "bad", tmp_path / "bad-only", sorted(MUST_REFUSE))
     before = snapshot(idx)
     # as explicit file arguments this time (the folder case is covered above)
-    rc, report, err = run_cli("ingest", *[bad / n for n in sorted(MUST_REFUSE)], "--index", idx, "--json", cwd=tmp_path / "cwd")
+    rc, report, err = run_cli(
+        "ingest", *[bad / n for n in sorted(MUST_REFUSE)], "--index", idx, "--json", cwd=tmp_path / "cwd"
+    )
     assert rc == 2, err
     assert report["added"] == [] and report["updated"] == [] and report["unchanged"] == []
     assert {r["source"] for r in report["refused"]} == set(MUST_REFUSE)
@@ -430,8 +437,14 @@ def test_reingest_update_and_remove(tmp_path: Path, seeds_dir: Path, seed_index_
     target.write_text(target.read_text("utf-8").replace("88 xã đạt chuẩn NTM", "90 xã đạt chuẩn NTM"), "utf-8")
     rc, report, err = run_cli("ingest", corpus, "--index", idx, "--json", cwd=cwd)
     assert rc == 0, err
-    assert report == {"added": [], "updated": [target.name], "unchanged": [s for s in SEEDS if s != target.name], "refused": []}
+    assert report == {
+        "added": [],
+        "updated": [target.name],
+        "unchanged": [s for s in SEEDS if s != target.name],
+        "refused": [],
+    }
     updated = snapshot(idx)
+
     def others(snap: dict) -> dict:
         return {d["source"]: d for d in snap["documents"] if d["source"] != target.name}
 

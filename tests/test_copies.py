@@ -5,6 +5,7 @@ seeds + formats (the README's example ingest) must give five documents; an HTML 
 and the PDF of one notice give one document with two alternates in any order; different
 documents on one template are never merged; removing a document promotes its best alternate.
 """
+
 from __future__ import annotations
 
 import html
@@ -64,7 +65,10 @@ def test_copies_in_other_formats_are_one(shared: Path) -> None:
 def test_a_differing_own_number_vetoes(shared: Path) -> None:
     """Next month's report on the same template, near-identical text but its own số hiệu: not a copy."""
     text = (shared / "corpus" / "dev" / "c18_quang-ngai_bao-cao_2023.txt").read_text("utf-8")
-    first, second = fingerprint(text, "238/BC-UBND"), fingerprint(text.replace("238/BC-UBND", "251/BC-UBND"), "251/BC-UBND")
+    first, second = (
+        fingerprint(text, "238/BC-UBND"),
+        fingerprint(text.replace("238/BC-UBND", "251/BC-UBND"), "251/BC-UBND"),
+    )
     assert similarity(first, second) > 0.9
     assert not same_document(first, second)
     assert same_document(first, fingerprint(text, ""))  # a copy whose number was not read is still one
@@ -74,8 +78,11 @@ def test_a_differing_own_number_vetoes(shared: Path) -> None:
 def html_page_of(seed: Path, target: Path) -> Path:
     lines = [line.strip() for line in seed.read_text("utf-8").splitlines() if line.strip()]
     body = "".join(f"<p>{html.escape(line)}</p>\n" for line in lines)
-    target.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(lines[0])}</title></head>"
-                      f"<body><article>{body}</article></body></html>", "utf-8")
+    target.write_text(
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(lines[0])}</title></head>"
+        f"<body><article>{body}</article></body></html>",
+        "utf-8",
+    )
     return target
 
 
@@ -85,8 +92,11 @@ def test_html_docx_pdf_of_one_notice_is_one_document(order, shared: Path, embedd
     formats = shared / "corpus" / "formats"
     folder = tmp_path / "in"
     folder.mkdir()
-    files = {"html": html_page_of(shared / "corpus" / "seeds" / SEED_003, folder / "thong-bao-15.html"),
-             "pdf": folder / PDF_003, "docx": folder / DOCX_003}
+    files = {
+        "html": html_page_of(shared / "corpus" / "seeds" / SEED_003, folder / "thong-bao-15.html"),
+        "pdf": folder / PDF_003,
+        "docx": folder / DOCX_003,
+    }
     shutil.copy(formats / PDF_003, files["pdf"])
     shutil.copy(formats / DOCX_003, files["docx"])
     index = open_index(tmp_path / "idx", embeddings)
@@ -103,7 +113,9 @@ def test_html_docx_pdf_of_one_notice_is_one_document(order, shared: Path, embedd
     assert index.count() == docs[0]["n_chunks"] == len(index.records.all_chunks())
     # re-ingest does nothing
     again = Ingester(index, LIMIT).ingest_paths([files[k] for k in order])
-    assert sorted(again.unchanged) == sorted(p.name for p in files.values()) and not again.added and not again.duplicates
+    assert (
+        sorted(again.unchanged) == sorted(p.name for p in files.values()) and not again.added and not again.duplicates
+    )
     # a document removed behind the ledger's back (Index.remove): its copies are placed afresh
     with index.batch():
         assert index.remove(DOCX_003)
@@ -141,7 +153,9 @@ def test_answer_cites_each_notice_once(seeds_and_formats) -> None:
     from assistant.settings import Settings
 
     index, _ = seeds_and_formats
-    answer = ChatService(index, Settings(index_dir=index.index_dir)).ask("Sở KH&ĐT Lai Châu được giao nhiệm vụ gì năm 2014?")
+    answer = ChatService(index, Settings(index_dir=index.index_dir)).ask(
+        "Sở KH&ĐT Lai Châu được giao nhiệm vụ gì năm 2014?"
+    )
     cited = {c["source"] for c in answer.as_json()["citations"]}
     assert cited and cited <= set(CANONICAL.values())
     numbers = [c["number"] for c in answer.as_json()["citations"] if c["number"]]
@@ -198,8 +212,10 @@ def test_upload_tab_takes_doc_and_odt_and_records_the_second_as_a_copy(embedding
     settings = Settings(index_dir=tmp_path / "index", admin_user="quantri", admin_password="mật-khẩu-thử")
     ui = UIServices(ChatService(open_index(tmp_path / "index", embeddings), settings), settings)
     results = [(source, status, reason) for _, source, status, reason in ui.ingest_uploads(paths, authed=True)]
-    assert results == [("003_lai-chau_ket-luan.odt", "added", ""),
-                       ("003_lai-chau_ket-luan.doc", "duplicate", "003_lai-chau_ket-luan.odt")]  # .odt outranks .doc
+    assert results == [
+        ("003_lai-chau_ket-luan.odt", "added", ""),
+        ("003_lai-chau_ket-luan.doc", "duplicate", "003_lai-chau_ket-luan.odt"),
+    ]  # .odt outranks .doc
     docs = ui.documents()
     assert [d["source"] for d in docs] == ["003_lai-chau_ket-luan.odt"]
     assert docs[0]["alternates"] == "003_lai-chau_ket-luan.doc (doc)"
@@ -210,7 +226,9 @@ def test_upload_tab_takes_doc_and_odt_and_records_the_second_as_a_copy(embedding
     assert [(d["source"], d["format"]) for d in ui.documents()] == [("003_lai-chau_ket-luan.doc", "doc")]
 
 
-def test_fingerprints_are_read_once_per_write_batch(seeds_and_formats, shared: Path, embeddings, tmp_path: Path) -> None:
+def test_fingerprints_are_read_once_per_write_batch(
+    seeds_and_formats, shared: Path, embeddings, tmp_path: Path
+) -> None:
     """Placing each file must not read every document's fingerprint again (quadratic ingest)."""
     index = open_index(tmp_path / "idx", embeddings)
     ingester = Ingester(index, LIMIT)

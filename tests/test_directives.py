@@ -2,6 +2,7 @@
 task text and deadline. Each test is a tiny document in the words real notices, plans, decisions
 and news reports use; documents are built directly (one block per line, one chunk) so the tests
 exercise extraction alone."""
+
 from __future__ import annotations
 
 import pytest
@@ -102,7 +103,9 @@ def test_request_with_the_agency_in_mid_sentence_even_in_a_news_report() -> None
     )
     district = _for(rows, "UBND các huyện")
     assert len(district) == 1 and district[0].role == "thực hiện"
-    assert district[0].task.startswith("Khẩn trương hoàn thiện hồ sơ") and district[0].deadline == "trước ngày 30/11/2019"
+    assert (
+        district[0].task.startswith("Khẩn trương hoàn thiện hồ sơ") and district[0].deadline == "trước ngày 30/11/2019"
+    )
 
 
 def test_lead_in_announcing_demands_for_a_level() -> None:
@@ -270,7 +273,9 @@ def test_passive_assignment_and_a_qualifier_before_the_colon() -> None:
     assert [r.role for r in agri] == ["chủ trì"] and "triển khai Kế hoạch" in agri[0].task
     assert not _for(rows, "Ban Chỉ đạo tỉnh")  # the apposition names Sở NN&PTNT's role
     finance = _for(rows, "Sở Tài chính")
-    assert [r.task[:30] for r in finance] == ["Hướng dẫn các huyện thanh quyế"] and finance[0].deadline == "trong tháng 11/2023"
+    assert [r.task[:30] for r in finance] == ["Hướng dẫn các huyện thanh quyế"] and finance[
+        0
+    ].deadline == "trong tháng 11/2023"
 
 
 def test_goals_states_and_provisos_are_not_tasks() -> None:
@@ -325,7 +330,9 @@ def test_inline_list_of_bodies_after_a_shared_predicate() -> None:
         """,
         kind="hướng dẫn",
     )
-    assert [r.task for r in _for(rows, "Sở Y tế")] == ["Phụ trách tiêu chí thẩm định theo lĩnh vực: Sở Y tế (tiêu chí 15)"]
+    assert [r.task for r in _for(rows, "Sở Y tế")] == [
+        "Phụ trách tiêu chí thẩm định theo lĩnh vực: Sở Y tế (tiêu chí 15)"
+    ]
     assert _for(rows, "Công an tỉnh") and _for(rows, "Bộ Chỉ huy Quân sự tỉnh")
     assert not _for(rows, "các sở, ngành")  # the collective only introduces the list
 
@@ -362,7 +369,9 @@ def test_periodic_reports_and_sending_reports_are_report_rows() -> None:
         """
     )
     assert [r.role for r in _for(rows, "UBND các huyện, thành phố")] == ["báo cáo"]
-    assert [r.role for r in _for(rows, "Đài Phát thanh và Truyền hình tỉnh")] == ["thực hiện"]  # "phản ánh gương" is no report
+    assert [r.role for r in _for(rows, "Đài Phát thanh và Truyền hình tỉnh")] == [
+        "thực hiện"
+    ]  # "phản ánh gương" is no report
     assert any(r.role == "báo cáo" and r.deadline.startswith("trước ngày 15/6") for r in rows)
 
 

@@ -1,5 +1,6 @@
 """The document-facts strategy end to end on a real index: header facts answered directly and cited
 to the exact header span; questions that ask anything else are left to the other strategies."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,8 +28,12 @@ def setup(tmp_path_factory, embeddings):
     from tests.conftest import open_index
 
     docs = tmp_path_factory.mktemp("facts-docs")
-    for name, text in {"ninh-binh_quyet-dinh.txt": DECISION, "hung-yen_cong-van.txt": LETTER,
-                       "dong-nai_nghi-quyet.txt": RESOLUTION, "bac-giang_tin.txt": NEWS}.items():
+    for name, text in {
+        "ninh-binh_quyet-dinh.txt": DECISION,
+        "hung-yen_cong-van.txt": LETTER,
+        "dong-nai_nghi-quyet.txt": RESOLUTION,
+        "bac-giang_tin.txt": NEWS,
+    }.items():
         (docs / name).write_text(text, encoding="utf-8")
     index = open_index(tmp_path_factory.mktemp("facts-index"), embeddings)
     report = Ingester(index, 1024 * 1024).ingest_paths([docs])
@@ -52,7 +57,10 @@ def test_is_an_answerer() -> None:
 
 
 def test_number_date_and_signer_of_a_decision(setup) -> None:
-    answer, index = _ask(setup, "Quyết định phân công các sở giúp đỡ xã xây dựng nông thôn mới của Ninh Bình số mấy, ban hành ngày nào, ai ký?")
+    answer, index = _ask(
+        setup,
+        "Quyết định phân công các sở giúp đỡ xã xây dựng nông thôn mới của Ninh Bình số mấy, ban hành ngày nào, ai ký?",
+    )
     assert answer is not None and not answer.abstained
     assert answer.text.startswith("Quyết định số 876/QĐ-UBND ngày 29/6/2017 của UBND tỉnh Ninh Bình")
     assert "Trịnh Minh Khoa" in answer.text and "KT. CHỦ TỊCH" in answer.text
@@ -64,7 +72,9 @@ def test_number_date_and_signer_of_a_decision(setup) -> None:
 
 
 def test_legal_basis_narrowed_by_the_question(setup) -> None:
-    answer, index = _ask(setup, "QĐ 876/QĐ-UBND của Ninh Bình căn cứ quyết định nào của Thủ tướng về Bộ tiêu chí quốc gia?")
+    answer, index = _ask(
+        setup, "QĐ 876/QĐ-UBND của Ninh Bình căn cứ quyết định nào của Thủ tướng về Bộ tiêu chí quốc gia?"
+    )
     assert "1980/QĐ-TTg" in answer.text and "64/KH-UBND" not in answer.text
     _assert_exact_quotes(answer, index)
 
@@ -78,7 +88,9 @@ def test_submission_effect_and_replacement(setup) -> None:
 
 
 def test_resolution_session_and_effect(setup) -> None:
-    answer, _ = _ask(setup, "NQ 09/2022/NQ-HĐND của HĐND tỉnh Đồng Nai thông qua tại kỳ họp nào và có hiệu lực từ khi nào?")
+    answer, _ = _ask(
+        setup, "NQ 09/2022/NQ-HĐND của HĐND tỉnh Đồng Nai thông qua tại kỳ họp nào và có hiệu lực từ khi nào?"
+    )
     assert "kỳ họp thứ 6" in answer.text and "01 tháng 8 năm 2022" in answer.text
 
 
@@ -88,18 +100,23 @@ def test_letter_recipients_and_basis_without_diacritics(setup) -> None:
 
 
 def test_meeting_chair_and_date_from_a_news_report(setup) -> None:
-    answer, index = _ask(setup, "Ai chủ trì hội nghị sơ kết 6 tháng đầu năm 2016 nông thôn mới của Bắc Giang, tổ chức ngày nào?")
+    answer, index = _ask(
+        setup, "Ai chủ trì hội nghị sơ kết 6 tháng đầu năm 2016 nông thôn mới của Bắc Giang, tổ chức ngày nào?"
+    )
     assert "Nguyễn Hữu Tường" in answer.text and "20/7/2016" in answer.text
     assert "chủ trì hội nghị" in answer.citations[0].quote
     _assert_exact_quotes(answer, index)
 
 
-@pytest.mark.parametrize("question", [
-    "Sở Nông nghiệp và Phát triển nông thôn Ninh Bình phải làm gì theo Quyết định 876/QĐ-UBND?",
-    "Những sở nào có trách nhiệm thi hành Quyết định 876/QĐ-UBND?",
-    "Theo công văn của Hưng Yên, việc kiểm tra được triển khai theo những bước nào?",
-    "Bắc Giang có bao nhiêu xã đạt chuẩn nông thôn mới sau sáu tháng đầu năm 2016?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Sở Nông nghiệp và Phát triển nông thôn Ninh Bình phải làm gì theo Quyết định 876/QĐ-UBND?",
+        "Những sở nào có trách nhiệm thi hành Quyết định 876/QĐ-UBND?",
+        "Theo công văn của Hưng Yên, việc kiểm tra được triển khai theo những bước nào?",
+        "Bắc Giang có bao nhiêu xã đạt chuẩn nông thôn mới sau sáu tháng đầu năm 2016?",
+    ],
+)
 def test_other_questions_are_left_to_other_strategies(setup, question: str) -> None:
     answer, _ = _ask(setup, question)
     assert answer is None

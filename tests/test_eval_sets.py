@@ -1,4 +1,5 @@
 """`python -m eval sets`: the sets file resolves, and the per-set table pools the held-out sets."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,7 +30,10 @@ def test_repository_sets_file_names_every_shared_set(tmp_path: Path) -> None:
     assert {"seeds", "sample", "corpus_b", "dev"} <= set(names)
     assert names["dev"].corpus == tmp_path / "shared" / "corpus" / "dev"
     assert names["seeds"].group == "seed" and names["dev"].group == "held-out"
-    assert names["sample"].corpus == ROOT / "data" / "sample" and names["sample"].assignments == ROOT / "data" / "sample" / "assignments.jsonl"
+    assert (
+        names["sample"].corpus == ROOT / "data" / "sample"
+        and names["sample"].assignments == ROOT / "data" / "sample" / "assignments.jsonl"
+    )
 
 
 @pytest.mark.unit

@@ -4,6 +4,7 @@ baseline, and several configurations scored in one run (deterministically).
 Unit tests use hand-built answers (every number known in advance); e2e tests use 2 seed documents
 and 4 seed questions on a real index (Chroma + BM25 + the embedded default model).
 """
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,15 @@ SUITE_QUESTIONS = ("seed-024", "seed-038", "seed-055", "seed-065")  # 2 × 004, 
 
 
 def _eval(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "eval", *args], check=False, cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "eval", *args],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
 
 
 def _env_without_llm() -> dict[str, str]:
@@ -50,13 +59,19 @@ def _write(out: Path, answers: dict[str, Answer]) -> Path:
 
     items = {"q1": _item("q1"), "q2": _item("q2"), "q3": _item("q3"), "u1": _item("u1", kind="unanswerable")}
     observations = [Observation(items[qid], answer, 10.0 + n) for n, (qid, answer) in enumerate(answers.items())]
-    metrics = assemble(summarize(observations), {"qa_sha256": "x", "corpus": "c", "qa": "q", "n_documents": 1, "top_k": 8}, None)
+    metrics = assemble(
+        summarize(observations), {"qa_sha256": "x", "corpus": "c", "qa": "q", "n_documents": 1, "top_k": 8}, None
+    )
     write_outputs(out, metrics, observations, plots=False)
     return out
 
 
-GOOD = {"q1": _answer("Có 13 xã."), "q2": _answer("Có 13 xã đạt chuẩn."), "q3": _answer("13 xã"),
-        "u1": _answer("Không tìm thấy.", abstained=True)}
+GOOD = {
+    "q1": _answer("Có 13 xã."),
+    "q2": _answer("Có 13 xã đạt chuẩn."),
+    "q3": _answer("13 xã"),
+    "u1": _answer("Không tìm thấy.", abstained=True),
+}
 
 
 @pytest.mark.unit
@@ -94,10 +109,12 @@ def test_ragas_export_has_ragas_columns_in_answer_order(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in (out / "ragas.jsonl").read_text(encoding="utf-8").splitlines()]
     answers = [json.loads(line) for line in (out / "answers.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(rows) == len(answers) == 4
-    for row, record in zip(rows, answers):
+    for row, record in zip(rows, answers, strict=False):
         assert list(row) == ["user_input", "response", "retrieved_contexts", "reference"]
         assert row["user_input"] == record["question"] and row["response"] == record["answer"]
-        assert isinstance(row["retrieved_contexts"], list) and all(isinstance(c, str) for c in row["retrieved_contexts"])
+        assert isinstance(row["retrieved_contexts"], list) and all(
+            isinstance(c, str) for c in row["retrieved_contexts"]
+        )
     assert rows[0]["retrieved_contexts"] == ["đoạn văn: Có 13 xã."]
     assert rows[0]["reference"] == "Có 13 xã."
 
@@ -110,7 +127,7 @@ def test_reports_escape_text_from_answers_and_questions(tmp_path: Path) -> None:
     out = _write(tmp_path / "out", {**GOOD, "q1": _answer(evil)})
     html_text = (out / "report.html").read_text(encoding="utf-8")
     assert "<script>" not in html_text and "&lt;script&gt;" in html_text
-    assert html_text.startswith("<!DOCTYPE html>") and "<style>" in html_text and "src=\"http" not in html_text
+    assert html_text.startswith("<!DOCTYPE html>") and "<style>" in html_text and 'src="http' not in html_text
     assert "<script>" not in (out / "report.md").read_text(encoding="utf-8")
     # the combined report of a multi-config run, too
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
@@ -126,7 +143,9 @@ def test_report_command_rebuilds_reports_and_plots_from_the_files(tmp_path: Path
     assert not (out / "plots").exists()
     done = _eval("report", str(out))
     assert done.returncode == 0, done.stderr
-    assert (out / "plots" / "hit_at_k.png").is_file() and "plots/hit_at_k.png" in (out / "report.html").read_text(encoding="utf-8")
+    assert (out / "plots" / "hit_at_k.png").is_file() and "plots/hit_at_k.png" in (out / "report.html").read_text(
+        encoding="utf-8"
+    )
     assert _eval("report", str(tmp_path / "nothing")).returncode == 2
 
 
@@ -162,14 +181,22 @@ def test_validate_fails_naming_the_line_of_each_problem(tmp_path: Path, shared: 
     third = json.loads(lines[2])
     third["sources"] = ["no_such_document"]  # → line 3
     duplicate = json.loads(lines[0])  # duplicate id → line 5
-    rows = [lines[0], json.dumps(second, ensure_ascii=False), json.dumps(third, ensure_ascii=False), lines[3],
-            json.dumps(duplicate, ensure_ascii=False)]
+    rows = [
+        lines[0],
+        json.dumps(second, ensure_ascii=False),
+        json.dumps(third, ensure_ascii=False),
+        lines[3],
+        json.dumps(duplicate, ensure_ascii=False),
+    ]
     path = tmp_path / "broken.jsonl"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     done = _eval("validate", str(path), "--corpus", str(shared / "corpus" / "seeds"))
     assert done.returncode == 1, done.stdout
     out = done.stdout
-    assert f"{path}, line 2: id {second['id']!r}: must_include group 1 alternative 'một cụm từ không có trong văn bản'" in out
+    assert (
+        f"{path}, line 2: id {second['id']!r}: must_include group 1 alternative 'một cụm từ không có trong văn bản'"
+        in out
+    )
     assert f"{path}, line 3: id {third['id']!r}: source 'no_such_document' is not a document" in out
     assert f"{path}, line 5: duplicate id {duplicate['id']!r} (first on line 1)" in out
     assert "INVALID: 3 problem(s)" in out
@@ -188,7 +215,9 @@ def test_validate_accepts_another_notation_of_a_number_or_date_only() -> None:
 
 # --- configurations -------------------------------------------------------------------------
 @pytest.mark.unit
-def test_presets_and_config_files_resolve_to_settings_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_presets_and_config_files_resolve_to_settings_overrides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from eval.configs import ConfigError, resolve
 
     monkeypatch.delenv("NTM_LLM", raising=False)
@@ -213,8 +242,19 @@ def test_presets_and_config_files_resolve_to_settings_overrides(tmp_path: Path, 
 @pytest.mark.unit
 def test_run_with_the_llm_preset_and_no_llm_is_a_usage_error(tmp_path: Path, shared: Path) -> None:
     env = {**_env_without_llm(), "NTM_CONFIG": str(tmp_path / "none.toml")}
-    done = _eval("run", "--corpus", str(shared / "corpus" / "seeds"), "--qa", str(shared / "eval" / "seed_qa.jsonl"),
-                 "--out", str(tmp_path / "out"), "--preset", "llm", "--quiet", env=env)
+    done = _eval(
+        "run",
+        "--corpus",
+        str(shared / "corpus" / "seeds"),
+        "--qa",
+        str(shared / "eval" / "seed_qa.jsonl"),
+        "--out",
+        str(tmp_path / "out"),
+        "--preset",
+        "llm",
+        "--quiet",
+        env=env,
+    )
     assert done.returncode == 2 and "NTM_LLM" in done.stderr
     assert not (tmp_path / "out").exists()
 
@@ -228,8 +268,11 @@ def two_docs(tmp_path_factory, seeds_dir: Path, shared: Path) -> tuple[Path, Pat
     corpus.mkdir()
     for doc in (GOLD, OTHER):
         (corpus / f"{doc}.txt").write_bytes((seeds_dir / f"{doc}.txt").read_bytes())
-    lines = [line for line in (shared / "eval" / "seed_qa.jsonl").read_text(encoding="utf-8").splitlines()
-             if json.loads(line)["id"] in SUITE_QUESTIONS]
+    lines = [
+        line
+        for line in (shared / "eval" / "seed_qa.jsonl").read_text(encoding="utf-8").splitlines()
+        if json.loads(line)["id"] in SUITE_QUESTIONS
+    ]
     assert len(lines) == len(SUITE_QUESTIONS)
     qa = root / "qa.jsonl"
     qa.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -262,8 +305,22 @@ def suite_runs(two_docs, tmp_path_factory) -> tuple[Path, Path]:
     corpus, qa = two_docs
     root = tmp_path_factory.mktemp("suite")
     env = {**_env_without_llm(), "NTM_CONFIG": str(root / "none.toml")}
-    done = _eval("run", "--corpus", str(corpus), "--qa", str(qa), "--out", str(root / "a"),
-                 "--preset", "lexical", "--preset", "hybrid", "--baseline", "naive", env=env)
+    done = _eval(
+        "run",
+        "--corpus",
+        str(corpus),
+        "--qa",
+        str(qa),
+        "--out",
+        str(root / "a"),
+        "--preset",
+        "lexical",
+        "--preset",
+        "hybrid",
+        "--baseline",
+        "naive",
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert "eval lexical" in done.stderr and "eval naive" in done.stderr  # progress bars
     run_suite(corpus, qa, root / "b", resolve(["lexical", "hybrid"], [], {}), baseline="naive", progress=False)
@@ -311,7 +368,9 @@ def test_results_are_the_same_run_to_run_except_latency(suite_runs) -> None:
         rows = []
         for c in summary["configurations"]:
             rows.append({k: v for k, v in c.items() if k not in ("latency_ms",)})
-            answers = [json.loads(x) for x in (out / c["dir"] / "answers.jsonl").read_text(encoding="utf-8").splitlines()]
+            answers = [
+                json.loads(x) for x in (out / c["dir"] / "answers.jsonl").read_text(encoding="utf-8").splitlines()
+            ]
             rows.append([{k: v for k, v in r.items() if k != "latency_ms"} for r in answers])
         return rows
 

@@ -2,6 +2,7 @@
 write lock, a read-only index folder and a full disk (real tmpfs mounts, as root), a file deleted
 mid-ingest and kill -9 mid-ingest. Each gives a clear error (or waits its turn) and leaves an index
 that is consistent (Chroma holds exactly the recorded chunks) and still answers."""
+
 from __future__ import annotations
 
 import fcntl
@@ -30,13 +31,25 @@ def _env() -> dict[str, str]:
 
 
 def ntm(*args: str | Path, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *map(str, args)], capture_output=True, text=True,
-                          env=_env(), timeout=timeout, cwd=Path(__file__).resolve().parents[1])
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=timeout,
+        cwd=Path(__file__).resolve().parents[1],
+    )
 
 
 def start_ntm(*args: str | Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "assistant.cli", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=_env(), cwd=Path(__file__).resolve().parents[1])
+    return subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+        cwd=Path(__file__).resolve().parents[1],
+    )
 
 
 def copy_index(seed_index, dest: Path) -> Path:
@@ -51,8 +64,11 @@ def recorded_sources(index_dir: Path) -> set[str]:
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def assert_consistent_and_answers(index_dir: Path, embeddings) -> None:
@@ -96,7 +112,7 @@ def test_two_ingests_on_one_index_serialise(seed_index, tmp_path, dev_files, emb
     first, second = dev_files[0:2], dev_files[2:4]
     procs = [start_ntm("ingest", *files, "--json", "--index", index_dir) for files in (first, second)]
     outputs = [p.communicate(timeout=900) for p in procs]
-    for proc, (out, err) in zip(procs, outputs):
+    for proc, (_out, err) in zip(procs, outputs, strict=False):
         assert proc.returncode == 0, err
     added = [name for out, _ in outputs for name in json.loads(out)["added"]]
     assert sorted(added) == sorted(f.name for f in first + second)

@@ -1,4 +1,5 @@
 """The Index against a real Chroma (PersistentClient in tmp_path) and the real default embedder."""
+
 from __future__ import annotations
 
 import shutil
@@ -20,7 +21,7 @@ def snapshot(index) -> dict:
     got = index.collection.get(include=["documents", "metadatas"])
     return {
         "docs": [(d.doc_id, d.source, d.content_hash) for d in index.documents()],
-        "chroma": sorted(zip(got["ids"], got["documents"])),
+        "chroma": sorted(zip(got["ids"], got["documents"], strict=False)),
         "lexical": index.lexical.fingerprint,
     }
 
@@ -111,6 +112,8 @@ def test_collection_is_readable_by_langchain_chroma(seed_index, embeddings) -> N
         embedding_function=embeddings,
         client=seed_index.chroma_client,
     )
-    docs = store.similarity_search("Sở Kế hoạch và Đầu tư chủ trì cơ chế quản lý đầu tư", k=3, filter={"province": "Lai Châu"})
+    docs = store.similarity_search(
+        "Sở Kế hoạch và Đầu tư chủ trì cơ chế quản lý đầu tư", k=3, filter={"province": "Lai Châu"}
+    )
     assert docs and all(d.metadata["province"] == "Lai Châu" for d in docs)
     assert all(d.metadata["chunk_n"] >= 0 and d.metadata["source"] for d in docs)

@@ -1,4 +1,5 @@
 """The incremental BM25 index gives what a full rebuild gives, and what bm25s gave before."""
+
 from __future__ import annotations
 
 import random
@@ -86,7 +87,7 @@ def test_scores_are_those_of_bm25s(tmp_path: Path, chunks) -> None:
     for query in QUERIES:
         tokens = [t for t in lexical_tokens(query) if t in model.vocab_dict]
         docs, scores = model.retrieve([tokens], k=10, show_progress=False)
-        ref = [(chunks[int(d)][0], float(s)) for d, s in zip(docs[0], scores[0])]
+        ref = [(chunks[int(d)][0], float(s)) for d, s in zip(docs[0], scores[0], strict=False)]
         mine = index.search(query, 10)
         assert [s for _, s in mine] == pytest.approx([s for _, s in ref], rel=1e-5)
         assert {i for i, _ in mine[:5]} == {i for i, _ in ref[:5]}

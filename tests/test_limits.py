@@ -1,5 +1,6 @@
 """The web app's limits, unit by unit: loopback by default and a warning when bound beyond it
 without an admin login; failed logins rate-limited per client; upload count and total size capped."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """The optional LLM answer path with a fake chat model (no server, no network): grounded answers
 are kept and re-cited, anything ungrounded falls back to the extractive answer."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -16,8 +17,7 @@ from prompts import load_prompt
 pytestmark = pytest.mark.unit
 
 TEXT_A = (
-    "Năm 2014, toàn tỉnh có 12 xã đạt chuẩn nông thôn mới. "
-    "Tổng nguồn vốn huy động cho chương trình đạt 1.250 tỷ đồng."
+    "Năm 2014, toàn tỉnh có 12 xã đạt chuẩn nông thôn mới. Tổng nguồn vốn huy động cho chương trình đạt 1.250 tỷ đồng."
 )
 TEXT_B = (
     "Sở Tài chính chủ trì cân đối 45 tỷ đồng vốn đối ứng trước ngày 30/6/2015. "
@@ -39,10 +39,18 @@ def _chunk(chunk_id: str, text: str, start: int, heading: list[str], meta: dict[
 
 @pytest.fixture
 def chunks() -> list[RetrievedChunk]:
-    tb = {"title": "Thông báo kết luận của Chủ tịch UBND tỉnh", "number": "15/TB-UBND",
-          "province": "Lai Châu", "issued": "2014-03-05"}
-    kh = {"title": "Kế hoạch thực hiện nhiệm vụ năm 2015", "number": "40/KH-UBND",
-          "province": "Lai Châu", "issued": "2015-01-20"}
+    tb = {
+        "title": "Thông báo kết luận của Chủ tịch UBND tỉnh",
+        "number": "15/TB-UBND",
+        "province": "Lai Châu",
+        "issued": "2014-03-05",
+    }
+    kh = {
+        "title": "Kế hoạch thực hiện nhiệm vụ năm 2015",
+        "number": "40/KH-UBND",
+        "province": "Lai Châu",
+        "issued": "2015-01-20",
+    }
     news = {"title": "Mường Tè ra quân làm đường", "province": "Lai Châu", "issued": "2019-04-02"}
     return [
         _chunk("tb15:3", TEXT_A, 500, ["Kết quả năm 2014"], tb),

@@ -3,6 +3,7 @@
 The kit's expected texts are the reference: an extractor that loses or invents text fails the
 token_match threshold; refusals must name the file and say why in words a user understands.
 """
+
 from __future__ import annotations
 
 import io
@@ -77,9 +78,7 @@ def test_kit_file_matches_expected_text(name: str) -> None:
     assert ratio >= 0.99
 
 
-@pytest.mark.parametrize(
-    "name", ["003_lai-chau_ket-luan_python-docx.docx", "003_lai-chau_ket-luan_libreoffice.pdf"]
-)
+@pytest.mark.parametrize("name", ["003_lai-chau_ket-luan_python-docx.docx", "003_lai-chau_ket-luan_libreoffice.pdf"])
 def test_003_keeps_structure(name: str) -> None:
     loaded = load(formats_dir() / name)
     title = "Kết luận của Phó Chủ tịch UBND tỉnh tại Hội nghị Sơ kết 3 năm xây dựng nông thôn mới 2011-2013."
@@ -101,9 +100,7 @@ def test_003_keeps_structure(name: str) -> None:
     assert loaded.hints["title"] == title
 
 
-@pytest.mark.parametrize(
-    "name", ["002_ha-tinh_header-footer.docx", "002_ha-tinh_header-footer_libreoffice.pdf"]
-)
+@pytest.mark.parametrize("name", ["002_ha-tinh_header-footer.docx", "002_ha-tinh_header-footer_libreoffice.pdf"])
 def test_002_drops_header_and_footer_but_keeps_body(name: str) -> None:
     text = joined(load(formats_dir() / name))
     assert "UBND TỈNH HÀ TĨNH" not in text
@@ -132,8 +129,18 @@ def test_pdf_line_end_hyphen_is_rejoined_and_kept() -> None:
 def test_html_portal_keeps_article_only() -> None:
     loaded = load(formats_dir() / "000_ha-giang_portal.html")
     text = joined(loaded)
-    for chrome in ("Ý kiến phản hồi", "Các tin khác", "Văn bản mới", "Thăm dò ý kiến", "Quảng cáo",
-                   "Giới thiệu", "Cơ quan chủ quản", "toggleMenu", "__VIEWSTATE", "In bài viết"):
+    for chrome in (
+        "Ý kiến phản hồi",
+        "Các tin khác",
+        "Văn bản mới",
+        "Thăm dò ý kiến",
+        "Quảng cáo",
+        "Giới thiệu",
+        "Cơ quan chủ quản",
+        "toggleMenu",
+        "__VIEWSTATE",
+        "In bài viết",
+    ):
         assert chrome not in text
     assert loaded.blocks[0].kind is BlockKind.HEADING and loaded.blocks[0].level == 1
     assert loaded.blocks[1].text == "04:16:21 Thứ hai, ngày 25/09/2017"
@@ -170,7 +177,7 @@ def test_pdf_damage_that_pypdf_would_skip_is_refused() -> None:
     """Lenient pypdf logs a broken content stream and goes on; we refuse instead of indexing less."""
     data = bytearray((formats_dir() / "003_lai-chau_ket-luan_libreoffice.pdf").read_bytes())
     start = data.index(b"stream", data.index(b" 0 obj")) + 7  # page 1's content stream
-    data[start + 100:start + 160] = bytes(60)
+    data[start + 100 : start + 160] = bytes(60)
     with pytest.raises(RefusedFile, match="damaged"):
         load_bytes(bytes(data), "damaged.pdf")
 

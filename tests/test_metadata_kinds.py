@@ -1,6 +1,7 @@
 """Kinds, titles and header facts of real administrative layouts: a decision (two-column header
 merged into one line by the loader, Căn cứ lines, Xét đề nghị, Điều 3 of effect, KT. CHỦ TỊCH
 signature), a công văn (V/v under the number), a nghị quyết of the HĐND and a tờ trình."""
+
 from __future__ import annotations
 
 import pytest
@@ -120,7 +121,11 @@ def _read(text: str, name: str = "doc.txt"):
     loaded = load_bytes(text.encode("utf-8"), name)
     blocks = clean_blocks(loaded.blocks)
     clean, _ = join_blocks(blocks)
-    return clean, extract_metadata(blocks, clean, loaded.hints), read_header(clean, DocumentKinds.load(), find_person_names)
+    return (
+        clean,
+        extract_metadata(blocks, clean, loaded.hints),
+        read_header(clean, DocumentKinds.load(), find_person_names),
+    )
 
 
 def _quote(text: str, fact) -> str:
@@ -130,7 +135,10 @@ def _quote(text: str, fact) -> str:
 def test_decision_kind_title_and_header_facts() -> None:
     text, meta, facts = _read(DECISION)
     assert meta.kind == "quyết định"
-    assert meta.title == "Quyết định Về việc phân công các sở, ban, ngành giúp đỡ các xã xây dựng nông thôn mới giai đoạn 2017 - 2020"
+    assert (
+        meta.title
+        == "Quyết định Về việc phân công các sở, ban, ngành giúp đỡ các xã xây dựng nông thôn mới giai đoạn 2017 - 2020"
+    )
     assert meta.number == "876/QĐ-UBND" and meta.issued == "2017-06-29"
     assert meta.issuer == "UBND tỉnh Ninh Bình" and meta.signer == "Trịnh Minh Khoa"
     assert _quote(text, facts.number) == "Số: 876/QĐ-UBND"
@@ -180,40 +188,54 @@ def test_submission_and_its_recipient() -> None:
 def test_a_notice_is_a_conclusion_notice_only_when_it_says_so() -> None:
     head = "ỦY BAN NHÂN DÂN\nTỈNH LAI CHÂU\nSố: 15/TB-UBND\nLai Châu, ngày 05 tháng 3 năm 2014\n\nTHÔNG BÁO\n"
     body = "\n\nNgày 17/02/2014, UBND tỉnh tổ chức Hội nghị sơ kết 3 năm xây dựng nông thôn mới.\n"
-    assert _read(head + "Kết luận của Phó Chủ tịch UBND tỉnh tại Hội nghị sơ kết" + body)[1].kind == "thông báo kết luận"
+    assert (
+        _read(head + "Kết luận của Phó Chủ tịch UBND tỉnh tại Hội nghị sơ kết" + body)[1].kind == "thông báo kết luận"
+    )
     assert _read(head + "Lịch tiếp công dân tháng 3 năm 2014 của lãnh đạo UBND tỉnh" + body)[1].kind == "khác"
 
 
 def test_a_news_page_keeps_its_own_title_and_kind() -> None:
-    text = ("Bắc Giang phấn đấu năm 2016 có thêm 16 xã đạt chuẩn nông thôn mới\n\n"
-            "Ngày 20/7, UBND tỉnh tổ chức hội nghị sơ kết 6 tháng đầu năm Chương trình xây dựng nông thôn mới. "
-            "Đồng chí Nguyễn Hữu Tường, Phó Chủ tịch UBND tỉnh chủ trì hội nghị.\n")
+    text = (
+        "Bắc Giang phấn đấu năm 2016 có thêm 16 xã đạt chuẩn nông thôn mới\n\n"
+        "Ngày 20/7, UBND tỉnh tổ chức hội nghị sơ kết 6 tháng đầu năm Chương trình xây dựng nông thôn mới. "
+        "Đồng chí Nguyễn Hữu Tường, Phó Chủ tịch UBND tỉnh chủ trì hội nghị.\n"
+    )
     _, meta, facts = _read(text)
     assert meta.kind == "tin/bài" and meta.title.startswith("Bắc Giang phấn đấu") and not facts.formal
 
 
-@pytest.mark.parametrize(("kind_line", "number", "kind"), [
-    ("CHỈ THỊ", "05/CT-UBND", "chỉ thị"),
-    ("KẾ HOẠCH", "112/KH-UBND", "kế hoạch"),
-    ("HƯỚNG DẪN", "07/HD-VPĐP", "hướng dẫn"),
-    ("", "05/CT-UBND", "chỉ thị"),  # no kind line: the type code of the số hiệu says it
-    ("", "31/QĐ-UBND", "quyết định"),
-])
+@pytest.mark.parametrize(
+    ("kind_line", "number", "kind"),
+    [
+        ("CHỈ THỊ", "05/CT-UBND", "chỉ thị"),
+        ("KẾ HOẠCH", "112/KH-UBND", "kế hoạch"),
+        ("HƯỚNG DẪN", "07/HD-VPĐP", "hướng dẫn"),
+        ("", "05/CT-UBND", "chỉ thị"),  # no kind line: the type code of the số hiệu says it
+        ("", "31/QĐ-UBND", "quyết định"),
+    ],
+)
 def test_kind_from_kind_line_or_type_code(kind_line: str, number: str, kind: str) -> None:
-    text = (f"ỦY BAN NHÂN DÂN\nTỈNH LAI CHÂU\nSố: {number}\nLai Châu, ngày 05 tháng 3 năm 2019\n\n{kind_line}\n"
-            "Về tăng cường chỉ đạo xây dựng nông thôn mới năm 2019\n\nNăm 2019, toàn tỉnh phấn đấu có thêm 10 xã đạt chuẩn.\n")
+    text = (
+        f"ỦY BAN NHÂN DÂN\nTỈNH LAI CHÂU\nSố: {number}\nLai Châu, ngày 05 tháng 3 năm 2019\n\n{kind_line}\n"
+        "Về tăng cường chỉ đạo xây dựng nông thôn mới năm 2019\n\nNăm 2019, toàn tỉnh phấn đấu có thêm 10 xã đạt chuẩn.\n"
+    )
     _, meta, _ = _read(text)
     assert meta.kind == kind
     if kind_line:
-        assert meta.title == f"{kind_line[:1]}{kind_line[1:].lower()} Về tăng cường chỉ đạo xây dựng nông thôn mới năm 2019"
+        assert (
+            meta.title
+            == f"{kind_line[:1]}{kind_line[1:].lower()} Về tăng cường chỉ đạo xây dựng nông thôn mới năm 2019"
+        )
 
 
 def test_a_loosely_typed_header() -> None:
     """Spaces around the slash of the number, a numeric date line, a kind line whose capitals
     came from a style (DOCX) rather than the text."""
-    text, meta, facts = _read("ỦY BAN NHÂN DÂN\nTỈNH AN GIANG\nSố:  96 /BC-UBND\nAn Giang, ngày 20/12/2012\n\n"
-                              "Báo cáo\nTình hình thực hiện Chương trình nông thôn mới năm 2012\n\n"
-                              "Kính gửi: Bộ Nông nghiệp và Phát triển nông thôn.\n\nNăm 2012, toàn tỉnh có thêm 12 xã đạt chuẩn.\n")
+    text, meta, facts = _read(
+        "ỦY BAN NHÂN DÂN\nTỈNH AN GIANG\nSố:  96 /BC-UBND\nAn Giang, ngày 20/12/2012\n\n"
+        "Báo cáo\nTình hình thực hiện Chương trình nông thôn mới năm 2012\n\n"
+        "Kính gửi: Bộ Nông nghiệp và Phát triển nông thôn.\n\nNăm 2012, toàn tỉnh có thêm 12 xã đạt chuẩn.\n"
+    )
     assert meta.number == "96/BC-UBND" and _quote(text, facts.number) == "Số: 96 /BC-UBND"
     assert meta.issued == "2012-12-20" and meta.kind == "báo cáo"
     assert meta.title == "Báo cáo Tình hình thực hiện Chương trình nông thôn mới năm 2012"
@@ -221,12 +243,16 @@ def test_a_loosely_typed_header() -> None:
 
 
 def test_a_news_dateline_makes_a_news_item() -> None:
-    text = ("Kiểm tra tiến độ xây dựng nông thôn mới tại Gò Quao và An Biên\n\n"
-            "(Cổng TTĐT KG) - Ngày 18/9/2019, đồng chí Trần Minh Khoa, Phó Chủ tịch UBND tỉnh dẫn đoàn công tác "
-            "kiểm tra tiến độ xây dựng nông thôn mới tại huyện Gò Quao và huyện An Biên.\n")
+    text = (
+        "Kiểm tra tiến độ xây dựng nông thôn mới tại Gò Quao và An Biên\n\n"
+        "(Cổng TTĐT KG) - Ngày 18/9/2019, đồng chí Trần Minh Khoa, Phó Chủ tịch UBND tỉnh dẫn đoàn công tác "
+        "kiểm tra tiến độ xây dựng nông thôn mới tại huyện Gò Quao và huyện An Biên.\n"
+    )
     assert _read(text)[1].kind == "tin/bài"
 
 
-@pytest.mark.parametrize(("iso", "written"), [("2019-03-05", "05/3/2019"), ("2023-02-21", "21/02/2023"), ("2016-12-09", "09/12/2016")])
+@pytest.mark.parametrize(
+    ("iso", "written"), [("2019-03-05", "05/3/2019"), ("2023-02-21", "21/02/2023"), ("2016-12-09", "09/12/2016")]
+)
 def test_dates_are_written_the_administrative_way(iso: str, written: str) -> None:
     assert official_date(iso) == written

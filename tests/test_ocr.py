@@ -4,6 +4,7 @@ Kit: tests/data/scans (scripts/make_scan_kit.py), expected texts from the source
 OCR takes seconds per page, so each kit file is OCR'd once per session (`ocr_of`) and the kit
 is kept to a few pages. OMP_THREAD_LIMIT=1 is what the product uses by default.
 """
+
 from __future__ import annotations
 
 import io
@@ -95,7 +96,7 @@ def test_mixed_pdf_ocrs_only_its_scanned_page(shared: Path) -> None:
     assert calls == [(1, 1)]
     text = text_of(loaded)
     scan = (shared / "corpus" / "bad" / "_expected" / "scanned_no-text-layer.ocr.txt").read_text("utf-8")
-    assert token_match(scan, text[-len(scan) - 200:]) >= 0.95  # the scanned page, last
+    assert token_match(scan, text[-len(scan) - 200 :]) >= 0.95  # the scanned page, last
     assert "Sở Kế hoạch và Đầu tư" in text  # from the text pages' layer
 
 
@@ -123,8 +124,9 @@ def _cli(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> tup
     base = {k: v for k, v in os.environ.items() if not k.startswith("NTM_")}
     base.update(PYTHONIOENCODING="utf-8", PYTHONPATH=str(ROOT), OMP_THREAD_LIMIT="1", **(env or {}))
     cwd.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run([sys.executable, "-m", "assistant.cli", *map(str, args)], cwd=cwd, env=base,
-                          capture_output=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *map(str, args)], cwd=cwd, env=base, capture_output=True, timeout=900
+    )
     out = proc.stdout.decode("utf-8")
     return proc.returncode, json.loads(out) if "--json" in args else out, proc.stderr.decode("utf-8", "replace")
 
@@ -134,8 +136,9 @@ def test_scanned_pdf_ingested_end_to_end_is_found_by_search_and_ask(tmp_path: Pa
     idx = tmp_path / "index"
     scan = KIT / "003_lai-chau_scan-clean.pdf"
     # without Tesseract: refused with the packages to install, the index stays empty
-    rc, report, _ = _cli("ingest", scan, "--index", idx, "--json", cwd=tmp_path,
-                         env={"NTM_TESSERACT_CMD": str(tmp_path / "missing")})
+    rc, report, _ = _cli(
+        "ingest", scan, "--index", idx, "--json", cwd=tmp_path, env={"NTM_TESSERACT_CMD": str(tmp_path / "missing")}
+    )
     assert rc == 2 and report["added"] == [], report
     assert "tesseract-ocr-vie" in report["refused"][0]["reason"]
     rc, report, err = _cli("ingest", scan, "--index", idx, "--json", cwd=tmp_path)
@@ -146,11 +149,16 @@ def test_scanned_pdf_ingested_end_to_end_is_found_by_search_and_ask(tmp_path: Pa
     assert doc["source"] == scan.name and doc["province"] == "Lai Châu" and doc["n_chunks"] >= 2
     # header facts read from the OCR text ("Ngày 05/3": the model's fraction slash is read as "/")
     assert doc["number"] == "15/TB-UBND" and doc["issued"] == "2014-03-05"
-    rc, hits, _ = _cli("search", "Hội nghị sơ kết 3 năm xây dựng nông thôn mới", "--index", idx, "--json",
-                       cwd=tmp_path)
+    rc, hits, _ = _cli("search", "Hội nghị sơ kết 3 năm xây dựng nông thôn mới", "--index", idx, "--json", cwd=tmp_path)
     assert any("sơ kết" in h["text"].lower() for h in hits["lexical"][:3]), hits  # the only document
-    rc, answer, _ = _cli("ask", "Ai chủ trì Hội nghị sơ kết 3 năm xây dựng nông thôn mới của Lai Châu?",
-                         "--index", idx, "--json", cwd=tmp_path)
+    rc, answer, _ = _cli(
+        "ask",
+        "Ai chủ trì Hội nghị sơ kết 3 năm xây dựng nông thôn mới của Lai Châu?",
+        "--index",
+        idx,
+        "--json",
+        cwd=tmp_path,
+    )
     assert not answer["abstained"], answer
     assert answer["citations"] and all(c["source"] == scan.name for c in answer["citations"])
     assert "Lê Trọng Quảng" in answer["answer"]
@@ -205,7 +213,9 @@ def test_upload_tab_ocrs_a_scan_with_page_progress_and_refuses_in_vietnamese_wit
     assert broken.documents() == []
     ui = services("ocr")
     pages: list[tuple[str, int, int]] = []
-    results = list(ui.ingest_uploads([str(scan)], True, lambda source, done, total: pages.append((source, done, total))))
+    results = list(
+        ui.ingest_uploads([str(scan)], True, lambda source, done, total: pages.append((source, done, total)))
+    )
     assert results == [(0, scan.name, "added", "")] and pages == [(scan.name, 1, 1)]
     (doc,) = ui.documents()
     assert doc["format"] == "image" and doc["province"] == "Hà Tĩnh"

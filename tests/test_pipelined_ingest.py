@@ -1,6 +1,7 @@
 """Ingest with files prepared ahead in worker processes gives exactly what the sequential ingest
 gives (records, chunks, assignments, targets, lexical index, report), and a file refused inside a
 worker is refused with the same reason and touches nothing."""
+
 from __future__ import annotations
 
 import shutil
@@ -16,8 +17,14 @@ from vectorstore.index import Index
 pytestmark = pytest.mark.e2e
 
 MB = 1024 * 1024
-BAD = ["empty_zero-bytes.pdf", "random-bytes.pdf", "truncated_first-60pct.pdf", "encrypted_user-password-secret.pdf",
-       "zip-with-garbage.docx", "png-image-named.txt"]
+BAD = [
+    "empty_zero-bytes.pdf",
+    "random-bytes.pdf",
+    "truncated_first-60pct.pdf",
+    "encrypted_user-password-secret.pdf",
+    "zip-with-garbage.docx",
+    "png-image-named.txt",
+]
 
 
 @pytest.fixture
@@ -79,8 +86,16 @@ def test_stream_keeps_file_order_and_groups_for_the_embedder(tmp_path: Path, cor
 
     files = iter_input_files([corpus])
     groups: list[int] = []
-    stream = PreparedStream(files, lambda source, h: True, 20 * MB, load_registry(), ChunkingConfig(), workers=2,
-                            window=3, on_ready=lambda docs: groups.append(sum(len(d.chunks) for d in docs)))
+    stream = PreparedStream(
+        files,
+        lambda source, h: True,
+        20 * MB,
+        load_registry(),
+        ChunkingConfig(),
+        workers=2,
+        window=3,
+        on_ready=lambda docs: groups.append(sum(len(d.chunks) for d in docs)),
+    )
     items = list(stream)
     assert [it.source for it in items] == [source for _, source in files]
     assert sum(groups) == sum(len(it.prepared.chunks) for it in items if it.prepared)

@@ -1,5 +1,6 @@
 """Places: the gazetteer (abbreviations, no diacritics, districts and communes, the 2025 merger),
 document provinces, question provinces, and the asked province as a soft retrieval filter."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -118,7 +118,9 @@ def test_several_provinces_make_one_part_each() -> None:
 
 
 def test_each_place_keeps_its_own_clause_when_each_asks_its_own_question() -> None:
-    plan = plan_question("hai phong nam 2019 cong nhan bao nhieu xa dat chuan ntm, con hung yen nam 2020 phan dau co them bao nhieu xa dat chuan")
+    plan = plan_question(
+        "hai phong nam 2019 cong nhan bao nhieu xa dat chuan ntm, con hung yen nam 2020 phan dau co them bao nhieu xa dat chuan"
+    )
     first, second = plan.cross_parts
     assert first["text"] == "hai phong nam 2019 cong nhan bao nhieu xa dat chuan ntm" and first["years"] == [2019]
     assert second["text"].startswith("hung yen nam 2020 phan dau") and second["years"] == [2020]

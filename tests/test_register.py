@@ -1,4 +1,5 @@
 """The task register and targets tracker: extraction on real notices, storage, CLI and answers."""
+
 from __future__ import annotations
 
 import csv
@@ -94,10 +95,14 @@ def test_register_rows_follow_document_updates(tmp_path: Path, seeds_dir: Path, 
     ingester.ingest_paths([corpus])
     before = TaskRegister(index).tasks("các sở, ngành")
     assert any("giải ngân" in r.task for r in before)
-    target.write_text(target.read_text("utf-8").replace("đẩy nhanh tiến độ giải ngân các nguồn vốn", "rà soát quỹ đất"), "utf-8")
+    target.write_text(
+        target.read_text("utf-8").replace("đẩy nhanh tiến độ giải ngân các nguồn vốn", "rà soát quỹ đất"), "utf-8"
+    )
     ingester.ingest_paths([corpus])
     after = TaskRegister(index).tasks("các sở, ngành")
-    assert not any("giải ngân các nguồn vốn" in r.task for r in after) and any("rà soát quỹ đất" in r.task for r in after)
+    assert not any("giải ngân các nguồn vốn" in r.task for r in after) and any(
+        "rà soát quỹ đất" in r.task for r in after
+    )
     with index.batch():
         index.remove("thai-nguyen.txt")
     assert TaskRegister(index).tasks("các sở, ngành") == []
@@ -116,7 +121,16 @@ def test_task_question_answers_from_the_register(seed_index) -> None:
 
 @pytest.mark.e2e
 def test_tasks_cli_formats(seed_index, tmp_path: Path) -> None:
-    base = [sys.executable, "-m", "assistant.cli", "tasks", "--agency", "VPĐP NTM", "--index", str(seed_index.index_dir)]
+    base = [
+        sys.executable,
+        "-m",
+        "assistant.cli",
+        "tasks",
+        "--agency",
+        "VPĐP NTM",
+        "--index",
+        str(seed_index.index_dir),
+    ]
     as_json = subprocess.run(base + ["--format", "json"], capture_output=True, text=True, timeout=300)
     assert as_json.returncode == 0, as_json.stderr
     rows = json.loads(as_json.stdout)
@@ -125,15 +139,30 @@ def test_tasks_cli_formats(seed_index, tmp_path: Path) -> None:
     parsed = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert [r["Nhiệm vụ"] for r in parsed] == [r["task"] for r in rows]  # Vietnamese headers; JSON keeps the keys
     xlsx = tmp_path / "tasks.xlsx"
-    done = subprocess.run(base + ["--format", "xlsx", "--output", str(xlsx)], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        base + ["--format", "xlsx", "--output", str(xlsx)], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     from openpyxl import load_workbook
 
     sheet = load_workbook(xlsx).active
     assert sheet.max_row == len(rows) + 1 and sheet.cell(1, 3).value == "Nhiệm vụ"
     targets = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "targets", "--province", "Hà Tĩnh", "--format", "json", "--index", str(seed_index.index_dir)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "assistant.cli",
+            "targets",
+            "--province",
+            "Hà Tĩnh",
+            "--format",
+            "json",
+            "--index",
+            str(seed_index.index_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     values = {(r["value"], r["kind"]) for r in json.loads(targets.stdout)}
     assert ("177/181", "kết quả") in values and ("4", "mục tiêu") in values
@@ -148,16 +177,32 @@ def test_register_scores_match_one_to_one() -> None:
         {"id": "g2", "source": "doc", "agency": "so-khdt", "role": "phối hợp", "keywords": ["phân bổ vốn"]},
     ]
     extracted = [
-        {"source": "doc.txt", "agency": "so-tai-chinh", "role": "chủ trì", "task": "Chủ trì tham mưu PHAN BO VON năm 2022"},
-        {"source": "doc.txt", "agency": "so-tai-chinh", "role": "chủ trì", "task": "Phân bổ vốn lần hai"},  # no second gold row
+        {
+            "source": "doc.txt",
+            "agency": "so-tai-chinh",
+            "role": "chủ trì",
+            "task": "Chủ trì tham mưu PHAN BO VON năm 2022",
+        },
+        {
+            "source": "doc.txt",
+            "agency": "so-tai-chinh",
+            "role": "chủ trì",
+            "task": "Phân bổ vốn lần hai",
+        },  # no second gold row
         {"source": "other.txt", "agency": "so-khdt", "role": "phối hợp", "task": "phân bổ vốn"},  # wrong source
     ]
     scores = assignment_scores(extracted, gold)
     assert (scores["n_matched"], scores["precision"], scores["recall"]) == (1, round(1 / 3, 4), 0.5)
     assert scores["missed"] == ["g2"] and scores["role_accuracy"] == 1.0
     targets = target_scores(
-        [{"source": "doc.txt", "value": "31,64%", "kind": "kết quả"}, {"source": "doc.txt", "value": "09", "kind": "mục tiêu"}],
-        [{"id": "t1", "source": "doc", "value": "31,64%", "kind": "kết quả"}, {"id": "t2", "source": "doc", "value": "9", "kind": "kết quả"}],
+        [
+            {"source": "doc.txt", "value": "31,64%", "kind": "kết quả"},
+            {"source": "doc.txt", "value": "09", "kind": "mục tiêu"},
+        ],
+        [
+            {"id": "t1", "source": "doc", "value": "31,64%", "kind": "kết quả"},
+            {"id": "t2", "source": "doc", "value": "9", "kind": "kết quả"},
+        ],
     )
     assert targets["recall"] == 1.0 and targets["kind_accuracy"] == 0.5
     with pytest.raises(GoldFileError):

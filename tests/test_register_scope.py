@@ -1,4 +1,5 @@
 """Which notices' tasks a register answer lists: the same place decision retrieval makes."""
+
 from __future__ import annotations
 
 from assistant.answering.register_answer import matching_rows

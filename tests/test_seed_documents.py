@@ -1,4 +1,5 @@
 """The five seeds through the whole ingest stage: metadata, cleaning and structural chunks."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,9 +13,25 @@ from ingest.pipeline import prepare_bytes
 pytestmark = pytest.mark.unit
 
 SEEDS = {
-    "000_ba98eac4c7362506": {"province": "Hà Giang", "event_date": "2017-09-08", "kind": "tin/bài", "presided_by": "Nguyễn Văn Sơn"},
-    "001_0c4ed19236d5e3b6": {"province": "Bắc Kạn", "event_date": "2018-08-03", "issued": "2018-08-06", "kind": "tin/bài"},
-    "002_8b2520492b2011fc": {"province": "Hà Tĩnh", "event_date": "2023-03-13", "kind": "tin/bài", "presided_by": "Nguyễn Hồng Lĩnh", "number": ""},
+    "000_ba98eac4c7362506": {
+        "province": "Hà Giang",
+        "event_date": "2017-09-08",
+        "kind": "tin/bài",
+        "presided_by": "Nguyễn Văn Sơn",
+    },
+    "001_0c4ed19236d5e3b6": {
+        "province": "Bắc Kạn",
+        "event_date": "2018-08-03",
+        "issued": "2018-08-06",
+        "kind": "tin/bài",
+    },
+    "002_8b2520492b2011fc": {
+        "province": "Hà Tĩnh",
+        "event_date": "2023-03-13",
+        "kind": "tin/bài",
+        "presided_by": "Nguyễn Hồng Lĩnh",
+        "number": "",
+    },
     "003_53ad26070fe62449": {
         "province": "Lai Châu",
         "number": "15/TB-UBND",
@@ -24,15 +41,35 @@ SEEDS = {
         "presided_by": "Lê Trọng Quảng",
         "issuer": "UBND tỉnh Lai Châu",
     },
-    "004_2cf336e0c0e404f5": {"province": "Thái Nguyên", "event_date": "2019-07-10", "kind": "tin/bài", "presided_by": "Dương Văn Lượng"},
+    "004_2cf336e0c0e404f5": {
+        "province": "Thái Nguyên",
+        "event_date": "2019-07-10",
+        "kind": "tin/bài",
+        "presided_by": "Dương Văn Lượng",
+    },
 }
 
 # Portal furniture seen around the seed articles; none of it may reach a chunk.
 JUNK = [
-    "Ý kiến phản hồi", "Các tin đã đăng", "Thăm dò ý kiến", "Quảng cáo", "Liên hệ quảng cáo", "Văn bản mới",
-    "Thư viện hình ảnh", "Skip Ribbon Commands", "Sign In", "Previous ◁", "print   send mail", "kính chào quý khách",
-    "Chưa có lời bình nào", "Điện thoại: 02083", "Ghi rõ nguồn", "Sàn GDTMĐT", "Hãy đăng kí địa chỉ email",
-    "Thứ sáu 29/11/2024", "04:16:21 Thứ hai",
+    "Ý kiến phản hồi",
+    "Các tin đã đăng",
+    "Thăm dò ý kiến",
+    "Quảng cáo",
+    "Liên hệ quảng cáo",
+    "Văn bản mới",
+    "Thư viện hình ảnh",
+    "Skip Ribbon Commands",
+    "Sign In",
+    "Previous ◁",
+    "print   send mail",
+    "kính chào quý khách",
+    "Chưa có lời bình nào",
+    "Điện thoại: 02083",
+    "Ghi rõ nguồn",
+    "Sàn GDTMĐT",
+    "Hãy đăng kí địa chỉ email",
+    "Thứ sáu 29/11/2024",
+    "04:16:21 Thứ hai",
 ]
 
 
@@ -106,7 +143,9 @@ def test_langchain_loader_yields_documents_and_chunks(seeds_dir: Path, shared: P
     assert len(docs) == 5
     lai_chau = next(d for d in docs if d.metadata["province"] == "Lai Châu")
     assert lai_chau.metadata["number"] == "15/TB-UBND" and "Sở Kế hoạch và Đầu tư:" in lai_chau.page_content
-    chunk_loader = NTMDocumentLoader(next(seeds_dir.glob("003_*.txt")), shared / "corpus" / "bad" / "empty_zero-bytes.pdf", chunks=True)
+    chunk_loader = NTMDocumentLoader(
+        next(seeds_dir.glob("003_*.txt")), shared / "corpus" / "bad" / "empty_zero-bytes.pdf", chunks=True
+    )
     chunks = chunk_loader.load()
     assert chunks and all(c.metadata["chunk_id"].startswith(c.metadata["doc_id"]) for c in chunks)
     assert any(c.metadata["heading_path"].endswith("Sở Kế hoạch và Đầu tư") for c in chunks)

@@ -1,6 +1,7 @@
 """The fitted selection model: stored as plain numbers that score exactly like the fitted
 scikit-learn estimators, cut-offs that behave as described, features of real sentences, and the
 packaged model file that the answerer loads."""
+
 from __future__ import annotations
 
 import json
@@ -39,7 +40,7 @@ def test_logistic_scorer_matches_sklearn() -> None:
     scorer = _fit_logistic(X, y, ("a", "b", "c"), C=0.5)
     mean, scale = X.mean(axis=0), X.std(axis=0)
     ref = LogisticRegression(C=0.5, max_iter=5000).fit((X - mean) / scale, y).predict_proba((X - mean) / scale)[:, 1]
-    ours = [scorer.probability(dict(zip("abc", row))) for row in X]
+    ours = [scorer.probability(dict(zip("abc", row, strict=False))) for row in X]
     assert np.allclose(ours, ref, atol=1e-6)
 
 
@@ -48,9 +49,14 @@ def test_tree_scorer_matches_sklearn_and_survives_json() -> None:
 
     X, y = _toy()
     scorer = Scorer.from_json(json.loads(json.dumps(fit_unit_scorer("trees", X, y, ("a", "b", "c")).as_json())))
-    ref = GradientBoostingClassifier(n_estimators=120, max_depth=3, learning_rate=0.08, subsample=0.8,
-                                     min_samples_leaf=10, random_state=0).fit(X, y).predict_proba(X)[:, 1]
-    ours = [scorer.probability(dict(zip("abc", row))) for row in X]
+    ref = (
+        GradientBoostingClassifier(
+            n_estimators=120, max_depth=3, learning_rate=0.08, subsample=0.8, min_samples_leaf=10, random_state=0
+        )
+        .fit(X, y)
+        .predict_proba(X)[:, 1]
+    )
+    ours = [scorer.probability(dict(zip("abc", row, strict=False))) for row in X]
     assert np.allclose(ours, ref, atol=1e-5)
 
 
@@ -82,8 +88,10 @@ def _chunk(text: str, heading: list[str]) -> RetrievedChunk:
 
 
 def test_features_of_real_sentences() -> None:
-    text = ("Mục tiêu đến năm 2025:\nPhấn đấu đến năm 2025 có 45 xã đạt chuẩn nông thôn mới.\n"
-            "Tổng kinh phí thực hiện là 1.200 tỷ đồng.\nNăm 2020 toàn tỉnh đã tổ chức 12 hội nghị.")
+    text = (
+        "Mục tiêu đến năm 2025:\nPhấn đấu đến năm 2025 có 45 xã đạt chuẩn nông thôn mới.\n"
+        "Tổng kinh phí thực hiện là 1.200 tỷ đồng.\nNăm 2020 toàn tỉnh đã tổ chức 12 hội nghị."
+    )
     chunk = _chunk(text, ["Kế hoạch thực hiện Chương trình"])
     units = split_units(chunk, 0)
     plan = plan_question("Đến năm 2025 có bao nhiêu xã đạt chuẩn nông thôn mới?", [])
@@ -118,12 +126,16 @@ def test_fitted_answerer_quotes_the_figure_and_abstains_without_evidence() -> No
 
     model = packaged_model()
     assert model is not None
-    text = ("Kế hoạch thực hiện Chương trình năm 2025 như sau:\n"
-            "Phấn đấu đến năm 2025 toàn tỉnh có 45 xã đạt chuẩn nông thôn mới, chiếm 42% tổng số xã.\n"
-            "Tổng kinh phí thực hiện là 1.200 tỷ đồng từ ngân sách trung ương và địa phương.\n"
-            "Sở Nông nghiệp và Phát triển nông thôn chủ trì hướng dẫn các huyện rà soát tiêu chí.")
+    text = (
+        "Kế hoạch thực hiện Chương trình năm 2025 như sau:\n"
+        "Phấn đấu đến năm 2025 toàn tỉnh có 45 xã đạt chuẩn nông thôn mới, chiếm 42% tổng số xã.\n"
+        "Tổng kinh phí thực hiện là 1.200 tỷ đồng từ ngân sách trung ương và địa phương.\n"
+        "Sở Nông nghiệp và Phát triển nông thôn chủ trì hướng dẫn các huyện rà soát tiêu chí."
+    )
     chunk = _chunk(text, ["Mục tiêu và kinh phí"])
-    weights = TermWeights([text, "Báo cáo kết quả năm 2020 về giao thông nông thôn", "Hội nghị tổng kết công tác dân vận"])
+    weights = TermWeights(
+        [text, "Báo cáo kết quả năm 2020 về giao thông nông thôn", "Hội nghị tổng kết công tác dân vận"]
+    )
     answerer = ExtractiveAnswerer(weights, AnswerConfig(model=model))
     assert answerer.selection is not None
     plan = plan_question("Tổng kinh phí thực hiện chương trình năm 2025 là bao nhiêu tỷ đồng?", [])

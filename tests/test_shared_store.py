@@ -2,6 +2,7 @@
 process, each with its own index folder, share a real `chroma run` on 127.0.0.1. Right after the
 ingest process adds a document, both apps answer identically and cite it; after it removes one,
 neither cites it any more."""
+
 from __future__ import annotations
 
 import os
@@ -41,7 +42,10 @@ def two_apps(tmp_path: Path, chroma_server: str):  # noqa: F811 - the fixture im
         port = _free_port()
         proc = subprocess.Popen(
             [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--index", str(tmp_path / name)],
-            env=_env(chroma_server), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=_env(chroma_server),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         apps.append((proc, f"http://127.0.0.1:{port}/"))
     try:
@@ -72,7 +76,10 @@ def _ask(client, question: str) -> dict:
 
 
 def test_apps_on_one_server_follow_an_ingest_by_another_process(
-    tmp_path: Path, chroma_server: str, two_apps, seeds_dir: Path  # noqa: F811
+    tmp_path: Path,
+    chroma_server: str,
+    two_apps,
+    seeds_dir: Path,  # noqa: F811
 ) -> None:
     env = _env(chroma_server)
     lai_chau = next(seeds_dir.glob("003_*.txt"))
@@ -125,7 +132,9 @@ class HashEmbeddings:
 def _state(index) -> dict:
     return {
         "docs": [(d.doc_id, d.source, d.content_hash, d.metadata, d.n_chunks) for d in index.documents()],
-        "chunks": sorted((c.chunk_id, c.text, c.indexed_text, c.heading_path, c.agencies) for c in index.records.all_chunks()),
+        "chunks": sorted(
+            (c.chunk_id, c.text, c.indexed_text, c.heading_path, c.agencies) for c in index.records.all_chunks()
+        ),
         "assignments": sorted(map(repr, index.records.assignments())),
         "targets": sorted(map(repr, index.records.targets())),
         "lexical": index.lexical.fingerprint,
@@ -133,7 +142,9 @@ def _state(index) -> dict:
     }
 
 
-def test_a_process_syncs_records_and_lexical_from_the_server(tmp_path: Path, chroma_server: str, seeds_dir: Path) -> None:  # noqa: F811
+def test_a_process_syncs_records_and_lexical_from_the_server(
+    tmp_path: Path, chroma_server: str, seeds_dir: Path
+) -> None:  # noqa: F811
     from assistant.ingesting import Ingester
     from vectorstore.index import Index
 
@@ -190,7 +201,9 @@ def test_an_interrupted_batch_is_rebuilt_from_the_records(tmp_path: Path, seeds_
     assert not reopened.lexical.generation.startswith("pending-")
 
 
-def test_rebuild_drops_the_server_store_and_readers_follow(tmp_path: Path, chroma_server: str, seeds_dir: Path, monkeypatch) -> None:  # noqa: F811
+def test_rebuild_drops_the_server_store_and_readers_follow(
+    tmp_path: Path, chroma_server: str, seeds_dir: Path, monkeypatch
+) -> None:  # noqa: F811
     from assistant.cli import _wipe_for_rebuild
     from assistant.ingesting import Ingester
     from vectorstore.index import Index

@@ -1,6 +1,7 @@
 """The targets tracker: planned (mục tiêu) vs achieved (kết quả) from cues, sections and dates;
 indicators are noun phrases; unit counts and attendance are not targets; one figure is listed once;
 table rows give figures named by row and column."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """The web app: pure rendering (escaping, citation links, highlight), the services behind the tabs,
 admin login, and the running app's `ask` / `tasks` API called with gradio_client (no browser)."""
+
 from __future__ import annotations
 
 import shutil
@@ -21,24 +22,64 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy ke
 KIT_XSS = "prompt-injection_script_onerror.html"
 QUESTION = "Sở Kế hoạch và Đầu tư Lai Châu phải làm gì?"
 ELEM_IDS = {
-    "question", "send", "chatbot", "sources", "source-view", "new-chat", "examples", "export-md", "filter-chips",
-    "f-province", "f-year-from", "f-year-to", "f-kind", "f-agency",
-    "t-agency", "t-province", "t-year", "t-show", "t-table", "t-csv", "t-xlsx", "g-province", "g-table",
-    "d-table", "d-select", "d-view", "login-user", "login-pass", "login-btn", "login-status", "upload",
-    "ingest-btn", "ingest-log", "rm-select", "rm-btn",
+    "question",
+    "send",
+    "chatbot",
+    "sources",
+    "source-view",
+    "new-chat",
+    "examples",
+    "export-md",
+    "filter-chips",
+    "f-province",
+    "f-year-from",
+    "f-year-to",
+    "f-kind",
+    "f-agency",
+    "t-agency",
+    "t-province",
+    "t-year",
+    "t-show",
+    "t-table",
+    "t-csv",
+    "t-xlsx",
+    "g-province",
+    "g-table",
+    "d-table",
+    "d-select",
+    "d-view",
+    "login-user",
+    "login-pass",
+    "login-btn",
+    "login-status",
+    "upload",
+    "ingest-btn",
+    "ingest-log",
+    "rm-select",
+    "rm-btn",
 }
 
 
 def _citation(**kw):
-    base = {"n": 1, "chunk_id": "d:0", "source": "a.txt", "title": "T", "number": "15/TB-UBND", "province": "Lai Châu",
-            "issued": "2014-03-05", "quote": "q", "start": 0, "end": 1}
+    base = {
+        "n": 1,
+        "chunk_id": "d:0",
+        "source": "a.txt",
+        "title": "T",
+        "number": "15/TB-UBND",
+        "province": "Lai Châu",
+        "issued": "2014-03-05",
+        "quote": "q",
+        "start": 0,
+        "end": 1,
+    }
     return {**base, **kw}
 
 
 # --- render (pure) ------------------------------------------------------------------------------
 @pytest.mark.unit
 def test_answer_lines_escape_markup_and_link_citations():
-    lines = render.answer_lines('Cập nhật <script>alert(1)</script> <img src=x onerror=alert(1)> [2]\ndòng hai [1][3]')
+    lines = render.answer_lines("Cập nhật <script>alert(1)</script> <img src=x onerror=alert(1)> [2]\ndòng hai [1][3]")
     html = render.answer_html(lines)
     assert "<script" not in html and "<img" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "onerror=alert(1)&gt;" in html
@@ -108,8 +149,9 @@ def test_chips_and_markdown_export():
     assert "Không lọc" in render.chips_html([("Tỉnh", ""), ("Năm", "")])
     chips = render.chips_html([("Tỉnh", "Lai Châu"), ("Năm", "2014")])
     assert chips.count('class="chip"') == 2 and "Lai Châu" in chips
-    md = render.answer_markdown("Hỏi gì?", {"answer": "Trả lời [1].", "abstained": False,
-                                            "citations": [_citation(quote="câu\ntrích")]})
+    md = render.answer_markdown(
+        "Hỏi gì?", {"answer": "Trả lời [1].", "abstained": False, "citations": [_citation(quote="câu\ntrích")]}
+    )
     assert "**Câu hỏi:** Hỏi gì?" in md and "Trả lời [1]." in md
     assert "1. **T** (15/TB-UBND, Lai Châu, 2014-03-05)" in md and "> câu trích" in md
 
@@ -122,7 +164,10 @@ def test_kit_xss_file_text_is_shown_inertly(shared):
     text = prepare_bytes(data, KIT_XSS).document.text
     assert "<script>alert(2)</script>" in text  # the editorial note is text, kept verbatim
     start = text.index("<script>alert(2)")
-    for html in (render.document_html(text), render.highlight_html(text, start, start + len("<script>alert(2)</script>"))):
+    for html in (
+        render.document_html(text),
+        render.highlight_html(text, start, start + len("<script>alert(2)</script>")),
+    ):
         assert "<script" not in html and "<img" not in html and "<svg" not in html and "javascript:" not in html
         assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html
 
@@ -294,10 +339,29 @@ def test_api_exposes_only_ask_and_tasks(client):
 @pytest.mark.e2e
 def test_api_ask_returns_the_cli_json(client, service):
     result = client.predict(QUESTION, "", "", api_name="/ask")
-    assert set(result) == {"answer", "abstained", "confidence", "citations", "retrieved", "generator", "fallback_reason"}
+    assert set(result) == {
+        "answer",
+        "abstained",
+        "confidence",
+        "citations",
+        "retrieved",
+        "generator",
+        "fallback_reason",
+    }
     assert result["generator"] == "register" and result["fallback_reason"] is None
     assert "cơ chế quản lý đầu tư" in result["answer"] and not result["abstained"]
-    assert set(result["citations"][0]) == {"n", "source", "chunk_id", "title", "number", "province", "issued", "quote", "start", "end"}
+    assert set(result["citations"][0]) == {
+        "n",
+        "source",
+        "chunk_id",
+        "title",
+        "number",
+        "province",
+        "issued",
+        "quote",
+        "start",
+        "end",
+    }
     assert set(result["retrieved"][0]) == {"chunk_id", "source", "score"}
     assert result == service.ask(QUESTION, filters=Filters()).as_json()
     filtered = client.predict("Sở Kế hoạch và Đầu tư phải làm gì?", "Lai Châu", "2014", api_name="/ask")

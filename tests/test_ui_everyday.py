@@ -2,6 +2,7 @@
 reasons in Vietnamese, exports with Vietnamese headers and a formatted XLSX, folder README/LICENSE
 files kept out of the index, who-answered labels, no leftover markup in register answers, the
 documents lists read from the index when shown, confirmed removal, the console's launch line."""
+
 from __future__ import annotations
 
 import ast
@@ -28,12 +29,20 @@ ROOT = Path(__file__).resolve().parents[1]
 # --- readable titles ----------------------------------------------------------------------------
 @pytest.mark.unit
 def test_readable_title_kind_number_issuer_date_else_title_else_lead():
-    numbered = {"kind": "thông báo kết luận", "number": "15/TB-UBND", "issuer": "UBND tỉnh Lai Châu",
-                "province": "Lai Châu", "issued": "2014-03-05", "title": "Kết luận của Phó Chủ tịch"}
+    numbered = {
+        "kind": "thông báo kết luận",
+        "number": "15/TB-UBND",
+        "issuer": "UBND tỉnh Lai Châu",
+        "province": "Lai Châu",
+        "issued": "2014-03-05",
+        "title": "Kết luận của Phó Chủ tịch",
+    }
     assert readable_title(numbered) == "Thông báo kết luận số 15/TB-UBND của UBND tỉnh Lai Châu, ngày 05/03/2014"
     # a generic kind takes the kind the number's code says; no issuer → the province's UBND
-    assert readable_title({"kind": "khác", "number": "05/KH-UBND", "province": "Hà Tĩnh"}) == \
-        "Kế hoạch số 05/KH-UBND của UBND tỉnh Hà Tĩnh"
+    assert (
+        readable_title({"kind": "khác", "number": "05/KH-UBND", "province": "Hà Tĩnh"})
+        == "Kế hoạch số 05/KH-UBND của UBND tỉnh Hà Tĩnh"
+    )
     news = {"kind": "tin/bài", "title": "Lào Cai: Sơ kết 6 tháng", "province": "Lào Cai", "issued": "2023-08-16"}
     assert readable_title(news) == "Lào Cai: Sơ kết 6 tháng (Lào Cai, 16/08/2023)"
     text = "\n\nPhó Chủ tịch Thường trực UBND tỉnh Hà Tĩnh Nguyễn Hồng Lĩnh đề nghị các sở, ngành khẩn trương hoàn thành, ban hành"
@@ -46,9 +55,19 @@ def test_readable_title_kind_number_issuer_date_else_title_else_lead():
 
 @pytest.mark.unit
 def test_sources_panel_shows_the_readable_title_and_keeps_the_file_name():
-    c = {"n": 1, "chunk_id": "d:0", "source": "002_8b2520492b2011fc.txt", "title": "", "number": "",
-         "province": "Hà Tĩnh", "issued": "2023-03-13", "quote": "q", "start": 0, "end": 1,
-         "label": "Tin bài (Hà Tĩnh, 13/03/2023): “Phó Chủ tịch…”"}
+    c = {
+        "n": 1,
+        "chunk_id": "d:0",
+        "source": "002_8b2520492b2011fc.txt",
+        "title": "",
+        "number": "",
+        "province": "Hà Tĩnh",
+        "issued": "2023-03-13",
+        "quote": "q",
+        "start": 0,
+        "end": 1,
+        "label": "Tin bài (Hà Tĩnh, 13/03/2023): “Phó Chủ tịch…”",
+    }
     html = render.sources_html({"answer": "x [1]", "citations": [c]})
     assert '<span class="src-title">Tin bài (Hà Tĩnh, 13/03/2023)' in html
     assert '<div class="src-file">002_8b2520492b2011fc.txt</div>' in html
@@ -64,8 +83,9 @@ def _reason_openings() -> list[tuple[str, str]]:
     for path in files:
         tree = ast.parse(path.read_text("utf-8"))
         helpers = {f.name: f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)}
-        constants = {t.id: a.value for a in tree.body if isinstance(a, ast.Assign) for t in a.targets
-                     if isinstance(t, ast.Name)}
+        constants = {
+            t.id: a.value for a in tree.body if isinstance(a, ast.Assign) for t in a.targets if isinstance(t, ast.Name)
+        }
 
         def opening(node: ast.AST) -> str | None:
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -104,8 +124,13 @@ def test_every_refusal_reason_the_loaders_give_has_a_vietnamese_message():
 
 @pytest.mark.unit
 def test_ingest_log_shows_the_reason_in_vietnamese_with_the_detail_folded():
-    html = render.ingest_log_html([("a.docx", "refused", "corrupt DOCX (XML parse error: <b>mismatched tag</b>)"),
-                                   ("b.pdf", "refused", "password-protected PDF"), ("c.txt", "added", "")])
+    html = render.ingest_log_html(
+        [
+            ("a.docx", "refused", "corrupt DOCX (XML parse error: <b>mismatched tag</b>)"),
+            ("b.pdf", "refused", "password-protected PDF"),
+            ("c.txt", "added", ""),
+        ]
+    )
     assert "Tệp DOCX bị hỏng" in html and "được bảo vệ bằng mật khẩu" in html
     detail = re.search(r"<details[^>]*><summary>Chi tiết kỹ thuật</summary><code>(.*?)</code></details>", html)
     assert detail and detail.group(1) == "corrupt DOCX (XML parse error: &lt;b&gt;mismatched tag&lt;/b&gt;)"
@@ -113,9 +138,20 @@ def test_ingest_log_shows_the_reason_in_vietnamese_with_the_detail_folded():
 
 
 # --- exports ------------------------------------------------------------------------------------
-ROWS = [{"agency": "Sở Tài chính", "role": "chủ trì", "task": "Tham mưu phân bổ vốn " * 10, "deadline": "30/6/2022",
-         "province": "Nghệ An", "document": "Thông báo số 45/TB-UBND", "number": "45/TB-UBND", "issued": "2022-04-12",
-         "source": "01.txt", "chunk_id": "d:1"}]
+ROWS = [
+    {
+        "agency": "Sở Tài chính",
+        "role": "chủ trì",
+        "task": "Tham mưu phân bổ vốn " * 10,
+        "deadline": "30/6/2022",
+        "province": "Nghệ An",
+        "document": "Thông báo số 45/TB-UBND",
+        "number": "45/TB-UBND",
+        "issued": "2022-04-12",
+        "source": "01.txt",
+        "chunk_id": "d:1",
+    }
+]
 COLUMNS = ("agency", "role", "task", "deadline", "province", "document", "number", "issued", "source", "chunk_id")
 
 
@@ -124,8 +160,18 @@ def test_csv_and_xlsx_have_vietnamese_headers_and_a_formatted_sheet():
     from openpyxl import load_workbook
 
     header = next(csv.reader(io.StringIO(exporting.to_csv(ROWS, COLUMNS))))
-    assert header == ["Cơ quan", "Vai trò", "Nhiệm vụ", "Thời hạn", "Tỉnh", "Văn bản", "Số hiệu", "Ngày ban hành",
-                      "Tệp nguồn", "Mã đoạn"]
+    assert header == [
+        "Cơ quan",
+        "Vai trò",
+        "Nhiệm vụ",
+        "Thời hạn",
+        "Tỉnh",
+        "Văn bản",
+        "Số hiệu",
+        "Ngày ban hành",
+        "Tệp nguồn",
+        "Mã đoạn",
+    ]
     sheet = load_workbook(io.BytesIO(exporting.to_xlsx(ROWS, COLUMNS, sheet="Nhiệm vụ"))).active
     assert sheet.title == "Nhiệm vụ" and sheet.freeze_panes == "A2"
     assert [c.value for c in sheet[1]] == header and all(c.font.bold for c in sheet[1])
@@ -178,7 +224,9 @@ def ui(seed_index):
 @pytest.mark.e2e
 def test_documents_get_readable_titles_and_citations_carry_them(ui):
     docs = {d["source"]: d["label"] for d in ui.documents()}
-    assert docs["003_53ad26070fe62449.txt"] == "Thông báo kết luận số 15/TB-UBND của UBND tỉnh Lai Châu, ngày 05/03/2014"
+    assert (
+        docs["003_53ad26070fe62449.txt"] == "Thông báo kết luận số 15/TB-UBND của UBND tỉnh Lai Châu, ngày 05/03/2014"
+    )
     assert docs["002_8b2520492b2011fc.txt"].startswith("Tin bài (Hà Tĩnh, 13/03/2023): “Phó Chủ tịch")
     assert not any(re.fullmatch(r"\d{3}_[0-9a-f]{16}\.txt", label) for label in docs.values())
     data = ui.answer_json(ui.ask("Sở Kế hoạch và Đầu tư Lai Châu phải làm gì?"))
@@ -192,8 +240,10 @@ MARKUP = re.compile(r"\([^()]*\([^()]*\)[^()]*\)|;\s*hạn:|\)\s*[-+•–]\s|^-
 def test_tidy_drops_a_quotes_own_list_markers_and_keeps_dashes_of_content():
     from assistant.answering.chain import tidy
 
-    text = ("- Hồ sơ UBND xã trình UBND huyện gồm: - Tờ trình của UBND xã; - Biên bản họp [1]\n"
-            "- (mục tiêu) - Có thêm 5 xã đạt chuẩn [2]\nGiai đoạn 2021 - 2025: giảm -3%; +2 xã")
+    text = (
+        "- Hồ sơ UBND xã trình UBND huyện gồm: - Tờ trình của UBND xã; - Biên bản họp [1]\n"
+        "- (mục tiêu) - Có thêm 5 xã đạt chuẩn [2]\nGiai đoạn 2021 - 2025: giảm -3%; +2 xã"
+    )
     assert tidy(text).splitlines() == [
         "- Hồ sơ UBND xã trình UBND huyện gồm: Tờ trình của UBND xã; Biên bản họp [1]",
         "- (mục tiêu) Có thêm 5 xã đạt chuẩn [2]",
@@ -207,8 +257,7 @@ def test_register_and_figure_answers_have_no_leftover_markup(ui):
     """Role, deadline and figure kind read as Vietnamese ("— chủ trì, hạn …", "(mục tiêu) Có …"),
     never as nested brackets or a quote's own list marker after the answer's bullet."""
     questions = [f"{a} phải làm gì?" for a in ui.agency_choices()[:8]]
-    questions += ["Hà Tĩnh đặt mục tiêu bao nhiêu xã đạt chuẩn nông thôn mới?",
-                  "Các sở, ngành Lai Châu phải làm gì?"]
+    questions += ["Hà Tĩnh đặt mục tiêu bao nhiêu xã đạt chuẩn nông thôn mới?", "Các sở, ngành Lai Châu phải làm gì?"]
     lines = [line for q in questions for line in ui.ask(q).text.splitlines()]
     assert any("— " in line and ("chủ trì" in line or "phối hợp" in line) for line in lines)
     bad = [line for line in lines if MARKUP.search(line)]
@@ -256,8 +305,11 @@ def test_documents_lists_are_read_from_the_index_when_shown(embeddings, seeds_di
     table, select, rm_select = docs.refreshed()
     assert [row[DOC_KEYS.index("source")] for row in table["data"]] == ["003_53ad26070fe62449.txt"]
     label = "Thông báo kết luận số 15/TB-UBND của UBND tỉnh Lai Châu, ngày 05/03/2014"
-    assert select["choices"] == rm_select["choices"] == [(f"{label} — 003_53ad26070fe62449.txt",
-                                                          "003_53ad26070fe62449.txt")]
+    assert (
+        select["choices"]
+        == rm_select["choices"]
+        == [(f"{label} — 003_53ad26070fe62449.txt", "003_53ad26070fe62449.txt")]
+    )
     status, row, pending = docs.ask_remove("003_53ad26070fe62449.txt", True)
     assert label in status and "Xác nhận xóa" in status and row["visible"] is True
     assert pending == "003_53ad26070fe62449.txt" and len(ui.documents()) == 1  # nothing removed yet

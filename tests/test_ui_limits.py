@@ -1,6 +1,7 @@
 """The web app's limits and LLM path as the tabs meet them: failed logins lock a client out (others
 not), an upload over its file count or total size is refused whole in Vietnamese, and the chat
 streams an LLM's draft (from a real OpenAI-compatible server on 127.0.0.1) before its checked answer."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -25,8 +26,15 @@ def docs(seed_index):
     from assistant.ui.docs_tab import DocsActions
     from assistant.ui.services import UIServices
 
-    settings = Settings(index_dir=seed_index.index_dir, admin_user="quantri", admin_password="đúng-mật-khẩu",
-                        login_max_failures=3, login_window_s=600, max_upload_files=2, max_upload_mb=1)
+    settings = Settings(
+        index_dir=seed_index.index_dir,
+        admin_user="quantri",
+        admin_password="đúng-mật-khẩu",
+        login_max_failures=3,
+        login_window_s=600,
+        max_upload_files=2,
+        max_upload_mb=1,
+    )
     return DocsActions(UIServices(ChatService(seed_index, settings), settings))
 
 

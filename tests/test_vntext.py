@@ -46,4 +46,13 @@ def test_fold_aligned_keeps_offsets() -> None:
 
 
 def test_numbers_stay_whole_tokens() -> None:
-    assert syllables("huy động 4.051 tỷ đồng, 96/96 xã, 31,64%") == ["huy", "động", "4.051", "tỷ", "đồng", "96/96", "xã", "31,64%"]
+    assert syllables("huy động 4.051 tỷ đồng, 96/96 xã, 31,64%") == [
+        "huy",
+        "động",
+        "4.051",
+        "tỷ",
+        "đồng",
+        "96/96",
+        "xã",
+        "31,64%",
+    ]

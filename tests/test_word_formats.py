@@ -3,6 +3,7 @@
 The kit is the shared documents saved by LibreOffice (scripts/make_word_kit.py); the expected
 texts beside them are the reference, compared token by token like the formats kit.
 """
+
 from __future__ import annotations
 
 import io
@@ -69,8 +70,13 @@ def test_tables_kept_row_by_row(ext: str) -> None:
     assert table[0] == "STT\tĐơn vị\tVốn sự nghiệp phân bổ\tChỉ tiêu xã đạt chuẩn NTM năm 2024\tGhi chú"
     assert table[9] == "8\tHuyện Ia H'Drai\t5.170\t-\tHuyện có điều kiện đặc biệt khó khăn"  # a wrapped cell kept whole
     first = [r.split("\t")[0] for r in rows(load_bytes((KIT / f"003_lai-chau_ket-luan.{ext}").read_bytes(), "003"))]
-    assert first == ["Nhóm xã theo số tiêu chí đạt", "Số xã đạt 15-19 tiêu chí", "S xã đạt 10-14 tiêu chí",
-                     "Số xã đạt 5 - 9 tiêu chí", "Số xã đạt dưới 5 tiêu chí"]
+    assert first == [
+        "Nhóm xã theo số tiêu chí đạt",
+        "Số xã đạt 15-19 tiêu chí",
+        "S xã đạt 10-14 tiêu chí",
+        "Số xã đạt 5 - 9 tiêu chí",
+        "Số xã đạt dưới 5 tiêu chí",
+    ]
 
 
 def heading_levels(loaded: LoadedFile) -> dict[str, int]:
@@ -84,7 +90,10 @@ def test_heading_levels_as_from_the_docx(ext: str) -> None:
     assert levels["Nhim vu trọng tâm trong năm 2014."] == 2
     assert levels["Sở Kế hoạch và Đầu tư:"] == 3
     if ext == "odt":  # antiword's DocBook has no Title style (it comes out as a bold paragraph)
-        assert levels["Kết luận của Phó Chủ tịch UBND tỉnh tại Hội nghị Sơ kết 3 năm xây dựng nông thôn mới 2011-2013."] == 1
+        assert (
+            levels["Kết luận của Phó Chủ tịch UBND tỉnh tại Hội nghị Sơ kết 3 năm xây dựng nông thôn mới 2011-2013."]
+            == 1
+        )
 
 
 @needs_antiword
@@ -98,11 +107,13 @@ def test_page_header_and_footer_stay_out(ext: str) -> None:
 @pytest.mark.skipif(shutil.which("catdoc") is None, reason="catdoc not installed (measured, not used)")
 def test_catdoc_would_leak_the_page_header() -> None:
     """Why antiword and not catdoc: catdoc appends headers and footers to the body text."""
-    out = subprocess.run(["catdoc", "-d", "utf-8", "-w", str(KIT / "002_ha-tinh_header-footer.doc")],
-                         capture_output=True, check=True).stdout.decode("utf-8")
+    out = subprocess.run(
+        ["catdoc", "-d", "utf-8", "-w", str(KIT / "002_ha-tinh_header-footer.doc")], capture_output=True, check=True
+    ).stdout.decode("utf-8")
     assert "UBND TỈNH HÀ TĨNH" in out
-    c08 = subprocess.run(["catdoc", "-d", "utf-8", "-w", str(KIT / "c08_kon-tum_quyet-dinh.doc")],
-                         capture_output=True, check=True).stdout.decode("utf-8")
+    c08 = subprocess.run(
+        ["catdoc", "-d", "utf-8", "-w", str(KIT / "c08_kon-tum_quyet-dinh.doc")], capture_output=True, check=True
+    ).stdout.decode("utf-8")
     assert token_match(expected("c08_kon-tum_quyet-dinh.doc"), c08) < 0.95  # antiword: >= 0.99 above
 
 
@@ -149,8 +160,12 @@ def test_damaged_doc_is_refused_with_the_tool_reason() -> None:
 @needs_antiword
 @pytest.mark.parametrize("name", ["003_lai-chau_ket-luan.doc", "003_lai-chau_ket-luan.odt"])
 def test_cli_extract(name: str, tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "assistant.cli", "extract", str(KIT / name), "--json"],
-                          capture_output=True, cwd=tmp_path, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "extract", str(KIT / name), "--json"],
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr.decode()
     payload = json.loads(proc.stdout)
     assert payload["metadata"]["format"] == Path(name).suffix[1:]

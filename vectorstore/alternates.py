@@ -7,6 +7,7 @@ bytes are kept (compressed) for every copy, the canonical one included, because 
 canonical document promotes an alternate and a richer copy arriving demotes the canonical: both
 need the file again, and an upload has no path to re-read it from.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -56,8 +57,12 @@ class Alternate:
     recorded_at: str
 
     def as_dict(self) -> dict[str, object]:
-        return {"source": self.source, "format": self.format, "similarity": round(self.similarity, 3),
-                "recorded_at": self.recorded_at}
+        return {
+            "source": self.source,
+            "format": self.format,
+            "similarity": round(self.similarity, 3),
+            "recorded_at": self.recorded_at,
+        }
 
 
 class AlternateLedger:
@@ -101,8 +106,19 @@ class AlternateLedger:
         self._db.execute(
             "INSERT OR REPLACE INTO alternates(source, canonical, content_hash, format, pipeline, similarity, chars, "
             "number, signature, data, text) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (alt.source, alt.canonical, alt.content_hash, alt.format, alt.pipeline, alt.similarity, alt.chars,
-             fp.number, fp.to_bytes(), zlib.compress(data) if data is not None else None, text),
+            (
+                alt.source,
+                alt.canonical,
+                alt.content_hash,
+                alt.format,
+                alt.pipeline,
+                alt.similarity,
+                alt.chars,
+                fp.number,
+                fp.to_bytes(),
+                zlib.compress(data) if data is not None else None,
+                text,
+            ),
         )
 
     def text(self, source: str) -> str | None:
@@ -115,7 +131,9 @@ class AlternateLedger:
         return _alternate(row) if row else None
 
     def of(self, doc_id: str) -> list[Alternate]:
-        rows = self._db.execute(f"SELECT {_COLUMNS} FROM alternates WHERE canonical=? ORDER BY source", (doc_id,)).fetchall()
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM alternates WHERE canonical=? ORDER BY source", (doc_id,)
+        ).fetchall()
         return [_alternate(r) for r in rows]
 
     def all(self) -> list[Alternate]:
@@ -134,9 +152,14 @@ class AlternateLedger:
         return self._db.execute("DELETE FROM alternates WHERE source=?", (source,)).rowcount > 0
 
 
-_ADDED_COLUMNS = (("fingerprints", "copy_format", "TEXT NOT NULL DEFAULT ''"), ("alternates", "text", "TEXT NOT NULL DEFAULT ''"))
+_ADDED_COLUMNS = (
+    ("fingerprints", "copy_format", "TEXT NOT NULL DEFAULT ''"),
+    ("alternates", "text", "TEXT NOT NULL DEFAULT ''"),
+)
 _COLUMNS = "source, canonical, content_hash, format, pipeline, similarity, chars, number, signature, recorded_at"
 
 
 def _alternate(row: tuple) -> Alternate:
-    return Alternate(row[0], row[1], row[2], row[3], row[4], row[5], row[6], Fingerprint.from_bytes(row[8], row[7]), row[9])
+    return Alternate(
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], Fingerprint.from_bytes(row[8], row[7]), row[9]
+    )

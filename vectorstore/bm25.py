@@ -10,6 +10,7 @@ pattern (amortised O(n log n) copying), so the result is exactly what a full reb
 Scoring is the Lucene BM25 variant bm25s used before (k1 1.5, b 0.75,
 idf = ln(1 + (N - df + 0.5) / (df + 0.5)), a query term repeated counts again).
 """
+
 from __future__ import annotations
 
 import math

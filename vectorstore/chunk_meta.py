@@ -1,5 +1,6 @@
 """How a chunk is described to Chroma: the text embedded for it, its metadata as Chroma scalars,
 and the Chroma client (embedded in the index folder, or a server's)."""
+
 from __future__ import annotations
 
 import os
@@ -51,7 +52,9 @@ def chroma_metadata(doc: CleanDocument, chunk: Chunk) -> dict[str, Any]:
 def metadata_from_records(doc: DocumentRecord, chunk: ChunkRecord) -> dict[str, Any]:
     from core.contracts import DocumentMetadata
 
-    clean = CleanDocument(doc.doc_id, doc.source, doc.content_hash, doc.format, "", [], DocumentMetadata(**doc.metadata))
+    clean = CleanDocument(
+        doc.doc_id, doc.source, doc.content_hash, doc.format, "", [], DocumentMetadata(**doc.metadata)
+    )
     return chroma_metadata(clean, chunk)
 
 

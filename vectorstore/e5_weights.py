@@ -13,6 +13,7 @@ keyed by the weight file's SHA-256, so later processes memory-map it instead of 
 The word-embedding table stays as Q4_0 blocks (54 MB instead of 384 MB of fp32) and only the rows
 a batch uses are dequantised.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -199,7 +200,9 @@ def load_weights(path: Path, cache_dir: Path | None = None) -> tuple[E5Config, E
             return config, vocab, torch.load(cache, mmap=True, weights_only=True), cache
         except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never trusted
             cache.unlink(missing_ok=True)
-    tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in _dequantise_all(config, data, directory).items()}
+    tensors = {
+        k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in _dequantise_all(config, data, directory).items()
+    }
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".tmp{os.getpid()}")

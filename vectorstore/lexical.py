@@ -10,6 +10,7 @@ and a manifest (replaced atomically) naming the segments, their removed rows, th
 the records it reflects and a fingerprint of its chunk set. A reader that finds a segment gone
 (a writer compacted meanwhile) simply loads again.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,7 +37,7 @@ _MOD = 1 << 256
 def lexical_tokens(text: str) -> list[str]:
     """Folded syllables and syllable bigrams used both to index and to query."""
     syl = folded_syllables(text)
-    grams = [f"{a}_{b}" for a, b in zip(syl, syl[1:])]
+    grams = [f"{a}_{b}" for a, b in zip(syl, syl[1:], strict=False)]
     return [s for s in syl if s not in _STOP] + grams
 
 
@@ -214,7 +215,7 @@ class LexicalIndex:
             seg, seg_hashes = _load_segment(self._folder / f"{entry['name']}.npz", entry["name"])
             seg.live[entry["removed"]] = False
             segments.append(seg)
-            hashes.update({i: h for i, h, alive in zip(seg.ids, seg_hashes, seg.live) if alive})
+            hashes.update({i: h for i, h, alive in zip(seg.ids, seg_hashes, seg.live, strict=False) if alive})
         self._clear()
         self._term_list = terms
         self._terms = {t: n for n, t in enumerate(terms)}

@@ -4,6 +4,7 @@ It is the source of truth the other parts are derived from: the lexical index is
 it, Chroma is reconciled against it, the app lists documents from it. Each document is replaced
 in one transaction, so a crash never leaves half a document recorded.
 """
+
 from __future__ import annotations
 
 import json
@@ -187,16 +188,33 @@ class RecordStore:
                         json.dumps(c.agencies),
                         indexed,
                     )
-                    for c, indexed in zip(chunks, indexed_texts)
+                    for c, indexed in zip(chunks, indexed_texts, strict=False)
                 ],
             )
             self._db.executemany(
                 'INSERT INTO assignments(doc_id, chunk_id, agency, agency_text, role, task, deadline, collective, start, "end") VALUES (?,?,?,?,?,?,?,?,?,?)',
-                [(a.doc_id, a.chunk_id, a.agency, a.agency_text, a.role, a.task, a.deadline, int(a.collective), a.start, a.end) for a in assignments],
+                [
+                    (
+                        a.doc_id,
+                        a.chunk_id,
+                        a.agency,
+                        a.agency_text,
+                        a.role,
+                        a.task,
+                        a.deadline,
+                        int(a.collective),
+                        a.start,
+                        a.end,
+                    )
+                    for a in assignments
+                ],
             )
             self._db.executemany(
                 "INSERT INTO targets(doc_id, chunk_id, indicator, value, unit, period, scope, kind, text) VALUES (?,?,?,?,?,?,?,?,?)",
-                [(t.doc_id, t.chunk_id, t.indicator, t.value, t.unit, t.period, t.scope, t.kind, t.text) for t in targets],
+                [
+                    (t.doc_id, t.chunk_id, t.indicator, t.value, t.unit, t.period, t.scope, t.kind, t.text)
+                    for t in targets
+                ],
             )
 
     def delete_document(self, doc_id: str) -> None:

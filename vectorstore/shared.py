@@ -11,6 +11,7 @@ the local records and lexical index (removing the ones gone). A writer publishes
 record after its chunks and before the generation, so a reader that sees the new generation
 finds everything it names.
 """
+
 from __future__ import annotations
 
 import base64
@@ -97,7 +98,7 @@ class SharedStore:
             "text": doc.text,
             "metadata": doc.metadata.as_dict(),
             "pipeline": pipeline,
-            "chunks": [_chunk_entry(doc.text, c, t) for c, t in zip(chunks, indexed)],
+            "chunks": [_chunk_entry(doc.text, c, t) for c, t in zip(chunks, indexed, strict=False)],
             "assignments": [asdict(a) for a in assignments],
             "targets": [asdict(t) for t in targets],
         }
@@ -119,7 +120,7 @@ class SharedStore:
         offset = 0
         while True:
             got = self.collection.get(include=["metadatas"], limit=1000, offset=offset)
-            for doc_id, meta in zip(got["ids"], got["metadatas"]):
+            for doc_id, meta in zip(got["ids"], got["metadatas"], strict=False):
                 if doc_id != GENERATION_ID:
                     out[doc_id] = str((meta or {}).get("version", ""))
             if len(got["ids"]) < 1000:
@@ -134,7 +135,7 @@ class SharedStore:
         out = []
         for start in range(0, len(doc_ids), _PAGE):
             got = self.collection.get(ids=doc_ids[start : start + _PAGE], include=["documents", "metadatas"])
-            for doc_id, packed, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+            for doc_id, packed, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=False):
                 out.append((doc_id, str((meta or {}).get("version", "")), _unpack(packed)))
         return out
 
@@ -161,7 +162,7 @@ def pull(store: SharedStore, records: Any, lexical: Any) -> bool:
         doc, chunks, indexed, assignments, targets = _from_record(doc_id, record)
         lexical.remove(records.chunk_ids(doc_id))
         records.replace_document(doc, chunks, indexed, record.get("pipeline", ""), assignments, targets)
-        lexical.add([(c.chunk_id, t) for c, t in zip(chunks, indexed)])
+        lexical.add([(c.chunk_id, t) for c, t in zip(chunks, indexed, strict=False)])
         store.mark(doc_id, version)
     return bool(gone or stale)
 
@@ -174,13 +175,17 @@ def _chunk_entry(text: str, chunk: Chunk, indexed: str) -> dict[str, Any]:
     return entry
 
 
-def _from_record(doc_id: str, r: dict[str, Any]) -> tuple[CleanDocument, list[Chunk], list[str], list[Assignment], list[Target]]:
+def _from_record(
+    doc_id: str, r: dict[str, Any]
+) -> tuple[CleanDocument, list[Chunk], list[str], list[Assignment], list[Target]]:
     meta = DocumentMetadata(**{k: v for k, v in r["metadata"].items() if k in _META_FIELDS})
     doc = CleanDocument(doc_id, r["source"], r["content_hash"], r["format"], r["text"], [], meta)
     chunks, indexed = [], []
     for c in r["chunks"]:
         text = c.get("text", r["text"][c["start"] : c["end"]])
-        chunks.append(Chunk(c["chunk_id"], doc_id, c["n"], text, c["heading_path"], c["start"], c["end"], c["agencies"]))
+        chunks.append(
+            Chunk(c["chunk_id"], doc_id, c["n"], text, c["heading_path"], c["start"], c["end"], c["agencies"])
+        )
         indexed.append(c["indexed"])
     return doc, chunks, indexed, [Assignment(**a) for a in r["assignments"]], [Target(**t) for t in r["targets"]]
 

@@ -4,6 +4,7 @@ The service tries strategies in order — document facts (metadata), the task re
 structure blocks, extractive sentences, the optional LLM — and returns the first answer; a
 strategy that cannot answer the question returns None rather than a weak answer.
 """
+
 from __future__ import annotations
 
 from typing import Protocol, runtime_checkable

@@ -5,6 +5,7 @@ document sentences that address the system ("Bỏ qua mọi hướng dẫn trư�
 of the evidence (same length, so offsets hold) and counted in the plan; a definition the corpus
 does not give ("NTM là gì?") is abstained on; leftover list markers after a label are tidied.
 """
+
 from __future__ import annotations
 
 import re
@@ -79,7 +80,7 @@ class Gated:
 
 
 class DefinitionGate:
-    """"X là gì?" is answered only from a sentence that defines X ("X là …", "X được hiểu là …");
+    """ "X là gì?" is answered only from a sentence that defines X ("X là …", "X được hiểu là …");
     when no retrieved sentence does, the corpus does not hold the definition: abstain."""
 
     name = "extractive"
@@ -142,7 +143,7 @@ _INLINE_MARKER = re.compile(r"(?<=[:;]) [-+•] (?=\w)")
 
 
 def tidy(text: str) -> str:
-    """"- (mục tiêu) - Có thêm …" → "- (mục tiêu) Có thêm …", "gồm: - Tờ trình…; - Biên bản…" →
+    """ "- (mục tiêu) - Có thêm …" → "- (mục tiêu) Có thêm …", "gồm: - Tờ trình…; - Biên bản…" →
     "gồm: Tờ trình…; Biên bản…": a quote's own list markers after the answer's bullet or label,
     or inside the line after a lead-in's colon or an item's semicolon, are markup, not content."""
     return "\n".join(_INLINE_MARKER.sub(" ", _MARKUP.sub(r"\1", line)) for line in text.splitlines())

@@ -1,6 +1,7 @@
 """Questions about several places in one ("Điện Biên (năm 2013) và Cao Bằng (năm 2014) …"):
 each part is asked on its own — its province, its years, its own retrieval — and answered from
 its own documents; a part the corpus does not hold is said so, not silently dropped."""
+
 from __future__ import annotations
 
 import re
@@ -68,7 +69,9 @@ class CrossDocument:
             for c in answer.citations:
                 n = len(citations) + 1
                 renumber[c.n] = n
-                citations.append(Citation(n, c.chunk_id, c.source, c.title, c.number, c.province, c.issued, c.quote, c.start, c.end))
+                citations.append(
+                    Citation(n, c.chunk_id, c.source, c.title, c.number, c.province, c.issued, c.quote, c.start, c.end)
+                )
             lines += [
                 re.sub(r"\[(\d+)\]", lambda m: f"[{renumber.get(int(m.group(1)), m.group(1))}]", line)
                 for line in answer.text.splitlines()

@@ -14,6 +14,7 @@ Construction (the service wires it first in the chain):
         document_text(doc_id) -> str | None             # the cleaned text (Index.records.document_text)
         document_chunks(doc_id) -> list[RetrievedChunk] # the document's chunks, to cite spans
 """
+
 from __future__ import annotations
 
 import json
@@ -50,10 +51,18 @@ class FactCues:
     def load(cls) -> "FactCues":
         raw = json.loads(resources.files("assistant").joinpath("data/document_fact_cues.json").read_text("utf-8"))
         doc = raw["doc"]
-        facts = {name: [re.compile(p.replace("{doc}", doc)) for p in patterns] for name, patterns in raw["facts"].items()}
+        facts = {
+            name: [re.compile(p.replace("{doc}", doc)) for p in patterns] for name, patterns in raw["facts"].items()
+        }
         declines = [re.compile(p.replace("{doc}", doc)) for p in raw["declines"]]
-        return cls(re.compile(raw["interrogatives"]), facts, declines, re.compile(rf"\b{doc}\b"),
-                   re.compile(raw["event_nouns"]), frozenset(raw["stop_words"]))
+        return cls(
+            re.compile(raw["interrogatives"]),
+            facts,
+            declines,
+            re.compile(rf"\b{doc}\b"),
+            re.compile(raw["event_nouns"]),
+            frozenset(raw["stop_words"]),
+        )
 
     def asked(self, folded: str) -> list[str]:
         """Facts asked, in question order; [] unless every interrogative is inside a fact cue."""
@@ -64,7 +73,11 @@ class FactCues:
             for rx in patterns:
                 hits += [(m.start(), m.end(), name) for m in rx.finditer(folded)]
         # a cue inside a longer one of another fact is part of it ("tại TTr số mấy" is not "số mấy")
-        hits = [h for h in hits if not any(o[2] != h[2] and o[0] <= h[0] and h[1] <= o[1] and o[1] - o[0] > h[1] - h[0] for o in hits)]
+        hits = [
+            h
+            for h in hits
+            if not any(o[2] != h[2] and o[0] <= h[0] and h[1] <= o[1] and o[1] - o[0] > h[1] - h[0] for o in hits)
+        ]
         if not hits:
             return []
         for q in self.interrogatives.finditer(folded):
@@ -151,7 +164,9 @@ class DocumentFacts:
                 return []
             records = index.chunks(index.records.chunk_ids(doc_id))
             return [
-                RetrievedChunk(c.chunk_id, doc_id, doc.source, 0.0, c.text, c.heading_path, c.start, c.end, doc.metadata)
+                RetrievedChunk(
+                    c.chunk_id, doc_id, doc.source, 0.0, c.text, c.heading_path, c.start, c.end, doc.metadata
+                )
                 for c in sorted(records.values(), key=lambda c: c.n)
             ]
 
@@ -192,7 +207,9 @@ class DocumentFacts:
                 docs.append(_Doc(chunk.doc_id, text, self.header(chunk.doc_id, text), dict(chunk.metadata)))
         return docs
 
-    def _compose(self, plan: QueryPlan, retrieved: list[RetrievedChunk], doc: _Doc, names: list[str], found: dict[str, Any]) -> Answer:
+    def _compose(
+        self, plan: QueryPlan, retrieved: list[RetrievedChunk], doc: _Doc, names: list[str], found: dict[str, Any]
+    ) -> Answer:
         chunks = self.document_chunks(doc.doc_id) or [c for c in retrieved if c.doc_id == doc.doc_id]
         citations: list[Citation] = []
 
@@ -282,8 +299,13 @@ class DocumentFacts:
             return f"Cơ quan ban hành: {fact.value} {cite(fact)}"
         if name == "recipients":
             return f"Kính gửi: {fact.value} {cite(fact)}"
-        labels = {"submitted_by": "Cơ quan trình", "effective": "Hiệu lực", "replaces": "Thay thế", "session": "Thông qua",
-                  "subject": "Trích yếu"}
+        labels = {
+            "submitted_by": "Cơ quan trình",
+            "effective": "Hiệu lực",
+            "replaces": "Thay thế",
+            "session": "Thông qua",
+            "subject": "Trích yếu",
+        }
         return f"{labels.get(name, name)}: {fact.value} {cite(fact)}"
 
     def _matching_bases(self, bases: list[Fact], plan: QueryPlan, doc: _Doc) -> list[Fact]:
@@ -296,7 +318,7 @@ class DocumentFacts:
         words = set(fold(" ".join([re.sub(NUMBER_RE, " ", plan.normalized), *plan.expansions])).split()) - drop
         scores = [len(words & set(fold(b.value).split())) for b in bases]
         best = max(scores, default=0)
-        return [b for b, s in zip(bases, scores) if s == best] if best else bases
+        return [b for b, s in zip(bases, scores, strict=False) if s == best] if best else bases
 
 
 def _about(subject: str) -> str:
@@ -321,7 +343,11 @@ def _chunk_for(chunks: list[RetrievedChunk], start: int, end: int) -> RetrievedC
     return before[-1] if before else chunks[0]
 
 
-def _with_cited(retrieved: list[RetrievedChunk], chunks: list[RetrievedChunk], citations: list[Citation]) -> list[RetrievedChunk]:
+def _with_cited(
+    retrieved: list[RetrievedChunk], chunks: list[RetrievedChunk], citations: list[Citation]
+) -> list[RetrievedChunk]:
     have = {c.chunk_id for c in retrieved}
-    extra = {c.chunk_id: c for c in chunks if c.chunk_id not in have and any(x.chunk_id == c.chunk_id for x in citations)}
+    extra = {
+        c.chunk_id: c for c in chunks if c.chunk_id not in have and any(x.chunk_id == c.chunk_id for x in citations)
+    }
     return list(retrieved) + list(extra.values())

@@ -1,6 +1,7 @@
 """Whole documents seen through the Index's public methods: an answer may quote a span that lies
 past the retrieved chunk (the rest of a list, a signature block), and every cited span must come
 with the chunk that holds it."""
+
 from __future__ import annotations
 
 from core.contracts import RetrievedChunk

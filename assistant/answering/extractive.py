@@ -2,6 +2,7 @@
 reworded), grouped under a lead line naming their source, each cited [n] — or one fixed
 abstention sentence plus the closest documents when the evidence does not support an answer.
 """
+
 from __future__ import annotations
 
 import re
@@ -117,7 +118,11 @@ class ExtractiveAnswerer:
 
     # --- abstention -----------------------------------------------------------------------
     def _abstain_reason(
-        self, plan: QueryPlan, chunks: list[RetrievedChunk], indexed_provinces: set[str], agency_rule: bool | None = None
+        self,
+        plan: QueryPlan,
+        chunks: list[RetrievedChunk],
+        indexed_provinces: set[str],
+        agency_rule: bool | None = None,
     ) -> str:
         """Rule-based reasons to abstain before weighing any sentence (the agency rule is the
         fitted model's choice unless `agency_rule` is given)."""
@@ -206,7 +211,11 @@ class ExtractiveAnswerer:
                     chosen.append(carrying[0])
         for i, part_kinds in enumerate(parts_types(plan)):  # each sub-question gets its best sentence
             part_best = max(ranked, key=lambda u: (u.part_coverage[i] + 0.5 * bool(part_kinds & u.all_types), u.score))
-            if part_best not in chosen and part_best.part_coverage[i] >= cfg.part_min_coverage and part_best.score >= cfg.part_cutoff * best.score:
+            if (
+                part_best not in chosen
+                and part_best.part_coverage[i] >= cfg.part_min_coverage
+                and part_best.score >= cfg.part_cutoff * best.score
+            ):
                 chosen.append(part_best)
         if task_mode:
             for unit in _agency_section_units(plan, ranked, limit * 2):
@@ -222,7 +231,12 @@ class ExtractiveAnswerer:
 
     # --- output ---------------------------------------------------------------------------
     def _compose(
-        self, plan: QueryPlan, selected: list[Unit], chunks: list[RetrievedChunk], best: Unit, dense: dict[str, float],
+        self,
+        plan: QueryPlan,
+        selected: list[Unit],
+        chunks: list[RetrievedChunk],
+        best: Unit,
+        dense: dict[str, float],
         missing_parts: list[str] | None = None,
     ) -> Answer:
         lines: list[str] = []
@@ -230,10 +244,10 @@ class ExtractiveAnswerer:
         current_doc = None
         limit = self.config.max_task_quote_chars if plan.intent == "task" else self.config.max_quote_chars
         quotes = [trim_quote(unit, plan, self.weights, limit) for unit in selected]
-        labels = [self._figure_label(plan, unit, quote) for unit, (quote, _, _) in zip(selected, quotes)]
+        labels = [self._figure_label(plan, unit, quote) for unit, (quote, _, _) in zip(selected, quotes, strict=False)]
         if len(set(labels)) < 2:  # the label tells a target from a result; alike, it only repeats the question
             labels = [""] * len(selected)
-        for unit, (quote, q_start, q_end), label in zip(selected, quotes, labels):
+        for unit, (quote, q_start, q_end), label in zip(selected, quotes, labels, strict=False):
             if unit.chunk.doc_id != current_doc:
                 current_doc = unit.chunk.doc_id
                 lines.append(lead_line(unit.chunk))
@@ -246,9 +260,8 @@ class ExtractiveAnswerer:
         confidence = max(0.0, min(1.0, 0.6 * min(1.0, best.coverage) + 0.4 * best_dense))
         return Answer("\n".join(lines), citations, False, confidence, chunks, plan.as_dict())
 
-
     def _figure_label(self, plan: QueryPlan, unit: Unit, quote: str) -> str:
-        """"(mục tiêu) " / "(kết quả) " before a figure the tracker classified, for figure questions."""
+        """ "(mục tiêu) " / "(kết quả) " before a figure the tracker classified, for figure questions."""
         if self.figure_kinds is None or plan.intent not in ("target", "result", "comparison"):
             return ""
         kinds = {kind for clause, kind in self.figure_kinds(unit.chunk.chunk_id) if clause and clause in quote}
@@ -256,7 +269,7 @@ class ExtractiveAnswerer:
 
 
 def subject_prefix(unit: Unit) -> str:
-    """"Sở Kế hoạch và Đầu tư: " before a task sentence whose subject is its section heading, so
+    """ "Sở Kế hoạch và Đầu tư: " before a task sentence whose subject is its section heading, so
     the answer says who must act (the heading is the document's own words)."""
     if not unit.chunk.heading_path:
         return ""
@@ -375,5 +388,3 @@ def _covers_span(chunk: RetrievedChunk, first: int, last: int) -> bool:
             return True
     issued = chunk.metadata.get("issued", "")[:4]
     return issued.isdigit() and first <= int(issued) <= last
-
-

@@ -8,6 +8,7 @@ lead-in), and how close it is in meaning to the question (dense cosine with the 
 embedder, which catches paraphrase that shares no words: "về đích" / "đạt chuẩn").
 Units must have been measured by `evidence.measure_units` first.
 """
+
 from __future__ import annotations
 
 import math
@@ -128,17 +129,23 @@ def unit_features(
     q_total = sum(weights.idf(t) for t in q_terms) or 1.0
     best_cov = max(u.coverage for u in units)
     best_dense = max(dense_unit) if dense_unit else 0.0
-    top_score = max((u.chunk.score for u in units if u.chunk_rank == 0), default=0.0) or max(u.chunk.score for u in units) or 1.0
+    top_score = (
+        max((u.chunk.score for u in units if u.chunk_rank == 0), default=0.0)
+        or max(u.chunk.score for u in units)
+        or 1.0
+    )
     per_chunk: dict[str, list[Unit]] = {}
     for u in units:
         per_chunk.setdefault(u.chunk.chunk_id, []).append(u)
     figure_intent = plan.intent in ("target", "result", "comparison")
     signer = asks_signer(plan)
     rows = []
-    heading_cache: dict[str, tuple[frozenset[str], float]] = {}  # chunk → question terms in its heading path, their share
+    heading_cache: dict[
+        str, tuple[frozenset[str], float]
+    ] = {}  # chunk → question terms in its heading path, their share
     rare = _rarest_terms(q_terms, weights)
     rare_total = sum(weights.idf(t) for t in rare) or 1.0
-    for u, dense in zip(units, dense_unit):
+    for u, dense in zip(units, dense_unit, strict=False):
         folded = fold(u.text)
         words = len(u.text.split())
         cid = u.chunk.chunk_id
@@ -187,7 +194,9 @@ def unit_features(
         }
         for k in FACT_KINDS:
             row[f"asks_{k}"] = float(k in kinds)
-            row[f"has_{k}"] = float(k in u.types) if k in kinds else float(k != "agency" and unit_has_type(u.text, k, plan))
+            row[f"has_{k}"] = (
+                float(k in u.types) if k in kinds else float(k != "agency" and unit_has_type(u.text, k, plan))
+            )
         rows.append(row)
     return rows
 
@@ -217,9 +226,11 @@ def question_features(rows: Sequence[dict[str, float]], probs: Sequence[float]) 
         "best_heading_coverage": max(r["heading_coverage"] for r in rows),
         "best_rare_missing": best["rare_missing"],
         "figure_rare_missing": min(
-            (r["rare_missing"] for r in close if (r["asked_unit_figure"] if r["asks_unit"] else r["figure"])), default=1.0
+            (r["rare_missing"] for r in close if (r["asked_unit_figure"] if r["asks_unit"] else r["figure"])),
+            default=1.0,
         ),
         "asked_agency_found": float(any(r["asked_agency_in_unit"] or r["asked_agency_in_heading"] for r in rows))
-        if best["names_agency"] else 1.0,
+        if best["names_agency"]
+        else 1.0,
         "intent_general": 1.0 - max(best["intent_task"], best["intent_figure"], best["intent_metadata"]),
     }

@@ -6,6 +6,7 @@ is close enough to the best one's (cut-offs fitted with the model); a question w
 model does not trust is abstained on. Headings and lead-ins ("… như sau:") are never an answer on
 their own.
 """
+
 from __future__ import annotations
 
 from assistant.answering.features import question_features, unit_features
@@ -34,7 +35,7 @@ class FittedSelection:
             cos = [chunk_dense.get(u.chunk.chunk_id, 0.0) for u in units]
         rows = unit_features(units, plan, weights, chunk_dense, cos)
         probs = [self.model.unit.probability(r) for r in rows]
-        for unit, p in zip(units, probs):
+        for unit, p in zip(units, probs, strict=False):
             unit.score = p
         return self.model.answer.probability(question_features(rows, probs))
 
@@ -44,11 +45,15 @@ class FittedSelection:
     def core(self, units: list[Unit], task_limit: int | None = None) -> list[Unit]:
         """The best stating unit and those whose probability is within the fitted share of it
         (up to the fitted count; a task question lists up to `task_limit` tasks)."""
-        return [units[i] for i in core_indices([u.score for u in units], [is_heading_unit(u) for u in units],
-                                               self.model, task_limit)]
+        return [
+            units[i]
+            for i in core_indices([u.score for u in units], [is_heading_unit(u) for u in units], self.model, task_limit)
+        ]
 
 
-def core_indices(probs: list[float], heading: list[bool], model: SelectionModel, task_limit: int | None = None) -> list[int]:
+def core_indices(
+    probs: list[float], heading: list[bool], model: SelectionModel, task_limit: int | None = None
+) -> list[int]:
     """Indices of the core selection (shared with the fitting command's simulation)."""
     ranked = sorted((i for i in range(len(probs)) if not heading[i]), key=lambda i: (-probs[i], i))
     if not ranked:

@@ -1,5 +1,6 @@
 """How answers name their sources and how they abstain — shared by every strategy so a register,
 list, extractive or LLM answer reads the same ("Theo Kế hoạch số 112/KH-UBND … :")."""
+
 from __future__ import annotations
 
 import re
@@ -7,9 +8,17 @@ from datetime import date
 
 from core.contracts import Answer, QueryPlan, RetrievedChunk
 
-KIND_WORD = {"TB": "Thông báo", "KH": "Kế hoạch", "BC": "Báo cáo", "HD": "Hướng dẫn", "QĐ": "Quyết định", "CV": "Công văn"}
+KIND_WORD = {
+    "TB": "Thông báo",
+    "KH": "Kế hoạch",
+    "BC": "Báo cáo",
+    "HD": "Hướng dẫn",
+    "QĐ": "Quyết định",
+    "CV": "Công văn",
+}
 
 ABSTAIN_TEXT = "Không tìm thấy thông tin này trong các văn bản đã được nạp vào hệ thống."
+
 
 def abstention(plan: QueryPlan, chunks: list[RetrievedChunk], reason: str) -> Answer:
     """The fixed abstention sentence plus the closest documents, so the user knows where we looked."""
@@ -25,8 +34,9 @@ def abstention(plan: QueryPlan, chunks: list[RetrievedChunk], reason: str) -> An
             lines.append(f"- {document_label(chunk)}")
     return Answer("\n".join(lines), [], True, 0.0, chunks, {**plan.as_dict(), "abstain_reason": reason})
 
+
 def document_label(chunk: RetrievedChunk) -> str:
-    """"Thông báo số 15/TB-UBND của UBND tỉnh Lai Châu (05/3/2014)" or "bài “…” (Hà Tĩnh, 13/3/2023)"."""
+    """ "Thông báo số 15/TB-UBND của UBND tỉnh Lai Châu (05/3/2014)" or "bài “…” (Hà Tĩnh, 13/3/2023)"."""
     meta = chunk.metadata
     when = _vn_date(meta.get("issued", ""))
     number = meta.get("number", "")
@@ -34,13 +44,15 @@ def document_label(chunk: RetrievedChunk) -> str:
         code = re.search(r"/([A-ZĐ]+)", number)
         kind = KIND_WORD.get(code.group(1), "Văn bản") if code else "Văn bản"
         issuer = _issuer_name(meta.get("issuer", ""), meta.get("province", "")) or (
-            f"UBND tỉnh {meta['province']}" if meta.get("province") else "")
+            f"UBND tỉnh {meta['province']}" if meta.get("province") else ""
+        )
         label = f"{kind} số {number}" + (f" của {issuer}" if issuer else "")
         return label + (f" ({when})" if when else "")
     where = ", ".join(x for x in (meta.get("province", ""), when) if x)
     title = _short_title(meta.get("title", ""))
     name = f"bài “{title}”" if title else "bài viết"
     return name + (f" ({where})" if where else "")
+
 
 def _issuer_name(issuer: str, province: str) -> str:
     """The issuer by the registry's name of the body it is ("Văn phòng điều phối chương trình mtqg
@@ -63,8 +75,10 @@ def _short_title(title: str, words: int = 8) -> str:
     parts = title.split()
     return title if len(parts) <= words else " ".join(parts[:words]) + "…"
 
+
 def lead_line(chunk: RetrievedChunk) -> str:
     return f"Theo {document_label(chunk)}:"
+
 
 def _vn_date(iso: str) -> str:
     try:

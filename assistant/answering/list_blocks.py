@@ -9,6 +9,7 @@ A lead-in is never an answer on its own: `expand_lead_ins` adds the items under 
 extractive answer quotes. A list cut at the cap, or narrowed to the items naming the asked place,
 says so.
 """
+
 from __future__ import annotations
 
 import re
@@ -152,7 +153,11 @@ class ListBlocks:
     name = "list"
 
     def __init__(
-        self, weights: TermWeights, documents: DocumentView, cues: QuestionCues | None = None, config: ListConfig | None = None
+        self,
+        weights: TermWeights,
+        documents: DocumentView,
+        cues: QuestionCues | None = None,
+        config: ListConfig | None = None,
     ) -> None:
         self.weights = weights
         self.documents = documents
@@ -190,10 +195,7 @@ class ListBlocks:
         for province in plan.provinces:
             text = re.sub(rf"(?<!\w){re.escape(fold(province))}(?!\w)", " ", text)
         stop = self.cues.question_words
-        return {
-            t for t in terms(text)
-            if self.weights.known(t) and not any(p in stop for p in t.split("_"))
-        }
+        return {t for t in terms(text) if self.weights.known(t) and not any(p in stop for p in t.split("_"))}
 
     def cover_fn(self, plan: QueryPlan, q_terms: set[str]):
         """Share of the question's term weight a text holds (an abbreviation the question uses
@@ -268,7 +270,10 @@ class ListBlocks:
         for c in answer.citations:
             doc_id = c.chunk_id.split(":")[0]
             # the quoted sentence is a block's lead-in (a trimmed quote still starts inside it)
-            block = next((b for b in find_blocks(doc_id, self.documents.text(doc_id)) if b.lead.start <= c.start < b.lead.end), None)
+            block = next(
+                (b for b in find_blocks(doc_id, self.documents.text(doc_id)) if b.lead.start <= c.start < b.lead.end),
+                None,
+            )
             if block is not None and block.header is None:
                 block.chosen = [i for i in narrowed_items(block, plan) if not _cited(i, doc_id, answer.citations)]
                 if block.chosen:
@@ -334,14 +339,14 @@ def narrowed_items(block: Block, plan: QueryPlan) -> list[Line]:
     if not names:
         return list(block.items)
     best = max(len(h & names) for h in hits)
-    return [item for item, h in zip(block.items, hits) if best and len(h & names) == best]
+    return [item for item, h in zip(block.items, hits, strict=False) if best and len(h & names) == best]
 
 
 def _proper_bigrams(text: str) -> set[str]:
     """Folded bigrams of two capitalised syllables not opening the item ("Tiên Lãng", "Kim Sơn")."""
     words = re.findall(r"\w+", text)
     out = set()
-    for i, (a, b) in enumerate(zip(words, words[1:])):
+    for i, (a, b) in enumerate(zip(words, words[1:], strict=False)):
         if i > 0 and a[:1].isupper() and b[:1].isupper() and not a.isupper() and not a.isdigit():
             out.add(f"{fold(a)}_{fold(b)}")
     return out
@@ -351,7 +356,9 @@ def completeness_notes(block: Block, chosen: list[Line], cap: int) -> list[str]:
     """Say when the list shown is not the whole list."""
     notes = []
     if len(chosen) < len(block.items):
-        notes.append(f"(trích {len(chosen)}/{len(block.items)} mục của danh sách: các mục nêu đúng nơi/đối tượng được hỏi)")
+        notes.append(
+            f"(trích {len(chosen)}/{len(block.items)} mục của danh sách: các mục nêu đúng nơi/đối tượng được hỏi)"
+        )
     if len(chosen) > cap:
         notes.append(f"- … và {len(chosen) - cap} mục khác (xem văn bản).")
     return notes

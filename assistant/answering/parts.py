@@ -7,6 +7,7 @@ is read like an elliptical follow-up (its own words and question word, the whole
 place, period and agency) and scored by the same fitted model and cut-offs; the answer joins the
 sentences of the parts the evidence answers and says which part it does not.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -52,7 +53,9 @@ def answer_by_parts(
             continue
         part_best = max(units, key=lambda u: u.score)
         selected = answerer.select(sub, units)
-        if selection.abstains(p_answer) or (selection.model.type_check and answerer.type_mismatch(sub, selected, part_best)):
+        if selection.abstains(p_answer) or (
+            selection.model.type_check and answerer.type_mismatch(sub, selected, part_best)
+        ):
             unanswered.append((part, sub, part_best))
             continue
         for unit in selected:
@@ -65,7 +68,8 @@ def answer_by_parts(
     # fact, is answered by it ("… có thêm bao nhiêu xã, nâng tổng số lên bao nhiêu xã?" — one
     # sentence states both)
     missing = [
-        part for part, sub, unit in unanswered
+        part
+        for part, sub, unit in unanswered
         if unit is None or (unit.chunk.chunk_id, unit.start) not in chosen or answerer.type_mismatch(sub, [unit], unit)
     ]
     ordered = sorted(chosen.values(), key=lambda u: (u.chunk.metadata.get("issued", ""), u.chunk.doc_id, u.start))

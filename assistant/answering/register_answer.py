@@ -3,6 +3,7 @@ agency, grouped by notice (newest first), with role and deadline, each cited —
 tasks first, then the tasks given to a collective it belongs to, labelled as shared; the
 question's own words decide the order, so "Sở X phải làm gì với các xã điểm?" puts that task first.
 """
+
 from __future__ import annotations
 
 import re
@@ -57,7 +58,9 @@ def _year_matches(row: TaskRow, years: set[int]) -> bool:
     return issued in years or bool(mentioned & years)
 
 
-def _topic_terms(plan: QueryPlan, weights: TermWeights, agency_names: list[str], cues: QuestionCues | None = None) -> set[str]:
+def _topic_terms(
+    plan: QueryPlan, weights: TermWeights, agency_names: list[str], cues: QuestionCues | None = None
+) -> set[str]:
     """The question's topic: its known terms minus the agency's own words and the asking words
     (a bigram spanning an agency name and an asking word — "còn Sở", "Đầu tư được" — is neither)."""
     asking = (cues or default_cues()).task_asking_words
@@ -66,12 +69,16 @@ def _topic_terms(plan: QueryPlan, weights: TermWeights, agency_names: list[str],
         named |= set(terms(name))
     words = {t for t in named if "_" not in t}
     # synonyms of asking words ("giao" → "phân công") ask too
-    asked_by = {fold(other) for used, other in abbreviation_pairs(plan.retrieval_text) if set(fold(used).split()) <= asking}
+    asked_by = {
+        fold(other) for used, other in abbreviation_pairs(plan.retrieval_text) if set(fold(used).split()) <= asking
+    }
     plan = replace(plan, expansions=[e for e in plan.expansions if fold(e) not in asked_by])
     return {
         t
         for t in question_terms(plan)
-        if weights.known(t) and t not in named and not all(p in asking or p in words or p.isdigit() for p in t.split("_"))
+        if weights.known(t)
+        and t not in named
+        and not all(p in asking or p in words or p.isdigit() for p in t.split("_"))
     }
 
 
@@ -136,9 +143,13 @@ def register_answer(
                 n = len(citations) + 1
                 quote = document_text(row)[row.start : row.end]
                 citations.append(Citation.of(n, _pseudo_chunk(row), quote, row.start, row.end))
-                lines.append(f"- {_short(row.task, TASK_CHARS if len(shown) > 2 else LONE_TASK_CHARS)}{_row_facts(row)} [{n}]")
+                lines.append(
+                    f"- {_short(row.task, TASK_CHARS if len(shown) > 2 else LONE_TASK_CHARS)}{_row_facts(row)} [{n}]"
+                )
     if len(ranked) > len(shown):
-        lines.append(f"(còn {len(ranked) - len(shown)} nhiệm vụ khác của {shown[0].agency} trong sổ nhiệm vụ — tab Nhiệm vụ)")
+        lines.append(
+            f"(còn {len(ranked) - len(shown)} nhiệm vụ khác của {shown[0].agency} trong sổ nhiệm vụ — tab Nhiệm vụ)"
+        )
     plan_dict = {**plan.as_dict(), "answered_by": "register", "register_rows": len(rows)}
     return Answer("\n".join(lines), citations, False, 0.9, retrieved, plan_dict)
 
@@ -157,7 +168,7 @@ def _distinct(rows: list[TaskRow]) -> list[TaskRow]:
 
 
 def _row_facts(row: TaskRow) -> str:
-    """" — chủ trì, hạn 31/10/2023" after the task (role and deadline as the register has them)."""
+    """ " — chủ trì, hạn 31/10/2023" after the task (role and deadline as the register has them)."""
     facts = [row.role, f"hạn {row.deadline}" if row.deadline else ""]
     shown = ", ".join(f for f in facts if f)
     return f" — {shown}" if shown else ""
@@ -219,4 +230,3 @@ def _pseudo_chunk(row: TaskRow) -> RetrievedChunk:
     meta = {"title": row.title, "number": row.number, "province": row.province, "issued": row.issued}
     doc_id = row.chunk_id.split(":")[0]
     return RetrievedChunk(row.chunk_id, doc_id, row.source, 1.0, "", [], row.start, row.end, meta)
-

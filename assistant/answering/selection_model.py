@@ -6,6 +6,7 @@ unit, and P(the evidence answers the question) for the question as a whole. They
 as plain numbers (logistic coefficients or regression trees) — never pickled code. The file also
 keeps the cut-offs chosen on the pooled sets and the fit report (in-sample vs cross-validated).
 """
+
 from __future__ import annotations
 
 import json
@@ -58,7 +59,7 @@ class Scorer:
     def probability(self, row: Mapping[str, float]) -> float:
         x = [float(row[name]) for name in self.features]  # a missing feature is a bug: KeyError
         if self.kind == "logistic":
-            z = self.intercept + sum(c * (v - m) / s for c, v, m, s in zip(self.coef, x, self.mean, self.scale))
+            z = self.intercept + sum(c * (v - m) / s for c, v, m, s in zip(self.coef, x, self.mean, self.scale, strict=False))
         elif self.kind == "trees":
             z = self.intercept + self.learning_rate * sum(t.predict(x) for t in self.trees)
         else:
@@ -70,17 +71,37 @@ class Scorer:
         if self.kind == "logistic":
             out |= {"coef": list(self.coef), "mean": list(self.mean), "scale": list(self.scale)}
         else:
-            out |= {"learning_rate": self.learning_rate, "trees": [
-                {"feature": list(t.feature), "threshold": list(t.threshold), "left": list(t.left),
-                 "right": list(t.right), "value": list(t.value)} for t in self.trees]}
+            out |= {
+                "learning_rate": self.learning_rate,
+                "trees": [
+                    {
+                        "feature": list(t.feature),
+                        "threshold": list(t.threshold),
+                        "left": list(t.left),
+                        "right": list(t.right),
+                        "value": list(t.value),
+                    }
+                    for t in self.trees
+                ],
+            }
         return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "Scorer":
-        trees = tuple(Tree(tuple(t["feature"]), tuple(t["threshold"]), tuple(t["left"]), tuple(t["right"]),
-                           tuple(t["value"])) for t in data.get("trees", ()))
-        return cls(data["kind"], tuple(data["features"]), float(data["intercept"]), tuple(data.get("coef", ())),
-                   tuple(data.get("mean", ())), tuple(data.get("scale", ())), float(data.get("learning_rate", 1.0)), trees)
+        trees = tuple(
+            Tree(tuple(t["feature"]), tuple(t["threshold"]), tuple(t["left"]), tuple(t["right"]), tuple(t["value"]))
+            for t in data.get("trees", ())
+        )
+        return cls(
+            data["kind"],
+            tuple(data["features"]),
+            float(data["intercept"]),
+            tuple(data.get("coef", ())),
+            tuple(data.get("mean", ())),
+            tuple(data.get("scale", ())),
+            float(data.get("learning_rate", 1.0)),
+            trees,
+        )
 
 
 @dataclass(frozen=True)
@@ -109,16 +130,32 @@ class SelectionModel:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "SelectionModel":
         sel = data["selection"]
-        return cls(Scorer.from_json(data["unit"]), Scorer.from_json(data["answer"]), float(sel["answer_cutoff"]),
-                   float(sel["relative_cutoff"]), float(sel["min_probability"]), int(sel["max_units"]),
-                   bool(sel.get("type_check", True)), bool(sel.get("agency_rule", True)), dict(data.get("report", {})))
+        return cls(
+            Scorer.from_json(data["unit"]),
+            Scorer.from_json(data["answer"]),
+            float(sel["answer_cutoff"]),
+            float(sel["relative_cutoff"]),
+            float(sel["min_probability"]),
+            int(sel["max_units"]),
+            bool(sel.get("type_check", True)),
+            bool(sel.get("agency_rule", True)),
+            dict(data.get("report", {})),
+        )
 
     def as_json(self) -> dict[str, Any]:
-        return {"unit": self.unit.as_json(), "answer": self.answer.as_json(),
-                "selection": {"answer_cutoff": self.answer_cutoff, "relative_cutoff": self.relative_cutoff,
-                              "min_probability": self.min_probability, "max_units": self.max_units,
-                              "type_check": self.type_check, "agency_rule": self.agency_rule},
-                "report": self.report}
+        return {
+            "unit": self.unit.as_json(),
+            "answer": self.answer.as_json(),
+            "selection": {
+                "answer_cutoff": self.answer_cutoff,
+                "relative_cutoff": self.relative_cutoff,
+                "min_probability": self.min_probability,
+                "max_units": self.max_units,
+                "type_check": self.type_check,
+                "agency_rule": self.agency_rule,
+            },
+            "report": self.report,
+        }
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.as_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -149,10 +186,10 @@ class UnitDense:
             return []
         missing = list(dict.fromkeys(u.text for u in units if u.text not in self.cache))
         if missing:
-            for text, vec in zip(missing, self.embeddings.embed_documents(missing)):
+            for text, vec in zip(missing, self.embeddings.embed_documents(missing), strict=False):
                 self.cache[text] = _normalised(vec)
         q = _normalised(self.embeddings.embed_query(question))
-        return [sum(a * b for a, b in zip(q, self.cache[u.text])) for u in units]
+        return [sum(a * b for a, b in zip(q, self.cache[u.text], strict=False)) for u in units]
 
 
 def _normalised(vec: Sequence[float]) -> list[float]:

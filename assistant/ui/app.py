@@ -3,6 +3,7 @@
 `build_app` only wires; what the tabs show comes from `assistant.ui.services`, and how it looks
 from `assistant.ui.render`.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,9 +33,11 @@ TITLE = "Trợ lý NTM — hỏi đáp văn bản xây dựng nông thôn mới"
 # Mono did to Gradio's tables (they use the mono stack). So the mono stack falls back to Noto Sans.
 FONT_STACK = ["Noto Sans", "DejaVu Sans", "sans-serif"]
 FONT_MONO = ["Noto Sans Mono", "Noto Sans", "DejaVu Sans", "monospace"]
-SAMPLE_NOTICE = ("Đang dùng bộ tài liệu mẫu (data/sample): các văn bản này được soạn để minh họa, số hiệu, ngày tháng, "
-                 "tên người và phần lớn số liệu là giả định — không dùng làm căn cứ. Nạp văn bản thật ở tab “Tài liệu” "
-                 "hoặc bằng `ntm ingest`.")
+SAMPLE_NOTICE = (
+    "Đang dùng bộ tài liệu mẫu (data/sample): các văn bản này được soạn để minh họa, số hiệu, ngày tháng, "
+    "tên người và phần lớn số liệu là giả định — không dùng làm căn cứ. Nạp văn bản thật ở tab “Tài liệu” "
+    "hoặc bằng `ntm ingest`."
+)
 
 CSS = """
 .answer .abstain-label { font-weight: 600; color: #9a3412; margin-bottom: .3em; }
@@ -88,15 +91,22 @@ def _refresh_choices(ui: UIServices) -> list[Any]:
     """Choices that depend on the index: chat filters, tasks agencies/provinces/years."""
     c = ui.filter_choices()
     provinces = gr.update(choices=with_all(c.provinces, "Tất cả tỉnh"))
-    return [*filter_updates(ui), gr.update(choices=ui.agency_choices()), provinces,
-            gr.update(choices=with_all(c.years, "Mọi năm")), provinces]
+    return [
+        *filter_updates(ui),
+        gr.update(choices=ui.agency_choices()),
+        provinces,
+        gr.update(choices=with_all(c.years, "Mọi năm")),
+        provinces,
+    ]
 
 
 def build_app(service: ChatService, settings: Settings) -> gr.Blocks:
     """The Gradio app over `service` (Vietnamese UI), with `api_name="ask"` and `"tasks"`."""
     ui = UIServices(service, settings)
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        gr.Markdown(f"## {TITLE}\nCâu trả lời chỉ lấy từ các văn bản đã lập chỉ mục, kèm trích dẫn [n] tới đoạn văn gốc.")
+        gr.Markdown(
+            f"## {TITLE}\nCâu trả lời chỉ lấy từ các văn bản đã lập chỉ mục, kèm trích dẫn [n] tới đoạn văn gốc."
+        )
         sample = gr.HTML(sample_notice_html(ui), elem_id="sample-notice", js_on_load=None)
         with gr.Tab("Hỏi đáp", id="chat"):
             chat = build_chat_tab(ui)
@@ -111,13 +121,21 @@ def build_app(service: ChatService, settings: Settings) -> gr.Blocks:
         for event in index_changed:
             event.then(lambda: _refresh_choices(ui), outputs=choice_outputs, api_visibility="private")
             event.then(lambda: sample_notice_html(ui), outputs=[sample], api_visibility="private")
-        demo.load(lambda: _refresh_choices(ui), outputs=choice_outputs, api_visibility="private", show_progress="hidden")
+        demo.load(
+            lambda: _refresh_choices(ui), outputs=choice_outputs, api_visibility="private", show_progress="hidden"
+        )
         # what the page shows is read from the index when shown, not when the app was built
         demo.load(lambda: sample_notice_html(ui), outputs=[sample], api_visibility="private", show_progress="hidden")
         wire_docs_refresh(ui, docs, [demo.load, docs_tab.select])
         demo.load(lambda: example_update(ui), outputs=[chat.examples], api_visibility="private", show_progress="hidden")
-        gr.on([demo.load, tasks_tab.select], lambda p: targets_table(ui, p), inputs=[tasks.g_province],
-              outputs=[tasks.g_table], api_visibility="private", show_progress="hidden")
+        gr.on(
+            [demo.load, tasks_tab.select],
+            lambda p: targets_table(ui, p),
+            inputs=[tasks.g_province],
+            outputs=[tasks.g_table],
+            api_visibility="private",
+            show_progress="hidden",
+        )
         _add_api(ui)
     # Questions are answered settings.ask_concurrency at a time (each event's own limit; uploads have
     # theirs), the rest wait in a bounded queue: bench/load.py measured asks as GIL-bound, serialised
@@ -151,8 +169,9 @@ def launch_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def serve(service: ChatService, settings: Settings, host: str | None = None, port: int | None = None,
-          **launch_kwargs: Any) -> gr.Blocks:
+def serve(
+    service: ChatService, settings: Settings, host: str | None = None, port: int | None = None, **launch_kwargs: Any
+) -> gr.Blocks:
     """Build the app and serve it on host:port (default: settings.host:settings.port).
 
     Blocks until the server stops, unless `prevent_thread_lock=True` is passed (tests); returns
@@ -162,11 +181,14 @@ def serve(service: ChatService, settings: Settings, host: str | None = None, por
     demo = build_app(service, settings)
     options = {**launch_options(settings), **launch_kwargs}
     blocking = not options.pop("prevent_thread_lock", False)
-    demo.launch(server_name=host or settings.host, server_port=port or settings.port, prevent_thread_lock=True,
-                **options)
+    demo.launch(
+        server_name=host or settings.host, server_port=port or settings.port, prevent_thread_lock=True, **options
+    )
     # in place of Gradio's "To create a public link, set share=True" (quiet): there is no share link
-    print(f"NTM Assistant: {demo.local_url} — không có liên kết công khai (chỉ mở từ địa chỉ này). "
-          "Ctrl+C để dừng.", flush=True)
+    print(
+        f"NTM Assistant: {demo.local_url} — không có liên kết công khai (chỉ mở từ địa chỉ này). Ctrl+C để dừng.",
+        flush=True,
+    )
     if blocking:
         demo.block_thread()
     return demo

@@ -1,4 +1,5 @@
 """Tab "Hỏi đáp": streamed, cited answers with a sources panel, a source viewer and filters."""
+
 from __future__ import annotations
 
 import tempfile
@@ -87,25 +88,57 @@ def build_chat_tab(ui: UIServices) -> ChatTab:
     chips = gr.HTML(render.chips_html([]), elem_id="filter-chips", js_on_load=None)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
-            chatbot = gr.Chatbot(label="Trợ lý NTM", elem_id="chatbot", height=520, latex_delimiters=[],
-                                 feedback_options=None, buttons=["copy", "copy_all"],
-                                 placeholder="Hỏi về các văn bản xây dựng nông thôn mới đã lập chỉ mục.")
+            chatbot = gr.Chatbot(
+                label="Trợ lý NTM",
+                elem_id="chatbot",
+                height=520,
+                latex_delimiters=[],
+                feedback_options=None,
+                buttons=["copy", "copy_all"],
+                placeholder="Hỏi về các văn bản xây dựng nông thôn mới đã lập chỉ mục.",
+            )
             with gr.Row():
-                question = gr.Textbox(placeholder="Nhập câu hỏi (có dấu hoặc không dấu)…", show_label=False,
-                                      elem_id="question", scale=5, lines=1, max_lines=4)
+                question = gr.Textbox(
+                    placeholder="Nhập câu hỏi (có dấu hoặc không dấu)…",
+                    show_label=False,
+                    elem_id="question",
+                    scale=5,
+                    lines=1,
+                    max_lines=4,
+                )
                 send = gr.Button("Gửi", variant="primary", elem_id="send", scale=1, min_width=80)
             with gr.Row():
                 new_chat = gr.Button("Cuộc trò chuyện mới", elem_id="new-chat", size="sm")
-                export = gr.DownloadButton("Tải câu trả lời (Markdown)", elem_id="export-md", size="sm", interactive=False)
-            examples = gr.Examples([[q] for q in ui.example_questions()], inputs=[question],
-                                   label="Câu hỏi gợi ý cho cán bộ mới", elem_id="examples")
+                export = gr.DownloadButton(
+                    "Tải câu trả lời (Markdown)", elem_id="export-md", size="sm", interactive=False
+                )
+            examples = gr.Examples(
+                [[q] for q in ui.example_questions()],
+                inputs=[question],
+                label="Câu hỏi gợi ý cho cán bộ mới",
+                elem_id="examples",
+            )
         with gr.Column(scale=2):
             gr.Markdown("#### Nguồn được trích dẫn")
             sources = gr.HTML(render.sources_html(None), elem_id="sources", js_on_load=CITE_CLICK_JS, max_height=420)
             gr.Markdown("#### Đoạn văn gốc")
-            source_view = gr.HTML(render.source_view_html(None, None), elem_id="source-view", js_on_load=None, max_height=420)
-    return ChatTab(question, send, chatbot, sources, source_view, new_chat, export, chips, filters,
-                   gr.State([]), gr.State(None), examples.dataset)
+            source_view = gr.HTML(
+                render.source_view_html(None, None), elem_id="source-view", js_on_load=None, max_height=420
+            )
+    return ChatTab(
+        question,
+        send,
+        chatbot,
+        sources,
+        source_view,
+        new_chat,
+        export,
+        chips,
+        filters,
+        gr.State([]),
+        gr.State(None),
+        examples.dataset,
+    )
 
 
 def example_update(ui: UIServices) -> Any:
@@ -135,15 +168,26 @@ class ChatActions:
     def __init__(self, ui: UIServices) -> None:
         self.ui = ui
 
-    def respond(self, question: str, history: list, chat: list, province: str, year_from: str,
-                year_to: str, kind: str, agency: str):
+    def respond(
+        self,
+        question: str,
+        history: list,
+        chat: list,
+        province: str,
+        year_from: str,
+        year_to: str,
+        kind: str,
+        agency: str,
+    ):
         """Ask, then stream the answer line by line; finally the sources panel and the export."""
         question = (question or "").strip()
         if not question:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
-        chat = list(chat or []) + [{"role": "user", "content": escape(question)},
-                                   {"role": "assistant", "content": render.answer_html([], done=False)}]
+        chat = list(chat or []) + [
+            {"role": "user", "content": escape(question)},
+            {"role": "assistant", "content": render.answer_html([], done=False)},
+        ]
         yield chat, "", gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         filters = Filters(province or "", parse_year(year_from), parse_year(year_to), kind or "", agency or "")
         answer = None
@@ -161,8 +205,15 @@ class ChatActions:
         chat[-1] = {"role": "assistant", "content": render.answer_html(lines, answer.abstained, label=label)}
         data = {**self.ui.answer_json(answer), "question": question}
         history = list(history or []) + [{"role": "user", "content": question}]
-        yield (chat, gr.skip(), render.sources_html(data), render.source_view_html(None, None), data, history,
-               gr.update(value=export_file(question, data), interactive=True))
+        yield (
+            chat,
+            gr.skip(),
+            render.sources_html(data),
+            render.source_view_html(None, None),
+            data,
+            history,
+            gr.update(value=export_file(question, data), interactive=True),
+        )
 
     def _ask(self, question: str, history: list | None, filters: Filters, on_token: Any) -> Any:
         """One question under the UI's index lock, the LLM's draft streamed to `on_token`."""
@@ -182,18 +233,41 @@ class ChatActions:
 
 
 def clear_chat() -> tuple:
-    return ([], "", render.sources_html(None), render.source_view_html(None, None), None, [],
-            gr.update(value=None, interactive=False))
+    return (
+        [],
+        "",
+        render.sources_html(None),
+        render.source_view_html(None, None),
+        None,
+        [],
+        gr.update(value=None, interactive=False),
+    )
 
 
 def wire_chat_tab(ui: UIServices, tab: ChatTab) -> None:
     actions = ChatActions(ui)
     outputs = [tab.chatbot, tab.question, tab.sources, tab.source_view, tab.answer, tab.history, tab.export]
-    gr.on([tab.send.click, tab.question.submit], actions.respond,
-          inputs=[tab.question, tab.history, tab.chatbot, *tab.filters], outputs=outputs,
-          api_visibility="private", show_progress="minimal")
+    gr.on(
+        [tab.send.click, tab.question.submit],
+        actions.respond,
+        inputs=[tab.question, tab.history, tab.chatbot, *tab.filters],
+        outputs=outputs,
+        api_visibility="private",
+        show_progress="minimal",
+    )
     tab.new_chat.click(clear_chat, outputs=outputs, api_visibility="private")
-    tab.sources.click(actions.show_citation, inputs=[tab.answer], outputs=[tab.source_view],
-                      api_visibility="private", show_progress="hidden")
-    gr.on([f.change for f in tab.filters], chips_for, inputs=tab.filters, outputs=[tab.chips],
-          api_visibility="private", show_progress="hidden")
+    tab.sources.click(
+        actions.show_citation,
+        inputs=[tab.answer],
+        outputs=[tab.source_view],
+        api_visibility="private",
+        show_progress="hidden",
+    )
+    gr.on(
+        [f.change for f in tab.filters],
+        chips_for,
+        inputs=tab.filters,
+        outputs=[tab.chips],
+        api_visibility="private",
+        show_progress="hidden",
+    )

@@ -4,6 +4,7 @@ Every list here is read from the index when it is shown (page load, selecting th
 upload or a removal), never kept from when the app was built: documents another session or the
 CLI added are listed. Removal asks for confirmation naming the document.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,33 +58,63 @@ def build_docs_tab(ui: UIServices) -> DocsTab:
     docs = ui.documents()
     sources = choices_of(docs)
     table = gr.Dataframe(
-        value=docs_table(docs), interactive=False, wrap=True, elem_id="d-table", label="Tài liệu đã lập chỉ mục",
+        value=docs_table(docs),
+        interactive=False,
+        wrap=True,
+        elem_id="d-table",
+        label="Tài liệu đã lập chỉ mục",
         column_widths=["30%", "8%", "9%", "8%", "8%", "5%", "5%", "14%", "13%"],
     )
     select = gr.Dropdown(choices=sources, value=None, label="Xem nội dung đã làm sạch của", elem_id="d-select")
     view = gr.HTML(render.document_html(None), elem_id="d-view", js_on_load=None, max_height=500)
     disabled = ui.admin_disabled_reason()
-    gr.Markdown(f"### Quản trị: tải lên và xóa tài liệu\nGiới hạn: {ui.settings.max_file_mb} MB mỗi tệp; "
-                f"định dạng {', '.join(t.lstrip('.').upper() for t in UPLOAD_TYPES)}.")
+    gr.Markdown(
+        f"### Quản trị: tải lên và xóa tài liệu\nGiới hạn: {ui.settings.max_file_mb} MB mỗi tệp; "
+        f"định dạng {', '.join(t.lstrip('.').upper() for t in UPLOAD_TYPES)}."
+    )
     with gr.Row():
         user = gr.Textbox(label="Tên đăng nhập", elem_id="login-user", interactive=not disabled)
         password = gr.Textbox(label="Mật khẩu", type="password", elem_id="login-pass", interactive=not disabled)
         login = gr.Button("Đăng nhập", elem_id="login-btn", interactive=not disabled)
-    login_status = gr.HTML(render.notice_html(disabled or "Chưa đăng nhập.", "warn" if disabled else "info"),
-                           elem_id="login-status", js_on_load=None)
-    upload = gr.File(file_count="multiple", file_types=list(UPLOAD_TYPES), label="Tệp tải lên", elem_id="upload",
-                     interactive=False)
+    login_status = gr.HTML(
+        render.notice_html(disabled or "Chưa đăng nhập.", "warn" if disabled else "info"),
+        elem_id="login-status",
+        js_on_load=None,
+    )
+    upload = gr.File(
+        file_count="multiple", file_types=list(UPLOAD_TYPES), label="Tệp tải lên", elem_id="upload", interactive=False
+    )
     ingest = gr.Button("Nạp vào chỉ mục", elem_id="ingest-btn", interactive=False, variant="primary")
     log = gr.HTML("", elem_id="ingest-log", js_on_load=None)
     with gr.Row():
-        rm_select = gr.Dropdown(choices=sources, value=None, label="Tài liệu cần xóa", elem_id="rm-select", interactive=False)
+        rm_select = gr.Dropdown(
+            choices=sources, value=None, label="Tài liệu cần xóa", elem_id="rm-select", interactive=False
+        )
         rm_btn = gr.Button("Xóa tài liệu", elem_id="rm-btn", variant="stop", interactive=False)
     rm_status = gr.HTML("", elem_id="rm-status", js_on_load=None)
     with gr.Row(visible=False, elem_id="rm-confirm") as confirm_row:
         confirm_btn = gr.Button("Xác nhận xóa", elem_id="rm-confirm-btn", variant="stop", size="sm")
         cancel_btn = gr.Button("Hủy", elem_id="rm-cancel-btn", size="sm")
-    return DocsTab(table, select, view, user, password, login, login_status, upload, ingest, log, rm_select, rm_btn,
-                   rm_status, confirm_row, confirm_btn, cancel_btn, gr.State(""), gr.State(False))
+    return DocsTab(
+        table,
+        select,
+        view,
+        user,
+        password,
+        login,
+        login_status,
+        upload,
+        ingest,
+        log,
+        rm_select,
+        rm_btn,
+        rm_status,
+        confirm_row,
+        confirm_btn,
+        cancel_btn,
+        gr.State(""),
+        gr.State(False),
+    )
 
 
 class DocsActions:
@@ -128,8 +159,9 @@ class DocsActions:
         rows[0] = (rows[0][0], "working", "")
         yield render.ingest_log_html(rows), gr.skip(), gr.skip(), gr.skip()
         try:
+
             def on_page(source: str, done: int, total: int) -> None:
-                progress((done, total), desc=f'{source}: OCR trang {done}/{total}', unit='trang')
+                progress((done, total), desc=f"{source}: OCR trang {done}/{total}", unit="trang")
 
             for i, source, status, reason in self.ui.ingest_uploads(paths, authed, on_page):
                 rows[i] = (source, status, reason)
@@ -154,7 +186,9 @@ class DocsActions:
         if label is None:
             return render.notice_html(f"Không có tài liệu {source!r} trong chỉ mục.", "error"), hidden, ""
         named = source if label == source else f"“{label}” ({source})"
-        message = f"Xóa tài liệu {named} cùng mọi đoạn của nó khỏi chỉ mục? Bấm “Xác nhận xóa” để xóa, “Hủy” để giữ lại."
+        message = (
+            f"Xóa tài liệu {named} cùng mọi đoạn của nó khỏi chỉ mục? Bấm “Xác nhận xóa” để xóa, “Hủy” để giữ lại."
+        )
         return render.notice_html(message, "warn"), gr.update(visible=True), source
 
     def remove(self, source: str, authed: bool) -> tuple:
@@ -175,22 +209,33 @@ def wire_docs_tab(ui: UIServices, tab: DocsTab) -> list[Any]:
     """Wire the tab; returns the events that change the index (to refresh other tabs after them)."""
     actions = DocsActions(ui)
     tab.select.change(actions.view, inputs=[tab.select], outputs=[tab.view], api_visibility="private")
-    gr.on([tab.login.click, tab.password.submit], actions.login, inputs=[tab.user, tab.password],
-          outputs=[tab.authed, tab.login_status, tab.password, tab.upload, tab.ingest, tab.rm_select, tab.rm_btn],
-          api_visibility="private")
+    gr.on(
+        [tab.login.click, tab.password.submit],
+        actions.login,
+        inputs=[tab.user, tab.password],
+        outputs=[tab.authed, tab.login_status, tab.password, tab.upload, tab.ingest, tab.rm_select, tab.rm_btn],
+        api_visibility="private",
+    )
     lists = [tab.table, tab.select, tab.rm_select]
-    ingested = tab.ingest.click(actions.ingest, inputs=[tab.upload, tab.authed], outputs=[tab.log, *lists],
-                                api_visibility="private")
+    ingested = tab.ingest.click(
+        actions.ingest, inputs=[tab.upload, tab.authed], outputs=[tab.log, *lists], api_visibility="private"
+    )
     confirm = [tab.rm_status, tab.confirm_row, tab.pending]
     tab.rm_btn.click(actions.ask_remove, inputs=[tab.rm_select, tab.authed], outputs=confirm, api_visibility="private")
     tab.cancel_btn.click(actions.cancel, outputs=confirm, api_visibility="private")
-    removed = tab.confirm_btn.click(actions.remove, inputs=[tab.pending, tab.authed], outputs=[*confirm, *lists],
-                                    api_visibility="private")
+    removed = tab.confirm_btn.click(
+        actions.remove, inputs=[tab.pending, tab.authed], outputs=[*confirm, *lists], api_visibility="private"
+    )
     return [ingested, removed]
 
 
 def wire_docs_refresh(actions_ui: UIServices, tab: DocsTab, triggers: list[Any]) -> None:
     """Re-read the documents from the index on each trigger (page load, selecting the tab)."""
     actions = DocsActions(actions_ui)
-    gr.on(triggers, actions.refreshed, outputs=[tab.table, tab.select, tab.rm_select], api_visibility="private",
-          show_progress="hidden")
+    gr.on(
+        triggers,
+        actions.refreshed,
+        outputs=[tab.table, tab.select, tab.rm_select],
+        api_visibility="private",
+        show_progress="hidden",
+    )

@@ -3,6 +3,7 @@ otherwise without an admin login), failed logins are rate-limited per client, an
 hold only so many files and bytes (settings `login_max_failures`, `login_window_s`,
 `max_upload_files`, `max_upload_mb`). UI messages are Vietnamese.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -64,13 +65,17 @@ def upload_problem(paths: Sequence[str | Path], settings: Settings) -> str:
     """Why an upload is refused as a whole ("" when it is within the limits): too many files, or
     more bytes in total than `max_upload_mb` (each file's own limit is checked when it is read)."""
     if len(paths) > settings.max_upload_files:
-        return (f"Mỗi lần tải lên tối đa {settings.max_upload_files} tệp (đã chọn {len(paths)} tệp); "
-                "hãy chia thành nhiều lần.")
+        return (
+            f"Mỗi lần tải lên tối đa {settings.max_upload_files} tệp (đã chọn {len(paths)} tệp); "
+            "hãy chia thành nhiều lần."
+        )
     total = sum(Path(p).stat().st_size for p in paths if Path(p).is_file())
     limit = settings.max_upload_mb * 1024 * 1024
     if total > limit:
-        return (f"Tổng dung lượng một lần tải lên tối đa {settings.max_upload_mb} MB "
-                f"(đã chọn {total / 1024 / 1024:.1f} MB); hãy chia thành nhiều lần.")
+        return (
+            f"Tổng dung lượng một lần tải lên tối đa {settings.max_upload_mb} MB "
+            f"(đã chọn {total / 1024 / 1024:.1f} MB); hãy chia thành nhiều lần."
+        )
     return ""
 
 
@@ -89,6 +94,8 @@ def bind_warning(host: str, settings: Settings) -> str:
     password = settings.admin_password.get_secret_value() if settings.admin_password else ""
     if is_loopback(host) or (settings.admin_user and password):
         return ""
-    return (f"cảnh báo: ứng dụng lắng nghe trên {host} (mở cho mạng) mà chưa cấu hình tài khoản quản trị "
-            "(NTM_ADMIN_USER / NTM_ADMIN_PASSWORD): ai truy cập được địa chỉ này đều đọc được mọi văn bản đã nạp. "
-            "Đặt tài khoản quản trị, hoặc chạy với --host 127.0.0.1.")
+    return (
+        f"cảnh báo: ứng dụng lắng nghe trên {host} (mở cho mạng) mà chưa cấu hình tài khoản quản trị "
+        "(NTM_ADMIN_USER / NTM_ADMIN_PASSWORD): ai truy cập được địa chỉ này đều đọc được mọi văn bản đã nạp. "
+        "Đặt tài khoản quản trị, hoặc chạy với --host 127.0.0.1."
+    )

@@ -4,6 +4,7 @@ Every piece of document text (answers quote documents verbatim) goes through `ht
 before it is put into HTML, so a document containing `<script>` or `onerror=` shows that text
 inertly. Only the markup built here (citation links, <mark>, layout) is live HTML.
 """
+
 from __future__ import annotations
 
 import re
@@ -159,12 +160,15 @@ STATUS_LABELS = {
 
 def reason_html(reason: str, texts: RefusalTexts) -> str:
     """A refusal reason in Vietnamese, the loader's own (technical, English) wording folded away."""
-    return (f'<span class="reason">{escape(texts.vietnamese(reason))}</span> '
-            f'<details class="reason-detail"><summary>Chi tiết kỹ thuật</summary><code>{escape(reason)}</code></details>')
+    return (
+        f'<span class="reason">{escape(texts.vietnamese(reason))}</span> '
+        f'<details class="reason-detail"><summary>Chi tiết kỹ thuật</summary><code>{escape(reason)}</code></details>'
+    )
 
 
-def ingest_log_html(rows: Sequence[tuple[str, str, str]], done: int | None = None,
-                    texts: RefusalTexts | None = None) -> str:
+def ingest_log_html(
+    rows: Sequence[tuple[str, str, str]], done: int | None = None, texts: RefusalTexts | None = None
+) -> str:
     """Per-file ingest progress and results: (source, status, reason) rows; refusal reasons in
     Vietnamese (`texts`, default the shipped table)."""
     texts = texts or load_refusal_texts()

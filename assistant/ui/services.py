@@ -4,6 +4,7 @@ Index the CLI uses. Gradio-free, so the tabs stay thin and this stays testable.
 One lock serialises index access from the app's worker threads (questions, uploads, removals).
 Admin actions check the login here, on the server, whatever the browser shows.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -66,8 +67,13 @@ class UIServices:
         self._leads: dict[tuple[str, str], str] = {}  # (doc_id, content hash) → opening of its text
 
     # --- chat -----------------------------------------------------------------------------
-    def ask(self, question: str, history: list[Any] | None = None, filters: Filters | None = None,
-            on_token: Callable[[str], None] | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: list[Any] | None = None,
+        filters: Filters | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
         """One question under the index lock; an LLM's draft is streamed to `on_token`."""
         with self.lock:
             return self.service.ask(question, history or [], filters, on_token=on_token)
@@ -152,8 +158,18 @@ class UIServices:
 
     def task_source(self, row: TaskRow) -> dict[str, Any]:
         """A register row as a citation-like dict for the source viewer."""
-        return {"n": 0, "chunk_id": row.chunk_id, "source": row.source, "title": row.title, "number": row.number,
-                "province": row.province, "issued": row.issued, "quote": row.task, "start": row.start, "end": row.end}
+        return {
+            "n": 0,
+            "chunk_id": row.chunk_id,
+            "source": row.source,
+            "title": row.title,
+            "number": row.number,
+            "province": row.province,
+            "issued": row.issued,
+            "quote": row.task,
+            "start": row.start,
+            "end": row.end,
+        }
 
     def targets(self, province: str = "") -> list[dict[str, str]]:
         """Figures of a province, planned (mục tiêu) and achieved (kết quả) in two columns."""
@@ -163,11 +179,18 @@ class UIServices:
         out = []
         for r in sorted(rows, key=lambda r: (r.province, r.indicator, r.period, r.kind)):
             planned = r.kind == "mục tiêu"
-            out.append({
-                "province": r.province, "indicator": r.indicator, "planned": r.value if planned else "", "achieved": "" if planned else r.value,
-                "unit": r.unit, "period": r.period, "scope": r.scope,
-                "source": titles.get(r.source) or r.number or r.source,
-            })
+            out.append(
+                {
+                    "province": r.province,
+                    "indicator": r.indicator,
+                    "planned": r.value if planned else "",
+                    "achieved": "" if planned else r.value,
+                    "unit": r.unit,
+                    "period": r.period,
+                    "scope": r.scope,
+                    "source": titles.get(r.source) or r.number or r.source,
+                }
+            )
         return out
 
     # --- documents ------------------------------------------------------------------------
@@ -290,8 +313,12 @@ class UIServices:
         from ingest.pipeline import check_suffix, display_name, read_limited
 
         self._require_admin(authed)
-        ingester = Ingester(self.index, self.settings.max_file_bytes, ChunkingConfig(max_chars=self.settings.chunk_max_chars),
-                            ocr_config(self.settings))
+        ingester = Ingester(
+            self.index,
+            self.settings.max_file_bytes,
+            ChunkingConfig(max_chars=self.settings.chunk_max_chars),
+            ocr_config(self.settings),
+        )
         for i, tmp in enumerate(paths):
             path = Path(tmp)
             source = display_name(path.name)
@@ -319,7 +346,8 @@ class UIServices:
         content_hash = hashlib.sha256(data).hexdigest()
         with self.lock:
             if self.index.status_of(source, content_hash) == "unchanged" or ingester.copies.is_unchanged_alternate(
-                    source, content_hash):
+                source, content_hash
+            ):
                 return None
         pages = (lambda done, total: on_page(source, done, total)) if on_page else None
         prepared = prepare_bytes(data, source, ingester.registry, ingester.chunking, ingester.ocr, pages)
@@ -331,5 +359,6 @@ class UIServices:
         with self.lock, self.index.batch():
             from assistant.copies import Copies
 
-            return Copies(self.index).remove(source or "")[0]  # a document (its best alternate takes its place) or an alternate
-
+            return Copies(self.index).remove(source or "")[
+                0
+            ]  # a document (its best alternate takes its place) or an alternate

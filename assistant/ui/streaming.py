@@ -5,6 +5,7 @@ The question runs on a worker thread and its draft comes back through a queue, s
 generator can yield each draft as it arrives; the worker always ends with the answer (or the
 error it raised), so the stream never hangs — the LLM's own total timeout bounds the wait.
 """
+
 from __future__ import annotations
 
 import queue
@@ -18,8 +19,9 @@ AskWithTokens = Callable[[str, list[Any] | None, Filters | None, Callable[[str],
 Event = tuple[str, Any]  # ("draft", text so far) | ("answer", Answer)
 
 
-def answer_events(ask: AskWithTokens, question: str, history: list[Any] | None, filters: Filters | None,
-                  min_chars: int = 12) -> Iterator[Event]:
+def answer_events(
+    ask: AskWithTokens, question: str, history: list[Any] | None, filters: Filters | None, min_chars: int = 12
+) -> Iterator[Event]:
     """Yield ("draft", text) while the model writes (at most one per `min_chars` new characters,
     the newest only), then ("answer", Answer); an exception in `ask` is re-raised here."""
     events: queue.Queue[Event] = queue.Queue()

@@ -3,6 +3,7 @@
 `load_bytes` is the single entry point; it raises `RefusedFile` with a specific reason for
 anything that must not be indexed.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -13,6 +13,7 @@
 A file is written to a private temporary folder under a fixed name (never the upload's name).
 No tool installed → a refusal naming the package to install, never a crash.
 """
+
 from __future__ import annotations
 
 import re
@@ -59,8 +60,20 @@ def _via_libreoffice(path: Path, source: str) -> LoadedFile:
     from ingest.loaders.docx import load_docx
 
     profile = path.parent / "profile"
-    result = _run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "docx",
-                   "--outdir", str(path.parent), str(path)], source, "LibreOffice")
+    result = _run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "docx",
+            "--outdir",
+            str(path.parent),
+            str(path),
+        ],
+        source,
+        "LibreOffice",
+    )
     converted = path.with_suffix(".docx")
     if not converted.is_file():
         raise RefusedFile(source, f"LibreOffice could not read this .doc ({_first_line(result.stderr) or 'no output'})")

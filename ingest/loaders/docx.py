@@ -11,6 +11,7 @@ sits above the document's own section headings (the PDF loader ranks font sizes 
 Paragraphs of other styles that carry an outline level (custom heading styles) get
 outline level + 2. The title hint is the core-properties title, else the first Title paragraph.
 """
+
 from __future__ import annotations
 
 import io

@@ -25,6 +25,7 @@ sanitized page (same result), versus this pass:
 trafilatura drops the date line and the <figcaption>, which the expected text keeps, so the
 readability pass is used and trafilatura is not called.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -39,10 +40,33 @@ from lxml import html as lxml_html
 from core.contracts import Block, BlockKind, LoadedFile, RefusedFile
 
 _DROP_TAGS = (
-    "script", "style", "noscript", "template", "svg", "math", "iframe", "frame", "frameset",
-    "object", "embed", "applet", "canvas", "video", "audio", "map",
-    "input", "textarea", "select", "option", "button", "datalist", "output", "dialog",
-    "nav", "aside", "menu",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "canvas",
+    "video",
+    "audio",
+    "map",
+    "input",
+    "textarea",
+    "select",
+    "option",
+    "button",
+    "datalist",
+    "output",
+    "dialog",
+    "nav",
+    "aside",
+    "menu",
 )
 _CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"}
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -52,9 +76,40 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", r
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 _INLINE = {
-    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "img",
-    "kbd", "label", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup",
-    "time", "tt", "u", "var", "wbr", "big", "nobr", "ins", "del",
+    "a",
+    "abbr",
+    "b",
+    "bdi",
+    "bdo",
+    "cite",
+    "code",
+    "data",
+    "dfn",
+    "em",
+    "font",
+    "i",
+    "img",
+    "kbd",
+    "label",
+    "mark",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "sup",
+    "time",
+    "tt",
+    "u",
+    "var",
+    "wbr",
+    "big",
+    "nobr",
+    "ins",
+    "del",
 }
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _PARAGRAPH_TAGS = {"p", "pre", "blockquote", "figcaption", "dd", "dt", "address"}
@@ -94,7 +149,7 @@ def _decode(data: bytes) -> str:
         (codecs.BOM_UTF16_BE, "utf-16-be"),
     ):
         if data.startswith(bom):
-            return data[len(bom):].decode(codec, errors="replace")
+            return data[len(bom) :].decode(codec, errors="replace")
     match = _META_CHARSET.search(data[:4096])
     codec = "utf-8"
     if match:
@@ -228,7 +283,7 @@ def _widen_to_heading(best: Any, body: Any) -> list[Any]:
         for start in range(index - 1, -1, -1):
             node = siblings[start]
             if isinstance(node.tag, str) and (node.tag in _HEADINGS or _has_heading(node)):
-                return siblings[start:index + 1]
+                return siblings[start : index + 1]
             between += len(_clean(node.text_content())) if isinstance(node.tag, str) else 0
             if between > _MAX_BETWEEN_TEXT:
                 break

@@ -11,6 +11,7 @@ Tesseract uses OpenMP; on the 2 shared cores two threads per page were 4–20 ti
 (its threads spin-wait for a busy core), so one thread is the default (`threads`, OMP_THREAD_LIMIT). A missing command or a missing Vietnamese
 model is a refusal naming the Debian packages to install, never a crash.
 """
+
 from __future__ import annotations
 
 import csv
@@ -31,7 +32,9 @@ PageProgress = Callable[[int, int], None]
 
 DEBIAN_PACKAGES = "tesseract-ocr tesseract-ocr-vie"
 NO_TESSERACT = f"OCR not available: Tesseract is not installed (install the Debian packages {DEBIAN_PACKAGES})"
-NO_MODEL = "OCR not available: Tesseract's {lang!r} model is not installed (install the Debian package tesseract-ocr-{lang})"
+NO_MODEL = (
+    "OCR not available: Tesseract's {lang!r} model is not installed (install the Debian package tesseract-ocr-{lang})"
+)
 
 
 @dataclass(frozen=True)
@@ -103,13 +106,24 @@ def ocr_image(image: Image.Image, config: OcrConfig, source: str, page: int) -> 
     image.save(buffer, "PNG", compress_level=1)
     dpi = int(round(image.info.get("dpi", (config.dpi, config.dpi))[0])) or config.dpi
     command = [
-        config.command, "stdin", "stdout", "-l", config.lang, "--psm", str(config.psm), "--dpi", str(dpi),
-        "-c", f"thresholding_method={config.thresholding}", "tsv",
+        config.command,
+        "stdin",
+        "stdout",
+        "-l",
+        config.lang,
+        "--psm",
+        str(config.psm),
+        "--dpi",
+        str(dpi),
+        "-c",
+        f"thresholding_method={config.thresholding}",
+        "tsv",
     ]
     env = {**os.environ, "OMP_THREAD_LIMIT": str(config.threads)}
     try:
-        done = subprocess.run(command, input=buffer.getvalue(), capture_output=True, timeout=config.timeout_s,
-                              env=env, check=False)
+        done = subprocess.run(
+            command, input=buffer.getvalue(), capture_output=True, timeout=config.timeout_s, env=env, check=False
+        )
     except FileNotFoundError as exc:
         raise RefusedFile(source, NO_TESSERACT) from exc
     except subprocess.TimeoutExpired as exc:
@@ -135,12 +149,14 @@ def parse_tsv(tsv: str) -> list[OcrLine]:
         tops = [int(w["top"]) for w in words]
         bottoms = [int(w["top"]) + int(w["height"]) for w in words]
         confidences = [float(w["conf"]) for w in words if float(w["conf"]) >= 0]
-        out.append(OcrLine(
-            text=" ".join(w["text"].strip() for w in words),
-            left=min(int(w["left"]) for w in words),
-            top=min(tops),
-            bottom=max(bottoms),
-            paragraph=number,
-            confidence=sum(confidences) / len(confidences) if confidences else 0.0,
-        ))
+        out.append(
+            OcrLine(
+                text=" ".join(w["text"].strip() for w in words),
+                left=min(int(w["left"]) for w in words),
+                top=min(tops),
+                bottom=max(bottoms),
+                paragraph=number,
+                confidence=sum(confidences) / len(confidences) if confidences else 0.0,
+            )
+        )
     return out

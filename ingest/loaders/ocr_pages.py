@@ -5,6 +5,7 @@ page's running header and page number are dropped by the same rule as a text pag
 (`drop_page_furniture`), in mixed PDFs across both kinds of page. Paragraphs are Tesseract's own;
 lines of one paragraph are joined like a PDF's wrapped lines (hyphen kept, soft hyphen removed).
 """
+
 from __future__ import annotations
 
 import json
@@ -33,7 +34,7 @@ def ocr_pages(
 ) -> dict[int, list[Line]]:
     """OCR each image (page `numbers[i]`, 0-based); `on_page(done, total)` after each one."""
     out: dict[int, list[Line]] = {}
-    for done, (number, image) in enumerate(zip(numbers, images), start=1):
+    for done, (number, image) in enumerate(zip(numbers, images, strict=False), start=1):
         page = ocr_image(prepare(image, config.dropout, config.deskew), config, source, number + 1)
         out[number] = page_lines(page, number)
         if on_page:
@@ -74,7 +75,7 @@ def _punctuation_table(path: Path = _PUNCTUATION) -> dict[int, str]:
 def ocr_blocks(lines: list[Line]) -> list[Block]:
     """One block per Tesseract paragraph (per page), list items recognised by their bullet."""
     groups: list[list[Line]] = []
-    for prev, line in zip([None, *lines], lines):
+    for prev, line in zip([None, *lines], lines, strict=False):
         if prev is None or (prev.page, prev.paragraph) != (line.page, line.paragraph) or _starts_item(prev, line):
             groups.append([line])
         else:

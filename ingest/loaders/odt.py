@@ -6,6 +6,7 @@ tracked deletions or text boxes. Levels follow the DOCX loader: a "Title" paragr
 a heading of outline level N is level N + 1; list items are LIST_ITEM blocks and each table row
 is one TABLE_ROW with its cells joined by a tab (nested tables flatten into their cell).
 """
+
 from __future__ import annotations
 
 import io

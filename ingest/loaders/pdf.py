@@ -26,6 +26,7 @@ whatever pypdf's lenient mode could recover. Truncation is caught by the missing
 damage by pypdf's exceptions and by the warnings it logs when it skips unreadable objects or
 streams (collected per call through a logging handler on the "pypdf" logger).
 """
+
 from __future__ import annotations
 
 import io
@@ -82,7 +83,9 @@ def load_pdf(data: bytes, source: str, ocr: OcrConfig | None = None, on_page: Pa
             pages[number] = lines
     blocks = _blocks(drop_page_furniture(pages))
     if not blocks:
-        raise RefusedFile(source, "no extractable text" + (" (OCR found no text on the scanned pages)" if scanned else ""))
+        raise RefusedFile(
+            source, "no extractable text" + (" (OCR found no text on the scanned pages)" if scanned else "")
+        )
     hints = _hints(reader)
     if scanned:
         hints["ocr_pages"] = ",".join(str(n + 1) for n in scanned)
@@ -177,7 +180,6 @@ def _extract_pages(reader: PdfReader, source: str) -> tuple[list[list[Line]], li
     except Exception as exc:  # noqa: BLE001 - never index a partial extraction
         raise RefusedFile(source, _damaged(exc)) from exc
     return pages, image_pages
-
 
 
 def _hints(reader: PdfReader) -> dict[str, str]:

@@ -5,6 +5,7 @@ document's normal line spacing, where a line starts with a bullet, or after a sh
 a sentence; a font size above the body's is a heading; lines whose text runs start at the same x
 as the neighbouring lines' runs are table rows with tab-joined cells.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,6 +20,7 @@ from ingest.loaders.pdf_lines import clean_text as _clean
 
 _TEXT_BULLET = re.compile(r"^[-+–]\s")  # "- Sở Tài chính ..." as typed in Vietnamese documents
 _SENTENCE_END = re.compile(r"[.:;!?…]['\"”’)]*$")
+
 
 @dataclass
 class _Layout:
@@ -35,7 +37,7 @@ def _measure(lines: list[_Line]) -> _Layout:
     lengths: dict[float, list[int]] = {}
     chars: Counter[float] = Counter()
     lefts: Counter[float] = Counter()
-    for prev, line in zip([None, *lines], lines):
+    for prev, line in zip([None, *lines], lines, strict=False):
         chars[line.size] += len(line.text)
         lefts[round(line.x)] += 1
         lengths.setdefault(line.size, []).append(len(line.text))
@@ -44,9 +46,7 @@ def _measure(lines: list[_Line]) -> _Layout:
     # Lines inside a paragraph are the closest ones; a low percentile stays right even when most
     # gaps are between one-line paragraphs.
     spacing = {size: sorted(values)[len(values) // 4] for size, values in gaps.items()}
-    full_length = {
-        size: sorted(values)[int(0.9 * (len(values) - 1))] for size, values in lengths.items()
-    }
+    full_length = {size: sorted(values)[int(0.9 * (len(values) - 1))] for size, values in lengths.items()}
     body = chars.most_common(1)[0][0]
     headings = sorted((s for s in chars if s >= body + 0.5), reverse=True)
     return _Layout(spacing, full_length, float(lefts.most_common(1)[0][0]), headings)
@@ -59,7 +59,7 @@ def build_blocks(lines: list[_Line]) -> list[Block]:
     _mark_table_rows(lines)
     layout = _measure(lines)
     groups: list[list[_Line]] = []
-    for prev, line in zip([None, *lines], lines):
+    for prev, line in zip([None, *lines], lines, strict=False):
         if prev is None or _starts_block(prev, line, layout):
             groups.append([line])
         else:

@@ -4,6 +4,7 @@ pypdf's `visitor_text` callback reports each text run with its matrix and font s
 baseline form a `Line`. OCR pages (ingest/loaders/ocr.py) are turned into the same `Line`s, so a
 scanned page's running header or page number is dropped by the same rule as a text page's.
 """
+
 from __future__ import annotations
 
 import re
@@ -131,6 +132,7 @@ def drop_page_furniture(pages: list[list[Line]]) -> list[Line]:
     with digits ignored ("Trang 1" .. "Trang 4"), on at least half of the pages. Only such edge
     lines are compared, so a body sentence containing the same words is never touched.
     """
+
     def key(line: Line) -> str:
         return re.sub(r"\d+", "#", line.text)
 
@@ -141,7 +143,7 @@ def drop_page_furniture(pages: list[list[Line]]) -> list[Line]:
     texted = sum(1 for lines in pages if lines)
     repeated = {k for k, n in counts.items() if texted >= 2 and n >= max(2, (texted + 1) // 2)}
     kept: list[Line] = []
-    for lines, edge in zip(pages, edges):
+    for lines, edge in zip(pages, edges, strict=False):
         furniture = {id(line) for line in edge if key(line) in repeated or _PAGE_NUMBER.match(line.text)}
         kept.extend(line for line in lines if id(line) not in furniture)
     return kept
@@ -151,7 +153,6 @@ def _edge_lines(lines: list[Line]) -> list[Line]:
     """The top and bottom lines of a page by position (headers may be drawn last)."""
     ordered = sorted(lines, key=lambda line: -line.y)
     return ordered[:_EDGE_LINES] + ordered[-_EDGE_LINES:]
-
 
 
 def clean_text(text: str) -> str:

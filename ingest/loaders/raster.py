@@ -6,6 +6,7 @@ time, and pdftoppm comes from a Debian package (poppler-utils) installed beside 
 adds no Python dependency. Rendering (not extracting the embedded JPEG) gives
 every page at one known resolution whatever the scanner stored (strips, masks, rotated pages).
 """
+
 from __future__ import annotations
 
 import io
@@ -35,8 +36,18 @@ def render_pdf_pages(data: bytes, pages: list[int], dpi: int, source: str) -> It
         pdf.write_bytes(data)
         for number in pages:
             root = Path(tmp) / f"p{number}"
-            command = ["pdftoppm", "-r", str(dpi), "-f", str(number + 1), "-l", str(number + 1),
-                       "-singlefile", str(pdf), str(root)]
+            command = [
+                "pdftoppm",
+                "-r",
+                str(dpi),
+                "-f",
+                str(number + 1),
+                "-l",
+                str(number + 1),
+                "-singlefile",
+                str(pdf),
+                str(root),
+            ]
             try:
                 done = subprocess.run(command, capture_output=True, timeout=_RENDER_TIMEOUT_S, check=False)
             except FileNotFoundError as exc:

@@ -7,6 +7,7 @@ Why deskew: a page fed 1–2° askew gives Tesseract lines that drift across eac
 the angle is the one whose horizontal projection profile is sharpest (text lines and gaps
 alternate most), found on a reduced copy. Both are measured in bench/ocr_bench.py.
 """
+
 from __future__ import annotations
 
 import numpy as np

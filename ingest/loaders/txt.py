@@ -4,6 +4,7 @@ Plain text states no structure, so every non-empty line becomes a paragraph and 
 bullets ("+ ", "- ", "• ", "* ") are marked as list items; headings are inferred later by the
 chunker, and portal junk is removed by the cleaning stage, not here.
 """
+
 from __future__ import annotations
 
 import re
