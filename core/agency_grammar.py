@@ -29,7 +29,7 @@ class AgencyGrammar(UnitGrammar):
     """Compiled from agency_grammar.json; `parse(text)` lists every grammatical agency name."""
 
     def __init__(self, data: dict[str, Any], provinces: list[str], surnames: list[str] = ()) -> None:  # type: ignore[assignment]
-        self.heads: list[tuple[tuple[str, ...], dict[str, Any]]] = []
+        self.heads: list[tuple[tuple[tuple[str, str], ...], dict[str, Any]]] = []
         for entry in data["heads"]:
             for form in entry["head"]:
                 self.heads.append((_words(form), entry))

@@ -40,6 +40,12 @@ class UnitGrammar:
     provincial_unit: list[str]
     joiners: set[str]
 
+    def _stops(self, toks: list[Tok], i: int) -> bool:
+        raise NotImplementedError  # AgencyGrammar's
+
+    def _starts_name(self, toks: list[Tok], i: int) -> bool:
+        raise NotImplementedError  # AgencyGrammar's
+
     def _bare_unit(self, toks: list[Tok], i: int, k: int, question: bool) -> list[GrammarMatch]:
         """A district or commune named as an actor ("Huyện Đan Phượng hoàn thành …", "phối hợp
         với huyện Đầm Hà") is its People's Committee; a province named so is a place, not an actor."""

@@ -35,8 +35,8 @@ def presided_fact(text: str, name: str) -> Fact | None:
         return None
     spans = [(s, e) for s, e in sentences(text) if name in text[s:e]]
     chaired = [(s, e) for s, e in spans if re.search(r"chủ trì", text[s:e], re.IGNORECASE)]
-    best = (chaired or spans[:1] or [None])[0]
-    return Fact(name, best[0], best[1]) if best else None
+    best = (chaired or spans)[:1]
+    return Fact(name, best[0][0], best[0][1]) if best else None
 
 
 def event_fact(text: str, iso: str) -> Fact | None:

@@ -142,4 +142,4 @@ def fold_aligned(text: str) -> str:
 def is_day_month(value: str) -> bool:
     """ "31/12" is a date; "96/96" (equal parts) or "177/181" (out of range) is a ratio."""
     m = re.fullmatch(r"(\d{1,2})/(\d{1,2})", value)
-    return bool(m) and int(m.group(1)) <= 31 and int(m.group(2)) <= 12 and m.group(1) != m.group(2)
+    return m is not None and int(m.group(1)) <= 31 and int(m.group(2)) <= 12 and m.group(1) != m.group(2)
