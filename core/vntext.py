@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 # Combining tone marks (the five tones besides "ngang").
@@ -124,6 +125,17 @@ def syllables(text: str) -> list[str]:
 
 def folded_syllables(text: str) -> list[str]:
     return [_fold_word(tok) for tok in syllables(text)]
+
+
+def terms(text: str, stop: AbstractSet[str] = frozenset()) -> list[str]:
+    """The one tokenizer of matching: folded syllables not in `stop`, then every folded syllable
+    bigram (stop words included). Vietnamese words are mostly two syllables ("kế hoạch"), so the
+    bigrams give back much of the precision folding gives up. BM25 (index and query, with its stop
+    list) and evidence scoring (with the question words) both read text through it; a BM25 index
+    stores these terms, so changing them means rebuilding indexes."""
+    syl = folded_syllables(text)
+    grams = [f"{a}_{b}" for a, b in zip(syl, syl[1:], strict=False)]
+    return [s for s in syl if s not in stop] + grams
 
 
 @lru_cache(maxsize=4096)

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from core.vntext import folded_syllables
+from core.vntext import terms
 from vectorstore import bm25
 
 _STOP = frozenset(
@@ -35,10 +35,8 @@ _MOD = 1 << 256
 
 
 def lexical_tokens(text: str) -> list[str]:
-    """Folded syllables and syllable bigrams used both to index and to query."""
-    syl = folded_syllables(text)
-    grams = [f"{a}_{b}" for a, b in zip(syl, syl[1:], strict=False)]
-    return [s for s in syl if s not in _STOP] + grams
+    """The terms (core.vntext.terms, less the BM25 stop words) used both to index and to query."""
+    return terms(text, _STOP)
 
 
 def _chunk_hash(chunk_id: str, text: str) -> int:
