@@ -20,9 +20,12 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from core.years import YEAR
+
 PLANNED, ACHIEVED = "mục tiêu", "kết quả"
 _CLAUSE_STOP = re.compile(r"[,;:()\[\]]")
-_YEAR = re.compile(r"(?<![\d/.,])(?:\d{1,2}/){0,2}((?:19|20)\d\d)(?![\d/])")
+# A year, alone or ending a written date ("2019", "10/7/2019"), not inside a figure or a cited number.
+_YEAR = re.compile(rf"(?<![\d/.,])(?:\d{{1,2}}/){{0,2}}({YEAR})(?![\d/])")
 
 
 @dataclass(frozen=True)

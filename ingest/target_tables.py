@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from core.contracts import Chunk, CleanDocument, Target
+from core.years import YEAR, stated_period
 from ingest.tables import PlacedTable, aligned, figure_of, is_figure_cell, placed_tables
 from ingest.target_rules import (
     KindContext,
@@ -25,7 +26,7 @@ from ingest.target_rules import (
 )
 
 _CAPTION_BLOCKS = 3
-_BARE_YEAR = re.compile(r"^(?:năm\s+)?(?:19|20)\d\d$", re.IGNORECASE)
+_BARE_YEAR = re.compile(rf"^(?:năm\s+)?{YEAR}$", re.IGNORECASE)
 _GROUP_INDEX = re.compile(r"^(?:[A-Z]|[IVX]{1,4})[.)]?$")
 
 
@@ -96,7 +97,7 @@ def _row_targets(
                     indicator=indicator or "số liệu bảng",
                     value=value,
                     unit="%" if percent else _unit(cell, header),
-                    period=_period(header, caption, " ".join(ctx.headings)),
+                    period=stated_period(header, caption, " ".join(ctx.headings), part_years=False),
                     scope=cell_scope,
                     kind=own.get(header) or _cell_kind(header, caption, ctx, rules),
                     text=row_text,
@@ -183,14 +184,3 @@ def _unit(cell: str, header: str) -> str:
         return rest
     m = re.search(r"\(([^()\d]{1,25})\)\s*$", header)
     return m.group(1).strip() if m else ""
-
-
-def _period(*texts: str) -> str:
-    for text in texts:
-        m = re.search(
-            r"(\d{1,2}/\d{1,2}/\d{4}|giai đoạn \d{4}\s*[-–]\s*\d{4}|\d{4}\s*[-–]\s*\d{4}|năm \d{4}|\b(?:19|20)\d\d\b)",
-            text,
-        )
-        if m:
-            return m.group(1)
-    return ""

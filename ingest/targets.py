@@ -15,6 +15,7 @@ import re
 
 from core.contracts import Chunk, CleanDocument, Target
 from core.vntext import fold, is_day_month
+from core.years import is_year, stated_period
 from ingest.outline import sentences
 from ingest.target_rules import (
     KindContext,
@@ -30,7 +31,6 @@ _FIGURE = re.compile(r"(?<![\w/.,])(\d+(?:[.,]\d+)*(?:/\d+)?)(\s*%)?")
 # A range of percentages is one planned or achieved value ("giảm từ 1 - 1,5%"); other ranges
 # name a group ("15 - 19 tiêu chí") or a period ("2021 - 2025").
 _PERCENT_RANGE = re.compile(r"(?<![\w/.,])(\d+(?:,\d+)?\s*[-–]\s*\d+(?:,\d+)?)(\s*%)")
-_BARE_YEAR = re.compile(r"(19|20)\d\d")
 _ITEM = re.compile(r"^\s*(?:[-+•*–]|\d{1,2}[.)]|[a-zđ][.)])\s")
 
 # Counting units that make a figure an indicator value ("12 phòng học", "92 lớp", "4.051 tỷ đồng").
@@ -132,17 +132,6 @@ def _subject_before(before: str) -> list[str]:
     return previous[m[-1].end() :].split()[:6] if m else []
 
 
-def period_of(*texts: str) -> str:
-    for text in texts:
-        m = re.search(
-            r"(\d{1,2}/\d{1,2}/\d{4}|\d+ tháng (?:đầu |cuối )?năm \d{4}|giai đoạn \d{4}\s*[-–]\s*\d{4}|\d{4}\s*[-–]\s*\d{4}|năm \d{4}|\b(?:19|20)\d\d\b)",
-            text,
-        )
-        if m:
-            return m.group(1)
-    return ""
-
-
 _PLACE = re.compile(r"\b((?i:huyện|thị xã|thành phố))\s+([A-ZĐ][\wÀ-ỹ]*(?:\s+[A-ZĐ][\wÀ-ỹ]*){0,2})")
 
 
@@ -185,7 +174,7 @@ def extract_targets(doc: CleanDocument, chunks: list[Chunk], rules: TargetRules 
 def _frame(sentence: str) -> str:
     """The words of a sentence before its first figure (what frames its figures)."""
     for m in _FIGURE.finditer(sentence):
-        if not _BARE_YEAR.fullmatch(m.group(1)) and not _is_date_or_number(sentence, m):
+        if not is_year(m.group(1)) and not _is_date_or_number(sentence, m):
             return sentence[: m.start()]
     return sentence
 
@@ -193,11 +182,7 @@ def _frame(sentence: str) -> str:
 def _sentence_targets(
     sentence: str, lead: str, ctx: KindContext, chunk: Chunk, doc: CleanDocument, rules: TargetRules
 ) -> list[Target]:
-    figures = [
-        m
-        for m in _FIGURE.finditer(sentence)
-        if not _BARE_YEAR.fullmatch(m.group(1)) and not _is_date_or_number(sentence, m)
-    ]
+    figures = [m for m in _FIGURE.finditer(sentence) if not is_year(m.group(1)) and not _is_date_or_number(sentence, m)]
     figures = sorted(figures + list(_PERCENT_RANGE.finditer(sentence)), key=lambda m: m.start())
     found = []
     for m in figures:
@@ -219,7 +204,7 @@ def _sentence_targets(
                 indicator=_indicator_name(known, unit, after, before, rules),
                 value=m.group(1) + ("%" if m.group(2) else ""),
                 unit=unit,
-                period=period_of(sentence[start : m.end() + 30], sentence, heading),
+                period=stated_period(sentence[start : m.end() + 30], sentence, heading),
                 scope=_scope_of(before[-120:], sentence[m.end() : m.end() + 40]),
                 kind=kind_of(sentence, m.start(), m.end(), first, unit, ctx, rules),
                 text=sentence.strip(),
