@@ -12,20 +12,17 @@ import re
 from datetime import date
 
 from core.header_facts import Fact
+from core.sentences import MEETING, sentence_spans
 
 _LEAD_CHARS = 3000  # the meeting is stated in the lead
 
 
 def sentences(text: str, limit: int | None = None) -> list[tuple[int, int]]:
-    """[start, end) of each sentence (a full stop before a capital, or a line break, ends one)."""
+    """[start, end) of each sentence (core.sentences, rule MEETING; a line break ends one too),
+    leading white space left out."""
     out = []
     for block in re.finditer(r"[^\n]+", text[:limit] if limit else text):
-        start = block.start()
-        for stop in re.finditer(r"[.!?](?=\s+[A-ZĐ\"“(])", block.group(0)):
-            out.append((start, block.start() + stop.end()))
-            start = block.start() + stop.end() + 1
-        if start < block.end():
-            out.append((start, block.end()))
+        out += [(block.start() + s, block.start() + e) for s, e in sentence_spans(block.group(0), MEETING)]
     return [(s + (len(text[s:e]) - len(text[s:e].lstrip())), e) for s, e in out if text[s:e].strip()]
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from core.agencies import AgencyRegistry
 from core.contracts import Block, BlockKind, Chunk, CleanDocument
+from core.sentences import CUT, boundaries
 from ingest.tables import PlacedTable, placed_tables
 
 # Relative depth of inferred headings; explicit (format-given) levels use 1..6 directly.
@@ -230,8 +231,8 @@ def _split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[i
     out = []
     piece_start = start
     last_cut = None
-    for m in re.finditer(r"[.;!?](?=\s)", text[start:end]):
-        cut = start + m.end()
+    for at, _ in boundaries(text[start:end], CUT):
+        cut = start + at
         if cut - piece_start > max_chars and last_cut:
             out.append((piece_start, last_cut))
             piece_start = last_cut + 1

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from core.agencies import AgencyMention, AgencyRegistry
 from core.contracts import Assignment, Chunk, CleanDocument
+from core.sentences import OUTLINE, split_sentences
 from ingest.directive_cues import DirectiveCues, load_directive_cues
 from ingest.directives import (
     deadline_of,
@@ -43,7 +44,6 @@ from ingest.outline import (
     blocks_of,
     marker_level,
     sentences,
-    split_sentences,
 )
 from ingest.subjects import THINGS, Subjects
 from ingest.table_tasks import header_columns, row_tasks, split_row
@@ -127,7 +127,7 @@ class _Reader:
         merged: list[str] = []
         clauses = [
             (c, k == 0)
-            for sentence in split_sentences(rest)
+            for sentence in split_sentences(rest, OUTLINE)
             for k, c in enumerate(self.subjects.clauses(task_pieces(sentence)))
         ]
         for piece, opens_sentence in clauses:
@@ -222,7 +222,7 @@ class _Reader:
         """Assign what the block's sentences ask; returns the subject its first sentence names
         (a paragraph opening with its subject opens that subject's run of tasks)."""
         cursor, opened, first_role, requested = 0, [], "", False
-        for n, sentence in enumerate(split_sentences(text)):
+        for n, sentence in enumerate(split_sentences(text, OUTLINE)):
             local = text.find(sentence, cursor)
             cursor = max(cursor, local + len(sentence)) if local >= 0 else cursor
             self.span = (start + max(local, 0), start + max(local, 0) + len(sentence))

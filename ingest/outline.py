@@ -1,4 +1,5 @@
-"""The outline of a document: list markers give each block a depth, blocks split into sentences.
+"""The outline of a document: list markers give each block a depth, blocks split into sentences
+(core.sentences, rule OUTLINE).
 
 Vietnamese administrative texts nest their content with markers — "Điều 2." / "Phần I" (parts),
 "I." (sections), "1." / "1.1." / "1.1.1." (items), "a)" or "Bước 1." (sub-items), "-" and "+"
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 
 from core.contracts import Block, CleanDocument
+from core.sentences import OUTLINE, split_sentences
 
 _LEVELS = (
     (re.compile(r"^\s*(?:Điều|Phần|PHẦN|Chương|CHƯƠNG)\s+[\dIVXLC]+\b"), 0.0),
@@ -30,22 +32,9 @@ def sentences(text: str) -> list[tuple[str, str, bool]]:
     for block in text.split("\n"):
         block = block.strip()
         if block:
-            parts = split_sentences(block)
+            parts = split_sentences(block, OUTLINE)
             out += [(part, block, i == 0) for i, part in enumerate(parts)]
     return out
-
-
-def split_sentences(block: str) -> list[str]:
-    parts: list[str] = []
-    for piece in re.split(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\"“])", block):
-        piece = piece.strip()
-        if parts and re.fullmatch(
-            r"(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ]|KT|TM|TL|Bước \d{1,2}|Điều \d{1,2})\.", parts[-1]
-        ):
-            parts[-1] = f"{parts[-1]} {piece}"  # "1. Sở Tài chính:" is one line, not "1." + …
-        elif piece:
-            parts.append(piece)
-    return parts
 
 
 def marker_level(text: str) -> float | None:
