@@ -54,8 +54,8 @@ def ingest(
     from tqdm import tqdm
 
     from assistant.cli_support import require_writable, write_error, writer_busy
-    from assistant.ingesting import Ingester, ocr_config
     from ingest.chunking import ChunkingConfig
+    from ingest.ingester import Ingester, ocr_config
     from ingest.pipeline import iter_input_files
 
     settings = settings_for(index)
@@ -130,7 +130,7 @@ def extract(file: Annotated[Path, typer.Argument(help="One file.")], as_json: Js
 
     source = display_name(file.name)
     try:
-        from assistant.ingesting import ocr_config
+        from ingest.ingester import ocr_config
 
         settings = Settings()
         prepared = prepare_bytes(read_limited(file, source, settings.max_file_bytes), source, ocr=ocr_config(settings))
@@ -170,7 +170,7 @@ def docs(
     """List indexed documents with their metadata and chunk counts (a header row first)."""
     try:
         _, idx = read_index(index)
-        from assistant.copies import Copies
+        from ingest.copies import Copies
 
         records = Copies(idx).document_rows()  # with each one's alternate copies
         if as_json or fmt == "json" and output is None:
@@ -199,7 +199,7 @@ def remove(
         require_index(settings.index_dir, settings.chroma_url)
         _, idx = open_index(index)
         with idx.batch():
-            from assistant.copies import Copies
+            from ingest.copies import Copies
 
             removed, promoted = Copies(idx).remove(display_name(source))  # an alternate copy takes its place
         if not removed:

@@ -92,11 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.corpus.is_dir():
         parser.error(f"corpus folder not found: {args.corpus}")
 
-    from assistant.ingesting import Ingester
     from assistant.settings import Settings
     from core.agencies import load_registry
     from core.contracts import RefusedFile
     from ingest.chunking import ChunkingConfig
+    from ingest.ingester import Ingester
     from ingest.pipeline import iter_input_files, prepare_bytes, read_limited
     from vectorstore.embeddings import make_embeddings
     from vectorstore.index import Index

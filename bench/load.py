@@ -75,8 +75,8 @@ def build_index(args: argparse.Namespace, workdir: Path) -> Path:
     if args.index:
         shutil.copytree(args.index, index_dir, ignore=shutil.ignore_patterns(".write.lock"))
         return index_dir
-    from assistant.ingesting import Ingester
     from assistant.settings import DEFAULT_EMBEDDING
+    from ingest.ingester import Ingester
     from vectorstore.embeddings import make_embeddings
     from vectorstore.index import Index
 

@@ -20,10 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def run_product(
     corpus: Path, questions: list[str], workdir: Path, embedding: str | None, raw_sample: int, log: Any
 ) -> dict[str, Any]:
-    from assistant.ingesting import Ingester
     from assistant.service import ChatService
     from assistant.settings import Settings
     from ingest.chunking import ChunkingConfig
+    from ingest.ingester import Ingester
     from vectorstore.embeddings import make_embeddings
     from vectorstore.index import Index
 

@@ -125,8 +125,8 @@ def _ingest_if_empty(index: Any, settings: Settings, corpus: Path, progress: boo
     """Ingest the corpus into an empty index; an index that holds documents is used as is (None)."""
     from tqdm import tqdm
 
-    from assistant.ingesting import Ingester
     from ingest.chunking import ChunkingConfig
+    from ingest.ingester import Ingester
     from ingest.pipeline import iter_input_files
 
     if index.documents():

@@ -37,7 +37,7 @@ def open_index(path: Path, embeddings, chroma_url: str | None = None):
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory, seeds_dir: Path, embeddings):
     """A real index (PersistentClient Chroma + BM25) of the five seeds, built once per session."""
-    from assistant.ingesting import Ingester
+    from ingest.ingester import Ingester
 
     index = open_index(tmp_path_factory.mktemp("seed-index"), embeddings)
     report = Ingester(index, 20 * 1024 * 1024).ingest_paths([seeds_dir])

@@ -82,8 +82,8 @@ III. TỔ CHỨC THỰC HIỆN
 
 @pytest.mark.e2e
 def test_register_lists_own_rows_then_lineage_then_collective(tmp_path, embeddings) -> None:
-    from assistant.ingesting import Ingester
     from assistant.register import TaskRegister
+    from ingest.ingester import Ingester
     from tests.conftest import open_index
 
     docs = tmp_path / "docs"

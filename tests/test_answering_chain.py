@@ -106,9 +106,9 @@ def test_each_part_is_answered_and_a_missing_part_is_said() -> None:
 def test_an_instruction_inside_a_document_is_never_quoted(tmp_path, embeddings, shared) -> None:
     import shutil
 
-    from assistant.ingesting import Ingester
     from assistant.service import ChatService
     from assistant.settings import Settings
+    from ingest.ingester import Ingester
     from tests.conftest import open_index
 
     folder = tmp_path / "docs"

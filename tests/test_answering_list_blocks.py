@@ -67,7 +67,7 @@ def test_items_are_narrowed_to_the_place_the_question_names() -> None:
 @pytest.fixture(scope="module")
 def list_index(tmp_path_factory, embeddings):
     """A real index of one plan whose list of tasks is longer than one chunk."""
-    from assistant.ingesting import Ingester
+    from ingest.ingester import Ingester
 
     folder = tmp_path_factory.mktemp("list-docs")
     items = "\n\n".join(

@@ -51,7 +51,7 @@ def chromium_path() -> Path:
 
 @pytest.fixture(scope="module")
 def small_index(chromium_path, tmp_path_factory, seeds_dir: Path, embeddings):
-    from assistant.ingesting import Ingester
+    from ingest.ingester import Ingester
     from tests.conftest import open_index
 
     folder = tmp_path_factory.mktemp("browser-seeds")

@@ -101,7 +101,7 @@ def test_local_fonts_with_vietnamese_and_no_font_fetched(browser, app_url, reque
 def test_documents_added_elsewhere_are_listed_and_removal_is_confirmed(
     page, shot, small_index, seeds_dir, tmp_path, browser, app_url
 ):
-    from assistant.ingesting import Ingester
+    from ingest.ingester import Ingester
 
     source = "000_ba98eac4c7362506.txt"
     assert source not in SEEDS

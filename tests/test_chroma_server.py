@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ingesting import Ingester
+from ingest.ingester import Ingester
 from tests.conftest import open_index
 
 pytestmark = pytest.mark.e2e

@@ -53,7 +53,7 @@ MUST_ADD = {
     "Thông báo số 16 (bản NFD).txt",
     "prompt-injection_script_onerror.html",
 }
-# of those, the files that are another copy of an indexed document (assistant/copies.py): recorded
+# of those, the files that are another copy of an indexed document (ingest/copies.py): recorded
 # as its alternate, never indexed twice — source → the document they are a copy of. The four
 # copies of one sentence: the first name in walk order is indexed; the injection page and the scan
 # are seed 004 (a copy of equal or lower format rank never displaces the indexed one).

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.copies import Copies
-from assistant.ingesting import Ingester
+from ingest.copies import Copies
+from ingest.ingester import Ingester
 from ingest.near_duplicates import THRESHOLD, fingerprint, same_document, similarity
 from ingest.pipeline import prepare_bytes
 from tests.conftest import open_index

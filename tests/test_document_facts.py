@@ -24,7 +24,7 @@ Sáu tháng đầu năm, toàn tỉnh có thêm 4 xã đạt chuẩn nông thôn
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory, embeddings):
-    from assistant.ingesting import Ingester
+    from ingest.ingester import Ingester
     from tests.conftest import open_index
 
     docs = tmp_path_factory.mktemp("facts-docs")

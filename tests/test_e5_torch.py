@@ -142,7 +142,7 @@ def test_answering_process_never_imports_torch() -> None:
 
 
 def _ingest(index_dir: Path, corpus: Path, embeddings) -> None:  # type: ignore[no-untyped-def]
-    from assistant.ingesting import Ingester
+    from ingest.ingester import Ingester
     from vectorstore.index import Index
 
     index = Index(index_dir, embeddings)

@@ -182,7 +182,7 @@ def test_full_disk_mid_ingest(seed_index, tmp_path, dev_files, embeddings) -> No
 
 # --- the input changes or the process dies -------------------------------------------------
 def test_file_deleted_mid_ingest(seed_index, tmp_path, dev_files, embeddings, monkeypatch) -> None:
-    import assistant.ingesting as ingesting
+    import ingest.ingester as ingesting
     from vectorstore.index import Index
 
     index_dir = copy_index(seed_index, tmp_path / "index")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ingesting import Ingester
-from assistant.prefetch import MIN_FILES_FOR_POOL, PreparedStream
+from ingest.ingester import Ingester
+from ingest.prefetch import MIN_FILES_FOR_POOL, PreparedStream
 from tests.test_shared_store import HashEmbeddings, _state
 from vectorstore.index import Index
 

@@ -158,7 +158,7 @@ Ngày 12/10/2013, hội nghị đánh giá kết quả huy động vốn: năm 2
 
 @pytest.fixture(scope="module")
 def place_index(tmp_path_factory, embeddings):
-    from assistant.ingesting import Ingester
+    from ingest.ingester import Ingester
     from vectorstore.index import Index
 
     corpus = tmp_path_factory.mktemp("places-corpus")

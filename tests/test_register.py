@@ -83,7 +83,7 @@ def test_register_lists_direct_and_shared_tasks(seed_index) -> None:
 
 @pytest.mark.e2e
 def test_register_rows_follow_document_updates(tmp_path: Path, seeds_dir: Path, embeddings) -> None:
-    from assistant.ingesting import Ingester
+    from ingest.ingester import Ingester
     from tests.conftest import open_index
 
     corpus = tmp_path / "c"

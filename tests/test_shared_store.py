@@ -145,7 +145,7 @@ def _state(index) -> dict:
 def test_a_process_syncs_records_and_lexical_from_the_server(
     tmp_path: Path, chroma_server: str, seeds_dir: Path
 ) -> None:  # noqa: F811
-    from assistant.ingesting import Ingester
+    from ingest.ingester import Ingester
     from vectorstore.index import Index
 
     writer = Index(tmp_path / "w", HashEmbeddings(), chroma_url=chroma_server)
@@ -170,7 +170,7 @@ def test_a_process_syncs_records_and_lexical_from_the_server(
 
 
 def test_a_reader_of_the_same_folder_follows_the_writer(tmp_path: Path, seeds_dir: Path) -> None:
-    from assistant.ingesting import Ingester
+    from ingest.ingester import Ingester
     from vectorstore.index import Index
 
     writer = Index(tmp_path / "idx", HashEmbeddings())
@@ -185,7 +185,7 @@ def test_a_reader_of_the_same_folder_follows_the_writer(tmp_path: Path, seeds_di
 
 
 def test_an_interrupted_batch_is_rebuilt_from_the_records(tmp_path: Path, seeds_dir: Path) -> None:
-    from assistant.ingesting import Ingester
+    from ingest.ingester import Ingester
     from vectorstore.index import Index
 
     index = Index(tmp_path / "idx", HashEmbeddings())
@@ -205,7 +205,7 @@ def test_rebuild_drops_the_server_store_and_readers_follow(
     tmp_path: Path, chroma_server: str, seeds_dir: Path, monkeypatch
 ) -> None:  # noqa: F811
     from assistant.cli import _wipe_for_rebuild
-    from assistant.ingesting import Ingester
+    from ingest.ingester import Ingester
     from vectorstore.index import Index
 
     writer = Index(tmp_path / "w", HashEmbeddings(), chroma_url=chroma_server)

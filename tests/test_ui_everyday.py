@@ -288,9 +288,9 @@ def test_tasks_and_targets_tables_have_a_province_and_downloads_vietnamese(ui):
 def test_documents_lists_are_read_from_the_index_when_shown(embeddings, seeds_dir, tmp_path):
     """A document another session (or the CLI) added after the app was built is listed on refresh;
     removal needs a confirmation that names the document."""
-    from assistant.ingesting import Ingester
     from assistant.ui.docs_tab import DOC_KEYS, DocsActions
     from assistant.ui.services import UIServices
+    from ingest.ingester import Ingester
     from tests.conftest import open_index
 
     index = open_index(tmp_path / "index", embeddings)

@@ -50,7 +50,7 @@ def docs_table(docs: list[dict[str, Any]]) -> dict[str, Any]:
 def choices_of(docs: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """(shown, value) per document: its readable title and file name; the value is the source."""
     out = [(d["source"] if d["label"] == d["source"] else f"{d['label']} — {d['source']}", d["source"]) for d in docs]
-    # then each document's alternate copies (assistant/copies.py): viewable and removable too
+    # then each document's alternate copies (ingest/copies.py): viewable and removable too
     return out + [(f"{a} — bản khác của {d['source']}", a) for d in docs for a in d.get("alternate_sources", [])]
 
 

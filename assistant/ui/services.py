@@ -241,9 +241,9 @@ class UIServices:
         return folder if folder.is_dir() else None
 
     def _with_alternates(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Each document row with its alternate copies (assistant/copies.py): "alternates" as
+        """Each document row with its alternate copies (ingest/copies.py): "alternates" as
         text for the table ("tên tệp (định dạng)"), "alternate_sources" for the remove choice."""
-        from assistant.copies import Copies
+        from ingest.copies import Copies
 
         copies = Copies(self.index).alternates_by_document()
         for row in rows:
@@ -254,7 +254,7 @@ class UIServices:
 
     def alternate_of(self, source: str) -> str | None:
         """The source of the document `source` is an alternate copy of (None when it is not one)."""
-        from assistant.copies import Copies
+        from ingest.copies import Copies
 
         with self.lock:
             return Copies(self.index).canonical_source(source or "") or None
@@ -264,7 +264,7 @@ class UIServices:
         with self.lock:
             record = self.index.records.find_by_source(source or "")
             if record is None:  # an alternate copy: its own cleaned text, titled as a copy of its document
-                from assistant.copies import Copies
+                from ingest.copies import Copies
 
                 of = self.alternate_of(source)
                 record = self.index.records.find_by_source(of) if of else None
@@ -307,9 +307,9 @@ class UIServices:
         `paths` are the app server's own temporary copies; the document's source is only the
         display name of the upload (never used to build a path).
         """
-        from assistant.ingesting import Ingester, ocr_config
         from core.contracts import RefusedFile
         from ingest.chunking import ChunkingConfig
+        from ingest.ingester import Ingester, ocr_config
         from ingest.pipeline import check_suffix, display_name, read_limited
 
         self._require_admin(authed)
@@ -357,7 +357,7 @@ class UIServices:
     def remove(self, source: str, authed: bool) -> bool:
         self._require_admin(authed)
         with self.lock, self.index.batch():
-            from assistant.copies import Copies
+            from ingest.copies import Copies
 
             return Copies(self.index).remove(source or "")[
                 0

@@ -8,19 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable, Protocol
 
-from assistant.copies import Copies
-from assistant.prefetch import PreparedStream
 from core.agencies import load_registry
 from core.contracts import PreparedDocument, RefusedFile
 from ingest.chunking import ChunkingConfig
+from ingest.copies import Copies
 from ingest.loaders.ocr import OcrConfig
 from ingest.pipeline import iter_input_files, prepare_bytes
+from ingest.prefetch import PreparedStream
 from vectorstore.index import Index
-
-if TYPE_CHECKING:
-    from assistant.settings import Settings
 
 ProgressCallback = Callable[[str, str], None]  # (source, status) after each file
 PageCallback = Callable[[str, int, int], None]  # (source, pages done, pages to OCR) after each OCR'd page
@@ -33,7 +30,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     refused: list[dict[str, str]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    # files recorded as another copy of an indexed document: {"source", "of"} (assistant/copies.py)
+    # files recorded as another copy of an indexed document: {"source", "of"} (ingest/copies.py)
     duplicates: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
@@ -169,6 +166,14 @@ class Ingester:
         return report
 
 
-def ocr_config(settings: Settings) -> OcrConfig:
+class OcrSettings(Protocol):
+    """The OCR part of the settings (assistant.settings.Settings has these fields)."""
+
+    tesseract_cmd: str
+    ocr_lang: str
+    ocr_threads: int
+
+
+def ocr_config(settings: OcrSettings) -> OcrConfig:
     """The OCR settings (`tesseract_cmd`, `ocr_lang`, `ocr_threads`) as the loaders' config."""
     return OcrConfig(command=settings.tesseract_cmd, lang=settings.ocr_lang, threads=settings.ocr_threads)

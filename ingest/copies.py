@@ -4,9 +4,9 @@ A notice arrives as the portal's HTML page, its DOCX and its PDF. The richest co
 (format rank from `ingest/data/format_rank.json`: DOCX/ODT, text PDF, .doc, HTML or plain text,
 OCR), the others are alternates of it: listed with it, never chunked or embedded. A copy of equal
 rank never displaces the indexed one (no re-embedding for nothing; an extra copy with injected or
-added text cannot take an indexed document over), so only a strictly richer copy does. Removing the canonical document promotes its best
-alternate (the notice stays answerable from the copy the user kept); removing an alternate only
-forgets it.
+added text cannot take an indexed document over), so only a strictly richer copy does. Removing
+the canonical document promotes its best alternate (the notice stays answerable from the copy the
+user kept); removing an alternate only forgets it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ingest.pipeline import prepare_bytes
 from vectorstore.alternates import Alternate, AlternateLedger
 from vectorstore.index import PIPELINE_VERSION, Index
 
-_RANKS = Path(__file__).resolve().parents[1] / "ingest" / "data" / "format_rank.json"
+_RANKS = Path(__file__).with_name("data") / "format_rank.json"
 
 
 @lru_cache(maxsize=1)
