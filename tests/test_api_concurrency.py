@@ -4,10 +4,11 @@ succeed with complete answers, the same ones a lone user gets (speed is measured
 from __future__ import annotations
 
 import re
-import socket
 import threading
 
 import pytest
+
+from tests.support import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -20,12 +21,6 @@ QUESTIONS = [
 KEYS = {"answer", "abstained", "confidence", "citations", "retrieved", "generator", "fallback_reason"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(seed_index):
     from assistant.service import build_service
@@ -33,7 +28,7 @@ def app_url(seed_index):
     from assistant.ui.app import serve
 
     service = build_service(Settings(index_dir=seed_index.index_dir), seed_index)
-    port = _free_port()
+    port = free_port()
     demo = serve(service, service.settings, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
     yield f"http://127.0.0.1:{port}/"
     demo.close()

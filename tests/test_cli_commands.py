@@ -53,10 +53,8 @@ def test_missing_index_is_an_error_naming_where_it_looked(run, tmp_path, command
     assert "Traceback" not in result.output
 
 
-def test_empty_index_is_an_error(run, tmp_path, embeddings) -> None:
-    from vectorstore.index import Index
-
-    Index(tmp_path / "empty", embeddings).close()
+def test_empty_index_is_an_error(run, tmp_path, make_index) -> None:
+    make_index(tmp_path / "empty").close()
     result = run("ask", "Sở Tài chính phải làm gì?", "--index", tmp_path / "empty")
     assert result.exit_code == 1
     assert "chưa có tài liệu nào" in result.stderr and "ntm ingest" in result.stderr

