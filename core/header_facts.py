@@ -1,4 +1,5 @@
-"""The facts an administrative document states about itself, each with its span in the cleaned text.
+"""The facts an administrative document states about itself, each with its span in the cleaned text
+(the kinds and layout cues it reads by: `core/document_kinds.py`).
 
 Vietnamese administrative documents share one layout (Nghị định 30/2020/NĐ-CP): the issuing body
 in the left header column, "Số: 58/KH-UBND", the date line "Hà Nội, ngày 21 tháng 02 năm 2023",
@@ -12,12 +13,11 @@ answer stage can read the same facts from a stored document without re-ingesting
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 
+from core.document_kinds import DocumentKinds
 from core.vntext import fold
 
 NUMBER_RE = r"\d+[A-Za-z]?(?:/\d{4})?/[A-ZĐ][A-ZĐa-z0-9&.]*(?:-[A-ZĐ0-9&.]+)*(?:/[A-ZĐ0-9&.\-]+)?"
@@ -60,62 +60,6 @@ class HeaderFacts:
     def formal(self) -> bool:
         """True when the text carries an administrative header (a number or a kind line)."""
         return self.number is not None or self.kind_line is not None
-
-
-@dataclass(frozen=True)
-class DocumentKinds:
-    """The kind names, codes and layout cues of `data/document_kinds.json`."""
-
-    by_word: dict[str, str]  # folded kind word → kind
-    by_code: dict[str, str]  # type code of the số hiệu → kind
-    needs: dict[str, str]  # kind → folded word its title must contain (thông báo → kết luận)
-    letter_subject: tuple[str, ...]
-    letter_kind: str
-    body_starts: tuple[str, ...]
-    bases: tuple[str, ...]
-    submission: tuple[str, ...]
-    recipients: tuple[str, ...]
-    decision_lines: tuple[str, ...]
-    parents: dict[str, str]
-    place_units: dict[str, str]
-    subunit_heads: tuple[str, ...]
-    signature_prefixes: tuple[str, ...]
-    signature_titles: tuple[str, ...]
-    signature_marks: tuple[str, ...]
-    effect: tuple[str, ...]
-    replace: tuple[str, ...]
-    session: tuple[str, ...]
-
-    @classmethod
-    def load(cls) -> "DocumentKinds":
-        raw = json.loads(resources.files("core").joinpath("data/document_kinds.json").read_text("utf-8"))
-        by_word = {fold(w): k["kind"] for k in raw["kinds"] for w in k["words"]}
-        by_code = {c: k["kind"] for k in raw["kinds"] for c in k["codes"]}
-        needs = {k["kind"]: fold(k["needs"]) for k in raw["kinds"] if k.get("needs")}
-        keys = (
-            "letter_subject",
-            "body_starts",
-            "bases",
-            "submission",
-            "recipients",
-            "decision_lines",
-            "subunit_heads",
-            "signature_prefixes",
-            "signature_titles",
-            "signature_marks",
-            "effect",
-            "replace",
-            "session",
-        )
-        return cls(
-            by_word,
-            by_code,
-            needs,
-            letter_kind=raw["letter_kind"],
-            parents=raw["parents"],
-            place_units=raw["place_units"],
-            **{k: tuple(raw[k]) for k in keys},
-        )
 
 
 def lines_of(text: str) -> list[tuple[str, int, int]]:
@@ -233,7 +177,7 @@ def _issuer(head: list[tuple[str, int, int]], kinds: DocumentKinds) -> Fact | No
 def _issuer_name(column: list[str], kinds: DocumentKinds) -> str:
     """["ỦY BAN NHÂN DÂN", "TỈNH BÌNH PHƯỚC"] → "UBND tỉnh Bình Phước"; a sub-unit line under the
     parent ("VĂN PHÒNG ĐIỀU PHỐI …") is the issuer, placed by its parent's place."""
-    sub_at = next((i for i, l in enumerate(column) if i and _starts(l, kinds.subunit_heads)), len(column))
+    sub_at = next((i for i, line in enumerate(column) if i and _starts(line, kinds.subunit_heads)), len(column))
     rest = re.sub(r"\s+", " ", " ".join(column[:sub_at])).strip()
     sub = re.sub(r"\s+", " ", " ".join(column[sub_at:])).strip()
     parent = next((p for p in sorted(kinds.parents, key=len, reverse=True) if rest.startswith(p)), "")
