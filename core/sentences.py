@@ -94,6 +94,20 @@ def sentence_spans(line: str, rule: SentenceRule) -> list[tuple[int, int]]:
     return out
 
 
+def text_spans(text: str, rule: SentenceRule) -> list[tuple[int, int]]:
+    """[start, end) in `text` of each sentence of each of its lines (a line break ends one),
+    white space at both ends left out, empty ones dropped."""
+    out = []
+    for line in re.finditer(r"[^\n]+", text):
+        for s, e in sentence_spans(line.group(0), rule):
+            piece = line.group(0)[s:e]
+            stripped = piece.strip()
+            if stripped:
+                start = line.start() + s + piece.find(stripped)
+                out.append((start, start + len(stripped)))
+    return out
+
+
 def sentence_pieces(line: str, rule: SentenceRule) -> list[str]:
     """The text of each span of `sentence_spans`."""
     return [line[s:e] for s, e in sentence_spans(line, rule)]
