@@ -7,6 +7,8 @@ import difflib
 import os
 import re
 import socket
+import subprocess
+import sys
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +30,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def eval_check(metrics_dir: Path, *gates: str) -> subprocess.CompletedProcess[str]:
+    """`python -m eval check METRICS_DIR GATES…` run as a user runs it, from the repository root."""
+    return subprocess.run(
+        [sys.executable, "-m", "eval", "check", str(metrics_dir), *gates],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def tokens(text: str) -> list[str]:

@@ -1,21 +1,19 @@
-"""The evaluation contract: question-set validation, metric definitions, `eval check` gates, outputs.
+"""The evaluation's metric definitions and its output files.
 
-Metrics are tested on hand-built questions and answers so that every number is known in advance;
-the runner is tested end to end on a real index with a stand-in service until assistant.service
-exists, and through the real service once it does.
+Metrics are tested on hand-built questions and answers so that every number is known in advance.
+The question-set contract is in `tests/test_eval_questions.py`, the `eval check` gates in
+`tests/test_eval_check.py`, the runner end to end in `tests/test_eval_runner.py`.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from core.contracts import Answer, Citation, RetrievedChunk
-from eval.dataset import QAItem, load_questions
+from eval.dataset import QAItem
 from eval.metrics import (
     EmptyPopulation,
     MetricError,
@@ -35,7 +33,6 @@ from eval.metrics import (
     summarize,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 GOLD = "003_53ad26070fe62449"
 
 
@@ -242,156 +239,6 @@ def test_summarize_has_the_contract_keys_and_nulls_only_undefined_groups() -> No
     assert m["latency_ms"] == {"p50": 200.0, "p95": 290.0}
 
 
-# --- question sets --------------------------------------------------------------------------
-def _line(**overrides: object) -> str:
-    row = {
-        "id": "t-1",
-        "question": "Q?",
-        "answer": "A.",
-        "must_include": [["17 xã"]],
-        "sources": [GOLD],
-        "type": "result",
-        "style": "plain",
-    }
-    row.update(overrides)
-    return json.dumps({k: v for k, v in row.items() if v is not ...}, ensure_ascii=False)
-
-
-@pytest.mark.unit
-def test_a_valid_question_set_loads(tmp_path: Path) -> None:
-    path = tmp_path / "qa.jsonl"
-    path.write_text(
-        "\n".join([_line(), "", _line(id="t-2", type="unanswerable", must_include=[], sources=[], agency="Sở Y tế")])
-        + "\n",
-        encoding="utf-8",
-    )
-    items = load_questions(path)
-    assert [i.id for i in items] == ["t-1", "t-2"]
-    assert items[0].must_include == (("17 xã",),) and items[0].answerable
-    assert not items[1].answerable and items[1].agency == "Sở Y tế"
-
-
-@pytest.mark.unit
-@pytest.mark.parametrize(
-    ("bad", "message"),
-    [
-        (_line(type=...), "missing field(s): type"),
-        (_line(type="guess"), "type 'guess' is not one of"),
-        (_line(style="shouting"), "style 'shouting'"),
-        (_line(must_include=[]), "must_include is empty"),
-        (_line(must_include=[[]]), "group 1 must be a non-empty list"),
-        (_line(must_include=["17 xã"]), "group 1 must be a non-empty list"),
-        (_line(sources=[]), "sources is empty"),
-        (_line(type="unanswerable"), "unanswerable item must have must_include []"),
-        (_line(question=""), "'question' must be a non-empty string"),
-        ('{"id": "t-9", ', "invalid JSON"),
-        ("[1, 2]", "expected a JSON object"),
-    ],
-)
-def test_question_set_errors_name_the_file_and_line(tmp_path: Path, bad: str, message: str) -> None:
-    path = tmp_path / "qa.jsonl"
-    path.write_text("\n".join([_line(id="ok-1"), _line(id="ok-2"), bad]) + "\n", encoding="utf-8")
-    with pytest.raises(ValueError) as info:
-        load_questions(path)
-    assert f"{path}, line 3:" in str(info.value)
-    assert message in str(info.value)
-
-
-@pytest.mark.unit
-def test_duplicate_ids_name_both_lines(tmp_path: Path) -> None:
-    path = tmp_path / "qa.jsonl"
-    path.write_text("\n".join([_line(), _line(id="t-2"), _line()]) + "\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"line 3: duplicate id 't-1' \(first on line 1\)"):
-        load_questions(path)
-
-
-@pytest.mark.unit
-def test_the_seed_question_set_is_valid(shared: Path) -> None:
-    items = load_questions(shared / "eval" / "seed_qa.jsonl")
-    assert len(items) == 70
-    assert sum(not i.answerable for i in items) == 6
-
-
-# --- eval check -----------------------------------------------------------------------------
-def _check(metrics_dir: Path, *gates: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "eval", "check", str(metrics_dir), *gates],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-@pytest.fixture
-def metrics_dir(tmp_path: Path) -> Path:
-    metrics = {
-        "n": 70,
-        "retrieval": {"hit@1": 0.7, "hit@5": 0.95, "mrr@10": 0.8, "evidence@5": 0.92},
-        "answer": {"accuracy": 0.85, "citation_precision": 0.97, "median_chars": 240.0, "citation_coverage": 1.0},
-        "abstention": {"precision": None, "recall": 0.5},
-        "by_type": {"task": {"n": 18, "accuracy": 0.9, "hit@5": 1.0}},
-        "latency_ms": {"p50": 120.0, "p95": 400.0},
-        "config": {},
-    }
-    (tmp_path / "metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
-    return tmp_path
-
-
-@pytest.mark.unit
-def test_check_passes_with_every_spelling_of_a_metric(metrics_dir: Path) -> None:
-    done = _check(
-        metrics_dir,
-        "--min",
-        "accuracy=0.8",
-        "--min",
-        "answer.accuracy=0.85",
-        "--min",
-        "evidence@5=0.9",
-        "--min",
-        "retrieval.hit@5=0.9",
-        "--min",
-        "citation_precision=0.9",
-        "--min",
-        "by_type.task.accuracy=0.9",
-        "--max",
-        "latency_ms.p95=500",
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.count("PASS") == 7 and "FAIL" not in done.stdout
-
-
-@pytest.mark.unit
-def test_check_fails_a_gate_below_its_minimum_and_an_undefined_metric(metrics_dir: Path) -> None:
-    done = _check(metrics_dir, "--min", "accuracy=0.8", "--min", "abstention.recall=0.8")
-    assert done.returncode == 1
-    assert "PASS  answer.accuracy" in done.stdout and "FAIL  abstention.recall = 0.5" in done.stdout
-    undefined = _check(metrics_dir, "--min", "abstention.precision=0.5")
-    assert undefined.returncode == 1 and "undefined" in undefined.stdout
-
-
-@pytest.mark.unit
-@pytest.mark.parametrize(
-    "gates",
-    [
-        ("--min", "acuracy=0.8"),
-        ("--min", "accuracy"),
-        ("--min", "accuracy=high"),
-        ("--min", "retrieval.accuracy=0.5"),
-        (),
-    ],
-)
-def test_check_usage_errors_exit_2(metrics_dir: Path, gates: tuple[str, ...]) -> None:
-    done = _check(metrics_dir, *gates)
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert "FAIL" not in done.stdout
-
-
-@pytest.mark.unit
-def test_check_on_a_missing_metrics_file_exits_2(tmp_path: Path) -> None:
-    assert _check(tmp_path, "--min", "accuracy=0.8").returncode == 2
-
-
 # --- outputs --------------------------------------------------------------------------------
 @pytest.mark.unit
 def test_outputs_have_the_contract_shape(tmp_path: Path) -> None:
@@ -428,67 +275,3 @@ def test_outputs_have_the_contract_shape(tmp_path: Path) -> None:
     report = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "## Failed questions (1 of 3)" in report and "### b" in report and "### a" not in report
     assert "<script>" not in report and "“50 xã”" in report
-
-
-# --- the runner end to end (real index, real ChatService) ---------------------------------------
-def _subset(shared: Path, tmp_path: Path, keep) -> Path:  # type: ignore[no-untyped-def]
-    """A question set made of the seed questions `keep(line)` selects."""
-    lines = (shared / "eval" / "seed_qa.jsonl").read_text(encoding="utf-8").splitlines()
-    path = tmp_path / "qa.jsonl"
-    path.write_text("\n".join(line for line in lines if keep(line)) + "\n", encoding="utf-8")
-    return path
-
-
-@pytest.mark.e2e
-def test_eval_run_cli_ingests_a_fresh_index_and_writes_the_outputs(
-    tmp_path: Path, seeds_dir: Path, shared: Path
-) -> None:
-    corpus = tmp_path / "corpus" / "sub"
-    corpus.mkdir(parents=True)
-    (corpus / "004_2cf336e0c0e404f5.txt").write_bytes((seeds_dir / "004_2cf336e0c0e404f5.txt").read_bytes())
-    qa_path = _subset(shared, tmp_path, lambda line: '"004_2cf336e0c0e404f5"' in line or '"unanswerable"' in line)
-    out = tmp_path / "out"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "eval",
-            "run",
-            "--corpus",
-            str(corpus.parent),
-            "--qa",
-            str(qa_path),
-            "--out",
-            str(out),
-            "--quiet",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr
-    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
-    n = len(qa_path.read_text(encoding="utf-8").splitlines())
-    assert metrics["n"] == n and metrics["config"]["n_documents"] == 1 and metrics["ingest"]["added"] == 1
-    assert metrics["retrieval"]["hit@5"] is not None  # sources under a subfolder still match by file name
-    assert len((out / "answers.jsonl").read_text(encoding="utf-8").splitlines()) == n
-    assert (out / "report.md").read_text(encoding="utf-8").startswith("# NTM Assistant")
-    gate = _check(out, "--min", "n=1")
-    assert gate.returncode == 0, gate.stdout
-
-
-@pytest.mark.e2e
-def test_run_eval_uses_a_given_index_as_is_and_is_deterministic(tmp_path: Path, seed_index, shared: Path) -> None:
-    from eval.runner import run_eval
-
-    qa_path = _subset(shared, tmp_path, lambda line: any(f'"seed-{n:03d}"' in line for n in (1, 19, 33, 51, 59, 65)))
-    corpus = tmp_path / "unused"
-    corpus.mkdir()
-    first = run_eval(corpus, qa_path, tmp_path / "out1", seed_index.index_dir, progress=False)
-    second = run_eval(corpus, qa_path, tmp_path / "out2", seed_index.index_dir, progress=False)
-    assert first["ingest"] is None  # the index held documents: nothing ingested
-    assert first["config"]["n_documents"] == 5 and first["n"] == 6
-    assert {k: v for k, v in first.items() if k != "latency_ms"} == {
-        k: v for k, v in second.items() if k != "latency_ms"
-    }
