@@ -4,10 +4,9 @@ table that the header reader (`core/header_facts.py`) is given."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from importlib import resources
 
+from core.cue_tables import CueTable, CueTableError
 from core.vntext import fold
 
 
@@ -37,10 +36,18 @@ class DocumentKinds:
 
     @classmethod
     def load(cls) -> "DocumentKinds":
-        raw = json.loads(resources.files("core").joinpath("data/document_kinds.json").read_text("utf-8"))
-        by_word = {fold(w): k["kind"] for k in raw["kinds"] for w in k["words"]}
-        by_code = {c: k["kind"] for k in raw["kinds"] for c in k["codes"]}
-        needs = {k["kind"]: fold(k["needs"]) for k in raw["kinds"] if k.get("needs")}
+        """The packaged table."""
+        return cls.from_table(CueTable.packaged("core", "document_kinds.json"))
+
+    @classmethod
+    def from_table(cls, table: CueTable) -> "DocumentKinds":
+        kinds = table.items("kinds")
+        try:
+            by_word = {fold(w): k["kind"] for k in kinds for w in k["words"]}  # looked up on folded text
+            by_code = {c: k["kind"] for k in kinds for c in k["codes"]}
+            needs = {k["kind"]: fold(k["needs"]) for k in kinds if k.get("needs")}
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise CueTableError(f"{table.name}: key 'kinds': each kind needs kind, words and codes ({exc!r})") from exc
         keys = (
             "letter_subject",
             "body_starts",
@@ -60,8 +67,8 @@ class DocumentKinds:
             by_word,
             by_code,
             needs,
-            letter_kind=raw["letter_kind"],
-            parents=raw["parents"],
-            place_units=raw["place_units"],
-            **{k: tuple(raw[k]) for k in keys},
+            letter_kind=table.text("letter_kind"),
+            parents=table.mapping("parents"),
+            place_units=table.mapping("place_units"),
+            **{k: tuple(table.words(k)) for k in keys},
         )

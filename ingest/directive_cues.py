@@ -8,11 +8,11 @@ extraction code holds the structure and the data file holds the vocabulary.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from core.cue_tables import CueTable
 
 
 def _alternation(words: list[str]) -> str:
@@ -89,8 +89,9 @@ class DirectiveCues:
     task_section: re.Pattern[str]
 
 
-def parse_cues(raw: dict[str, object]) -> DirectiveCues:
-    g = lambda key: list(raw[key])  # type: ignore[call-overload]  # noqa: E731
+def parse_cues(table: CueTable) -> DirectiveCues:
+    """The grammar's word classes compiled (every word escaped: the data holds words, not patterns)."""
+    g = table.words
     return DirectiveCues(
         trigger=re.compile(rf"(?<!\w)({_alternation(g('triggers'))})(?!\w)\s*(cho\s+)?", re.IGNORECASE),
         trigger_not_after=re.compile(rf"(?:{_alternation(g('trigger_not_after'))})\s*$", re.IGNORECASE),
@@ -123,7 +124,7 @@ def parse_cues(raw: dict[str, object]) -> DirectiveCues:
         scope_opener=_opening(g("scope_openers")),
         agent=_words(g("agent_markers")),
         preposition_before=re.compile(rf"(?<!\w)(?:{_alternation(g('prepositions'))})\s*$", re.IGNORECASE),
-        level_names={k.lower(): str(v) for k, v in dict(raw["level_names"]).items()},  # type: ignore[call-overload]
+        level_names={k: str(v) for k, v in table.mapping("level_names", str.lower).items()},
         level_preposition=_opening(g("level_prepositions")),
         component_inline=re.compile(
             rf"^[^:]{{0,100}}(?<!\w)(?:{_alternation(g('component_lists'))})\s*:", re.IGNORECASE
@@ -148,11 +149,12 @@ def parse_cues(raw: dict[str, object]) -> DirectiveCues:
         ),
         # "căn cứ Quyết định (này) thi hành"
         execution_basis=re.compile(
-            rf"(?<!\w)căn cứ\s+(?P<obj>{_alternation(g('execution_objects'))})(?:\s+này)?\s+(?:để\s+)?(?P<verb>{_alternation(g('execution_verbs'))})(?!\w)",
+            rf"(?<!\w)căn cứ\s+(?P<obj>{_alternation(g('execution_objects'))})(?:\s+này)?\s+(?:để\s+)?"
+            rf"(?P<verb>{_alternation(g('execution_verbs'))})(?!\w)",
             re.IGNORECASE,
         ),
-        execution_role=str(raw["execution_role"]),
-        execution_task=str(raw["execution_task"]),
+        execution_role=table.text("execution_role"),
+        execution_task=table.text("execution_task"),
         closing=_words(g("closing_formulas")),
         distribution=_opening(g("distribution_heads")),
         appendix=_opening(g("appendix_heads")),
@@ -171,5 +173,4 @@ def parse_cues(raw: dict[str, object]) -> DirectiveCues:
 @cache
 def load_directive_cues() -> DirectiveCues:
     """The packaged cue table (read once, on first use)."""
-    raw = json.loads(resources.files("ingest").joinpath("data/directive_cues.json").read_text("utf-8"))
-    return parse_cues(raw)
+    return parse_cues(CueTable.packaged("ingest", "directive_cues.json"))

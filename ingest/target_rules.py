@@ -14,12 +14,11 @@ The kind of a figure is decided the way a reader decides it, nearest evidence fi
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
+from core.cue_tables import CueTable
 from core.years import YEAR
 
 PLANNED, ACHIEVED = "mục tiêu", "kết quả"
@@ -58,32 +57,43 @@ def _words(patterns: list[str]) -> str:
 
 @cache
 def load_target_rules() -> TargetRules:
-    raw = json.loads(resources.files("ingest").joinpath("data/indicators.json").read_text("utf-8"))
+    """The packaged rules (read once, on first use)."""
+    return parse_rules(CueTable.packaged("ingest", "indicators.json"))
+
+
+def parse_rules(table: CueTable) -> TargetRules:
+    """The rules compiled; patterns in the data are regular expressions, word lists alternations."""
 
     def cue_table(key: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
-        return tuple((kind, re.compile(rf"(?<!\w)(?:{_words(words)})(?!\w)")) for kind, words in raw[key].items())
+        return tuple(
+            (kind, table.compile(key, rf"(?<!\w)(?:{_words(table.string_list(f'{key}.{kind}', words))})(?!\w)"))
+            for kind, words in table.mapping(key).items()
+        )
 
+    t, rx = table.text, table.regex
     return TargetRules(
-        indicators=tuple(raw["indicators"]),
+        indicators=tuple(table.items("indicators")),
         cues=cue_table("kind_cues"),
         heading_cues=cue_table("heading_cues"),
-        ratio_after=re.compile(raw["ratio_after"]),
-        doc_kind_default=dict(raw["doc_kind_default"]),
-        unit_nouns=re.compile(rf"\s*(?:{raw['unit_nouns']})(?!\w)"),
-        unit_status=re.compile(rf"(?<!\w)(?:{raw['unit_status']})(?!\w)"),
-        unit_bare_after=re.compile(raw["unit_bare_after"]),
-        negated=re.compile(raw["negated"]),
-        intent_after_unit=re.compile(raw["intent_after_unit"]),
-        state_after_unit=re.compile(raw["state_after_unit"]),
-        unit_not_before=re.compile(rf"(?<!\w)(?:{_words(raw['unit_not_before'])})\s*$"),
-        attendance=re.compile(rf"(?<!\w)(?:{raw['attendance']})(?!\w)"),
-        criteria_set_before=re.compile(rf"(?<!\w)(?:{_words(raw['criteria_set_before'])})\s*$"),
-        predicate_words=frozenset(raw["predicate_words"]),
-        aggregate_row=re.compile(raw["aggregate_rows"]),
-        place_cell=re.compile(raw["place_cell"]),
-        place_column=re.compile(raw["place_column"]),
-        skip_column=re.compile(raw["skip_column"]),
-        admin_count_column=re.compile(raw["admin_count_column"]),
+        ratio_after=rx("ratio_after"),
+        doc_kind_default=table.mapping("doc_kind_default"),
+        unit_nouns=table.compile("unit_nouns", rf"\s*(?:{t('unit_nouns')})(?!\w)"),
+        unit_status=table.compile("unit_status", rf"(?<!\w)(?:{t('unit_status')})(?!\w)"),
+        unit_bare_after=rx("unit_bare_after"),
+        negated=rx("negated"),
+        intent_after_unit=rx("intent_after_unit"),
+        state_after_unit=rx("state_after_unit"),
+        unit_not_before=table.compile("unit_not_before", rf"(?<!\w)(?:{_words(table.words('unit_not_before'))})\s*$"),
+        attendance=table.compile("attendance", rf"(?<!\w)(?:{t('attendance')})(?!\w)"),
+        criteria_set_before=table.compile(
+            "criteria_set_before", rf"(?<!\w)(?:{_words(table.words('criteria_set_before'))})\s*$"
+        ),
+        predicate_words=frozenset(table.words("predicate_words")),
+        aggregate_row=rx("aggregate_rows"),
+        place_cell=rx("place_cell"),
+        place_column=rx("place_column"),
+        skip_column=rx("skip_column"),
+        admin_count_column=rx("admin_count_column"),
     )
 
 
