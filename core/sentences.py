@@ -108,6 +108,15 @@ def text_spans(text: str, rule: SentenceRule) -> list[tuple[int, int]]:
     return out
 
 
+def sentence_at(text: str, pos: int, rule: SentenceRule) -> tuple[int, int]:
+    """[start, end) of the sentence of `text` (see `text_spans`) holding position `pos`; between
+    two sentences, the next one; past the last, (pos, len(text))."""
+    for s, e in text_spans(text, rule):
+        if pos < e:
+            return s, e
+    return pos, len(text)
+
+
 def sentence_pieces(line: str, rule: SentenceRule) -> list[str]:
     """The text of each span of `sentence_spans`."""
     return [line[s:e] for s, e in sentence_spans(line, rule)]

@@ -2,7 +2,18 @@
 
 import pytest
 
-from core.sentences import CUT, EVIDENCE, MEETING, OUTLINE, REPLY, boundaries, sentence_spans, split_sentences
+from core.sentences import (
+    CUT,
+    EVIDENCE,
+    MEETING,
+    OUTLINE,
+    REPLY,
+    boundaries,
+    sentence_at,
+    sentence_spans,
+    split_sentences,
+    text_spans,
+)
 from core.vntext import terms
 from core.years import FREE_YEAR_RE, PERIOD_RE, YEAR_RE, is_year, stated_period
 
@@ -88,6 +99,24 @@ def test_cut_points_of_a_long_block_include_semicolons() -> None:
     cuts = [at for at, _ in boundaries(ADDRESSEES, CUT)]
     assert [ADDRESSEES[at - 1] for at in cuts] == [";", ";", ";"]
     assert cuts[0] == ADDRESSEES.index(";") + 1
+
+
+MEETING_LEAD = (
+    "Ngày 09/7/2021, đồng chí Sơn Minh Khải - Chủ tịch UBND tỉnh, Trưởng Ban Chỉ đạo các Chương trình mục tiêu "
+    "quốc gia tỉnh chủ trì cuộc họp trực tuyến với UBND các huyện, thị xã, thành phố để đánh giá kết quả xây dựng "
+    "nông thôn mới 6 tháng đầu năm và triển khai nhiệm vụ 6 tháng cuối năm 2021. Dự họp có các thành viên Ban Chỉ "
+    "đạo tỉnh, lãnh đạo Văn phòng Điều phối nông thôn mới tỉnh."
+)
+
+
+def test_the_sentence_around_a_position_of_a_multi_line_text() -> None:
+    text = "THÔNG BÁO\n" + MEETING_LEAD
+    spans = text_spans(text, MEETING)
+    assert [text[s:e][:9] for s, e in spans] == ["THÔNG BÁO", "Ngày 09/7", "Dự họp có"]
+    s, e = sentence_at(text, text.index("chủ trì"), MEETING)
+    assert text[s:e].startswith("Ngày 09/7/2021, đồng chí Sơn Minh Khải") and text[s:e].endswith("cuối năm 2021.")
+    assert sentence_at(text, text.index("09/7/2021"), MEETING) == (s, e)  # "09/7/2021," does not end it
+    assert sentence_at(text, len(text), MEETING) == (len(text), len(text))
 
 
 def test_terms_are_folded_syllables_then_bigrams() -> None:
