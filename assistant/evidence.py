@@ -18,7 +18,10 @@ from assistant.query import abbreviation_pairs
 from core.agencies import load_registry
 from core.contracts import QueryPlan, RetrievedChunk
 from core.finders import find_dates, find_person_names
-from core.vntext import fold, folded_syllables, is_day_month
+from core.sentences import EVIDENCE, text_spans
+from core.vntext import fold, is_day_month
+from core.vntext import terms as match_terms
+from core.years import YEAR, YEAR_RE, is_year
 
 # Question words and phrasing that carry no topic (folded).
 _QUESTION_WORDS = frozenset(
@@ -34,7 +37,8 @@ _NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,]\d+)*(?:/\d+)?\s*%?")
 
 # What kind of fact a question asks for (folded cues) → how to recognise it in a sentence.
 ANSWER_TYPES: dict[str, str] = {
-    "docnum": r"\b(van ban nao|van kien nao|so may|so hieu|quyet dinh (so )?nao|nghi quyet nao|ke hoach nao|can cu (vao )?(van ban|dau))\b",
+    "docnum": r"\b(van ban nao|van kien nao|so may|so hieu|quyet dinh (so )?nao|nghi quyet nao|ke hoach nao|"
+    r"can cu (vao )?(van ban|dau))\b",
     "date": r"\b(ngay nao|khi nao|bao gio|luc nao|thoi gian nao|ngay may|dien ra (khi|vao))\b",
     "person": r"(^|\W)(ai|dong chi nao|nguoi nao)(\W|$)",
     "agency": r"\b(co quan nao|don vi nao|so nao|nganh nao|ban nao)\b",
@@ -88,7 +92,7 @@ def unit_has_type(text: str, kind: str, plan: QueryPlan | None = None) -> bool:
     if kind == "quantity":
         return has_quantity(text)
     if kind == "year":
-        return bool(re.search(r"(?<!\d)(19|20)\d\d(?!\d)", text))
+        return bool(YEAR_RE.search(text))
     return False
 
 
@@ -125,9 +129,8 @@ class TermWeights:
 
 
 def terms(text: str) -> list[str]:
-    syl = [s for s in folded_syllables(text)]
-    grams = [f"{a}_{b}" for a, b in zip(syl, syl[1:], strict=False)]
-    return [s for s in syl if s not in _QUESTION_WORDS] + grams
+    """The matching terms (core.vntext.terms) less the question words: what evidence is scored on."""
+    return match_terms(text, _QUESTION_WORDS)
 
 
 def concept_groups(plan: QueryPlan, weights: "TermWeights") -> list[list[frozenset[str]]]:
@@ -153,36 +156,10 @@ def question_terms(plan: QueryPlan) -> set[str]:
     return {t for t in found if not all(p in _QUESTION_WORDS for p in t.split("_"))}
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(+\-•]?\s*[A-ZĐÀ-Ỹ0-9])")
-# Inside a long sentence, "; " before a capital starts what is really a new sentence.
-_CLAUSE_END = re.compile(r"(?<=;)\s*(?=[A-ZĐÀ-Ỹ])")
-LONG_SENTENCE = 300
-
-
-def _sentences(body: str) -> list[str]:
-    out = []
-    for piece in _SENTENCE_END.split(body):
-        out += _CLAUSE_END.split(piece) if len(piece) > LONG_SENTENCE else [piece]
-    return out
-
-
 def split_units(chunk: RetrievedChunk, rank: int) -> list[Unit]:
-    """Sentences and bullets of a chunk, with document offsets."""
-    units: list[Unit] = []
-    for block in re.finditer(r"[^\n]+", chunk.text):
-        body = block.group(0)
-        pos = 0
-        pieces = _sentences(body)
-        for piece in pieces:
-            local = body.find(piece, pos)
-            pos = local + len(piece)
-            stripped = piece.strip()
-            if len(stripped) < 3:
-                continue
-            lead = piece.find(stripped)
-            start = chunk.start + block.start() + local + lead
-            units.append(Unit(rank, chunk, stripped, start, start + len(stripped)))
-    return units
+    """Sentences and bullets of a chunk (core.sentences, rule EVIDENCE), with document offsets."""
+    spans = [(s, e) for s, e in text_spans(chunk.text, EVIDENCE) if e - s >= 3]
+    return [Unit(rank, chunk, chunk.text[s:e], chunk.start + s, chunk.start + e) for s, e in spans]
 
 
 def is_heading_unit(unit: Unit) -> bool:
@@ -274,7 +251,7 @@ def has_quantity(text: str) -> bool:
     """A figure that is not just a year, a date or a document number ("263/QĐ-TTg")."""
     for m in _NUMBER.finditer(text):
         value = m.group(0).strip()
-        if re.fullmatch(r"(19|20)\d\d", value) or re.match(r"[/-][A-ZĐ]|/(19|20)\d\d", text[m.end() : m.end() + 5]):
+        if is_year(value) or re.match(rf"[/-][A-ZĐ]|/{YEAR}", text[m.end() : m.end() + 5]):
             continue
         if is_day_month(value):
             continue

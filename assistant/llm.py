@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.answering.labels import ABSTAIN_TEXT, abstention, document_label
 from assistant.evidence import split_units
 from core.contracts import Answer, Citation, QueryPlan, RetrievedChunk
+from core.sentences import REPLY, sentence_pieces
 from core.vntext import fold, folded_syllables
 
 if TYPE_CHECKING:
@@ -48,7 +49,6 @@ _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _LEADING_MARKERS = re.compile(r"^((?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+)(.*)$", re.S)
 _NUMBER = re.compile(r"\d+(?:[.,/]\d+)*")
 _BULLET = re.compile(r"^\s*(?:[-*•+–]|\d{1,2}[.)])\s+")
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+")
 _THINK = re.compile(r"<think>.*?</think>", re.S | re.I)
 _EXCERPT_TAG = re.compile(r"</?\s*trich_doan[^>]*>", re.I)
 _PLACEHOLDER = re.compile(r"\{(excerpts|question)\}")
@@ -256,10 +256,11 @@ def split_claims(text: str) -> tuple[list[str], list[_Claim]]:
 
 
 def _sentences(line: str) -> list[str]:
-    """Sentences of one line; markers written after the full stop ("… xã. [1]") stay with their
-    sentence, and tiny marker-less fragments (abbreviations like "TP.") join the next sentence."""
+    """Sentences of one line (core.sentences, rule REPLY); markers written after the full stop
+    ("… xã. [1]") stay with their sentence, and tiny marker-less fragments (abbreviations like
+    "TP.") join the next sentence."""
     pieces: list[str] = []
-    for piece in _SENTENCE_BREAK.split(line):
+    for piece in sentence_pieces(line, REPLY):
         m = _LEADING_MARKERS.match(piece)
         if m and pieces:
             pieces[-1] = f"{pieces[-1]} {m.group(1).strip()}"

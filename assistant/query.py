@@ -18,11 +18,19 @@ from core.header_facts import NUMBER_RE
 from core.places import Gazetteer, PlaceMention, load_gazetteer
 from core.question_cues import QuestionCues, default_cues
 from core.vntext import canonical_tones, fold, nfc
+from core.years import PERIOD_RE, YEAR_RE
 
 INTENTS = ("task", "target", "result", "agency", "metadata", "comparison", "general")
 
-_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
-PERIOD = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)(?!\d)")
+# The years a question asks about start at 1950, as the planner has always read them: an earlier
+# four-digit number in a question is taken for a figure or a document number.
+_EARLIEST_ASKED_YEAR = 1950
+
+
+def _asked_years(text: str) -> list[tuple[int, int]]:
+    """(position, year) of each year the text names (core.years), from _EARLIEST_ASKED_YEAR on."""
+    found = ((m.start(), int(m.group(1))) for m in YEAR_RE.finditer(text))
+    return [(pos, year) for pos, year in found if year >= _EARLIEST_ASKED_YEAR]
 
 
 @cache
@@ -181,9 +189,9 @@ def plan_question(
     plan.agencies = _asked_agencies(registry, normalized)
     mentions = load_gazetteer().mentions(normalized, lenient_case=True, bare_districts=True)
     plan.provinces = provinces_of(mentions)
-    plan.periods = [(int(a), int(b)) for a, b in PERIOD.findall(normalized)]
+    plan.periods = [(int(a), int(b)) for a, b in PERIOD_RE.findall(normalized)]
     in_periods = {y for p in plan.periods for y in p}
-    plan.years = sorted({int(y) for y in _YEAR.findall(normalized)} - in_periods)
+    plan.years = sorted({year for _, year in _asked_years(normalized)} - in_periods)
     plan.intent = detect_intent(folded, bool(plan.agencies), cues)
     plan.retrieval_text = normalized
     plan.parts = split_parts(normalized, cues)
@@ -231,7 +239,7 @@ def cross_document_parts(plan: QueryPlan, cues: QuestionCues | None = None) -> l
         at = folded.find(fold(province))
         spots.append((at if at >= 0 else len(folded), province))
     spots.sort()
-    years = [(m.start(), int(m.group(1))) for m in _YEAR.finditer(folded)]
+    years = _asked_years(folded)
     in_periods = {y for p in plan.periods for y in p}
     bounds = [(at, spots[i + 1][0] if i + 1 < len(spots) else len(folded)) for i, (at, _) in enumerate(spots)]
     # each clause its own question: the clause (with the words before the first place) is the part

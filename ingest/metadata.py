@@ -16,6 +16,7 @@ from core.contracts import Block, BlockKind, DocumentMetadata
 from core.finders import FoundDate, find_dates, find_person_names, safe_date
 from core.header_facts import NUMBER_RE, DocumentKinds, kind_of, read_header
 from core.places import Gazetteer, PlaceMention, load_gazetteer
+from core.sentences import MEETING, sentence_at
 
 _HEADER_BLOCKS = 14  # a formal header (issuer, number, date line, title) fits in this many blocks
 _LEAD_CHARS = 1500  # the lead of a news item, where its own number/date are announced
@@ -55,11 +56,8 @@ def _complete(found: FoundDate, reference: date | None) -> date | None:
 
 
 def _sentence_at(text: str, pos: int) -> tuple[int, int]:
-    start = max(text.rfind(". ", 0, pos), text.rfind("\n", 0, pos))
-    start = 0 if start < 0 else start + 1
-    end_candidates = [i for i in (text.find(". ", pos), text.find("\n", pos)) if i >= 0]
-    end = min(end_candidates) if end_candidates else len(text)
-    return start, end
+    """The sentence of the lead holding `pos`, read as the meeting facts read it (core.sentences)."""
+    return sentence_at(text, pos, MEETING)
 
 
 def _starts_sentence(text: str, pos: int) -> bool:

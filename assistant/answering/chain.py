@@ -18,9 +18,8 @@ from assistant.answering.labels import abstention
 from assistant.query import expand_abbreviations
 from core.contracts import Answer, QueryPlan, RetrievedChunk
 from core.question_cues import QuestionCues
+from core.sentences import EVIDENCE, text_spans
 from core.vntext import fold
-
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 
 
 class AnswerChain:
@@ -117,7 +116,7 @@ class DefinitionGate:
         if not forms:
             return None
         for chunk in retrieved[: self.evidence_chunks]:
-            if any(self.defines(m.group(0), forms) for m in _SENTENCE.finditer(chunk.text)):
+            if any(self.defines(chunk.text[s:e], forms) for s, e in text_spans(chunk.text, EVIDENCE)):
                 return None  # a defining sentence exists: the next strategies quote it
         return abstention(plan, retrieved, "definition not in corpus")
 
@@ -129,10 +128,10 @@ def mask_instructions(chunks: list[RetrievedChunk], cues: QuestionCues) -> tuple
     out = []
     for chunk in chunks:
         text = chunk.text
-        for m in _SENTENCE.finditer(chunk.text):
-            if cues.is_instruction(m.group(0)):
-                flagged.append(m.group(0).strip())
-                text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
+        for s, e in text_spans(chunk.text, EVIDENCE):
+            if cues.is_instruction(chunk.text[s:e]):
+                flagged.append(chunk.text[s:e])
+                text = text[:s] + " " * (e - s) + text[e:]
         out.append(chunk if text == chunk.text else replace(chunk, text=text))
     return out, flagged
 

@@ -27,11 +27,11 @@ from assistant.evidence import (
     split_units,
     unit_has_type,
 )
-from assistant.query import PERIOD
 from core.agencies import load_registry
 from core.contracts import Answer, Citation, QueryPlan, RetrievedChunk
 from core.places import load_gazetteer
 from core.vntext import fold
+from core.years import FREE_YEAR_RE, PERIOD_RE
 
 
 @dataclass(frozen=True)
@@ -380,10 +380,10 @@ def _covers_span(chunk: RetrievedChunk, first: int, last: int) -> bool:
     """Does the chunk speak about some year in [first, last] (a year, an overlapping period, or
     its document's own year)?"""
     text = chunk.text + " " + " ".join(chunk.heading_path)
-    for a, b in PERIOD.findall(text):
+    for a, b in PERIOD_RE.findall(text):
         if int(a) <= last and first <= int(b):
             return True
-    for y in re.findall(r"(?<![\d/])((?:19|20)\d\d)(?!\d)", text):
+    for y in FREE_YEAR_RE.findall(text):
         if first <= int(y) <= last:
             return True
     issued = chunk.metadata.get("issued", "")[:4]

@@ -12,7 +12,6 @@ Units must have been measured by `evidence.measure_units` first.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 
 from assistant.evidence import (
@@ -32,9 +31,9 @@ from core.agencies import load_registry
 from core.contracts import QueryPlan
 from core.finders import find_person_names
 from core.vntext import fold
+from core.years import FREE_YEAR_RE
 
 FACT_KINDS = ("docnum", "date", "person", "agency", "place", "year", "quantity")
-_YEAR = re.compile(r"(?<![\d/])((?:19|20)\d\d)(?!\d)")
 
 UNIT_FEATURES: tuple[str, ...] = (
     "coverage",  # IDF-weighted share of the question's concepts in the unit (heading counts half)
@@ -99,7 +98,7 @@ def _rarest_terms(q_terms: set[str], weights: TermWeights, k: int = 3) -> list[s
 
 
 def _years(text: str) -> set[int]:
-    return {int(y) for y in _YEAR.findall(text)}
+    return {int(y) for y in FREE_YEAR_RE.findall(text)}
 
 
 def _asked_years(plan: QueryPlan) -> set[int]:

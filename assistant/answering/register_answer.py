@@ -6,7 +6,6 @@ question's own words decide the order, so "Sở X phải làm gì với các xã
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
@@ -21,6 +20,7 @@ from core.contracts import Answer, Citation, Filters, QueryPlan, RetrievedChunk
 from core.places import load_gazetteer
 from core.question_cues import QuestionCues, default_cues
 from core.vntext import fold
+from core.years import YEAR_RE
 
 MAX_ROWS = 4
 _ROLE_ORDER = {"chủ trì": 0, "thực hiện": 1, "tham mưu": 1, "phối hợp": 3}  # what the agency leads comes first
@@ -54,7 +54,7 @@ def matching_rows(register: TaskRegister, plan: QueryPlan, filters: Filters | No
 
 def _year_matches(row: TaskRow, years: set[int]) -> bool:
     issued = int(row.issued[:4]) if row.issued[:4].isdigit() else 0
-    mentioned = {int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", row.task + " " + row.deadline)}
+    mentioned = {int(y) for y in YEAR_RE.findall(row.task + " " + row.deadline)}
     return issued in years or bool(mentioned & years)
 
 
