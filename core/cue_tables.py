@@ -109,6 +109,14 @@ class CueTable:
         value = self._expect(key, self.get(key), dict, "an object")
         return {key_form(k) if key_form else k: v for k, v in value.items()}
 
+    def pairs(self, key: str) -> list[tuple[str, str]]:
+        """A list of [first, second] string pairs (ordered name → pattern rows)."""
+        rows = self.items(key)
+        bad = [r for r in rows if not (isinstance(r, list) and len(r) == 2 and all(isinstance(v, str) for v in r))]
+        if bad:
+            raise CueTableError(f"{self.name}: key {key!r} must hold [string, string] pairs, found {bad[0]!r}")
+        return [(a, b) for a, b in rows]
+
     def items(self, key: str) -> list[Any]:
         """A JSON list of anything (rows of a table)."""
         return list(self._expect(key, self.get(key), list, "a list"))
@@ -117,6 +125,14 @@ class CueTable:
     def regex(self, key: str, flags: int = 0) -> re.Pattern[str]:
         """The pattern stored under `key`, compiled."""
         return self.compile(key, self.text(key), flags)
+
+    def patterns(self, key: str, flags: int = 0) -> dict[str, re.Pattern[str]]:
+        """An object of name → pattern, each compiled (in the file's order)."""
+        out = {}
+        for name, pattern in self.mapping(key).items():
+            where = f"{key}.{name}"
+            out[name] = self.compile(where, self._expect(where, pattern, str, "a string"), flags)
+        return out
 
     def compile(self, key: str, pattern: str, flags: int = 0) -> re.Pattern[str]:
         """A pattern built from the data under `key` (e.g. its words in an alternation), compiled;

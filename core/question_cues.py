@@ -8,13 +8,12 @@ evidence scoring read the plan, so one question is classified once, from one pla
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
+from core.cue_tables import CueTable
 from core.vntext import fold
 
 
@@ -42,29 +41,32 @@ class QuestionCues:
     cross_document_joiners: re.Pattern[str]  # words joining two places' clauses ("và", "còn", "so với")
 
     @classmethod
-    def from_json(cls, data: dict) -> "QuestionCues":
-        c = re.compile
+    def from_table(cls, table: CueTable) -> "QuestionCues":
+        """The table's patterns compiled (they match folded text: no diacritics, lower case)."""
+        c, t = table.regex, table.text
         return cls(
-            intents=tuple((name, c(p)) for name, p in data["intents"]),
-            agency_intent_needs=c(data["agency_intent_needs"]),
-            follow_up=c(data["follow_up"]),
-            part_question_word=c(data["part_question_word"]),
-            answer_types=tuple((name, c(p)) for name, p in data["answer_types"].items()),
-            condition_not_question=c(data["condition_not_question"]),
-            quantity=c(data["quantity"]),
-            unit_trigger=c(data["unit_trigger"]),
-            unit_classes=tuple((c(asks), answer) for asks, answer in data["unit_classes"]),
-            counted_nouns=data["counted_nouns"],
-            signer=c(data["signer"]),
-            question_words=frozenset(data["question_words"].split()),
-            task_asking_words=frozenset(data["task_asking_words"].split()),
-            action_verbs=c(data["action_verbs"]),
-            list_question=c(data["list_question"]),
-            sequence_question=c(data["sequence_question"]),
-            definition_question=c(data["definition_question"]),
-            definition_statement=c(data["definition_statement"]),
-            instruction_to_system=c(data["instruction_to_system"]),
-            cross_document_joiners=c(data["cross_document_joiners"]),
+            intents=tuple((name, table.compile(f"intents.{name}", p)) for name, p in table.pairs("intents")),
+            agency_intent_needs=c("agency_intent_needs"),
+            follow_up=c("follow_up"),
+            part_question_word=c("part_question_word"),
+            answer_types=tuple(table.patterns("answer_types").items()),
+            condition_not_question=c("condition_not_question"),
+            quantity=c("quantity"),
+            unit_trigger=c("unit_trigger"),
+            unit_classes=tuple(
+                (table.compile("unit_classes", asks), answer) for asks, answer in table.pairs("unit_classes")
+            ),
+            counted_nouns=t("counted_nouns"),
+            signer=c("signer"),
+            question_words=frozenset(t("question_words").split()),
+            task_asking_words=frozenset(t("task_asking_words").split()),
+            action_verbs=c("action_verbs"),
+            list_question=c("list_question"),
+            sequence_question=c("sequence_question"),
+            definition_question=c("definition_question"),
+            definition_statement=c("definition_statement"),
+            instruction_to_system=c("instruction_to_system"),
+            cross_document_joiners=c("cross_document_joiners"),
         )
 
     # --- what a question asks -------------------------------------------------------------
@@ -103,11 +105,10 @@ class QuestionCues:
 def load_cues(path: Path | None = None) -> QuestionCues:
     """The packaged table, or another one (tests, experiments)."""
     if path is not None:
-        return QuestionCues.from_json(json.loads(Path(path).read_text("utf-8")))
+        return QuestionCues.from_table(CueTable.from_path(Path(path)))
     return default_cues()
 
 
 @cache
 def default_cues() -> QuestionCues:
-    text = resources.files("core").joinpath("data/question_cues.json").read_text("utf-8")
-    return QuestionCues.from_json(json.loads(text))
+    return QuestionCues.from_table(CueTable.packaged("core", "question_cues.json"))

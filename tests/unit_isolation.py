@@ -1,5 +1,6 @@
 """Unit tests import no chromadb: when the run selects only unit tests (`pytest -m unit`), chromadb is
-made unimportable, so a unit test that reaches the vector store fails, naming the test's import.
+made unimportable, so a unit test that reaches the vector store fails, naming the test's import; a
+test marked e2e is left out of such a run even in a module marked unit.
 
 Registered by `tests/conftest.py` through `pytest_plugins`; `tests/test_unit_isolation.py` runs the
 unit tests this way in a subprocess, so `make test` proves it.
@@ -33,3 +34,16 @@ def pytest_configure(config: pytest.Config) -> None:
         if any(name.split(".")[0] in BLOCKED for name in sys.modules):
             raise pytest.UsageError(f"{BLOCKED} already imported before the unit tests were collected")
         sys.meta_path.insert(0, Unimportable())
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    return f"unit tests only: {', '.join(BLOCKED)} made unimportable" if only_unit(config) else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked e2e is never a unit test, even in a module marked unit."""
+    if only_unit(config):
+        e2e = [item for item in items if item.get_closest_marker("e2e")]
+        if e2e:
+            config.hook.pytest_deselected(items=e2e)
+            items[:] = [item for item in items if not item.get_closest_marker("e2e")]

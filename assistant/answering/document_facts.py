@@ -17,15 +17,14 @@ Construction (the service wires it first in the chain):
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from assistant.answering.labels import document_label
 from core.contracts import Answer, Citation, QueryPlan, RetrievedChunk
+from core.cue_tables import CueTable
 from core.event_facts import event_fact, official_date, presided_fact, sentences
 from core.finders import find_person_names
 from core.header_facts import NUMBER_RE, DocumentKinds, Fact, HeaderFacts, read_header
@@ -49,19 +48,26 @@ class FactCues:
 
     @classmethod
     def load(cls) -> "FactCues":
-        raw = json.loads(resources.files("assistant").joinpath("data/document_fact_cues.json").read_text("utf-8"))
-        doc = raw["doc"]
+        return cls.from_table(CueTable.packaged("assistant", "document_fact_cues.json"))
+
+    @classmethod
+    def from_table(cls, table: CueTable) -> "FactCues":
+        """Patterns compiled; "{doc}" in a fact or decline pattern stands for the table's document nouns."""
+        doc = table.text("doc")
         facts = {
-            name: [re.compile(p.replace("{doc}", doc)) for p in patterns] for name, patterns in raw["facts"].items()
+            name: [
+                table.compile(f"facts.{name}", p.replace("{doc}", doc)) for p in table.string_list(f"facts.{name}", ps)
+            ]
+            for name, ps in table.mapping("facts").items()
         }
-        declines = [re.compile(p.replace("{doc}", doc)) for p in raw["declines"]]
+        declines = [table.compile("declines", p.replace("{doc}", doc)) for p in table.words("declines")]
         return cls(
-            re.compile(raw["interrogatives"]),
+            table.regex("interrogatives"),
             facts,
             declines,
-            re.compile(rf"\b{doc}\b"),
-            re.compile(raw["event_nouns"]),
-            frozenset(raw["stop_words"]),
+            table.compile("doc", rf"\b{doc}\b"),
+            table.regex("event_nouns"),
+            frozenset(table.words("stop_words")),
         )
 
     def asked(self, folded: str) -> list[str]:
