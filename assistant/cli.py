@@ -21,6 +21,7 @@ from assistant.cli_index import (
     service_for,
     settings_for,
 )
+from assistant.cli_listing import FormatOpt, OutputOpt, docs, emit_rows, search
 from assistant.cli_support import (
     CliError,
     fail,
@@ -54,8 +55,7 @@ def ingest(
     from tqdm import tqdm
 
     from assistant.cli_support import require_writable, write_error, writer_busy
-    from ingest.chunking import ChunkingConfig
-    from ingest.ingester import Ingester, ocr_config
+    from ingest.ingester import Ingester
     from ingest.pipeline import iter_input_files
 
     settings = settings_for(index)
@@ -79,9 +79,7 @@ def ingest(
         def on_page(source: str, done: int, total: int) -> None:
             bar.set_postfix_str(f"{source[-40:]}: OCR trang {done}/{total}")
 
-        ingester = Ingester(
-            idx, settings.max_file_bytes, ChunkingConfig(max_chars=settings.chunk_max_chars), ocr_config(settings)
-        )
+        ingester = Ingester.from_settings(settings, idx)
         report = ingester.ingest_paths(paths, on_file, prune=prune, on_page=on_page)
         bar.close()
     except typer.Exit:
@@ -155,34 +153,7 @@ def extract(file: Annotated[Path, typer.Argument(help="One file.")], as_json: Js
         typer.echo(doc.text)
 
 
-DOC_COLUMNS = ("source", "province", "number", "issued", "kind", "n_chunks", "title", "alternates")
-
-
-@app.command()
-def docs(
-    index: IndexOpt = None,
-    as_json: JsonOpt = False,
-    fmt: Annotated[str, typer.Option("--format", help="table | csv | xlsx | json")] = "table",
-    output: Annotated[
-        Optional[Path], typer.Option("--output", "-o", help="Write to this file (required for xlsx).")
-    ] = None,
-) -> None:
-    """List indexed documents with their metadata and chunk counts (a header row first)."""
-    try:
-        _, idx = read_index(index)
-        from ingest.copies import Copies
-
-        records = Copies(idx).document_rows()  # with each one's alternate copies
-        if as_json or fmt == "json" and output is None:
-            print_json(records)
-            return
-        # alternate copies as "file (format); …" in tables and sheets (JSON keeps the list)
-        flat = [
-            {**r, "alternates": "; ".join(f"{a['source']} ({a['format']})" for a in r["alternates"])} for r in records
-        ]
-        _emit_rows(flat, DOC_COLUMNS, fmt, output)
-    except CliError as exc:
-        raise fail(exc, as_json) from exc
+app.command()(docs)
 
 
 @app.command()
@@ -214,41 +185,7 @@ def remove(
             typer.echo(f"bản khác {promoted} được đưa vào chỉ mục thay cho nó")
 
 
-@app.command()
-def search(
-    query: Annotated[str, typer.Argument(help="Search text.")],
-    k: Annotated[int, typer.Option("--k", help="Results per leg.")] = 5,
-    index: IndexOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Debug retrieval: the top chunks of each leg (dense, lexical) with their scores."""
-    try:
-        non_empty_question(query)
-        _, idx = read_index(index)
-    except CliError as exc:
-        raise fail(exc, as_json) from exc
-    legs = {"dense": idx.dense_search(query, k), "lexical": idx.lexical_search(query, k)}
-    chunks = idx.chunks(sorted({h.chunk_id for hits in legs.values() for h in hits}))
-    payload = {
-        leg: [
-            {
-                "chunk_id": h.chunk_id,
-                "score": round(h.score, 4),
-                "heading_path": " › ".join(chunks[h.chunk_id].heading_path),
-                "text": chunks[h.chunk_id].text[:300],
-            }
-            for h in hits
-        ]
-        for leg, hits in legs.items()
-    }
-    if as_json:
-        print_json(payload)
-        return
-    for leg, rows in payload.items():
-        typer.echo(f"== {leg}")
-        for row in rows:
-            typer.echo(f"{row['score']:>8.4f}  {row['chunk_id']}  {row['heading_path'][:60]}")
-            typer.echo(f"          {row['text'][:160]}")
+app.command()(search)
 
 
 @app.command()
@@ -286,31 +223,6 @@ def ask(
     typer.echo(f"({answer_label(answer.as_json())})")
 
 
-FormatOpt = Annotated[str, typer.Option("--format", help="table | csv | xlsx | json")]
-OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (required for xlsx).")]
-
-
-def _emit_rows(rows: list[dict], columns: tuple[str, ...], fmt: str, output: Path | None) -> None:
-    from assistant import exporting
-
-    if fmt not in exporting.FORMATS:
-        raise CliError(f"định dạng không hỗ trợ: {fmt} (chọn: {', '.join(exporting.FORMATS)})")
-    if fmt == "xlsx":
-        if output is None:
-            raise CliError("--format xlsx cần --output FILE.xlsx")
-        output.write_bytes(exporting.to_xlsx(rows, columns))
-        typer.echo(f"đã ghi {len(rows)} dòng vào {output}")
-        return
-    text = {"csv": lambda: exporting.to_csv(rows, columns), "json": lambda: exporting.to_json(rows)}.get(
-        fmt, lambda: exporting.to_table(rows, columns)
-    )()
-    if output is not None:
-        output.write_text(text, "utf-8")
-        typer.echo(f"đã ghi {len(rows)} dòng vào {output}")
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-
-
 @app.command()
 def tasks(
     agency: Annotated[str, typer.Option("--agency", help="Cơ quan: tên đầy đủ, viết tắt hoặc không dấu.")],
@@ -333,7 +245,7 @@ def tasks(
         try:
             rows = register.tasks(agency, province, year)
         except UnknownAgency as exc:
-            ids = {a.agency for a in idx.records.assignments()}
+            ids = {a.agency for a in idx.assignments()}
             names = [register.registry.get(i).name for i in ids if i in register.registry.agencies]
             raise CliError(
                 f"{exc}; cơ quan có nhiệm vụ trong chỉ mục: "
@@ -342,7 +254,7 @@ def tasks(
                 unknown=agency,
                 known=sorted(names),
             ) from exc
-        _emit_rows([r.as_dict() for r in rows], TASK_COLUMNS, fmt, output)
+        emit_rows([r.as_dict() for r in rows], TASK_COLUMNS, fmt, output)
     except CliError as exc:
         raise fail(exc, as_json) from exc
 
@@ -366,9 +278,9 @@ def targets(
         if province.strip():
             province = match_province(province, {d.metadata.get("province", "") for d in idx.documents()})
         if kind.strip():
-            kind = match_choice("loại số liệu (--kind)", kind, {t.kind for t in idx.records.targets()})
+            kind = match_choice("loại số liệu (--kind)", kind, {t.kind for t in idx.targets()})
         rows = TaskRegister(idx).targets(province, indicator, kind)
-        _emit_rows([r.as_dict() for r in rows], TARGET_COLUMNS, fmt, output)
+        emit_rows([r.as_dict() for r in rows], TARGET_COLUMNS, fmt, output)
     except CliError as exc:
         raise fail(exc, as_json) from exc
 

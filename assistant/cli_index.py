@@ -26,13 +26,10 @@ def settings_for(index: Path | None):  # type: ignore[no-untyped-def]
 
 
 def open_index(index: Path | None):  # type: ignore[no-untyped-def]
-    from vectorstore.embeddings import make_embeddings
     from vectorstore.index import Index
 
     settings = settings_for(index)
-    return settings, Index(
-        settings.index_dir, make_embeddings(settings.embedding), settings.chroma_url, settings.collection
-    )
+    return settings, Index.open(settings)
 
 
 def read_index(index: Path | None):  # type: ignore[no-untyped-def]

@@ -94,7 +94,7 @@ class TaskRegister:
         if agency in self.registry.agencies:
             return agency  # an id, e.g. from a query plan
         found = self.registry.resolve(agency)
-        if found is None or found.discovered and not self.index.records.assignments([found.id]):
+        if found is None or found.discovered and not self.index.assignments([found.id]):
             raise UnknownAgency(f"không nhận ra cơ quan {agency!r}")
         return found.id
 
@@ -135,7 +135,7 @@ class TaskRegister:
 
     def _rows(self, ids, name, lineage, shared, docs, province, year) -> list[TaskRow]:  # type: ignore[no-untyped-def]
         rows = []
-        for a in self.index.records.assignments(ids):
+        for a in self.index.assignments(ids):
             meta = docs[a.doc_id].metadata
             if province and fold(meta.get("province", "")) != fold(province):
                 continue
@@ -169,7 +169,7 @@ class TaskRegister:
         """Planned and achieved figures, optionally of one province / indicator / kind."""
         docs = {d.doc_id: d for d in self.index.documents()}
         rows = []
-        for t in self.index.records.targets():
+        for t in self.index.targets():
             meta = docs[t.doc_id].metadata
             if province and fold(meta.get("province", "")) != fold(province):
                 continue
@@ -205,7 +205,7 @@ class _DocumentsById(dict):
         self._index = index
 
     def __missing__(self, doc_id: str) -> Any:
-        record = self._index.records.get_document(doc_id)
+        record = self._index.document(doc_id)
         if record is None:
             raise KeyError(doc_id)
         self[doc_id] = record

@@ -136,7 +136,7 @@ class ChatService:
         if not chunks or not plan.asks_signer or not chunks[0].metadata.get("signer"):
             return chunks
         doc_id = chunks[0].doc_id
-        ids = self.index.records.chunk_ids(doc_id)
+        ids = self.index.chunk_ids(doc_id)
         signer = chunks[0].metadata["signer"]
         holders = [c for c in self.index.chunks(ids).values() if signer in c.text]
         if not holders or holders[-1].chunk_id in {c.chunk_id for c in chunks}:
@@ -171,13 +171,13 @@ class ChatService:
         fingerprint = self.index.lexical.fingerprint
         if self._figures is None or self._figures[0] != fingerprint:
             by_chunk: dict[str, list[tuple[str, str]]] = {}
-            for t in self.index.records.targets():
+            for t in self.index.targets():
                 by_chunk.setdefault(t.chunk_id, []).append((t.text, t.kind))
             self._figures = (fingerprint, by_chunk)
         return self._figures[1].get(chunk_id, [])
 
     def _document_text(self, row: TaskRow) -> str:
-        return self.index.records.document_text(row.chunk_id.split(":")[0]) or ""
+        return self.index.document_text(row.chunk_id.split(":")[0]) or ""
 
     def indexed_provinces(self) -> set[str]:
         fingerprint = self.index.lexical.fingerprint
@@ -256,9 +256,7 @@ class ChatService:
 
 def build_service(settings: Settings | None = None, index: Index | None = None) -> ChatService:
     """Wrap an index (by default the configured one, opened here) in a ChatService."""
-    from vectorstore.embeddings import make_embeddings
-
     settings = settings or Settings()
     if index is None:
-        index = Index(settings.index_dir, make_embeddings(settings.embedding), settings.chroma_url, settings.collection)
+        index = Index.open(settings)
     return ChatService(index, settings)

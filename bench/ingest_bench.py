@@ -134,10 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     timed = timed_embeddings(embeddings)
     with tempfile.TemporaryDirectory(prefix="ntm-bench-") as tmp:
         t0 = time.perf_counter()
-        index = Index(Path(tmp) / "index", timed, None, settings.collection)
+        index = Index.open(settings.model_copy(update={"index_dir": Path(tmp) / "index", "chroma_url": None}), timed)
         t_open = time.perf_counter() - t0
         t0 = time.perf_counter()
-        report = Ingester(index, settings.max_file_bytes, chunking).ingest_paths([args.corpus])
+        report = Ingester.from_settings(settings, index).ingest_paths([args.corpus])
         t_ingest = time.perf_counter() - t0
         indexed_chunks = index.count()
         index.close()

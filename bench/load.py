@@ -75,13 +75,13 @@ def build_index(args: argparse.Namespace, workdir: Path) -> Path:
     if args.index:
         shutil.copytree(args.index, index_dir, ignore=shutil.ignore_patterns(".write.lock"))
         return index_dir
-    from assistant.settings import DEFAULT_EMBEDDING
+    from assistant.settings import DEFAULT_EMBEDDING, Settings
     from ingest.ingester import Ingester
-    from vectorstore.embeddings import make_embeddings
     from vectorstore.index import Index
 
-    index = Index(index_dir, make_embeddings(DEFAULT_EMBEDDING))
-    Ingester(index, 20 * 1024 * 1024).ingest_paths([shared_dir() / "corpus" / "seeds"])
+    settings = Settings(index_dir=index_dir, embedding=DEFAULT_EMBEDDING, chroma_url=None, max_file_mb=20)
+    index = Index.open(settings)
+    Ingester.from_settings(settings, index).ingest_paths([shared_dir() / "corpus" / "seeds"])
     index.close()
     return index_dir
 

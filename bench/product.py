@@ -22,7 +22,6 @@ def run_product(
 ) -> dict[str, Any]:
     from assistant.service import ChatService
     from assistant.settings import Settings
-    from ingest.chunking import ChunkingConfig
     from ingest.ingester import Ingester
     from vectorstore.embeddings import make_embeddings
     from vectorstore.index import Index
@@ -40,8 +39,8 @@ def run_product(
         f"embedding {settings.embedding}; chroma {'server ' + settings.chroma_url if settings.chroma_url else 'embedded'}"
     )
 
-    index = Index(settings.index_dir, embeddings, settings.chroma_url, settings.collection)
-    ingester = Ingester(index, settings.max_file_bytes, ChunkingConfig(max_chars=settings.chunk_max_chars))
+    index = Index.open(settings, embeddings)
+    ingester = Ingester.from_settings(settings, index)
     t0 = time.perf_counter()
     report = ingester.ingest_paths([corpus])
     ingest_s = time.perf_counter() - t0
@@ -54,7 +53,7 @@ def run_product(
     if again.added or again.updated:
         raise RuntimeError(f"re-ingest of an unchanged corpus changed {len(again.added) + len(again.updated)} files")
 
-    texts = [c.indexed_text for c in index.records.all_chunks()]
+    texts = [c.indexed_text for c in index.all_chunks()]
     if raw_sample and len(texts) > raw_sample:
         texts = random.Random(0).sample(texts, raw_sample)
     raw = raw_encode_rate(embeddings, texts)

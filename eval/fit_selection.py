@@ -44,11 +44,10 @@ MODEL_FILE = ROOT / "assistant" / "data" / "selection_model.json"
 def _service(qs: QuestionSet, index_root: Path) -> Any:
     from assistant.service import build_service
     from eval.runner import _ingest_if_empty
-    from vectorstore.embeddings import make_embeddings
     from vectorstore.index import Index
 
     settings = Settings(index_dir=index_root / qs.name)
-    index = Index(settings.index_dir, make_embeddings(settings.embedding))
+    index = Index.open(settings)
     _ingest_if_empty(index, settings, qs.corpus, progress=True)
     return build_service(settings, index)
 

@@ -276,12 +276,12 @@ def register_metrics(
             from core.agencies import load_registry
 
             registry = load_registry()
-        rows = [_row(docs[a.doc_id], a, registry) for a in index.records.assignments()]
+        rows = [_row(docs[a.doc_id], a, registry) for a in index.assignments()]
         out["assignments"] = _score_rows(rows, assignments_gold, registry)
         gold = load_gold(assignments_gold, ("source", "agency", "agency_text"))
         wanted = {g["source"] for g in gold}
         texts = {
-            _stem(source): index.records.document_text(doc_id) or ""
+            _stem(source): index.document_text(doc_id) or ""
             for doc_id, source in docs.items()
             if _stem(source) in wanted
         }
@@ -292,7 +292,7 @@ def register_metrics(
         sources = {g["source"] for g in gold}
         extracted = [
             {"source": docs[t.doc_id], "value": t.value, "kind": t.kind}
-            for t in index.records.targets()
+            for t in index.targets()
             if _stem(docs[t.doc_id]) in sources
         ]
         out["targets"] = target_scores(extracted, gold)

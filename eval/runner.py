@@ -109,10 +109,9 @@ def _settings_for(index_dir: Path | None, overrides: dict[str, Any]) -> Iterator
 @contextmanager
 def _opened_index(settings: Settings, drop_collection: bool) -> Iterator[Any]:
     """The Index the settings name; closed after, and a temporary server collection dropped."""
-    from vectorstore.embeddings import make_embeddings
     from vectorstore.index import Index
 
-    index = Index(settings.index_dir, make_embeddings(settings.embedding), settings.chroma_url, settings.collection)
+    index = Index.open(settings)
     try:
         yield index
     finally:
@@ -125,14 +124,13 @@ def _ingest_if_empty(index: Any, settings: Settings, corpus: Path, progress: boo
     """Ingest the corpus into an empty index; an index that holds documents is used as is (None)."""
     from tqdm import tqdm
 
-    from ingest.chunking import ChunkingConfig
     from ingest.ingester import Ingester
     from ingest.pipeline import iter_input_files
 
     if index.documents():
         return None
     bar = tqdm(total=len(iter_input_files([corpus])), unit="tệp", desc="ingest", file=sys.stderr, disable=not progress)
-    ingester = Ingester(index, settings.max_file_bytes, ChunkingConfig(max_chars=settings.chunk_max_chars))
+    ingester = Ingester.from_settings(settings, index)
     report = ingester.ingest_paths([corpus], lambda source, status: bar.update(1))
     bar.close()
     return {

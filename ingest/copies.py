@@ -19,7 +19,7 @@ from pathlib import Path
 from core.contracts import Fingerprint, PreparedDocument, RefusedFile
 from ingest.near_duplicates import best_match, fingerprint, similarity
 from ingest.pipeline import prepare_bytes
-from vectorstore.alternates import Alternate, AlternateLedger
+from vectorstore.alternates import Alternate
 from vectorstore.index import PIPELINE_VERSION, Index
 
 _RANKS = Path(__file__).with_name("data") / "format_rank.json"
@@ -57,14 +57,14 @@ class Copies:
 
     def __init__(self, index: Index) -> None:
         self.index = index
-        self.ledger = AlternateLedger(index.records.connection)
+        self.ledger = index.alternates()
         # fingerprints of the indexed documents, kept for the write batch in progress: reading them
         # all from the ledger for every file made an ingest quadratic in the number of documents
         self._prints: tuple[int, dict[str, Fingerprint]] | None = None
 
     def is_unchanged_alternate(self, source: str, content_hash: str) -> bool:
         alt = self.ledger.get(source)
-        if alt is None or self.index.records.get_document(alt.canonical) is None:
+        if alt is None or self.index.document(alt.canonical) is None:
             return False  # not a copy, or its document went without the ledger (Index.remove/reset): re-place it
         return alt.content_hash == content_hash and alt.pipeline == PIPELINE_VERSION
 
@@ -72,7 +72,7 @@ class Copies:
         """Index `prepared`, or record it as an alternate of the document it copies."""
         doc = prepared.document
         fp = fingerprint(doc.text, doc.metadata.number)
-        existing = self.index.records.find_by_source(doc.source)
+        existing = self.index.find_document(doc.source)
         others = {k: v for k, v in self._fingerprints().items() if k != doc.doc_id}
         match = best_match(fp, others)
         fmt = copy_format(prepared)
@@ -82,7 +82,7 @@ class Copies:
             self.ledger.save_fingerprint(doc.doc_id, fp, data, fmt)
             self._noted(doc.doc_id, fp)
             return Placement(status)
-        canonical = self.index.records.get_document(match[0])
+        canonical = self.index.document(match[0])
         assert canonical is not None
         canonical_format = self.ledger.copy_format(canonical.doc_id) or canonical.format
         ranks = format_ranks()
@@ -120,7 +120,7 @@ class Copies:
     ) -> None:
         """Turn an indexed document into an alternate of `to_doc` (its own alternates follow)."""
         data = self.ledger.canonical_bytes(doc_id)
-        text = self.index.records.document_text(doc_id) or ""
+        text = self.index.document_text(doc_id) or ""
         self.ledger.move(doc_id, to_doc)
         self.index.remove(source)
         self.ledger.forget(doc_id)
@@ -153,15 +153,13 @@ class Copies:
         ledger existed get one from their stored text (without bytes: such a copy cannot be
         promoted later)."""
         prints = self.ledger.fingerprints()
-        indexed = {record.doc_id for record in self.index.records.documents()}
+        indexed = {record.doc_id for record in self.index.documents()}
         for doc_id in set(prints) - indexed:  # removed without the ledger (Index.remove, Index.reset)
             self.ledger.forget(doc_id)
             del prints[doc_id]
-        for record in self.index.records.documents():
+        for record in self.index.documents():
             if record.doc_id not in prints:
-                fp = fingerprint(
-                    self.index.records.document_text(record.doc_id) or "", record.metadata.get("number", "")
-                )
+                fp = fingerprint(self.index.document_text(record.doc_id) or "", record.metadata.get("number", ""))
                 self.ledger.save_fingerprint(record.doc_id, fp, None)
                 prints[record.doc_id] = fp
         return prints
@@ -172,7 +170,7 @@ class Copies:
         self._prints = None  # removal and promotion change the ledger in several steps: read afresh
         if self.ledger.delete(source):
             return True, ""
-        record = self.index.records.find_by_source(source)
+        record = self.index.find_document(source)
         if record is None:
             return False, ""
         alternates = self.ledger.of(record.doc_id)
@@ -228,7 +226,7 @@ class Copies:
     def canonical_source(self, alternate: str) -> str:
         """The source of the indexed document an alternate is a copy of ("" when not an alternate)."""
         alt = self.ledger.get(alternate)
-        record = self.index.records.get_document(alt.canonical) if alt else None
+        record = self.index.document(alt.canonical) if alt else None
         return record.source if record else ""
 
     def document_rows(self) -> list[dict[str, object]]:

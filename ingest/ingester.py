@@ -6,9 +6,10 @@ file never leaves anything behind, and the rest of the batch still goes in.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 from core.agencies import load_registry
 from core.contracts import PreparedDocument, RefusedFile
@@ -59,6 +60,42 @@ class IngestReport:
             getattr(self, status).append(source)
 
 
+class OcrSettings(Protocol):
+    """The OCR part of the settings (assistant.settings.Settings has these fields)."""
+
+    @property
+    def tesseract_cmd(self) -> str: ...
+    @property
+    def ocr_lang(self) -> str: ...
+    @property
+    def ocr_threads(self) -> int: ...
+
+
+class IngestSettings(OcrSettings, Protocol):
+    """What the Ingester is built from (assistant.settings.Settings has these)."""
+
+    @property
+    def max_file_bytes(self) -> int: ...
+    @property
+    def chunk_max_chars(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What the ingest loop did with one file: its status (added, updated, unchanged, refused,
+    duplicate), the reason or the document it copies, and documents it displaced (source, of)."""
+
+    source: str
+    status: str
+    reason: str = ""
+    demoted: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def progress(self) -> str:
+        """The status as progress lines show it ("refused: reason", "duplicate: of")."""
+        return self.status if self.status not in ("refused", "duplicate") else f"{self.status}: {self.reason}"
+
+
 class Ingester:
     def __init__(
         self,
@@ -76,6 +113,14 @@ class Ingester:
         self.registry = load_registry()
         self.copies = Copies(index)
         self.demoted: list[tuple[str, str]] = []  # (source, canonical source) displaced by a richer copy
+
+    @classmethod
+    def from_settings(cls, settings: IngestSettings, index: Index, **options: Any) -> Ingester:
+        """The Ingester the settings describe (file size limit, chunk size, OCR): the one
+        constructor the CLI, the upload tab, eval and bench use; `options` are the constructor's
+        keyword arguments (workers, …)."""
+        chunking = ChunkingConfig(max_chars=settings.chunk_max_chars)
+        return cls(index, settings.max_file_bytes, chunking, ocr_config(settings), **options)
 
     def ingest_bytes(
         self, data: bytes, source: str, on_page: PageCallback | None = None, prepared: PreparedDocument | None = None
@@ -126,52 +171,88 @@ class Ingester:
         files = iter_input_files(paths)
         with self.index.batch():
             if prune:
+                self.require_build_settings()
                 present = {source for _, source in files}
                 gone = [s for s in self.copies.alternate_sources() if s not in present]
                 gone += [r.source for r in self.index.documents() if r.source not in present]
                 for source in gone:
                     if self.remove(source)[0]:
                         report.removed.append(source)
-            # the next files are read and prepared in worker processes while these are embedded
-            stream = PreparedStream(
-                files,
-                self._needs_prepare,
-                self.max_file_bytes,
-                self.registry,
-                self.chunking,
-                self.ocr,
-                self.workers,
-                on_ready=self.index.embed_ahead,
-                on_page=on_page,
-            )
-            for item in stream:
-                source = item.source
-                try:
-                    if item.refused:
-                        raise RefusedFile(source, item.refused)
-                    if item.prepared is None:
-                        status, reason = "unchanged", ""
-                    else:
-                        status, reason = self.ingest_bytes(item.data, source, on_page, item.prepared)
-                except RefusedFile as exc:
-                    status, reason = "refused", exc.reason
-                report.record(source, status, reason)
-                for demoted, of in self.demoted:
+            for done in self.run(files, on_page):
+                report.record(done.source, done.status, done.reason)
+                for demoted, of in done.demoted:
                     report.record(demoted, "duplicate", of)
-                self.demoted.clear()
                 if on_file:
-                    on_file(source, status if status not in ("refused", "duplicate") else f"{status}: {reason}")
+                    on_file(done.source, done.progress)
         for item in report.duplicates:  # a later, richer copy may have taken the document over
             item["of"] = self.copies.canonical_source(item["source"]) or item["of"]
         return report
 
+    def run(
+        self,
+        files: list[tuple[Path, str]],
+        on_page: PageCallback | None = None,
+        lock: AbstractContextManager[Any] | None = None,
+    ) -> Iterator[Ingested]:
+        """The ingest loop (the CLI, the upload tab and eval all come here): each (path, source)
+        is read, refused or prepared ahead, then written; one Ingested per file, in order.
 
-class OcrSettings(Protocol):
-    """The OCR part of the settings (assistant.settings.Settings has these fields)."""
+        Without `lock`, the caller holds the index's write batch for the whole run, and files
+        are prepared in worker processes while the current ones are embedded (ingest/prefetch.py).
+        With `lock` (the app's index lock), files are prepared one at a time in this process and
+        each write takes the lock and its own batch, published at once; the lock is never held
+        while a file is prepared or between two files (questions wait for a write, not an OCR).
+        Files must then name their type (an upload without a suffix is refused).
+        """
+        needs_prepare = self._needs_prepare
+        if lock is not None:
+            with lock, self.index.batch():
+                self.require_build_settings()
 
-    tesseract_cmd: str
-    ocr_lang: str
-    ocr_threads: int
+            def needs_prepare(source: str, content_hash: str) -> bool:
+                with lock:
+                    return self._needs_prepare(source, content_hash)
+
+        else:
+            self.require_build_settings()
+        stream = PreparedStream(
+            files,
+            needs_prepare,
+            self.max_file_bytes,
+            self.registry,
+            self.chunking,
+            self.ocr,
+            self.workers if lock is None else 0,
+            window=16 if lock is None else 1,
+            on_ready=self.index.embed_ahead,
+            group_chunks=64 if lock is None else 0,  # with a lock: vectors of one file per write
+            on_page=on_page,
+            require_suffix=lock is not None,
+        )
+        for item in stream:
+            try:
+                if item.refused:
+                    raise RefusedFile(item.source, item.refused)
+                if item.prepared is None:
+                    status, reason = "unchanged", ""
+                elif lock is None:
+                    status, reason = self.ingest_bytes(item.data, item.source, on_page, item.prepared)
+                else:
+                    with lock, self.index.batch():
+                        status, reason = self.ingest_bytes(item.data, item.source, on_page, item.prepared)
+            except RefusedFile as exc:
+                status, reason = "refused", exc.reason
+            demoted, self.demoted = tuple(self.demoted), []
+            yield Ingested(item.source, status, reason, demoted)
+
+    def build_settings(self) -> dict[str, str]:
+        """The settings that decide what a file turns into, recorded in the index (its embedding
+        model is recorded by the Index, the pipeline version per document)."""
+        return {"chunk_max_chars": str(self.chunking.max_chars), "ocr_lang": self.ocr.lang}
+
+    def require_build_settings(self) -> None:
+        """IndexSettingsMismatch when the index holds documents built with other settings."""
+        self.index.require_build_settings(self.build_settings())
 
 
 def ocr_config(settings: OcrSettings) -> OcrConfig:

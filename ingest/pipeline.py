@@ -137,10 +137,11 @@ def iter_input_files(paths: list[Path]) -> list[tuple[Path, str]]:
     return found
 
 
-def check_suffix(path: Path, source: str) -> None:
-    """A file named explicitly must at least claim to be a document (its bytes decide the format)."""
+def check_suffix(path: Path, source: str, required: bool = False) -> None:
+    """A file named explicitly must at least claim to be a document (its bytes decide the format);
+    with `required` (uploads) it must name its type. SUPPORTED_SUFFIXES is the one list."""
     suffix = path.suffix.lower()
-    if suffix and suffix not in SUPPORTED_SUFFIXES:
-        raise RefusedFile(
-            source, f"unsupported file type {suffix!r} (supported: pdf, docx, doc, odt, html, txt, png, jpg, tiff)"
-        )
+    if (suffix or required) and suffix not in SUPPORTED_SUFFIXES:
+        supported = ", ".join(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
+        named = f" {suffix!r}" if suffix else ""
+        raise RefusedFile(source, f"unsupported file type{named} (supported: {supported})")

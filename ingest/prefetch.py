@@ -82,6 +82,7 @@ class PreparedStream:
         on_ready: Callable[[list[PreparedDocument]], None] | None = None,
         group_chunks: int = 64,
         on_page: Callable[[str, int, int], None] | None = None,
+        require_suffix: bool = False,
     ) -> None:
         self.files = files
         self.needs_prepare = needs_prepare
@@ -94,6 +95,7 @@ class PreparedStream:
         self.on_ready = on_ready
         self.group_chunks = group_chunks
         self.on_page = on_page  # OCR progress, for files prepared in this process
+        self.require_suffix = require_suffix  # a file without a suffix is refused (uploads)
         self._pool: ProcessPoolExecutor | None = None
 
     def __iter__(self) -> Iterator[Item]:
@@ -138,7 +140,7 @@ class PreparedStream:
     def _read(self, path: Path, source: str) -> Item:
         item = Item(path, source)
         try:
-            check_suffix(path, source)
+            check_suffix(path, source, self.require_suffix)
             item.data = read_limited(path, source, self.max_file_bytes)
             item.content_hash = hashlib.sha256(item.data).hexdigest()
         except RefusedFile as exc:

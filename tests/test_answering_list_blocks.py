@@ -89,7 +89,7 @@ def list_index(tmp_path_factory, embeddings):
 
 
 def _strategy(index) -> ListBlocks:
-    return ListBlocks(TermWeights([c.indexed_text for c in index.records.all_chunks()]), DocumentView(index))
+    return ListBlocks(TermWeights([c.indexed_text for c in index.all_chunks()]), DocumentView(index))
 
 
 def test_whole_list_answer_cites_every_item_across_chunks(list_index) -> None:
@@ -101,7 +101,7 @@ def test_whole_list_answer_cites_every_item_across_chunks(list_index) -> None:
     lists = _strategy(list_index)
     answer = lists.answer(plan, retrieved)
     assert answer is not None and not answer.abstained
-    doc_text = list_index.records.document_text(retrieved[0].doc_id)
+    doc_text = list_index.document_text(retrieved[0].doc_id)
     assert answer.citations[0].quote == "Các xã đăng ký đạt chuẩn năm 2019 thực hiện các nhiệm vụ sau:"
     for c in answer.citations:
         assert doc_text[c.start : c.end] == c.quote
@@ -115,7 +115,7 @@ def test_whole_list_answer_cites_every_item_across_chunks(list_index) -> None:
 def test_a_quoted_lead_in_gets_its_items(list_index) -> None:
     lists = _strategy(list_index)
     doc = list_index.documents()[0]
-    text = list_index.records.document_text(doc.doc_id)
+    text = list_index.document_text(doc.doc_id)
     lead = "Các xã đăng ký đạt chuẩn năm 2019 thực hiện các nhiệm vụ sau:"
     start = text.index(lead)
     chunk = lists.documents.chunk_at(doc.doc_id, start)

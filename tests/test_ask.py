@@ -23,8 +23,8 @@ def service(seed_index) -> ChatService:
 
 
 def _document_text(service: ChatService, source: str) -> str:
-    record = service.index.records.find_by_source(source)
-    return service.index.records.document_text(record.doc_id)
+    record = service.index.find_document(source)
+    return service.index.document_text(record.doc_id)
 
 
 def assert_grounded(service: ChatService, answer) -> None:

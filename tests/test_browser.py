@@ -186,9 +186,9 @@ def test_clicking_a_citation_highlights_the_quoted_span(page, shot, small_index)
     assert "cơ chế quản lý đầu tư" in highlighted
     assert squash(card.locator(".src-quote").inner_text()) in highlighted  # the quote, in its paragraph
     source = page.locator("#source-view .src-file").inner_text().strip()
-    record = small_index.records.find_by_source(source)
+    record = small_index.find_document(source)
     assert record is not None, source
-    assert highlighted in squash(small_index.records.document_text(record.doc_id))
+    assert highlighted in squash(small_index.document_text(record.doc_id))
     # the sources panel links open the same viewer
     page.locator("#sources a.cite").last.click()
     expect(mark).to_be_visible()

@@ -135,13 +135,13 @@ def test_documents_added_elsewhere_are_listed_and_removal_is_confirmed(
         page.locator("#rm-cancel-btn").click()
         expect(status).to_contain_text("Đã hủy")
         expect(page.locator("#rm-confirm-btn")).to_be_hidden()
-        assert small_index.records.find_by_source(source) is not None
+        assert small_index.find_document(source) is not None
         page.locator("#rm-btn").click()
         page.locator("#rm-confirm-btn").click()
         expect(status).to_contain_text(f"Đã xóa {source}")
         expect(page.locator("#d-table")).not_to_contain_text(source)
         shot("removed")
-        assert small_index.records.find_by_source(source) is None
+        assert small_index.find_document(source) is None
     finally:
         small_index.remove(source)
 

@@ -59,9 +59,7 @@ def test_index_works_against_a_chroma_server(tmp_path: Path, chroma_server: str,
     assert len(report.added) == 2
     assert not (tmp_path / "idx" / "chroma").exists()  # vectors live on the server, not locally
     hits = index.dense_search("Sở Kế hoạch và Đầu tư chủ trì cơ chế quản lý đầu tư", 3, where={"province": "Lai Châu"})
-    assert hits and all(
-        h.chunk_id.startswith(index.records.find_by_source("003_53ad26070fe62449.txt").doc_id) for h in hits
-    )
+    assert hits and all(h.chunk_id.startswith(index.find_document("003_53ad26070fe62449.txt").doc_id) for h in hits)
     with index.batch():
         index.remove("002_8b2520492b2011fc.txt")
     assert index.count() == sum(d.n_chunks for d in index.documents())

@@ -110,7 +110,7 @@ def test_html_docx_pdf_of_one_notice_is_one_document(order, shared: Path, embedd
     assert all(d["of"] == DOCX_003 for d in report.duplicates)
     assert report.added == [DOCX_003]
     # never indexed twice: Chroma and the records hold the DOCX's chunks only
-    assert index.count() == docs[0]["n_chunks"] == len(index.records.all_chunks())
+    assert index.count() == docs[0]["n_chunks"] == len(index.all_chunks())
     # re-ingest does nothing
     again = Ingester(index, LIMIT).ingest_paths([files[k] for k in order])
     assert (
@@ -121,7 +121,7 @@ def test_html_docx_pdf_of_one_notice_is_one_document(order, shared: Path, embedd
         assert index.remove(DOCX_003)
     after = Ingester(index, LIMIT).ingest_paths([files[k] for k in order])
     assert after.added == [DOCX_003] and [d["source"] for d in Copies(index).document_rows()] == [DOCX_003]
-    assert index.count() == len(index.records.all_chunks())
+    assert index.count() == len(index.all_chunks())
 
 
 # --- the README's example ingest: seeds + formats -----------------------------------------------
@@ -143,7 +143,7 @@ def test_seeds_and_formats_are_five_documents(seeds_and_formats) -> None:
     assert alternates == {"000": 1, "001": 2, "002": 2, "003": 2, "004": 2}
     assert len(report.added) == 5 and len(report.duplicates) == 9
     assert index.count() == sum(d["n_chunks"] for d in docs)
-    sources = {c.doc_id for c in index.records.all_chunks()}
+    sources = {c.doc_id for c in index.all_chunks()}
     assert sources == {d["doc_id"] for d in docs}
 
 
@@ -181,7 +181,7 @@ def test_removal_promotes_the_best_alternate_and_alternates_are_removable(seeds_
     assert DOCX_003 not in rows and PDF_003 in rows
     assert [a["source"] for a in rows[PDF_003]["alternates"]] == [SEED_003]
     assert rows[PDF_003]["number"] == "15/TB-UBND"
-    assert {c.doc_id for c in index.records.all_chunks()} == {d["doc_id"] for d in rows.values()}
+    assert {c.doc_id for c in index.all_chunks()} == {d["doc_id"] for d in rows.values()}
     # an alternate: only forgotten, the document stays as it is
     with index.batch():
         assert copies.remove(SEED_003) == (True, "")

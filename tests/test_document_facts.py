@@ -49,7 +49,7 @@ def _ask(setup, question: str):
 
 def _assert_exact_quotes(answer, index) -> None:
     for c in answer.citations:
-        assert index.records.document_text(c.chunk_id.split(":")[0])[c.start : c.end] == c.quote
+        assert index.document_text(c.chunk_id.split(":")[0])[c.start : c.end] == c.quote
 
 
 def test_is_an_answerer() -> None:

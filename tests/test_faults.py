@@ -80,7 +80,7 @@ def assert_consistent_and_answers(index_dir: Path, embeddings) -> None:
     index = Index(index_dir, embeddings)
     try:
         in_chroma = set(index.collection.get(include=[])["ids"])
-        recorded = {c.chunk_id for c in index.records.all_chunks()}
+        recorded = {c.chunk_id for c in index.all_chunks()}
         assert in_chroma == recorded
         answer = build_service(Settings(index_dir=index_dir), index).ask(QUESTION)
         assert not answer.abstained and "4.051" in answer.text and answer.citations

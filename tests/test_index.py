@@ -58,11 +58,11 @@ def test_reingest_is_idempotent_and_updates_replace(tmp_path: Path, seeds_dir: P
     target.write_text(target.read_text("utf-8").replace("88 xã đạt chuẩn NTM", "90 xã đạt chuẩn NTM"), "utf-8")
     updated = ingester.ingest_paths([corpus])
     assert updated.updated == [target.name]
-    doc = index.records.find_by_source(target.name)
-    texts = [c.text for c in index.chunks(index.records.chunk_ids(doc.doc_id)).values()]
+    doc = index.find_document(target.name)
+    texts = [c.text for c in index.chunks(index.chunk_ids(doc.doc_id)).values()]
     assert any("90 xã đạt chuẩn NTM" in t for t in texts) and not any("88 xã đạt chuẩn" in t for t in texts)
     got = index.collection.get(where={"doc_id": doc.doc_id}, include=["documents"])
-    assert sorted(got["ids"]) == sorted(index.records.chunk_ids(doc.doc_id))
+    assert sorted(got["ids"]) == sorted(index.chunk_ids(doc.doc_id))
     assert not any("88 xã đạt chuẩn" in t for t in got["documents"])
     assert index.lexical_search("88 xa dat chuan", 10) == [] or all(
         "88 xã" not in index.chunks([h.chunk_id])[h.chunk_id].text for h in index.lexical_search("88 xa dat chuan", 10)
@@ -72,11 +72,11 @@ def test_reingest_is_idempotent_and_updates_replace(tmp_path: Path, seeds_dir: P
 def test_remove_deletes_document_and_chunks(tmp_path: Path, seeds_dir: Path, embeddings) -> None:
     index = open_index(tmp_path / "idx", embeddings)
     Ingester(index, 20 * MB).ingest_paths([seeds_dir])
-    record = index.records.find_by_source("003_53ad26070fe62449.txt")
+    record = index.find_document("003_53ad26070fe62449.txt")
     with index.batch():
         assert index.remove("003_53ad26070fe62449.txt")
         assert not index.remove("003_53ad26070fe62449.txt")
-    assert index.records.find_by_source("003_53ad26070fe62449.txt") is None
+    assert index.find_document("003_53ad26070fe62449.txt") is None
     assert index.collection.get(where={"doc_id": record.doc_id})["ids"] == []
     assert all(not h.chunk_id.startswith(record.doc_id) for h in index.lexical_search("so ke hoach va dau tu", 20))
     assert index.count() == sum(d.n_chunks for d in index.documents())

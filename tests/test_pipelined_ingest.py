@@ -65,7 +65,7 @@ def test_bad_files_in_the_pool_leave_the_index_as_it_was(tmp_path: Path, corpus:
     index = Index(tmp_path / "idx", HashEmbeddings())
     Ingester(index, 20 * MB, workers=2).ingest_paths([corpus / "a-seeds"])
     before = _state(index)
-    generation = index.records.get_meta("generation")
+    generation = index.generation
     bad_only = tmp_path / "bad-only"
     bad_only.mkdir()
     for n in range(3):  # enough files for the pool
@@ -74,7 +74,7 @@ def test_bad_files_in_the_pool_leave_the_index_as_it_was(tmp_path: Path, corpus:
     report = Ingester(index, 20 * MB, workers=2).ingest_paths([bad_only])
     assert len(report.refused) == 3 * len(BAD) and not report.added and not report.updated
     assert _state(index) == before
-    assert index.records.get_meta("generation") == generation  # nothing written, nothing published
+    assert index.generation == generation  # nothing written, nothing published
     reopened = Index(tmp_path / "idx", HashEmbeddings())
     assert _state(reopened) == before
 

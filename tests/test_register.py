@@ -115,7 +115,7 @@ def test_task_question_answers_from_the_register(seed_index) -> None:
     assert answer.plan.get("answered_by") == "register"
     assert "cơ chế quản lý đầu tư" in answer.text and "chủ trì" in answer.text
     for c in answer.citations:
-        text = seed_index.records.document_text(c.chunk_id.split(":")[0])
+        text = seed_index.document_text(c.chunk_id.split(":")[0])
         assert text[c.start : c.end] == c.quote and c.number == "15/TB-UBND"
 
 

@@ -132,11 +132,9 @@ class HashEmbeddings:
 def _state(index) -> dict:
     return {
         "docs": [(d.doc_id, d.source, d.content_hash, d.metadata, d.n_chunks) for d in index.documents()],
-        "chunks": sorted(
-            (c.chunk_id, c.text, c.indexed_text, c.heading_path, c.agencies) for c in index.records.all_chunks()
-        ),
-        "assignments": sorted(map(repr, index.records.assignments())),
-        "targets": sorted(map(repr, index.records.targets())),
+        "chunks": sorted((c.chunk_id, c.text, c.indexed_text, c.heading_path, c.agencies) for c in index.all_chunks()),
+        "assignments": sorted(map(repr, index.assignments())),
+        "targets": sorted(map(repr, index.targets())),
         "lexical": index.lexical.fingerprint,
         "search": [index.lexical_search(q, 10) for q in ("so ke hoach va dau tu", "san pham ocop", "xa dat chuan")],
     }
@@ -192,12 +190,12 @@ def test_an_interrupted_batch_is_rebuilt_from_the_records(tmp_path: Path, seeds_
     seeds = sorted(seeds_dir.glob("*.txt"))
     Ingester(index, 20 * 1024 * 1024).ingest_paths(seeds[:2])
     expected = _state(index)
-    index.records.set_meta("generation", "pending-crashed")  # a writer died before saving the lexical index
-    index.lexical.remove([c.chunk_id for c in index.records.all_chunks()][:3])
+    index._records.set_meta("generation", "pending-crashed")  # a writer died before saving the lexical index
+    index.lexical.remove([c.chunk_id for c in index.all_chunks()][:3])
     index.lexical.save("not-what-the-records-say")  # and left a lexical index out of step
     reopened = Index(tmp_path / "idx", HashEmbeddings())
     assert _state(reopened) == expected
-    assert reopened.lexical.generation == reopened.records.get_meta("generation") != "not-what-the-records-say"
+    assert reopened.lexical.generation == reopened.generation != "not-what-the-records-say"
     assert not reopened.lexical.generation.startswith("pending-")
 
 

@@ -9,26 +9,36 @@ was built with; opening it with another model is an error, not silent drift.
 from __future__ import annotations
 
 import fcntl
-import json
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import AbstractSet, Any, Iterator
+from typing import Any, Iterator, Mapping, Protocol
 
 from core.contracts import PreparedDocument
+from vectorstore import build_record
+from vectorstore.build_record import IndexSettingsMismatch
 from vectorstore.chunk_meta import (
     chroma_client,
     chroma_metadata,
     contextual_text,
     metadata_from_records,
 )
-
-__all__ = ["EmbeddingModelMismatch", "Index", "PIPELINE_VERSION", "SearchHit", "chroma_metadata", "contextual_text"]
 from vectorstore.embeddings import NamedEmbeddings, same_space
 from vectorstore.lexical import LexicalIndex
-from vectorstore.records import ChunkRecord, DocumentRecord, RecordStore
+from vectorstore.reading import IndexReads, SearchHit
+from vectorstore.records import RecordStore
 from vectorstore.shared import SharedStore, pull
+
+__all__ = [
+    "EmbeddingModelMismatch",
+    "Index",
+    "IndexSettingsMismatch",
+    "PIPELINE_VERSION",
+    "SearchHit",
+    "StoreSettings",
+    "chroma_metadata",
+    "contextual_text",
+]
 
 # Bump when extraction, cleaning or chunking changes what a file turns into: unchanged files are
 # then re-processed on the next ingest instead of being skipped as "unchanged".
@@ -37,12 +47,6 @@ PIPELINE_VERSION = "12"
 
 class EmbeddingModelMismatch(RuntimeError):
     """The index was built with a different embedding model than the one configured."""
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    chunk_id: str
-    score: float
 
 
 def write_lock_held(index_dir: Path) -> bool:
@@ -61,7 +65,23 @@ def write_lock_held(index_dir: Path) -> bool:
     return False
 
 
-class Index:
+class StoreSettings(Protocol):
+    """Where the index lives and the model it embeds with (assistant.settings.Settings has these)."""
+
+    @property
+    def index_dir(self) -> Path: ...
+    @property
+    def embedding(self) -> str: ...
+    @property
+    def chroma_url(self) -> str | None: ...
+    @property
+    def collection(self) -> str: ...
+
+
+class Index(IndexReads):
+    """The store: written through `upsert`/`remove` in a `batch`, read through the methods below
+    (the document records are private: nothing outside reaches into the SQLite ledger)."""
+
     def __init__(
         self,
         index_dir: Path,
@@ -72,7 +92,7 @@ class Index:
         self.index_dir = Path(index_dir)
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.embeddings = embeddings
-        self.records = RecordStore(self.index_dir / "records.sqlite")
+        self._records = RecordStore(self.index_dir / "records.sqlite")
         self._client = chroma_client(self.index_dir, chroma_url)
         self._collection_name = collection
         self.collection = self._open_collection()
@@ -84,11 +104,22 @@ class Index:
         self._batch_serial = 0  # counts outermost write batches (see `write_batch`)
         self._ahead: dict[tuple[str, str], list[list[float]]] = {}  # vectors embedded ahead (embed_ahead)
         self._where_cache: tuple[str, dict[str, frozenset[str]]] = ("", {})
-        if self.records.get_meta("dirty") == "1":
+        self._alternates = None  # the copies ledger, opened on first use (alternates())
+        if self._records.get_meta("dirty") == "1":
             self.reconcile()
         if not self.lexical.load() and not self._writer_active():
             self._rebuild_lexical()
         self.refresh()
+
+    @classmethod
+    def open(cls, settings: StoreSettings, embeddings: NamedEmbeddings | None = None) -> "Index":
+        """The index the settings name (folder, Chroma server, collection, embedding model): the one
+        constructor the CLI, the app, eval and bench use. `embeddings` reuses a model already loaded."""
+        if embeddings is None:
+            from vectorstore.embeddings import make_embeddings
+
+            embeddings = make_embeddings(settings.embedding)
+        return cls(settings.index_dir, embeddings, settings.chroma_url, settings.collection)
 
     # --- opening --------------------------------------------------------------------------
     def _open_collection(self) -> Any:
@@ -110,12 +141,13 @@ class Index:
             self._client.delete_collection(self._collection_name)
         except Exception:  # noqa: BLE001 - the collection may not exist
             pass
-        for doc in self.records.documents():
-            self.records.delete_document(doc.doc_id)
+        for doc in self._records.documents():
+            self._records.delete_document(doc.doc_id)
         self.collection = self._open_collection()
         if self.shared is not None:
             self.shared.reset()
-        self.records.set_meta("generation", uuid.uuid4().hex)
+        self._records.set_meta("generation", uuid.uuid4().hex)
+        build_record.forget(self._records)
         self._rebuild_lexical()
 
     @property
@@ -124,7 +156,7 @@ class Index:
         return self._client
 
     def close(self) -> None:
-        self.records.close()
+        self._records.close()
         if self.shared is not None:
             self.shared.close()
 
@@ -158,14 +190,21 @@ class Index:
         changes them itself."""
         return self._batch_serial if self._batch_depth else 0
 
-    def _generation(self) -> str:
-        return self.records.get_meta("generation") or ""
+    def require_build_settings(self, current: Mapping[str, str]) -> None:
+        """Before a writer's first change: its index-time settings (chunk size, OCR language) must
+        be those the index holds documents built with (IndexSettingsMismatch names both and the way
+        out); an empty index or one built before they were recorded takes them (build_record.py)."""
+        build_record.require(self._records, self.index_dir, current, PIPELINE_VERSION, self.count() > 0)
+
+    def build_settings(self) -> dict[str, str]:
+        """The index-time settings recorded with the index ({} when none were recorded yet)."""
+        return build_record.recorded(self._records)
 
     def _begin_write(self) -> None:
         """Before the first change of a batch: mark the generation pending, so a crash before
         the lexical index is saved makes the next open rebuild it from the records."""
         if not self._lexical_dirty:
-            self.records.set_meta("generation", f"pending-{uuid.uuid4().hex}")
+            self._records.set_meta("generation", f"pending-{uuid.uuid4().hex}")
             self._lexical_dirty = True
 
     def _end_write(self) -> None:
@@ -175,9 +214,9 @@ class Index:
     def _publish(self) -> None:
         generation = uuid.uuid4().hex
         if self.shared is not None and self.shared.generation() != self.shared.synced:
-            pull(self.shared, self.records, self.lexical)  # another writer published meanwhile
+            pull(self.shared, self._records, self.lexical)  # another writer published meanwhile
         self.lexical.save(generation)
-        self.records.set_meta("generation", generation)
+        self._records.set_meta("generation", generation)
         if self.shared is not None:
             self.shared.set_generation(generation)
         self._lexical_dirty = False
@@ -193,10 +232,10 @@ class Index:
                 if not self._batch_depth:
                     with self.batch():  # takes the write lock, then comes back here
                         return
-                if pull(self.shared, self.records, self.lexical):
+                if pull(self.shared, self._records, self.lexical):
                     generation = uuid.uuid4().hex
                     self.lexical.save(generation)
-                    self.records.set_meta("generation", generation)
+                    self._records.set_meta("generation", generation)
                 self.shared.synced = remote
         generation = self._generation()
         if generation == self.lexical.generation or self._lexical_dirty:
@@ -212,7 +251,7 @@ class Index:
 
     def status_of(self, source: str, content_hash: str) -> str:
         """'unchanged', 'updated' or 'added' for a file about to be ingested."""
-        existing = self.records.find_by_source(source)
+        existing = self._records.find_by_source(source)
         if existing is None:
             return "added"
         if existing.content_hash == content_hash and existing.pipeline == PIPELINE_VERSION:
@@ -230,9 +269,9 @@ class Index:
             return status
         indexed = [contextual_text(doc, c) for c in chunks]
         vectors = self._ahead.pop((doc.doc_id, doc.content_hash), None) or self.embeddings.embed_documents(indexed)
-        old_ids = set(self.records.chunk_ids(doc.doc_id))
+        old_ids = set(self._records.chunk_ids(doc.doc_id))
         self._begin_write()
-        self.records.set_meta("dirty", "1")
+        self._records.set_meta("dirty", "1")
         if chunks:
             self.collection.upsert(
                 ids=[c.chunk_id for c in chunks],
@@ -243,10 +282,10 @@ class Index:
         stale = sorted(old_ids - {c.chunk_id for c in chunks})
         if stale:
             self.collection.delete(ids=stale)
-        self.records.replace_document(doc, chunks, indexed, PIPELINE_VERSION, prepared.assignments, prepared.targets)
+        self._records.replace_document(doc, chunks, indexed, PIPELINE_VERSION, prepared.assignments, prepared.targets)
         if self.shared is not None:
             self.shared.put(doc, chunks, indexed, PIPELINE_VERSION, prepared.assignments, prepared.targets)
-        self.records.set_meta("dirty", "0")
+        self._records.set_meta("dirty", "0")
         self.lexical.remove(sorted(old_ids))
         self.lexical.add([(c.chunk_id, text) for c, text in zip(chunks, indexed, strict=False)])
         self._end_write()
@@ -267,18 +306,18 @@ class Index:
 
     def remove(self, source: str) -> bool:
         """Delete a document and all its chunks; False when no such document is indexed."""
-        record = self.records.find_by_source(source)
+        record = self._records.find_by_source(source)
         if record is None:
             return False
         self._begin_write()
-        self.records.set_meta("dirty", "1")
-        ids = self.records.chunk_ids(record.doc_id)
+        self._records.set_meta("dirty", "1")
+        ids = self._records.chunk_ids(record.doc_id)
         if ids:
             self.collection.delete(ids=ids)
-        self.records.delete_document(record.doc_id)
+        self._records.delete_document(record.doc_id)
         if self.shared is not None:
             self.shared.delete(record.doc_id)
-        self.records.set_meta("dirty", "0")
+        self._records.set_meta("dirty", "0")
         self.lexical.remove(ids)
         self._end_write()
         return True
@@ -288,79 +327,29 @@ class Index:
         server the local records are the replica instead: the next refresh pulls them."""
         if self.shared is not None:
             self.shared.synced = ""
-            self.records.set_meta("dirty", "0")
+            self._records.set_meta("dirty", "0")
             return
-        recorded = {c.chunk_id: c for c in self.records.all_chunks()}
+        recorded = {c.chunk_id: c for c in self._records.all_chunks()}
         present = set(self.collection.get(include=[])["ids"])
         extra = sorted(present - set(recorded))
         if extra:
             self.collection.delete(ids=extra)
         missing = [recorded[i] for i in recorded if i not in present]
         if missing:
-            docs = {d.doc_id: d for d in self.records.documents()}
+            docs = {d.doc_id: d for d in self._records.documents()}
             self.collection.upsert(
                 ids=[c.chunk_id for c in missing],
                 embeddings=self.embeddings.embed_documents([c.indexed_text for c in missing]),
                 documents=[c.text for c in missing],
                 metadatas=[metadata_from_records(docs[c.doc_id], c) for c in missing],
             )
-        self.records.set_meta("dirty", "0")
+        self._records.set_meta("dirty", "0")
 
     def _rebuild_lexical(self) -> None:
         """The lexical index from every recorded chunk (a new or damaged index, another format)."""
         generation = self._generation()
         if not generation or generation.startswith("pending-"):
             generation = uuid.uuid4().hex
-            self.records.set_meta("generation", generation)
-        self.lexical.rebuild([(c.chunk_id, c.indexed_text) for c in self.records.all_chunks()], generation)
+            self._records.set_meta("generation", generation)
+        self.lexical.rebuild([(c.chunk_id, c.indexed_text) for c in self._records.all_chunks()], generation)
         self._lexical_dirty = False
-
-    # --- reading --------------------------------------------------------------------------
-    @property
-    def state(self) -> str:
-        """The published generation this process reads, "" while it has unpublished writes:
-        a key for caches of anything derived from the records."""
-        return "" if self._lexical_dirty else self.lexical.generation
-
-    def documents(self) -> list[DocumentRecord]:
-        return self.records.documents()
-
-    def documents_by_id(self, doc_ids: set[str]) -> dict[str, DocumentRecord]:
-        """The records of these documents only (per question: never a pass over all of them)."""
-        found = {d: self.records.get_document(d) for d in sorted(doc_ids)}
-        return {d: r for d, r in found.items() if r is not None}
-
-    def chunks(self, chunk_ids: list[str]) -> dict[str, ChunkRecord]:
-        return self.records.get_chunks(chunk_ids)
-
-    def count(self) -> int:
-        return int(self.collection.count())
-
-    def dense_search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[SearchHit]:
-        """Nearest chunks by cosine similarity (1 - distance), optionally filtered by metadata.
-        (Chroma returns fewer than k when it holds fewer: no count() round trip per question.)"""
-        result = self.collection.query(
-            query_embeddings=[self.embeddings.embed_query(query)],
-            n_results=k,
-            where=where or None,
-            include=["distances"],
-        )
-        return [SearchHit(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0], strict=False)]
-
-    def lexical_search(self, query: str, k: int, allowed: AbstractSet[str] | None = None) -> list[SearchHit]:
-        return [SearchHit(i, s) for i, s in self.lexical.search(query, k, allowed)]
-
-    def chunk_ids_where(self, where: dict[str, Any]) -> AbstractSet[str]:
-        """Ids of chunks matching a metadata filter (to restrict the lexical leg the same way),
-        remembered per filter until the index changes (questions repeat provinces and years)."""
-        if not self.state:
-            return set(self.collection.get(where=where, include=[])["ids"])
-        if self._where_cache[0] != self.state:
-            self._where_cache = (self.state, {})
-        key = json.dumps(where, sort_keys=True, ensure_ascii=False)
-        cache = self._where_cache[1]
-        if key not in cache:
-            if len(cache) >= 256:
-                cache.pop(next(iter(cache)))
-            cache[key] = frozenset(self.collection.get(where=where, include=[])["ids"])
-        return cache[key]

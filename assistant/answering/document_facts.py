@@ -11,7 +11,7 @@ document states every asked fact; otherwise it returns None and the next strateg
 Construction (the service wires it first in the chain):
     DocumentFacts.for_index(index)                      # reads texts and chunks from the Index
     DocumentFacts(document_text, document_chunks)       # or any two callables:
-        document_text(doc_id) -> str | None             # the cleaned text (Index.records.document_text)
+        document_text(doc_id) -> str | None             # the cleaned text (Index.document_text)
         document_chunks(doc_id) -> list[RetrievedChunk] # the document's chunks, to cite spans
 """
 
@@ -165,10 +165,10 @@ class DocumentFacts:
         """Wire to a vectorstore Index: texts from its records, chunks with the document's metadata."""
 
         def chunks_of(doc_id: str) -> list[RetrievedChunk]:
-            doc = index.records.get_document(doc_id)
+            doc = index.document(doc_id)
             if doc is None:
                 return []
-            records = index.chunks(index.records.chunk_ids(doc_id))
+            records = index.chunks(index.chunk_ids(doc_id))
             return [
                 RetrievedChunk(
                     c.chunk_id, doc_id, doc.source, 0.0, c.text, c.heading_path, c.start, c.end, doc.metadata
@@ -176,7 +176,7 @@ class DocumentFacts:
                 for c in sorted(records.values(), key=lambda c: c.n)
             ]
 
-        return cls(index.records.document_text, chunks_of)
+        return cls(index.document_text, chunks_of)
 
     def answer(self, plan: QueryPlan, retrieved: list[RetrievedChunk]) -> Answer | None:
         asked = self.cues.asked(plan.folded)

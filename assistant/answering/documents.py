@@ -19,13 +19,13 @@ class DocumentView:
 
     def text(self, doc_id: str) -> str:
         if doc_id not in self._texts:
-            self._texts[doc_id] = self.index.records.document_text(doc_id) or ""
+            self._texts[doc_id] = self.index.document_text(doc_id) or ""
         return self._texts[doc_id]
 
     def _document(self, doc_id: str) -> tuple[str, dict[str, str]]:
         """Source and metadata of one document (read by id: never every document per question)."""
         if doc_id not in self._meta:
-            record = self.index.records.get_document(doc_id)
+            record = self.index.document(doc_id)
             self._meta[doc_id] = (record.source, dict(record.metadata)) if record else ("", {})
         return self._meta[doc_id]
 
@@ -33,7 +33,7 @@ class DocumentView:
         """The document's chunks in order, as RetrievedChunk views (score 0: not retrieved)."""
         if doc_id not in self._chunks:
             source, meta = self._document(doc_id)
-            records = self.index.chunks(self.index.records.chunk_ids(doc_id))
+            records = self.index.chunks(self.index.chunk_ids(doc_id))
             views = [
                 RetrievedChunk(r.chunk_id, r.doc_id, source, 0.0, r.text, list(r.heading_path), r.start, r.end, meta)
                 for r in records.values()

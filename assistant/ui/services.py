@@ -95,7 +95,7 @@ class UIServices:
     def filter_choices(self) -> FilterChoices:
         with self.lock:
             docs = self.index.documents()
-            agency_ids = {a for c in self.index.records.all_chunks() for a in c.agencies}
+            agency_ids = {a for c in self.index.all_chunks() for a in c.agencies}
         meta = [d.metadata for d in docs]
         registry = self.register.registry
         names = {registry.get(a).name for a in agency_ids if a in registry.agencies}
@@ -108,13 +108,13 @@ class UIServices:
 
     def document_text_of_chunk(self, chunk_id: str) -> str | None:
         with self.lock:
-            return self.index.records.document_text(chunk_id.split(":")[0])
+            return self.index.document_text(chunk_id.split(":")[0])
 
     def example_questions(self, limit: int = 6) -> list[str]:
         """Questions for new staff, built from the agencies and provinces actually indexed."""
         with self.lock:
             docs = {d.doc_id: d.metadata for d in self.index.documents()}
-            assignments = self.index.records.assignments()
+            assignments = self.index.assignments()
         registry = self.register.registry
         per_agency: Counter[tuple[str, str]] = Counter(
             (a.agency, docs.get(a.doc_id, {}).get("province", ""))
@@ -141,7 +141,7 @@ class UIServices:
     def agency_choices(self) -> list[str]:
         """Agencies the register holds rows for (canonical names)."""
         with self.lock:
-            ids = {a.agency for a in self.index.records.assignments()}
+            ids = {a.agency for a in self.index.assignments()}
         registry = self.register.registry
         return sorted(registry.get(i).name for i in ids if i in registry.agencies)
 
@@ -211,7 +211,7 @@ class UIServices:
             return ""
         key = (doc_id, content_hash)
         if key not in self._leads:
-            self._leads[key] = lead_of(self.index.records.document_text(doc_id) or "")
+            self._leads[key] = lead_of(self.index.document_text(doc_id) or "")
         return self._leads[key]
 
     def titles(self) -> dict[str, str]:
@@ -262,17 +262,17 @@ class UIServices:
     def document_text(self, source: str) -> tuple[str, str | None]:
         """(title, cleaned text) of a document by its source; text None when not indexed."""
         with self.lock:
-            record = self.index.records.find_by_source(source or "")
+            record = self.index.find_document(source or "")
             if record is None:  # an alternate copy: its own cleaned text, titled as a copy of its document
                 from ingest.copies import Copies
 
                 of = self.alternate_of(source)
-                record = self.index.records.find_by_source(of) if of else None
+                record = self.index.find_document(of) if of else None
                 if record is None:
                     return "", None
-                text = Copies(self.index).ledger.text(source) or self.index.records.document_text(record.doc_id)
+                text = Copies(self.index).ledger.text(source) or self.index.document_text(record.doc_id)
                 return f"{source} — bản khác của {record.metadata.get('title') or record.source}", text
-            return record.metadata.get("title") or record.source, self.index.records.document_text(record.doc_id)
+            return record.metadata.get("title") or record.source, self.index.document_text(record.doc_id)
 
     # --- admin ----------------------------------------------------------------------------
     def admin_disabled_reason(self) -> str:
@@ -302,57 +302,26 @@ class UIServices:
         self, paths: list[str], authed: bool, on_page: Callable[[str, int, int], None] | None = None
     ) -> Iterator[tuple[int, str, str, str]]:
         """Ingest uploaded files one by one, yielding (i, source, status, reason) after each;
-        `on_page(source, done, total)` after each OCR'd page of a scan.
+        `on_page(source, done, total)` after each OCR'd page of a scan. The loop is `ntm ingest`'s
+        (Ingester.run) under the app's lock: held for each file's write only, never while a file
+        is prepared or across a yield, so questions wait for one write, not an OCR (bench/load.py).
 
         `paths` are the app server's own temporary copies; the document's source is only the
         display name of the upload (never used to build a path).
         """
-        from core.contracts import RefusedFile
-        from ingest.chunking import ChunkingConfig
-        from ingest.ingester import Ingester, ocr_config
-        from ingest.pipeline import check_suffix, display_name, read_limited
+        from ingest.ingester import Ingester
+        from ingest.pipeline import display_name
+        from vectorstore.index import IndexSettingsMismatch
 
         self._require_admin(authed)
-        ingester = Ingester(
-            self.index,
-            self.settings.max_file_bytes,
-            ChunkingConfig(max_chars=self.settings.chunk_max_chars),
-            ocr_config(self.settings),
-        )
-        for i, tmp in enumerate(paths):
-            path = Path(tmp)
-            source = display_name(path.name)
-            try:
-                check_suffix(path, source)
-                if path.suffix.lower() not in UPLOAD_TYPES:
-                    supported = ", ".join(t.lstrip(".") for t in UPLOAD_TYPES)
-                    raise RefusedFile(source, f"unsupported file type (supported: {supported})")
-                data = read_limited(path, source, self.settings.max_file_bytes)
-                prepared = self._prepared(ingester, data, source, on_page)
-                with self.lock, self.index.batch():  # only the write; never held across a yield
-                    status, reason = ingester.ingest_bytes(data, source, on_page, prepared)
-            except RefusedFile as exc:
-                status, reason = "refused", exc.reason
-            yield i, source, status, reason
-
-    def _prepared(self, ingester: Any, data: bytes, source: str, on_page: Any) -> Any:
-        """A changed file parsed, chunked (OCR'd) and embedded before the lock is taken, so
-        questions wait for one file's write, not its preparation (bench/load.py); None when the
-        file is unchanged. RefusedFile propagates."""
-        import hashlib
-
-        from ingest.pipeline import prepare_bytes
-
-        content_hash = hashlib.sha256(data).hexdigest()
-        with self.lock:
-            if self.index.status_of(source, content_hash) == "unchanged" or ingester.copies.is_unchanged_alternate(
-                source, content_hash
-            ):
-                return None
-        pages = (lambda done, total: on_page(source, done, total)) if on_page else None
-        prepared = prepare_bytes(data, source, ingester.registry, ingester.chunking, ingester.ocr, pages)
-        self.index.embed_ahead([prepared])  # vectors kept for the upsert under the lock
-        return prepared
+        ingester = Ingester.from_settings(self.settings, self.index)
+        files = [(Path(tmp), display_name(Path(tmp).name)) for tmp in paths]
+        try:
+            for i, done in enumerate(ingester.run(files, on_page, lock=self.lock)):
+                yield i, done.source, done.status, done.reason
+        except IndexSettingsMismatch as exc:  # raised before any file is read: nothing was written
+            for i, (_, source) in enumerate(files):
+                yield i, source, "refused", str(exc)
 
     def remove(self, source: str, authed: bool) -> bool:
         self._require_admin(authed)

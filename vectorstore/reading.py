@@ -1,0 +1,124 @@
+"""What the Index answers: documents, chunks, the register's rows, the copies ledger, and the two
+searches. The Index (vectorstore/index.py) keeps these in step on writes; callers read through
+these methods only, never the records store itself."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, AbstractSet, Any
+
+from core.contracts import Assignment, Target
+from vectorstore.alternates import AlternateLedger
+from vectorstore.records import ChunkRecord, DocumentRecord
+
+if TYPE_CHECKING:
+    from vectorstore.embeddings import NamedEmbeddings
+    from vectorstore.lexical import LexicalIndex
+    from vectorstore.records import RecordStore
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    chunk_id: str
+    score: float
+
+
+class IndexReads:
+    """The reading half of the Index (its state is set up by Index.__init__)."""
+
+    _records: RecordStore
+    _alternates: AlternateLedger | None
+    _lexical_dirty: bool
+    _where_cache: tuple[str, dict[str, frozenset[str]]]
+    collection: Any
+    embeddings: NamedEmbeddings
+    lexical: LexicalIndex
+
+    def _generation(self) -> str:
+        return self._records.get_meta("generation") or ""
+
+    @property
+    def state(self) -> str:
+        """The published generation this process reads, "" while it has unpublished writes:
+        a key for caches of anything derived from the records."""
+        return "" if self._lexical_dirty else self.lexical.generation
+
+    @property
+    def generation(self) -> str:
+        """The generation the records hold ("pending-…" while a write batch is unpublished)."""
+        return self._generation()
+
+    def documents(self) -> list[DocumentRecord]:
+        return self._records.documents()
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        return self._records.get_document(doc_id)
+
+    def find_document(self, source: str) -> DocumentRecord | None:
+        """The indexed document with this source (None when there is none)."""
+        return self._records.find_by_source(source)
+
+    def document_text(self, doc_id: str) -> str | None:
+        """A document's cleaned text (chunk offsets point into it)."""
+        return self._records.document_text(doc_id)
+
+    def chunk_ids(self, doc_id: str | None = None) -> list[str]:
+        """Chunk ids of one document in order (of every document when `doc_id` is None)."""
+        return self._records.chunk_ids(doc_id)
+
+    def all_chunks(self) -> list[ChunkRecord]:
+        return self._records.all_chunks()
+
+    def assignments(self, agencies: list[str] | None = None) -> list[Assignment]:
+        """The task register's rows, optionally only those of these agency ids."""
+        return self._records.assignments(agencies)
+
+    def targets(self) -> list[Target]:
+        return self._records.targets()
+
+    def alternates(self) -> AlternateLedger:
+        """The copies ledger kept in the records' file (ingest/copies.py writes it)."""
+        if self._alternates is None:
+            self._alternates = AlternateLedger(self._records.connection)
+        return self._alternates
+
+    def documents_by_id(self, doc_ids: set[str]) -> dict[str, DocumentRecord]:
+        """The records of these documents only (per question: never a pass over all of them)."""
+        found = {d: self._records.get_document(d) for d in sorted(doc_ids)}
+        return {d: r for d, r in found.items() if r is not None}
+
+    def chunks(self, chunk_ids: list[str]) -> dict[str, ChunkRecord]:
+        return self._records.get_chunks(chunk_ids)
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def dense_search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[SearchHit]:
+        """Nearest chunks by cosine similarity (1 - distance), optionally filtered by metadata.
+        (Chroma returns fewer than k when it holds fewer: no count() round trip per question.)"""
+        result = self.collection.query(
+            query_embeddings=[self.embeddings.embed_query(query)],
+            n_results=k,
+            where=where or None,
+            include=["distances"],
+        )
+        return [SearchHit(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0], strict=False)]
+
+    def lexical_search(self, query: str, k: int, allowed: AbstractSet[str] | None = None) -> list[SearchHit]:
+        return [SearchHit(i, s) for i, s in self.lexical.search(query, k, allowed)]
+
+    def chunk_ids_where(self, where: dict[str, Any]) -> AbstractSet[str]:
+        """Ids of chunks matching a metadata filter (to restrict the lexical leg the same way),
+        remembered per filter until the index changes (questions repeat provinces and years)."""
+        if not self.state:
+            return set(self.collection.get(where=where, include=[])["ids"])
+        if self._where_cache[0] != self.state:
+            self._where_cache = (self.state, {})
+        key = json.dumps(where, sort_keys=True, ensure_ascii=False)
+        cache = self._where_cache[1]
+        if key not in cache:
+            if len(cache) >= 256:
+                cache.pop(next(iter(cache)))
+            cache[key] = frozenset(self.collection.get(where=where, include=[])["ids"])
+        return cache[key]
