@@ -17,6 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from core.contracts import Fingerprint, PreparedDocument, RefusedFile
+from ingest.chunking import ChunkingConfig
+from ingest.loaders.ocr import OcrConfig
 from ingest.near_duplicates import best_match, fingerprint, similarity
 from ingest.pipeline import prepare_bytes
 from vectorstore.alternates import Alternate
@@ -207,7 +209,7 @@ class Copies:
         if data is None:
             return None
         try:
-            prepared = prepare_bytes(data, alt.source)
+            prepared = prepare_bytes(data, alt.source, None, *self._built_with())
         except RefusedFile:
             return None
         self.index.upsert(prepared)
@@ -215,6 +217,14 @@ class Copies:
         self.ledger.save_fingerprint(prepared.document.doc_id, fp, data, copy_format(prepared))
         self.ledger.delete(alt.source)
         return prepared.document.doc_id, fp
+
+    def _built_with(self) -> tuple[ChunkingConfig, OcrConfig]:
+        """The chunk size and OCR language the index was built with (vectorstore/build_record.py),
+        for a copy re-read on promotion: chunked like the documents beside it, whoever removes."""
+        built = self.index.build_settings()
+        chunking = ChunkingConfig(max_chars=int(built["chunk_max_chars"])) if "chunk_max_chars" in built else None
+        ocr = OcrConfig(lang=built["ocr_lang"]) if "ocr_lang" in built else None
+        return chunking or ChunkingConfig(), ocr or OcrConfig()
 
     def alternates_by_document(self) -> dict[str, list[dict[str, object]]]:
         """doc_id → its alternates as dicts (for `ntm docs` and the documents tab)."""

@@ -136,3 +136,22 @@ def test_the_upload_tab_refuses_each_file_in_vietnamese(
     log = list(DocsActions(ui).ingest([str(p) for p in seeds[1:]], True))[-1][0]
     assert "xây dựng lại chỉ mục" in log
     assert [d.source for d in index.documents()] == [seeds[0].name]
+
+
+def test_a_promoted_copy_is_chunked_like_the_index(tmp_path: Path, shared: Path, make_index, ingester) -> None:
+    docx = shared / "corpus" / "formats" / "003_lai-chau_ket-luan_python-docx.docx"
+    pdf = shared / "corpus" / "formats" / "003_lai-chau_ket-luan_libreoffice.pdf"
+    alone = make_index(tmp_path / "alone", HashEmbeddings())
+    ingester(alone, max_chars=400).ingest_paths([pdf])
+    expected = [c.text for c in alone.all_chunks()]
+    default = make_index(tmp_path / "default", HashEmbeddings())
+    ingester(default).ingest_paths([pdf])
+    assert [c.text for c in default.all_chunks()] != expected  # the chunk size shows in the chunks
+    index = make_index(tmp_path / "idx", HashEmbeddings())
+    small = ingester(index, max_chars=400)
+    report = small.ingest_paths([docx, pdf])
+    assert report.duplicates == [{"source": pdf.name, "of": docx.name}]  # the DOCX is indexed, the PDF a copy
+    with index.batch():
+        assert small.remove(docx.name) == (True, pdf.name)  # the PDF is re-read in its place
+    assert [c.text for c in index.all_chunks()] == expected  # at 400 chars, as recorded, not the default
+    assert len(expected) > 1 and max(len(t) for t in expected) <= 2 * 400
