@@ -1,4 +1,4 @@
-"""Ingest files into an Index: the one service the CLI and the app's upload both call.
+"""Ingest files into an Index: the one loop (`Ingester.run`) `ntm ingest`, the upload tab and eval call.
 
 Each file is prepared completely in memory (or refused) before the index is touched, so a bad
 file never leaves anything behind, and the rest of the batch still goes in.
