@@ -4,7 +4,8 @@ A sentence ends at a mark (".", "!", "?") followed by white space, and — for m
 when what follows can open a sentence (a capital, a quote, a bullet, a figure). That keeps whole
 the things a full stop does not end inside a line: figures ("4.051", "1.200", "31,64%", "5,6"),
 dates ("10/7/2019"), "v.v." before a lower-case word, an ellipsis inside a clause. A line break
-always ends a sentence: callers split lines first (or pass one line).
+always ends a sentence: `text_spans` and `sentence_at` split a text into lines themselves, the other
+functions take one line.
 
 Readers differ in a few documented ways, each a field of `SentenceRule`, so that the outline of
 a document, the evidence units of an answer, the sentences of an LLM reply, the meeting facts
@@ -14,6 +15,11 @@ and the cut points of long chunks all come from one function (see the named rule
 - `long_clauses`: a sentence longer than this also ends at ";" before a capital;
 - `join_markers`: a piece that is only a list marker or a signature abbreviation ("1.", "a.",
   "II.", "KT.", "Điều 2.") opens the next piece instead of standing alone.
+
+Known gap: an abbreviation before a name ("TP. Hà Nội", "Tp. Huế") ends a sentence under OUTLINE,
+EVIDENCE and MEETING (none in the shared corpora; REPLY's caller joins fragments under three words).
+A shape rule would also swallow the list markers "I." and "A."; a list of abbreviations belongs in
+core/data, passed in.
 
 Note on the capital class: `À-Ỹ` spans every precomposed Vietnamese letter, lower case included
 ("ở", "ạ"), so after a mark any non-ASCII letter opens a sentence; ASCII lower case does not.
@@ -59,7 +65,8 @@ EVIDENCE = SentenceRule(next_start=rf"[\"“(+\-•]?\s*[{CAPITAL}0-9]", long_cl
 # The sentences of an LLM's reply: any full stop, "!", "?" or "…" followed by a space ends one (the
 # reply's own citation markers, not capitals, tell its claims apart; see assistant/llm.py).
 REPLY = SentenceRule(marks=".!?…", name="reply")
-# The sentences of a meeting's lead (who chaired it): an ASCII capital, Đ, a quote or a bracket.
+# The sentences of a meeting's lead (who chaired it, when; also the metadata stage's sentence around
+# a date or a number): an ASCII capital, Đ, a quote or a bracket opens one.
 MEETING = SentenceRule(next_start=r"[A-ZĐ\"“(]", name="meeting")
 # Where a too-long block may be cut into chunks: after any end mark or ";" followed by a space.
 CUT = SentenceRule(marks=".;!?", name="cut")
