@@ -64,7 +64,8 @@ Lào Cai, ngày 10 tháng 3 năm 2023
 KẾ HOẠCH
 Thực hiện Chương trình mục tiêu quốc gia xây dựng nông thôn mới năm 2023
 III. TỔ CHỨC THỰC HIỆN
-1. Sở Nông nghiệp và Phát triển nông thôn: chủ trì hướng dẫn các xã rà soát, đánh giá mức đạt các tiêu chí nông thôn mới.
+1. Sở Nông nghiệp và Phát triển nông thôn: chủ trì hướng dẫn các xã rà soát, đánh giá mức đạt các tiêu chí nông thôn \
+mới.
 2. UBND huyện Mường Khương: chủ trì xây dựng kế hoạch nâng cao chất lượng tiêu chí cho xã Bản Lầu.
 3. UBND các huyện, thành phố: chỉ đạo các xã cập nhật số liệu, báo cáo kết quả thực hiện hằng quý.
 """
@@ -81,17 +82,15 @@ III. TỔ CHỨC THỰC HIỆN
 
 
 @pytest.mark.e2e
-def test_register_lists_own_rows_then_lineage_then_collective(tmp_path, embeddings) -> None:
+def test_register_lists_own_rows_then_lineage_then_collective(tmp_path, make_index, make_ingester) -> None:
     from assistant.register import TaskRegister
-    from ingest.ingester import Ingester
-    from tests.conftest import open_index
 
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "kh_2023.txt").write_text(_PLAN_2023, "utf-8")
     (docs / "kh_2025.txt").write_text(_PLAN_2025, "utf-8")
-    index = open_index(tmp_path / "index", embeddings)
-    Ingester(index, 1024 * 1024).ingest_paths([docs])
+    index = make_index(tmp_path / "index")
+    make_ingester(index, 1024 * 1024).ingest_paths([docs])
     register = TaskRegister(index)
 
     new = register.tasks("Sở Nông nghiệp và Môi trường")

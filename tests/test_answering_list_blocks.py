@@ -10,7 +10,8 @@ from assistant.answering.list_blocks import ListBlocks, find_blocks, narrowed_it
 from assistant.evidence import TermWeights
 from assistant.query import plan_question
 from core.contracts import Answer, Citation
-from tests.conftest import open_index
+
+pytestmark = pytest.mark.unit
 
 STEPS = (
     "1. Tổ chức thực hiện ở cấp xã\n\n"
@@ -50,7 +51,10 @@ def test_lettered_items_under_a_numbered_lead_stop_at_the_next_number() -> None:
 
 
 def test_table_rows_keep_their_header() -> None:
-    text = "Phân công đơn vị giúp đỡ các xã, cụ thể như sau:\nSTT | Đơn vị | Xã\n1 | Sở Y tế | Xã Tùng Bá\n2 | Sở Xây dựng | Xã Xuân Giang\n"
+    text = (
+        "Phân công đơn vị giúp đỡ các xã, cụ thể như sau:\nSTT | Đơn vị | Xã\n"
+        "1 | Sở Y tế | Xã Tùng Bá\n2 | Sở Xây dựng | Xã Xuân Giang\n"
+    )
     (block,) = find_blocks("d", text)
     assert block.header is not None and block.header.text.startswith("STT")
     assert [i.text for i in block.items] == ["1 | Sở Y tế | Xã Tùng Bá", "2 | Sở Xây dựng | Xã Xuân Giang"]
@@ -65,9 +69,8 @@ def test_items_are_narrowed_to_the_place_the_question_names() -> None:
 
 
 @pytest.fixture(scope="module")
-def list_index(tmp_path_factory, embeddings):
+def list_index(tmp_path_factory, build_index):
     """A real index of one plan whose list of tasks is longer than one chunk."""
-    from ingest.ingester import Ingester
 
     folder = tmp_path_factory.mktemp("list-docs")
     items = "\n\n".join(
@@ -77,21 +80,20 @@ def list_index(tmp_path_factory, embeddings):
     )
     text = (
         "ỦY BAN NHÂN DÂN TỈNH ĐIỆN BIÊN\n\nSố: 18/KH-UBND\n\nĐiện Biên, ngày 05 tháng 3 năm 2019\n\nKẾ HOẠCH\n\n"
-        "Xây dựng nông thôn mới năm 2019\n\nCăn cứ Quyết định số 1600/QĐ-TTg ngày 16/8/2016 của Thủ tướng Chính phủ;\n\n"
+        "Xây dựng nông thôn mới năm 2019\n\n"
+        "Căn cứ Quyết định số 1600/QĐ-TTg ngày 16/8/2016 của Thủ tướng Chính phủ;\n\n"
         "I. NHIỆM VỤ CỦA CÁC XÃ\n\nCác xã đăng ký đạt chuẩn năm 2019 thực hiện các nhiệm vụ sau:\n\n"
         f"{items}\n\nII. TỔ CHỨC THỰC HIỆN\n\nCác sở, ngành theo chức năng hướng dẫn các xã thực hiện.\n"
     )
     (folder / "dien-bien_ke-hoach_2019.txt").write_text(text, encoding="utf-8")
-    index = open_index(tmp_path_factory.mktemp("list-index"), embeddings)
-    report = Ingester(index, 20 * 1024 * 1024).ingest_paths([folder])
-    assert not report.refused
-    return index
+    return build_index(tmp_path_factory.mktemp("list-index"), [folder])
 
 
 def _strategy(index) -> ListBlocks:
     return ListBlocks(TermWeights([c.indexed_text for c in index.all_chunks()]), DocumentView(index))
 
 
+@pytest.mark.e2e
 def test_whole_list_answer_cites_every_item_across_chunks(list_index) -> None:
     from assistant.retrieve import HybridSearch, RetrievalConfig
 
@@ -112,6 +114,7 @@ def test_whole_list_answer_cites_every_item_across_chunks(list_index) -> None:
     assert "và 2 mục khác" in answer.text  # past the cap, the rest is counted, never dropped silently
 
 
+@pytest.mark.e2e
 def test_a_quoted_lead_in_gets_its_items(list_index) -> None:
     lists = _strategy(list_index)
     doc = list_index.documents()[0]

@@ -3,11 +3,15 @@ parts the evidence answers and says which part it does not."""
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.answering.extractive import AnswerConfig, ExtractiveAnswerer
 from assistant.answering.parts import answer_by_parts
 from assistant.evidence import TermWeights
 from assistant.query import plan_question
 from core.contracts import RetrievedChunk
+
+pytestmark = pytest.mark.unit
 
 TEXT = (
     "Năm 2023, thành phố phấn đấu có thêm 62 xã đạt chuẩn nông thôn mới nâng cao, nâng tổng số lên 178 xã. "
@@ -43,7 +47,8 @@ def test_each_part_gets_its_own_sentence() -> None:
 
 def test_a_part_the_evidence_does_not_answer_is_said() -> None:
     plan = plan_question(
-        "Năm 2023 Hà Nội có thêm bao nhiêu xã đạt chuẩn nông thôn mới kiểu mẫu, và bao nhiêu km đường giao thông được cứng hóa?"
+        "Năm 2023 Hà Nội có thêm bao nhiêu xã đạt chuẩn nông thôn mới kiểu mẫu, "
+        "và bao nhiêu km đường giao thông được cứng hóa?"
     )
     answer = _answerer().answer(plan, _chunks(), {"d:0": 0.9, "d:1": 0.8}, {"Hà Nội"})
     assert not answer.abstained and "25 xã" in answer.text

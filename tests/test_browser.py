@@ -1,9 +1,9 @@
 """The web app in a real headless Chromium (Debian's `chromium` driven by Playwright).
 
 The app is served on a free loopback port over a small index of its own (3 seeds: Hà Tĩnh,
-Lai Châu, Thái Nguyên) with admin credentials configured. Each test opens a fresh page (a new
-Gradio session), fails if any JavaScript dialog (alert/confirm/prompt) opens, and saves a
-screenshot of each step to `artifacts/browser/<test>-<NN>-<step>.png`.
+Lai Châu, Thái Nguyên) with admin credentials configured (`tests/browser_fixtures.py`). Each test
+opens a fresh page (a new Gradio session), fails if any JavaScript dialog (alert/confirm/prompt)
+opens, and saves a screenshot of each step to `artifacts/browser/<test>-<NN>-<step>.png`.
 
 Without /usr/bin/chromium the tests fail and say to run `make browser`.
 """
@@ -13,21 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from assistant.service import ChatService
-from assistant.settings import Settings
-from tests.browser_support import (
-    CHROMIUM_ARGS,
-    Shots,
-    free_port,
-    require_chromium,
-    squash,
-)
+from tests.browser_fixtures import ADMIN_USER
+from tests.browser_steps import ask, choose, log_in, open_tab, upload
+from tests.browser_support import squash
 
 pytestmark = [
     pytest.mark.e2e,
@@ -35,118 +27,9 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword).*"),
 ]
 
-SEEDS = ("002_8b2520492b2011fc.txt", "003_53ad26070fe62449.txt", "004_2cf336e0c0e404f5.txt")
-ADMIN_USER, ADMIN_PASSWORD = "quantri", "mật-khẩu-trình-duyệt"
 KIT_XSS = "prompt-injection_script_onerror.html"
 QUESTION = "Sở Kế hoạch và Đầu tư Lai Châu phải làm gì?"
 INGESTED = re.compile("thêm mới|cập nhật|không đổi|bản trùng")  # bản trùng: kept as an alternate copy
-TIMEOUT_MS = 20_000  # one answer takes ~0.5 s; uploads a few seconds on 2 cores
-
-
-# --- the app and the browser (one of each per module) -------------------------------------------
-@pytest.fixture(scope="module")
-def chromium_path() -> Path:
-    return require_chromium()  # first: no index is built when the browser is missing
-
-
-@pytest.fixture(scope="module")
-def small_index(chromium_path, tmp_path_factory, seeds_dir: Path, embeddings):
-    from ingest.ingester import Ingester
-    from tests.conftest import open_index
-
-    folder = tmp_path_factory.mktemp("browser-seeds")
-    for name in SEEDS:
-        shutil.copy(seeds_dir / name, folder / name)
-    index = open_index(tmp_path_factory.mktemp("browser-index"), embeddings)
-    report = Ingester(index, 20 * 1024 * 1024).ingest_paths([folder])
-    assert not report.refused, report.refused
-    return index
-
-
-@pytest.fixture(scope="module")
-def app_url(small_index):
-    from assistant.ui.app import serve
-
-    settings = Settings(index_dir=small_index.index_dir, admin_user=ADMIN_USER, admin_password=ADMIN_PASSWORD)
-    port = free_port()
-    demo = serve(ChatService(small_index, settings), settings, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def dialogs() -> list[str]:
-    """Messages of every JavaScript dialog the page opened (each one is dismissed)."""
-    return []
-
-
-@pytest.fixture
-def page(browser, app_url, dialogs):
-    context = browser.new_context(accept_downloads=True, locale="vi-VN", viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.on("dialog", lambda d: (dialogs.append(f"{d.type}: {d.message}"), d.dismiss()))
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(app_url)
-    page.locator("#question textarea").wait_for()
-    yield page
-    context.close()
-    assert not dialogs, f"a JavaScript dialog opened: {dialogs}"
-    assert not errors, f"uncaught JavaScript errors in the page: {errors}"
-
-
-@pytest.fixture
-def shot(page, request) -> Shots:
-    return Shots(page, request.node.name)
-
-
-# --- steps --------------------------------------------------------------------------------------
-def ask(page, question: str) -> None:
-    """Type a question, send it, and wait until the answer is complete (its sources are listed)."""
-    page.locator("#question textarea").fill(question)
-    page.locator("#send").click()
-    expect(page.locator("#chatbot")).to_contain_text(question)
-    # the panel is replaced only by the last streamed update; an abstention lists no card
-    expect(page.locator("#sources .src-card, #sources .sources.empty:not(:has-text('sẽ hiện'))").first).to_be_visible()
-
-
-def open_tab(page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
-
-
-def choose(page, dropdown_id: str, option: str, exact: bool = True) -> None:
-    """Pick an option by its shown name (exact=False: the name contains `option`, e.g. a file name
-    shown after the document's readable title)."""
-    page.locator(f"#{dropdown_id} input").click()
-    page.get_by_role("option", name=option, exact=exact).first.click()
-
-
-def log_in(page, shot: Shots, password: str = ADMIN_PASSWORD) -> None:
-    open_tab(page, "Tài liệu")
-    page.locator("#login-user :is(input,textarea)").fill(ADMIN_USER)
-    page.locator("#login-pass :is(input,textarea)").fill(password)
-    page.locator("#login-btn").click()
-    expect(page.locator("#login-status")).to_contain_text("Đã đăng nhập quản trị")
-    shot("logged-in")
-
-
-def upload(page, paths: list[Path]) -> None:
-    """Upload files into #upload, wait until all are listed, then ingest them."""
-    page.set_input_files("#upload input[type=file]", [str(p) for p in paths])
-    for p in paths:  # uploaded to the server: one row per file (the name shows as stem + suffix)
-        expect(page.locator("#upload").get_by_role("row", name=re.compile(re.escape(p.name)))).to_be_visible()
-    page.locator("#ingest-btn").click()
-    expect(page.locator("#ingest-log")).to_contain_text(f"{len(paths)}/{len(paths)} tệp")
 
 
 def scripts_with_alert(page) -> int:

@@ -2,7 +2,7 @@
 read from the index when shown, removal confirmed by name, Vietnamese refusal reasons, readable
 source titles, who answered, and the province column / file names of the tasks tab.
 
-Uses the app, index and browser of `tests/test_browser.py` (3 seeds, admin login configured);
+Uses the app, index and browser fixtures of `tests/browser_fixtures.py` (3 seeds, admin login configured);
 screenshots go to `artifacts/browser/`.
 """
 
@@ -16,21 +16,8 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_browser import (  # noqa: F401 - fixtures
-    SEEDS,
-    app_url,
-    ask,
-    browser,
-    choose,
-    chromium_path,
-    dialogs,
-    log_in,
-    open_tab,
-    page,
-    shot,
-    small_index,
-    upload,
-)
+from tests.browser_fixtures import SEEDS
+from tests.browser_steps import ask, choose, log_in, open_tab, upload
 
 pytestmark = [
     pytest.mark.e2e,
@@ -46,7 +33,8 @@ ATTACHED_JS = """(el) => {
   const style = getComputedStyle(el);
   const c = document.createElement('canvas').getContext('2d');
   c.font = `${style.fontWeight} 40px ${style.fontFamily}`;
-  return ['ố', 'ồ', 'ẫ', 'ổ', 'ấ', 'ề', 'Ố'].map(t => { const m = c.measureText(t); return m.actualBoundingBoxRight / m.width; });
+  return ['ố', 'ồ', 'ẫ', 'ổ', 'ấ', 'ề', 'Ố'].map(t => { const m = c.measureText(t); return m.actualBoundingBoxRight / \
+m.width; });
 }"""
 # Is a font installed? Text drawn in it is measured against the generic fallback alone.
 FONT_INSTALLED_JS = """(font) => {
@@ -99,10 +87,8 @@ def test_local_fonts_with_vietnamese_and_no_font_fetched(browser, app_url, reque
 
 
 def test_documents_added_elsewhere_are_listed_and_removal_is_confirmed(
-    page, shot, small_index, seeds_dir, tmp_path, browser, app_url
+    page, shot, small_index, seeds_dir, tmp_path, browser, app_url, make_ingester
 ):
-    from ingest.ingester import Ingester
-
     source = "000_ba98eac4c7362506.txt"
     assert source not in SEEDS
     log_in(page, shot)
@@ -111,7 +97,7 @@ def test_documents_added_elsewhere_are_listed_and_removal_is_confirmed(
     folder.mkdir()
     shutil.copy(seeds_dir / source, folder / source)
     expect(page.locator("#examples")).not_to_contain_text("Hà Giang")
-    Ingester(small_index, 20 * 1024 * 1024).ingest_paths([folder])  # the CLI / another session adds it (Hà Giang)
+    make_ingester(small_index).ingest_paths([folder])  # the CLI / another session adds it (Hà Giang)
     try:
         fresh = browser.new_context(locale="vi-VN").new_page()
         fresh.goto(app_url)  # a page opened now suggests questions about the new province too

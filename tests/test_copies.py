@@ -16,12 +16,9 @@ from pathlib import Path
 import pytest
 
 from ingest.copies import Copies
-from ingest.ingester import Ingester
 from ingest.near_duplicates import THRESHOLD, fingerprint, same_document, similarity
 from ingest.pipeline import prepare_bytes
-from tests.conftest import open_index
 
-LIMIT = 20 * 1024 * 1024
 SEED_003 = "003_53ad26070fe62449.txt"
 DOCX_003 = "003_lai-chau_ket-luan_python-docx.docx"
 PDF_003 = "003_lai-chau_ket-luan_libreoffice.pdf"
@@ -88,7 +85,9 @@ def html_page_of(seed: Path, target: Path) -> Path:
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("order", [("html", "pdf", "docx"), ("docx", "html", "pdf")])
-def test_html_docx_pdf_of_one_notice_is_one_document(order, shared: Path, embeddings, tmp_path: Path) -> None:
+def test_html_docx_pdf_of_one_notice_is_one_document(
+    order, shared: Path, make_index, make_ingester, tmp_path: Path
+) -> None:
     formats = shared / "corpus" / "formats"
     folder = tmp_path / "in"
     folder.mkdir()
@@ -99,8 +98,8 @@ def test_html_docx_pdf_of_one_notice_is_one_document(order, shared: Path, embedd
     }
     shutil.copy(formats / PDF_003, files["pdf"])
     shutil.copy(formats / DOCX_003, files["docx"])
-    index = open_index(tmp_path / "idx", embeddings)
-    ingester = Ingester(index, LIMIT)
+    index = make_index(tmp_path / "idx")
+    ingester = make_ingester(index)
     report = ingester.ingest_paths([files[k] for k in order])
     assert not report.refused
     docs = Copies(index).document_rows()
@@ -112,24 +111,24 @@ def test_html_docx_pdf_of_one_notice_is_one_document(order, shared: Path, embedd
     # never indexed twice: Chroma and the records hold the DOCX's chunks only
     assert index.count() == docs[0]["n_chunks"] == len(index.all_chunks())
     # re-ingest does nothing
-    again = Ingester(index, LIMIT).ingest_paths([files[k] for k in order])
+    again = make_ingester(index).ingest_paths([files[k] for k in order])
     assert (
         sorted(again.unchanged) == sorted(p.name for p in files.values()) and not again.added and not again.duplicates
     )
     # a document removed behind the ledger's back (Index.remove): its copies are placed afresh
     with index.batch():
         assert index.remove(DOCX_003)
-    after = Ingester(index, LIMIT).ingest_paths([files[k] for k in order])
+    after = make_ingester(index).ingest_paths([files[k] for k in order])
     assert after.added == [DOCX_003] and [d["source"] for d in Copies(index).document_rows()] == [DOCX_003]
     assert index.count() == len(index.all_chunks())
 
 
 # --- the README's example ingest: seeds + formats -----------------------------------------------
 @pytest.fixture(scope="module")
-def seeds_and_formats(tmp_path_factory, shared: Path, embeddings):
+def seeds_and_formats(tmp_path_factory, shared: Path, make_index, make_ingester):
     root = tmp_path_factory.mktemp("copies")
-    index = open_index(root / "idx", embeddings)
-    report = Ingester(index, LIMIT).ingest_paths([shared / "corpus" / "seeds", shared / "corpus" / "formats"])
+    index = make_index(root / "idx")
+    report = make_ingester(index).ingest_paths([shared / "corpus" / "seeds", shared / "corpus" / "formats"])
     return index, report
 
 
@@ -163,10 +162,10 @@ def test_answer_cites_each_notice_once(seeds_and_formats) -> None:
 
 
 @pytest.mark.e2e
-def test_reingest_in_another_order_changes_nothing(seeds_and_formats, shared: Path) -> None:
+def test_reingest_in_another_order_changes_nothing(seeds_and_formats, shared: Path, make_ingester) -> None:
     index, _ = seeds_and_formats
     before = Copies(index).document_rows()
-    report = Ingester(index, LIMIT).ingest_paths([shared / "corpus" / "formats", shared / "corpus" / "seeds"])
+    report = make_ingester(index).ingest_paths([shared / "corpus" / "formats", shared / "corpus" / "seeds"])
     assert len(report.unchanged) == 14 and not report.added and not report.updated and not report.duplicates
     assert Copies(index).document_rows() == before
 
@@ -195,7 +194,7 @@ def test_removal_promotes_the_best_alternate_and_alternates_are_removable(seeds_
 
 @pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("antiword") is None, reason="antiword not installed (make word)")
-def test_upload_tab_takes_doc_and_odt_and_records_the_second_as_a_copy(embeddings, tmp_path: Path) -> None:
+def test_upload_tab_takes_doc_and_odt_and_records_the_second_as_a_copy(make_index, tmp_path: Path) -> None:
     from assistant.service import ChatService
     from assistant.settings import Settings
     from assistant.ui.services import UPLOAD_TYPES, UIServices
@@ -210,7 +209,7 @@ def test_upload_tab_takes_doc_and_odt_and_records_the_second_as_a_copy(embedding
         shutil.copy(kit / name, folder / name)
         paths.append(str(folder / name))
     settings = Settings(index_dir=tmp_path / "index", admin_user="quantri", admin_password="mật-khẩu-thử")
-    ui = UIServices(ChatService(open_index(tmp_path / "index", embeddings), settings), settings)
+    ui = UIServices(ChatService(make_index(tmp_path / "index"), settings), settings)
     results = [(source, status, reason) for _, source, status, reason in ui.ingest_uploads(paths, authed=True)]
     assert results == [
         ("003_lai-chau_ket-luan.odt", "added", ""),
@@ -227,11 +226,11 @@ def test_upload_tab_takes_doc_and_odt_and_records_the_second_as_a_copy(embedding
 
 
 def test_fingerprints_are_read_once_per_write_batch(
-    seeds_and_formats, shared: Path, embeddings, tmp_path: Path
+    seeds_and_formats, shared: Path, make_index, make_ingester, tmp_path: Path
 ) -> None:
     """Placing each file must not read every document's fingerprint again (quadratic ingest)."""
-    index = open_index(tmp_path / "idx", embeddings)
-    ingester = Ingester(index, LIMIT)
+    index = make_index(tmp_path / "idx")
+    ingester = make_ingester(index)
     reads = []
     original = ingester.copies.ledger.fingerprints
     ingester.copies.ledger.fingerprints = lambda: reads.append(1) or original()  # type: ignore[method-assign]

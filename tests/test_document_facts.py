@@ -10,34 +10,32 @@ from assistant.answering.document_facts import DocumentFacts, FactCues
 from assistant.query import plan_question
 from assistant.retrieve import HybridSearch, RetrievalConfig
 from core.vntext import fold
+from tests.support import write_texts
 from tests.test_metadata_kinds import DECISION, LETTER, RESOLUTION
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.unit  # the tests reading the `setup` index are e2e
 
 NEWS = """Bắc Giang phấn đấu năm 2016 có thêm 16 xã đạt chuẩn nông thôn mới
 
-Ngày 20/7/2016, UBND tỉnh Bắc Giang tổ chức hội nghị sơ kết 6 tháng đầu năm Chương trình xây dựng nông thôn mới. Đồng chí Nguyễn Hữu Tường, Phó Chủ tịch UBND tỉnh chủ trì hội nghị.
+Ngày 20/7/2016, UBND tỉnh Bắc Giang tổ chức hội nghị sơ kết 6 tháng đầu năm Chương trình xây dựng nông thôn mới. Đồng \
+chí Nguyễn Hữu Tường, Phó Chủ tịch UBND tỉnh chủ trì hội nghị.
 
 Sáu tháng đầu năm, toàn tỉnh có thêm 4 xã đạt chuẩn nông thôn mới, nâng tổng số lên 58 xã.
 """
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory, embeddings):
-    from ingest.ingester import Ingester
-    from tests.conftest import open_index
-
-    docs = tmp_path_factory.mktemp("facts-docs")
-    for name, text in {
-        "ninh-binh_quyet-dinh.txt": DECISION,
-        "hung-yen_cong-van.txt": LETTER,
-        "dong-nai_nghi-quyet.txt": RESOLUTION,
-        "bac-giang_tin.txt": NEWS,
-    }.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    index = open_index(tmp_path_factory.mktemp("facts-index"), embeddings)
-    report = Ingester(index, 1024 * 1024).ingest_paths([docs])
-    assert not report.refused, report.refused
+def setup(tmp_path_factory, build_index):
+    docs = write_texts(
+        tmp_path_factory.mktemp("facts-docs"),
+        {
+            "ninh-binh_quyet-dinh.txt": DECISION,
+            "hung-yen_cong-van.txt": LETTER,
+            "dong-nai_nghi-quyet.txt": RESOLUTION,
+            "bac-giang_tin.txt": NEWS,
+        },
+    )
+    index = build_index(tmp_path_factory.mktemp("facts-index"), [docs], max_bytes=1024 * 1024)
     return index, HybridSearch(index, RetrievalConfig()), DocumentFacts.for_index(index)
 
 
@@ -56,6 +54,7 @@ def test_is_an_answerer() -> None:
     assert isinstance(DocumentFacts(lambda _: None, lambda _: []), Answerer)
 
 
+@pytest.mark.e2e
 def test_number_date_and_signer_of_a_decision(setup) -> None:
     answer, index = _ask(
         setup,
@@ -71,6 +70,7 @@ def test_number_date_and_signer_of_a_decision(setup) -> None:
     _assert_exact_quotes(answer, index)
 
 
+@pytest.mark.e2e
 def test_legal_basis_narrowed_by_the_question(setup) -> None:
     answer, index = _ask(
         setup, "QĐ 876/QĐ-UBND của Ninh Bình căn cứ quyết định nào của Thủ tướng về Bộ tiêu chí quốc gia?"
@@ -79,6 +79,7 @@ def test_legal_basis_narrowed_by_the_question(setup) -> None:
     _assert_exact_quotes(answer, index)
 
 
+@pytest.mark.e2e
 def test_submission_effect_and_replacement(setup) -> None:
     answer, _ = _ask(setup, "Quyết định 876/QĐ-UBND được ban hành theo đề nghị của cơ quan nào, tại tờ trình số mấy?")
     assert "87/TTr-SNN" in answer.text and "Sở Nông nghiệp" in answer.text
@@ -87,6 +88,7 @@ def test_submission_effect_and_replacement(setup) -> None:
     assert answer.text.count("512/QĐ-UBND") == 1  # one clause states both: quoted once
 
 
+@pytest.mark.e2e
 def test_resolution_session_and_effect(setup) -> None:
     answer, _ = _ask(
         setup, "NQ 09/2022/NQ-HĐND của HĐND tỉnh Đồng Nai thông qua tại kỳ họp nào và có hiệu lực từ khi nào?"
@@ -94,11 +96,13 @@ def test_resolution_session_and_effect(setup) -> None:
     assert "kỳ họp thứ 6" in answer.text and "01 tháng 8 năm 2022" in answer.text
 
 
+@pytest.mark.e2e
 def test_letter_recipients_and_basis_without_diacritics(setup) -> None:
     answer, _ = _ask(setup, "Cong van 2156/UBND-KT1 cua Hung Yen gui co quan nao va thuc hien theo ke hoach nao?")
     assert "Các sở, ban, ngành tỉnh" in answer.text and "35/KH-UBND" in answer.text
 
 
+@pytest.mark.e2e
 def test_meeting_chair_and_date_from_a_news_report(setup) -> None:
     answer, index = _ask(
         setup, "Ai chủ trì hội nghị sơ kết 6 tháng đầu năm 2016 nông thôn mới của Bắc Giang, tổ chức ngày nào?"
@@ -108,6 +112,7 @@ def test_meeting_chair_and_date_from_a_news_report(setup) -> None:
     _assert_exact_quotes(answer, index)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "question",
     [

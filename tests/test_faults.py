@@ -71,13 +71,12 @@ def tree_digest(folder: Path) -> dict[str, str]:
     }
 
 
-def assert_consistent_and_answers(index_dir: Path, embeddings) -> None:
+def assert_consistent_and_answers(index_dir: Path, make_index) -> None:
     """Chroma holds exactly the recorded chunks, and the seed question is answered with its figure."""
     from assistant.service import build_service
     from assistant.settings import Settings
-    from vectorstore.index import Index
 
-    index = Index(index_dir, embeddings)
+    index = make_index(index_dir)
     try:
         in_chroma = set(index.collection.get(include=[])["ids"])
         recorded = {c.chunk_id for c in index.all_chunks()}
@@ -107,7 +106,7 @@ def tmpfs(where: Path, size: str):
 
 
 # --- two writers --------------------------------------------------------------------------
-def test_two_ingests_on_one_index_serialise(seed_index, tmp_path, dev_files, embeddings) -> None:
+def test_two_ingests_on_one_index_serialise(seed_index, tmp_path, dev_files, make_index) -> None:
     index_dir = copy_index(seed_index, tmp_path / "index")
     first, second = dev_files[0:2], dev_files[2:4]
     procs = [start_ntm("ingest", *files, "--json", "--index", index_dir) for files in (first, second)]
@@ -117,7 +116,7 @@ def test_two_ingests_on_one_index_serialise(seed_index, tmp_path, dev_files, emb
     added = [name for out, _ in outputs for name in json.loads(out)["added"]]
     assert sorted(added) == sorted(f.name for f in first + second)
     assert {f.name for f in first + second} <= recorded_sources(index_dir)
-    assert_consistent_and_answers(index_dir, embeddings)
+    assert_consistent_and_answers(index_dir, make_index)
 
 
 def test_an_ingest_waits_while_another_holds_the_write_lock(seed_index, tmp_path, dev_files) -> None:
@@ -152,7 +151,7 @@ def test_read_only_index_folder(seed_index, tmp_path, dev_files) -> None:
         assert tree_digest(index_dir) == before
 
 
-def test_full_disk_mid_ingest(seed_index, tmp_path, dev_files, embeddings) -> None:
+def test_full_disk_mid_ingest(seed_index, tmp_path, dev_files, make_index) -> None:
     with tmpfs(tmp_path / "full", "32m") as mount:
         index_dir = copy_index(seed_index, mount / "index")
         sources = recorded_sources(index_dir)
@@ -174,16 +173,15 @@ def test_full_disk_mid_ingest(seed_index, tmp_path, dev_files, embeddings) -> No
         assert "4.051" in json.loads(answered.stdout)["answer"]
         filler.unlink()
         assert recorded_sources(index_dir) <= sources | {f.name for f in dev_files[:2]}
-        assert_consistent_and_answers(index_dir, embeddings)
+        assert_consistent_and_answers(index_dir, make_index)
         again = ntm("ingest", *dev_files[:2], "--json", "--index", index_dir)  # space freed: the rest goes in
         assert again.returncode == 0, again.stderr
         assert {f.name for f in dev_files[:2]} <= recorded_sources(index_dir)
 
 
 # --- the input changes or the process dies -------------------------------------------------
-def test_file_deleted_mid_ingest(seed_index, tmp_path, dev_files, embeddings, monkeypatch) -> None:
+def test_file_deleted_mid_ingest(seed_index, tmp_path, dev_files, make_index, make_ingester, monkeypatch) -> None:
     import ingest.ingester as ingesting
-    from vectorstore.index import Index
 
     index_dir = copy_index(seed_index, tmp_path / "index")
     folder = tmp_path / "inbox"
@@ -199,18 +197,18 @@ def test_file_deleted_mid_ingest(seed_index, tmp_path, dev_files, embeddings, mo
         return files
 
     monkeypatch.setattr(ingesting, "iter_input_files", list_then_delete)
-    index = Index(index_dir, embeddings)
+    index = make_index(index_dir)
     try:
-        report = ingesting.Ingester(index, 20 * 1024 * 1024).ingest_paths([folder])
+        report = make_ingester(index).ingest_paths([folder])
     finally:
         index.close()
     assert [r["source"] for r in report.refused] == [doomed.name]
     assert "cannot read file" in report.refused[0]["reason"]
     assert sorted(report.added) == sorted([dev_files[0].name, dev_files[2].name])
-    assert_consistent_and_answers(index_dir, embeddings)
+    assert_consistent_and_answers(index_dir, make_index)
 
 
-def test_kill_9_during_ingest_stays_safe(seed_index, tmp_path, dev_files, embeddings) -> None:
+def test_kill_9_during_ingest_stays_safe(seed_index, tmp_path, dev_files, make_index) -> None:
     index_dir = copy_index(seed_index, tmp_path / "index")
     seeds = recorded_sources(index_dir)
     batch = dev_files[:8]
@@ -221,10 +219,10 @@ def test_kill_9_during_ingest_stays_safe(seed_index, tmp_path, dev_files, embedd
         time.sleep(0.2)
     proc.send_signal(signal.SIGKILL)  # … then killed in the middle of the batch
     proc.wait(timeout=60)
-    assert_consistent_and_answers(index_dir, embeddings)
+    assert_consistent_and_answers(index_dir, make_index)
     resumed = ntm("ingest", *batch, "--json", "--index", index_dir)
     assert resumed.returncode == 0, resumed.stderr
     assert {f.name for f in batch} <= recorded_sources(index_dir)
     again = json.loads(ntm("ingest", *batch, "--json", "--index", index_dir).stdout)
     assert sorted(again["unchanged"]) == sorted(f.name for f in batch) and not again["added"]
-    assert_consistent_and_answers(index_dir, embeddings)
+    assert_consistent_and_answers(index_dir, make_index)

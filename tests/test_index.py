@@ -7,13 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.ingester import Ingester
-from tests.conftest import open_index
 from vectorstore.index import EmbeddingModelMismatch
 
 pytestmark = pytest.mark.e2e
-
-MB = 1024 * 1024
 
 
 def snapshot(index) -> dict:
@@ -42,11 +38,11 @@ def test_lexical_search_ignores_diacritics(seed_index) -> None:
     assert with_marks == without and with_marks
 
 
-def test_reingest_is_idempotent_and_updates_replace(tmp_path: Path, seeds_dir: Path, embeddings) -> None:
+def test_reingest_is_idempotent_and_updates_replace(tmp_path: Path, seeds_dir: Path, make_index, make_ingester) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(seeds_dir, corpus)
-    index = open_index(tmp_path / "idx", embeddings)
-    ingester = Ingester(index, 20 * MB)
+    index = make_index(tmp_path / "idx")
+    ingester = make_ingester(index)
     first = ingester.ingest_paths([corpus])
     assert len(first.added) == 5
     before = snapshot(index)
@@ -69,9 +65,9 @@ def test_reingest_is_idempotent_and_updates_replace(tmp_path: Path, seeds_dir: P
     )
 
 
-def test_remove_deletes_document_and_chunks(tmp_path: Path, seeds_dir: Path, embeddings) -> None:
-    index = open_index(tmp_path / "idx", embeddings)
-    Ingester(index, 20 * MB).ingest_paths([seeds_dir])
+def test_remove_deletes_document_and_chunks(tmp_path: Path, seeds_dir: Path, make_index, make_ingester) -> None:
+    index = make_index(tmp_path / "idx")
+    make_ingester(index).ingest_paths([seeds_dir])
     record = index.find_document("003_53ad26070fe62449.txt")
     with index.batch():
         assert index.remove("003_53ad26070fe62449.txt")
@@ -82,26 +78,28 @@ def test_remove_deletes_document_and_chunks(tmp_path: Path, seeds_dir: Path, emb
     assert index.count() == sum(d.n_chunks for d in index.documents())
 
 
-def test_index_reopens_from_disk(tmp_path: Path, seeds_dir: Path, embeddings) -> None:
-    index = open_index(tmp_path / "idx", embeddings)
-    Ingester(index, 20 * MB).ingest_paths([seeds_dir])
+def test_index_reopens_from_disk(tmp_path: Path, seeds_dir: Path, make_index, make_ingester) -> None:
+    index = make_index(tmp_path / "idx")
+    make_ingester(index).ingest_paths([seeds_dir])
     fingerprint = index.lexical.fingerprint
     index.close()
-    reopened = open_index(tmp_path / "idx", embeddings)
+    reopened = make_index(tmp_path / "idx")
     assert reopened.lexical.fingerprint == fingerprint
     assert len(reopened.documents()) == 5 and reopened.lexical_search("ocop", 3)
 
 
-def test_querying_with_another_model_is_an_error(tmp_path: Path, seeds_dir: Path, embeddings) -> None:
-    index = open_index(tmp_path / "idx", embeddings)
-    Ingester(index, 20 * MB).ingest_paths([next(seeds_dir.glob("001_*.txt"))])
+def test_querying_with_another_model_is_an_error(
+    tmp_path: Path, seeds_dir: Path, embeddings, make_index, make_ingester
+) -> None:
+    index = make_index(tmp_path / "idx")
+    make_ingester(index).ingest_paths([next(seeds_dir.glob("001_*.txt"))])
 
     class OtherModel(type(embeddings)):
         def __init__(self) -> None:
             self.spec = "sentence-transformers:some-other-model"
 
     with pytest.raises(EmbeddingModelMismatch, match=f"built with embedding model '{embeddings.spec}'"):
-        open_index(tmp_path / "idx", OtherModel())
+        make_index(tmp_path / "idx", OtherModel())
 
 
 def test_collection_is_readable_by_langchain_chroma(seed_index, embeddings) -> None:

@@ -13,8 +13,8 @@ import pytest
 
 from ingest.chunking import ChunkingConfig
 from ingest.loaders.ocr import OcrConfig
+from tests.cli_harness import run_cli
 from tests.support import HashEmbeddings
-from tests.test_cli_ingest import run_cli
 from vectorstore.index import PIPELINE_VERSION, Index, IndexSettingsMismatch
 
 pytestmark = pytest.mark.e2e

@@ -190,13 +190,12 @@ def test_deskew_finds_the_angle_a_page_was_scanned_at(angle: float) -> None:
 
 @pytest.mark.e2e
 def test_upload_tab_ocrs_a_scan_with_page_progress_and_refuses_in_vietnamese_without_tesseract(
-    embeddings, tmp_path: Path
+    make_index, tmp_path: Path
 ) -> None:
     from assistant.service import ChatService
     from assistant.settings import Settings
     from assistant.ui.docs_tab import DocsActions
     from assistant.ui.services import UIServices
-    from tests.conftest import open_index
 
     upload = tmp_path / "upload"
     upload.mkdir()
@@ -205,7 +204,7 @@ def test_upload_tab_ocrs_a_scan_with_page_progress_and_refuses_in_vietnamese_wit
 
     def services(index: str, **ocr: str) -> UIServices:
         settings = Settings(index_dir=tmp_path / index, admin_user="qt", admin_password="mk", **ocr)
-        return UIServices(ChatService(open_index(tmp_path / index, embeddings), settings), settings)
+        return UIServices(ChatService(make_index(tmp_path / index), settings), settings)
 
     broken = services("no-ocr", tesseract_cmd=str(tmp_path / "missing"))
     log = list(DocsActions(broken).ingest([str(scan)], True))[-1][0]

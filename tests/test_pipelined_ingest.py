@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.ingester import Ingester
 from ingest.prefetch import MIN_FILES_FOR_POOL, PreparedStream
-from tests.test_shared_store import HashEmbeddings, _state
-from vectorstore.index import Index
+from tests.support import HashEmbeddings, index_state
 
 pytestmark = pytest.mark.e2e
 
@@ -43,15 +41,15 @@ def corpus(tmp_path: Path, shared: Path) -> Path:
     return root
 
 
-def _ingest(index_dir: Path, corpus: Path, workers: int) -> tuple[dict, dict]:
-    index = Index(index_dir, HashEmbeddings())
-    report = Ingester(index, 20 * MB, workers=workers).ingest_paths([corpus])
-    return report.as_dict(), _state(index)
+def _ingest(make_index, make_ingester, index_dir: Path, corpus: Path, workers: int) -> tuple[dict, dict]:
+    index = make_index(index_dir, HashEmbeddings())
+    report = make_ingester(index, workers=workers).ingest_paths([corpus])
+    return report.as_dict(), index_state(index)
 
 
-def test_pooled_ingest_equals_sequential(tmp_path: Path, corpus: Path) -> None:
-    sequential = _ingest(tmp_path / "seq", corpus, workers=0)
-    pooled = _ingest(tmp_path / "pool", corpus, workers=2)
+def test_pooled_ingest_equals_sequential(tmp_path: Path, corpus: Path, make_index, make_ingester) -> None:
+    sequential = _ingest(make_index, make_ingester, tmp_path / "seq", corpus, workers=0)
+    pooled = _ingest(make_index, make_ingester, tmp_path / "pool", corpus, workers=2)
     assert pooled == sequential
     report, state = pooled
     refused = {r["source"].split("/")[-1]: r["reason"] for r in report["refused"]}
@@ -61,22 +59,24 @@ def test_pooled_ingest_equals_sequential(tmp_path: Path, corpus: Path) -> None:
     assert state["docs"] and state["search"][0]
 
 
-def test_bad_files_in_the_pool_leave_the_index_as_it_was(tmp_path: Path, corpus: Path, shared: Path) -> None:
-    index = Index(tmp_path / "idx", HashEmbeddings())
-    Ingester(index, 20 * MB, workers=2).ingest_paths([corpus / "a-seeds"])
-    before = _state(index)
+def test_bad_files_in_the_pool_leave_the_index_as_it_was(
+    tmp_path: Path, corpus: Path, shared: Path, make_index, make_ingester
+) -> None:
+    index = make_index(tmp_path / "idx", HashEmbeddings())
+    make_ingester(index, workers=2).ingest_paths([corpus / "a-seeds"])
+    before = index_state(index)
     generation = index.generation
     bad_only = tmp_path / "bad-only"
     bad_only.mkdir()
     for n in range(3):  # enough files for the pool
         for name in BAD:
             shutil.copy(shared / "corpus" / "bad" / name, bad_only / f"{n}-{name}")
-    report = Ingester(index, 20 * MB, workers=2).ingest_paths([bad_only])
+    report = make_ingester(index, workers=2).ingest_paths([bad_only])
     assert len(report.refused) == 3 * len(BAD) and not report.added and not report.updated
-    assert _state(index) == before
+    assert index_state(index) == before
     assert index.generation == generation  # nothing written, nothing published
-    reopened = Index(tmp_path / "idx", HashEmbeddings())
-    assert _state(reopened) == before
+    reopened = make_index(tmp_path / "idx", HashEmbeddings())
+    assert index_state(reopened) == before
 
 
 def test_stream_keeps_file_order_and_groups_for_the_embedder(tmp_path: Path, corpus: Path) -> None:

@@ -12,6 +12,7 @@ from assistant.retrieve import PlaceScope, reconcile_filters
 from core.contracts import Block, Filters
 from core.places import load_gazetteer
 from ingest.metadata import detect_province
+from tests.support import write_texts
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +103,8 @@ def test_scope_across_the_merger(places) -> None:
 def test_news_page_without_header_gets_its_province_from_districts() -> None:
     blocks, text = _blocks("""
 Phó Chủ tịch UBND tỉnh kiểm tra tiến độ xây dựng nông thôn mới tại Hải Hà, Đầm Hà
-Ngày 24/9/2013, đồng chí Phó Chủ tịch UBND tỉnh đã đi kiểm tra các xã đăng ký đạt chuẩn của huyện Hải Hà và huyện Đầm Hà.
+Ngày 24/9/2013, đồng chí Phó Chủ tịch UBND tỉnh đã đi kiểm tra các xã đăng ký đạt chuẩn của huyện Hải Hà và huyện Đầm \
+Hà.
 Tại xã Quảng Long (Hải Hà), đoàn đã kiểm tra tuyến đường trục xã. Xã Quảng Chính đạt 15/19 tiêu chí.
 """)
     assert detect_province(blocks, text) == "Quảng Ninh"
@@ -115,7 +117,8 @@ def test_formal_header_in_two_columns_wins_over_the_body() -> None:
 TỈNH THÁI NGUYÊN Độc lập - Tự do - Hạnh phúc
 Số: 386/TB-UBND Thái Nguyên, ngày 27 tháng 10 năm 2025
 THÔNG BÁO
-Giai đoạn 2021 - 2025, tỉnh Bắc Kạn (cũ) có 40 xã đạt chuẩn; tỉnh Bắc Kạn (cũ) còn 12 xã chưa đạt; tỉnh Bắc Kạn (cũ) đạt 70%.
+Giai đoạn 2021 - 2025, tỉnh Bắc Kạn (cũ) có 40 xã đạt chuẩn; tỉnh Bắc Kạn (cũ) còn 12 xã chưa đạt; tỉnh Bắc Kạn (cũ) \
+đạt 70%.
 """)
     assert detect_province(blocks, text) == "Thái Nguyên"
 
@@ -143,31 +146,27 @@ def test_question_wins_over_a_contradicting_ui_filter(places) -> None:
 _DOCS = {
     "qn.txt": """Quảng Ninh kiểm tra nông thôn mới tại huyện Hải Hà
 
-Ngày 24/9/2013, đoàn công tác của tỉnh Quảng Ninh kiểm tra xây dựng nông thôn mới tại huyện Hải Hà và huyện Đầm Hà. Năm 2013 huyện Hải Hà đã huy động 86 tỷ đồng cho xây dựng nông thôn mới, nhân dân hiến hơn 12.000 m2 đất để mở đường giao thông nông thôn.
+Ngày 24/9/2013, đoàn công tác của tỉnh Quảng Ninh kiểm tra xây dựng nông thôn mới tại huyện Hải Hà và huyện Đầm Hà. \
+Năm 2013 huyện Hải Hà đã huy động 86 tỷ đồng cho xây dựng nông thôn mới, nhân dân hiến hơn 12.000 m2 đất để mở đường \
+giao thông nông thôn.
 """,
     "th.txt": """ỦY BAN NHÂN DÂN TỈNH THANH HÓA
 
-Báo cáo kết quả xây dựng nông thôn mới năm 2013 của tỉnh Thanh Hóa. Năm 2013 toàn tỉnh Thanh Hóa đã huy động 86 tỷ đồng cho xây dựng nông thôn mới, nhân dân hiến đất để mở đường giao thông nông thôn tại các huyện.
+Báo cáo kết quả xây dựng nông thôn mới năm 2013 của tỉnh Thanh Hóa. Năm 2013 toàn tỉnh Thanh Hóa đã huy động 86 tỷ \
+đồng cho xây dựng nông thôn mới, nhân dân hiến đất để mở đường giao thông nông thôn tại các huyện.
 """,
     "none.txt": """Hội nghị trực tuyến đánh giá nông thôn mới
 
-Ngày 12/10/2013, hội nghị đánh giá kết quả huy động vốn: năm 2013 đã huy động 86 tỷ đồng cho xây dựng nông thôn mới, nhân dân hiến đất làm đường giao thông nông thôn, làm nhà văn hóa thôn và khu xử lý rác thải.
+Ngày 12/10/2013, hội nghị đánh giá kết quả huy động vốn: năm 2013 đã huy động 86 tỷ đồng cho xây dựng nông thôn mới, \
+nhân dân hiến đất làm đường giao thông nông thôn, làm nhà văn hóa thôn và khu xử lý rác thải.
 """,
 }
 
 
 @pytest.fixture(scope="module")
-def place_index(tmp_path_factory, embeddings):
-    from ingest.ingester import Ingester
-    from vectorstore.index import Index
-
-    corpus = tmp_path_factory.mktemp("places-corpus")
-    for name, text in _DOCS.items():
-        (corpus / name).write_text(text, "utf-8")
-    index = Index(tmp_path_factory.mktemp("places-index"), embeddings)
-    report = Ingester(index, 1024 * 1024).ingest_paths([corpus])
-    assert not report.refused, report.refused
-    return index
+def place_index(tmp_path_factory, build_index):
+    corpus = write_texts(tmp_path_factory.mktemp("places-corpus"), _DOCS)
+    return build_index(tmp_path_factory.mktemp("places-index"), [corpus], max_bytes=1024 * 1024)
 
 
 @pytest.mark.e2e

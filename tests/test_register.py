@@ -82,16 +82,14 @@ def test_register_lists_direct_and_shared_tasks(seed_index) -> None:
 
 
 @pytest.mark.e2e
-def test_register_rows_follow_document_updates(tmp_path: Path, seeds_dir: Path, embeddings) -> None:
-    from ingest.ingester import Ingester
-    from tests.conftest import open_index
+def test_register_rows_follow_document_updates(tmp_path: Path, seeds_dir: Path, make_index, make_ingester) -> None:
 
     corpus = tmp_path / "c"
     corpus.mkdir()
     target = corpus / "thai-nguyen.txt"
     target.write_bytes(next(seeds_dir.glob("004_*.txt")).read_bytes())
-    index = open_index(tmp_path / "idx", embeddings)
-    ingester = Ingester(index, 20 * 1024 * 1024)
+    index = make_index(tmp_path / "idx")
+    ingester = make_ingester(index)
     ingester.ingest_paths([corpus])
     before = TaskRegister(index).tasks("các sở, ngành")
     assert any("giải ngân" in r.task for r in before)

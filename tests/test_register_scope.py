@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.answering.register_answer import matching_rows
 from assistant.query import plan_question
 from assistant.register import TaskRow
 from core.contracts import Filters
+
+pytestmark = pytest.mark.unit
 
 
 class _Rows:

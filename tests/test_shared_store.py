@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_chroma_server import _free_port, chroma_server  # noqa: F401 - the fixture
+from tests.support import HashEmbeddings, free_port, index_state
 
 pytestmark = pytest.mark.e2e
 
@@ -35,11 +35,11 @@ def _ntm(*args: object, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def two_apps(tmp_path: Path, chroma_server: str):  # noqa: F811 - the fixture imported above
+def two_apps(tmp_path: Path, chroma_server: str):
     exe = shutil.which("ntm") or str(Path(sys.executable).with_name("ntm"))
     apps = []
     for name in ("app-a", "app-b"):
-        port = _free_port()
+        port = free_port()
         proc = subprocess.Popen(
             [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--index", str(tmp_path / name)],
             env=_env(chroma_server),
@@ -110,106 +110,72 @@ def test_apps_on_one_server_follow_an_ingest_by_another_process(
 
 
 # --- the staleness sync itself, in one process ----------------------------------------------
-class HashEmbeddings:
-    """A deterministic stand-in for the embedder in the sync tests below: what they check is which
-    records and lexical entries each process holds, not vector quality (the real embedder runs in
-    the two-app test above)."""
-
-    spec = "test:sha512"
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return [self.embed_query(t) for t in texts]
-
-    def embed_query(self, text: str) -> list[float]:
-        import hashlib
-
-        import numpy as np
-
-        v = np.frombuffer(hashlib.sha512(text.encode()).digest(), dtype=np.uint8)[:32].astype(float) + 1.0
-        return (v / np.linalg.norm(v)).tolist()
-
-
-def _state(index) -> dict:
-    return {
-        "docs": [(d.doc_id, d.source, d.content_hash, d.metadata, d.n_chunks) for d in index.documents()],
-        "chunks": sorted((c.chunk_id, c.text, c.indexed_text, c.heading_path, c.agencies) for c in index.all_chunks()),
-        "assignments": sorted(map(repr, index.assignments())),
-        "targets": sorted(map(repr, index.targets())),
-        "lexical": index.lexical.fingerprint,
-        "search": [index.lexical_search(q, 10) for q in ("so ke hoach va dau tu", "san pham ocop", "xa dat chuan")],
-    }
-
-
 def test_a_process_syncs_records_and_lexical_from_the_server(
-    tmp_path: Path, chroma_server: str, seeds_dir: Path
-) -> None:  # noqa: F811
-    from ingest.ingester import Ingester
-    from vectorstore.index import Index
+    tmp_path: Path, chroma_server: str, seeds_dir: Path, make_index, make_ingester
+) -> None:
 
-    writer = Index(tmp_path / "w", HashEmbeddings(), chroma_url=chroma_server)
-    reader = Index(tmp_path / "r", HashEmbeddings(), chroma_url=chroma_server)
+    writer = make_index(tmp_path / "w", HashEmbeddings(), chroma_url=chroma_server)
+    reader = make_index(tmp_path / "r", HashEmbeddings(), chroma_url=chroma_server)
     seeds = sorted(seeds_dir.glob("*.txt"))
-    Ingester(writer, 20 * 1024 * 1024).ingest_paths(seeds[:3])
+    make_ingester(writer).ingest_paths(seeds[:3])
     assert len(reader.documents()) == 0  # stale until it checks
     reader.refresh()
-    assert _state(reader) == _state(writer) and len(reader.documents()) == 3
+    assert index_state(reader) == index_state(writer) and len(reader.documents()) == 3
 
     with writer.batch():
         writer.remove(seeds[0].name)
-    Ingester(writer, 20 * 1024 * 1024).ingest_paths(seeds[3:])
+    make_ingester(writer).ingest_paths(seeds[3:])
     reader.refresh()
-    assert _state(reader) == _state(writer) and len(reader.documents()) == 4
+    assert index_state(reader) == index_state(writer) and len(reader.documents()) == 4
     generation = reader.lexical.generation
     reader.refresh()  # nothing new: nothing rebuilt
     assert reader.lexical.generation == generation
 
-    fresh = Index(tmp_path / "fresh", HashEmbeddings(), chroma_url=chroma_server)  # an empty folder
-    assert _state(fresh) == _state(writer)
+    fresh = make_index(tmp_path / "fresh", HashEmbeddings(), chroma_url=chroma_server)  # an empty folder
+    assert index_state(fresh) == index_state(writer)
 
 
-def test_a_reader_of_the_same_folder_follows_the_writer(tmp_path: Path, seeds_dir: Path) -> None:
-    from ingest.ingester import Ingester
-    from vectorstore.index import Index
+def test_a_reader_of_the_same_folder_follows_the_writer(
+    tmp_path: Path, seeds_dir: Path, make_index, make_ingester
+) -> None:
 
-    writer = Index(tmp_path / "idx", HashEmbeddings())
+    writer = make_index(tmp_path / "idx", HashEmbeddings())
     seeds = sorted(seeds_dir.glob("*.txt"))
-    Ingester(writer, 20 * 1024 * 1024).ingest_paths(seeds[:2])
-    reader = Index(tmp_path / "idx", HashEmbeddings())
-    assert _state(reader) == _state(writer)
-    Ingester(writer, 20 * 1024 * 1024).ingest_paths(seeds[2:])
+    make_ingester(writer).ingest_paths(seeds[:2])
+    reader = make_index(tmp_path / "idx", HashEmbeddings())
+    assert index_state(reader) == index_state(writer)
+    make_ingester(writer).ingest_paths(seeds[2:])
     assert reader.lexical.n_chunks < writer.lexical.n_chunks
     reader.refresh()
-    assert _state(reader) == _state(writer)
+    assert index_state(reader) == index_state(writer)
 
 
-def test_an_interrupted_batch_is_rebuilt_from_the_records(tmp_path: Path, seeds_dir: Path) -> None:
-    from ingest.ingester import Ingester
-    from vectorstore.index import Index
+def test_an_interrupted_batch_is_rebuilt_from_the_records(
+    tmp_path: Path, seeds_dir: Path, make_index, make_ingester
+) -> None:
 
-    index = Index(tmp_path / "idx", HashEmbeddings())
+    index = make_index(tmp_path / "idx", HashEmbeddings())
     seeds = sorted(seeds_dir.glob("*.txt"))
-    Ingester(index, 20 * 1024 * 1024).ingest_paths(seeds[:2])
-    expected = _state(index)
+    make_ingester(index).ingest_paths(seeds[:2])
+    expected = index_state(index)
     index._records.set_meta("generation", "pending-crashed")  # a writer died before saving the lexical index
     index.lexical.remove([c.chunk_id for c in index.all_chunks()][:3])
     index.lexical.save("not-what-the-records-say")  # and left a lexical index out of step
-    reopened = Index(tmp_path / "idx", HashEmbeddings())
-    assert _state(reopened) == expected
+    reopened = make_index(tmp_path / "idx", HashEmbeddings())
+    assert index_state(reopened) == expected
     assert reopened.lexical.generation == reopened.generation != "not-what-the-records-say"
     assert not reopened.lexical.generation.startswith("pending-")
 
 
 def test_rebuild_drops_the_server_store_and_readers_follow(
-    tmp_path: Path, chroma_server: str, seeds_dir: Path, monkeypatch
-) -> None:  # noqa: F811
+    tmp_path: Path, chroma_server: str, seeds_dir: Path, monkeypatch, make_index, make_ingester
+) -> None:
     from assistant.cli import _wipe_for_rebuild
-    from ingest.ingester import Ingester
-    from vectorstore.index import Index
 
-    writer = Index(tmp_path / "w", HashEmbeddings(), chroma_url=chroma_server)
-    reader = Index(tmp_path / "r", HashEmbeddings(), chroma_url=chroma_server)
+    writer = make_index(tmp_path / "w", HashEmbeddings(), chroma_url=chroma_server)
+    reader = make_index(tmp_path / "r", HashEmbeddings(), chroma_url=chroma_server)
     seeds = sorted(seeds_dir.glob("*.txt"))
-    Ingester(writer, 20 * 1024 * 1024).ingest_paths(seeds[:2])
+    make_ingester(writer).ingest_paths(seeds[:2])
     reader.refresh()
     assert len(reader.documents()) == 2
     monkeypatch.setenv("NTM_CHROMA_URL", chroma_server)
@@ -218,9 +184,9 @@ def test_rebuild_drops_the_server_store_and_readers_follow(
     class OtherModel(HashEmbeddings):
         spec = "test:other-model"
 
-    rebuilt = Index(tmp_path / "w", OtherModel(), chroma_url=chroma_server)  # no model mismatch: a new store
-    Ingester(rebuilt, 20 * 1024 * 1024).ingest_paths(seeds[2:3])
+    rebuilt = make_index(tmp_path / "w", OtherModel(), chroma_url=chroma_server)  # no model mismatch: a new store
+    make_ingester(rebuilt).ingest_paths(seeds[2:3])
     with pytest.raises(Exception, match="embedding model"):
         reader.refresh()  # the store now holds another model's vectors: an error, never silent drift
-    follower = Index(tmp_path / "f", OtherModel(), chroma_url=chroma_server)
+    follower = make_index(tmp_path / "f", OtherModel(), chroma_url=chroma_server)
     assert [d.source for d in follower.documents()] == [seeds[2].name]

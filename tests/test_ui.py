@@ -4,7 +4,6 @@ admin login, and the running app's `ask` / `tasks` API called with gradio_client
 from __future__ import annotations
 
 import shutil
-import socket
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,6 +14,7 @@ from assistant.service import ChatService
 from assistant.settings import Settings
 from assistant.ui import render
 from core.contracts import Filters
+from tests.support import free_port
 
 # gradio's queue calls pandas options that pandas 3 deprecates: not ours to fix
 pytestmark = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword).*")
@@ -268,13 +268,12 @@ def test_admin_actions_are_disabled_without_configured_credentials(ui, shared, t
 
 
 @pytest.mark.e2e
-def test_admin_login_upload_and_remove_with_credentials(embeddings, shared, tmp_path):
+def test_admin_login_upload_and_remove_with_credentials(make_index, shared, tmp_path):
     from assistant.ui.docs_tab import DocsActions
     from assistant.ui.services import AdminRequired, UIServices
-    from tests.conftest import open_index
 
     settings = Settings(index_dir=tmp_path / "index", admin_user="quantri", admin_password="mật-khẩu-thử")
-    ui = UIServices(ChatService(open_index(tmp_path / "index", embeddings), settings), settings)
+    ui = UIServices(ChatService(make_index(tmp_path / "index"), settings), settings)
     docs = DocsActions(ui)
     assert ui.admin_disabled_reason() == ""
     assert docs.login("quantri", "sai")[0] is False
@@ -295,17 +294,11 @@ def test_admin_login_upload_and_remove_with_credentials(embeddings, shared, tmp_
 
 
 # --- the running app over HTTP ------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(service):
     from assistant.ui.app import serve
 
-    port = _free_port()
+    port = free_port()
     demo = serve(service, service.settings, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
     yield f"http://127.0.0.1:{port}/"
     demo.close()

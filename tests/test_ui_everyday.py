@@ -45,7 +45,10 @@ def test_readable_title_kind_number_issuer_date_else_title_else_lead():
     )
     news = {"kind": "tin/bài", "title": "Lào Cai: Sơ kết 6 tháng", "province": "Lào Cai", "issued": "2023-08-16"}
     assert readable_title(news) == "Lào Cai: Sơ kết 6 tháng (Lào Cai, 16/08/2023)"
-    text = "\n\nPhó Chủ tịch Thường trực UBND tỉnh Hà Tĩnh Nguyễn Hồng Lĩnh đề nghị các sở, ngành khẩn trương hoàn thành, ban hành"
+    text = (
+        "\n\nPhó Chủ tịch Thường trực UBND tỉnh Hà Tĩnh Nguyễn Hồng Lĩnh đề nghị các sở, ngành "
+        "khẩn trương hoàn thành, ban hành"
+    )
     lead = lead_of(text)
     assert lead.startswith("Phó Chủ tịch Thường trực") and lead.endswith("…") and len(lead.split()) <= 15
     untitled = {"kind": "tin/bài", "province": "Hà Tĩnh", "issued": "2023-03-13"}
@@ -87,7 +90,7 @@ def _reason_openings() -> list[tuple[str, str]]:
             t.id: a.value for a in tree.body if isinstance(a, ast.Assign) for t in a.targets if isinstance(t, ast.Name)
         }
 
-        def opening(node: ast.AST) -> str | None:
+        def opening(node: ast.AST, constants: dict = constants, helpers: dict = helpers) -> str | None:
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 return node.value
             if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
@@ -285,15 +288,13 @@ def test_tasks_and_targets_tables_have_a_province_and_downloads_vietnamese(ui):
 
 
 @pytest.mark.e2e
-def test_documents_lists_are_read_from_the_index_when_shown(embeddings, seeds_dir, tmp_path):
+def test_documents_lists_are_read_from_the_index_when_shown(make_index, make_ingester, seeds_dir, tmp_path):
     """A document another session (or the CLI) added after the app was built is listed on refresh;
     removal needs a confirmation that names the document."""
     from assistant.ui.docs_tab import DOC_KEYS, DocsActions
     from assistant.ui.services import UIServices
-    from ingest.ingester import Ingester
-    from tests.conftest import open_index
 
-    index = open_index(tmp_path / "index", embeddings)
+    index = make_index(tmp_path / "index")
     settings = Settings(index_dir=tmp_path / "index", admin_user="quantri", admin_password="mk")
     ui = UIServices(ChatService(index, settings), settings)
     docs = DocsActions(ui)
@@ -301,7 +302,7 @@ def test_documents_lists_are_read_from_the_index_when_shown(embeddings, seeds_di
     folder = tmp_path / "later"
     folder.mkdir()
     shutil.copy(seeds_dir / "003_53ad26070fe62449.txt", folder)
-    assert Ingester(index, 20 * 1024 * 1024).ingest_paths([folder]).added  # "another session"
+    assert make_ingester(index).ingest_paths([folder]).added  # "another session"
     table, select, rm_select = docs.refreshed()
     assert [row[DOC_KEYS.index("source")] for row in table["data"]] == ["003_53ad26070fe62449.txt"]
     label = "Thông báo kết luận số 15/TB-UBND của UBND tỉnh Lai Châu, ngày 05/03/2014"
@@ -322,7 +323,7 @@ def test_documents_lists_are_read_from_the_index_when_shown(embeddings, seeds_di
 @pytest.mark.e2e
 def test_console_says_there_is_no_share_link(seed_index, capfd):
     from assistant.ui.app import serve
-    from tests.browser_support import free_port
+    from tests.support import free_port
 
     settings = Settings(index_dir=seed_index.index_dir, admin_user=None, admin_password=None)
     port = free_port()
