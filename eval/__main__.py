@@ -61,7 +61,8 @@ def resolve_metric(name: str) -> tuple[str, ...]:
         return parts
     known = ", ".join(f"{s}.{m}" for s, names in SECTIONS.items() for m in names)
     raise UsageError(
-        f"unknown metric {name!r}; known: n, {known}, by_type.<type>.<{'|'.join(GROUP_METRICS)}>, by_style.<style>.<...>, register.<assignments|targets>.<precision|recall|f1|...>"
+        f"unknown metric {name!r}; known: n, {known}, by_type.<type>.<{'|'.join(GROUP_METRICS)}>, "
+        f"by_style.<style>.<...>, register.<assignments|targets>.<precision|recall|f1|...>"
     )
 
 
@@ -197,7 +198,8 @@ def _print_metrics(name: str, metrics: dict) -> None:
     print(
         (f"{name:<16} " if name else "")
         + f"n={metrics['n']} hit@5={r['hit@5']} evidence@5={r['evidence@5']} accuracy={a['accuracy']} "
-        f"citation_precision={a['citation_precision']} abstention.precision={ab['precision']} abstention.recall={ab['recall']} "
+        f"citation_precision={a['citation_precision']} abstention.precision={ab['precision']} "
+        f"abstention.recall={ab['recall']} "
         f"p50={metrics['latency_ms']['p50']}ms"
     )
     for part, scores in (metrics.get("register") or {}).items():
@@ -310,7 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--baseline",
         choices=("naive",),
         default=None,
-        help="add the plain LangChain pipeline (splitter 1000/200 + Chroma top-4, answer = top chunk) as a reference row",
+        help="add the plain LangChain pipeline (splitter 1000/200 + Chroma top-4, answer = top chunk) as a reference "
+        "row",
     )
     check = sub.add_parser("check", help="gate metrics.json against thresholds")
     check.add_argument("out", type=Path, help="output folder of `run` (or a metrics.json)")

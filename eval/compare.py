@@ -145,7 +145,8 @@ def compare_sides(
         lines.append(
             "accuracy by type: "
             + ", ".join(
-                f"{t} {_num(_value(old.metrics, ('by_type', t, 'accuracy')))}→{_num(_value(new.metrics, ('by_type', t, 'accuracy')))}"
+                f"{t} {_num(_value(old.metrics, ('by_type', t, 'accuracy')))}"
+                f"→{_num(_value(new.metrics, ('by_type', t, 'accuracy')))}"
                 for t in types
             )
         )

@@ -100,10 +100,10 @@ def _decode_with_bom(data: bytes, source: str) -> str | None:
             continue
         try:
             text = data[len(bom) :].decode(encoding)
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
             if encoding == "utf-8":
                 return None  # a stray UTF-8 BOM on a legacy file: guess from the bytes
-            raise RefusedFile(source, f"unknown text encoding (invalid {encoding.upper()} after its BOM)")
+            raise RefusedFile(source, f"unknown text encoding (invalid {encoding.upper()} after its BOM)") from exc
         _refuse_control_heavy(text, source)
         return text
     return None

@@ -114,7 +114,7 @@ def row_tasks(
     out: list[TableRow] = []
     lead_role = (
         "chủ trì"
-        if header and any(cues.table_chair.search(l) for k, l in zip(kinds, labels, strict=False) if k == LEAD)
+        if header and any(cues.table_chair.search(label) for k, label in zip(kinds, labels, strict=False) if k == LEAD)
         else "thực hiện"
     )
     for kind, cell in zip(kinds, cells, strict=False):

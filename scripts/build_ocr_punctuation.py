@@ -47,7 +47,8 @@ def main() -> None:
     OUT.write_text(
         json.dumps(
             {
-                "_comment": "Made by scripts/build_ocr_punctuation.py: symbols of Tesseract's vie alphabet that Unicode "
+                "_comment": "Made by scripts/build_ocr_punctuation.py: symbols of Tesseract's vie alphabet that "
+                "Unicode "
                 "confusables (TR39) list as look-alikes of an ASCII sign; OCR text reads them as that sign.",
                 "map": dict(sorted(mapping.items())),
             },

@@ -103,7 +103,7 @@ def main() -> None:
         lines = (args.shared / "corpus" / "dev" / dev_file).read_text(encoding="utf-8").splitlines()
         sources[name] = work / f"{name}.docx"
         (OUT / f"{name}.txt").write_text(docx_from_lines(lines, sources[name]), encoding="utf-8")
-        for name, docx in sorted(sources.items()):
+        for _, docx in sorted(sources.items()):
             for fmt in ("doc", "odt"):
                 made = convert(docx, fmt, work)
                 shutil.copyfile(made, OUT / made.name)

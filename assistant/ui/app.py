@@ -46,10 +46,20 @@ a.cite, #chatbot a.cite { font-weight: 600; text-decoration: none; cursor: point
          color: var(--link-text-color, #2563eb) !important; }
 a.cite:hover { text-decoration: underline; }
 mark.hl { background: #fde047; color: inherit; padding: 0 2px; border-radius: 2px; }
-.src-card { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: .5em .7em; margin-bottom: .5em; }
+.src-card {
+  border: 1px solid var(--border-color-primary);
+  border-radius: 6px;
+  padding: .5em .7em;
+  margin-bottom: .5em;
+}
 .src-title { font-weight: 600; }
 .src-meta, .src-file { font-size: .85em; opacity: .8; }
-.src-quote { margin: .3em 0 0; padding-left: .6em; border-left: 3px solid var(--border-color-primary); font-size: .92em; }
+.src-quote {
+  margin: .3em 0 0;
+  padding-left: .6em;
+  border-left: 3px solid var(--border-color-primary);
+  font-size: .92em;
+}
 .sv-head { font-weight: 600; margin-bottom: .2em; }
 .sv-para { white-space: pre-wrap; margin-top: .5em; line-height: 1.5; }
 .doc-text { white-space: pre-wrap; font-family: inherit; font-size: .92em; }
@@ -58,9 +68,18 @@ mark.hl { background: #fde047; color: inherit; padding: 0 2px; border-radius: 2p
         border: 1px solid var(--border-color-primary); font-size: .85em; }
 .notice.error { color: #b91c1c; } .notice.ok { color: #15803d; } .notice.warn { color: #9a3412; }
 .gen-label { font-size: .8em; opacity: .75; margin-top: .4em; }
-.sample-notice { border: 1px solid #f59e0b; background: #fffbeb; color: #78350f; border-radius: 6px; padding: .4em .7em; }
-.reason-detail { display: inline; font-size: .85em; } .reason-detail summary { display: inline; cursor: pointer; opacity: .75; }
-.ingest-log ul { margin: .3em 0; } .ingest-log .st-refused { color: #b91c1c; } .ingest-log .reason { font-style: italic; }
+.sample-notice {
+  border: 1px solid #f59e0b;
+  background: #fffbeb;
+  color: #78350f;
+  border-radius: 6px;
+  padding: .4em .7em;
+}
+.reason-detail { display: inline; font-size: .85em; }
+.reason-detail summary { display: inline; cursor: pointer; opacity: .75; }
+.ingest-log ul { margin: .3em 0; }
+.ingest-log .st-refused { color: #b91c1c; }
+.ingest-log .reason { font-style: italic; }
 """
 
 

@@ -120,7 +120,8 @@ def source_view_html(citation: Mapping[str, Any] | None, document_text: str | No
     number = f"[{int(citation['n'])}] " if citation.get("n") else ""
     head = (
         f'<div class="sv-head">{number}<span class="src-title">{title}</span></div>'
-        f'<div class="src-meta">{_meta_line(citation)}</div><div class="src-file">{escape(citation.get("source", ""))}</div>'
+        f'<div class="src-meta">{_meta_line(citation)}</div><div '
+        f'class="src-file">{escape(citation.get("source", ""))}</div>'
     )
     text = document_text or ""
     start, end = int(citation.get("start", 0)), int(citation.get("end", 0))

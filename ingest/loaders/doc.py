@@ -6,7 +6,8 @@
   all three files with every table row, in 0.1 s a file.
 - LibreOffice (`soffice --headless --convert-to docx`, package libreoffice-writer-nogui) only when
   antiword is missing: the DOCX loader then reads the conversion; 8-12 s a file, and on the kit's
-  c08 its DOCX lost the appendix table (token match 0.94). catdoc, measured too, keeps tables as tab-separated rows but appends the
+  c08 its DOCX lost the appendix table (token match 0.94). catdoc, measured too, keeps tables as
+  tab-separated rows but appends the
   headers and footers ("UBND TỈNH …", "Trang PAGE 5") after the body and has no headings, so it
   is not used (README ".doc and .odt" has the figures).
 

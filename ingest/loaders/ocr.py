@@ -8,7 +8,8 @@ numbers: lines keep their position (so running headers and page numbers of scann
 dropped like those of text pages) and paragraphs come from Tesseract's layout analysis.
 
 Tesseract uses OpenMP; on the 2 shared cores two threads per page were 4–20 times slower than one
-(its threads spin-wait for a busy core), so one thread is the default (`threads`, OMP_THREAD_LIMIT). A missing command or a missing Vietnamese
+(its threads spin-wait for a busy core), so one thread is the default (`threads`, OMP_THREAD_LIMIT).
+A missing command or a missing Vietnamese
 model is a refusal naming the Debian packages to install, never a crash.
 """
 
