@@ -155,3 +155,18 @@ def test_a_promoted_copy_is_chunked_like_the_index(tmp_path: Path, shared: Path,
         assert small.remove(docx.name) == (True, pdf.name)  # the PDF is re-read in its place
     assert [c.text for c in index.all_chunks()] == expected  # at 400 chars, as recorded, not the default
     assert len(expected) > 1 and max(len(t) for t in expected) <= 2 * 400
+
+
+def test_on_a_server_the_record_is_the_servers(
+    tmp_path: Path, seeds_dir: Path, chroma_server: str, make_index, ingester
+):
+    seeds = sorted(seeds_dir.glob("*.txt"))[:2]
+    first = make_index(tmp_path / "a", HashEmbeddings(), chroma_url=chroma_server)
+    ingester(first).ingest_paths(seeds[:1])
+    other = make_index(tmp_path / "b", HashEmbeddings(), chroma_url=chroma_server)  # another process's folder
+    assert other.build_settings()["chunk_max_chars"] == "1200"
+    with pytest.raises(IndexSettingsMismatch, match="chunk_max_chars=1200 but chunk_max_chars=800"):
+        ingester(other, max_chars=800).ingest_paths(seeds[1:])
+    assert ingester(other).ingest_paths(seeds[1:]).added == [seeds[1].name]  # the same settings: fine
+    first.refresh()  # follows the other writer (as each question does)
+    assert [d.source for d in first.documents()] == [s.name for s in seeds]  # and no record among the documents

@@ -194,10 +194,18 @@ class Index(IndexReads):
         """Before a writer's first change: its index-time settings (chunk size, OCR language) must
         be those the index holds documents built with (IndexSettingsMismatch names both and the way
         out); an empty index or one built before they were recorded takes them (build_record.py)."""
+        remote = self.shared.build_record() if self.shared is not None else None
+        if remote is not None:  # on a server, the server's record is the one (this folder is a replica)
+            self._records.set_meta(build_record.META_KEY, remote)
         build_record.require(self._records, self.index_dir, current, PIPELINE_VERSION, self.count() > 0)
+        recorded = self._records.get_meta(build_record.META_KEY) or ""
+        if self.shared is not None and recorded != remote:
+            self.shared.set_build_record(recorded)
 
     def build_settings(self) -> dict[str, str]:
         """The index-time settings recorded with the index ({} when none were recorded yet)."""
+        if self.shared is not None:
+            self._records.set_meta(build_record.META_KEY, self.shared.build_record())
         return build_record.recorded(self._records)
 
     def _begin_write(self) -> None:

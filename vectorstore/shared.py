@@ -26,6 +26,7 @@ from typing import Any
 from core.contracts import Assignment, Chunk, CleanDocument, DocumentMetadata, Target
 
 GENERATION_ID = "__generation__"
+BUILD_ID = "__build_settings__"  # the index-time settings the documents were built with (build_record.py)
 _PAGE = 200
 _META_FIELDS = {f.name for f in fields(DocumentMetadata)}
 
@@ -70,6 +71,15 @@ class SharedStore:
     def set_generation(self, generation: str) -> None:
         self.collection.upsert(ids=[GENERATION_ID], embeddings=[[0.0]], metadatas=[{"generation": generation}])
         self.synced = generation
+
+    def build_record(self) -> str:
+        """The index-time settings recorded on the server (JSON, "" when none): one record for
+        every process writing to it, like the embedding model in the collection's metadata."""
+        got = self.collection.get(ids=[BUILD_ID], include=["metadatas"])
+        return str(got["metadatas"][0].get("settings", "")) if got["ids"] else ""
+
+    def set_build_record(self, raw: str) -> None:
+        self.collection.upsert(ids=[BUILD_ID], embeddings=[[0.0]], metadatas=[{"settings": raw}])
 
     @property
     def synced(self) -> str:
@@ -121,7 +131,7 @@ class SharedStore:
         while True:
             got = self.collection.get(include=["metadatas"], limit=1000, offset=offset)
             for doc_id, meta in zip(got["ids"], got["metadatas"], strict=False):
-                if doc_id != GENERATION_ID:
+                if doc_id not in (GENERATION_ID, BUILD_ID):
                     out[doc_id] = str((meta or {}).get("version", ""))
             if len(got["ids"]) < 1000:
                 return out
