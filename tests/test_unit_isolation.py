@@ -17,6 +17,7 @@ UNIT_MODULES = (
     "test_agencies",
     "test_agency_grammar",
     "test_directives",
+    "test_directive_layouts",
     "test_targets",
     "test_document_facts",
     "test_answering_parts",
