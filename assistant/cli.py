@@ -30,6 +30,7 @@ from assistant.cli_support import (
     non_empty_question,
     require_index,
 )
+from core.knowledge import Knowledge  # read once per command (a composition root), passed in
 
 app = typer.Typer(
     add_completion=False,
@@ -79,7 +80,7 @@ def ingest(
         def on_page(source: str, done: int, total: int) -> None:
             bar.set_postfix_str(f"{source[-40:]}: OCR trang {done}/{total}")
 
-        ingester = Ingester.from_settings(settings, idx)
+        ingester = Ingester.from_settings(settings, idx, knowledge=Knowledge.load())
         report = ingester.ingest_paths(paths, on_file, prune=prune, on_page=on_page)
         bar.close()
     except typer.Exit:
@@ -131,7 +132,8 @@ def extract(file: Annotated[Path, typer.Argument(help="One file.")], as_json: Js
         from ingest.ingester import ocr_config
 
         settings = Settings()
-        prepared = prepare_bytes(read_limited(file, source, settings.max_file_bytes), source, ocr=ocr_config(settings))
+        data = read_limited(file, source, settings.max_file_bytes)
+        prepared = prepare_bytes(data, source, Knowledge.load(), ocr=ocr_config(settings))
     except RefusedFile as exc:
         if as_json:
             print_json({"source": source, "refused": exc.reason})
@@ -172,7 +174,8 @@ def remove(
         with idx.batch():
             from ingest.copies import Copies
 
-            removed, promoted = Copies(idx).remove(display_name(source))  # an alternate copy takes its place
+            # an alternate copy takes its place (re-read with the knowledge)
+            removed, promoted = Copies(idx).remove(display_name(source), Knowledge.load())
         if not removed:
             raise CliError(f"không có tài liệu {source!r} trong chỉ mục (xem ntm docs)", 1, source=source)
     except CliError as exc:
@@ -203,10 +206,11 @@ def ask(
     try:
         question = non_empty_question(question)
         settings, idx = read_index(index)
+        knowledge = Knowledge.load()
         if province.strip():
             indexed = {d.metadata.get("province", "") for d in idx.documents()}
-            province = match_province(province, indexed, across_merger=True)
-        service = service_for(settings, idx)
+            province = match_province(province, indexed, knowledge.places, across_merger=True)
+        service = service_for(settings, idx, knowledge)
     except CliError as exc:
         raise fail(exc, as_json) from exc
     answer = service.ask(question, filters=Filters(province=province, year_from=year, year_to=year))
@@ -239,9 +243,11 @@ def tasks(
     fmt = "json" if as_json else fmt
     try:
         _, idx = read_index(index)
-        register = TaskRegister(idx)
+        knowledge = Knowledge.load()
+        register = TaskRegister(idx, knowledge.registry)
         if province.strip():
-            province = match_province(province, {d.metadata.get("province", "") for d in idx.documents()})
+            indexed = {d.metadata.get("province", "") for d in idx.documents()}
+            province = match_province(province, indexed, knowledge.places)
         try:
             rows = register.tasks(agency, province, year)
         except UnknownAgency as exc:
@@ -275,11 +281,13 @@ def targets(
     fmt = "json" if as_json else fmt
     try:
         _, idx = read_index(index)
+        knowledge = Knowledge.load()
         if province.strip():
-            province = match_province(province, {d.metadata.get("province", "") for d in idx.documents()})
+            indexed = {d.metadata.get("province", "") for d in idx.documents()}
+            province = match_province(province, indexed, knowledge.places)
         if kind.strip():
             kind = match_choice("loại số liệu (--kind)", kind, {t.kind for t in idx.targets()})
-        rows = TaskRegister(idx).targets(province, indicator, kind)
+        rows = TaskRegister(idx, knowledge.registry).targets(province, indicator, kind)
         emit_rows([r.as_dict() for r in rows], TARGET_COLUMNS, fmt, output)
     except CliError as exc:
         raise fail(exc, as_json) from exc

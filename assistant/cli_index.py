@@ -66,13 +66,14 @@ def _read_only_copy(settings, problem: str):  # type: ignore[no-untyped-def]
     return open_index(copy)
 
 
-def service_for(settings, idx=None):  # type: ignore[no-untyped-def]
-    """The ChatService; a missing optional extra (NTM_LLM without its client) is a one-line CliError."""
+def service_for(settings, idx=None, knowledge=None):  # type: ignore[no-untyped-def]
+    """The ChatService (over `knowledge` when the command read it already); a missing optional
+    extra (NTM_LLM without its client) is a one-line CliError."""
     from assistant.llm import MissingExtra
     from assistant.service import build_service
 
     try:
-        return build_service(settings, idx)
+        return build_service(settings, idx, knowledge)
     except MissingExtra as exc:
         raise CliError(str(exc), 1, missing_extra=exc.extra) from exc
 

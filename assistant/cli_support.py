@@ -18,6 +18,7 @@ from typing import Any
 
 import typer
 
+from core.places import Gazetteer
 from core.vntext import fold
 
 EXIT_INTERNAL = 1  # internal error, missing index or missing optional extra
@@ -72,15 +73,13 @@ def unknown(what: str, value: str, known: Iterable[str]) -> CliError:
     return CliError(f"không có {what} {value!r} trong chỉ mục; có: {listing}", EXIT_USAGE, unknown=value, known=values)
 
 
-def match_province(value: str, indexed: Iterable[str], across_merger: bool = False) -> str:
+def match_province(value: str, indexed: Iterable[str], places: Gazetteer, across_merger: bool = False) -> str:
     """The indexed province meant by `value` (any spelling or abbreviation the gazetteer knows);
     with `across_merger`, a province whose 2025 merger partner is indexed also counts (retrieval
     reaches those documents). CliError listing the indexed provinces otherwise."""
-    from core.places import load_gazetteer
-
     value = value.strip()
     indexed = sorted(set(indexed) - {""})
-    gazetteer = load_gazetteer()
+    gazetteer = places
     canonical = gazetteer.resolve(value) or value
     by_fold = {fold(p): p for p in indexed}
     if fold(canonical) in by_fold:

@@ -15,9 +15,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from assistant.query import abbreviation_pairs
-from core.agencies import load_registry
+from core.agencies import AgencyRegistry
 from core.contracts import QueryPlan, RetrievedChunk
-from core.finders import find_dates, find_person_names
+from core.finders import find_dates
+from core.knowledge import Knowledge
 from core.sentences import EVIDENCE, text_spans
 from core.vntext import fold, is_day_month
 from core.vntext import terms as match_terms
@@ -63,10 +64,9 @@ def parts_types(plan: QueryPlan) -> list[set[str]]:
     return [set(_types_in(fold(part))) for part in plan.parts]
 
 
-def names_other_agency(text: str, plan: QueryPlan) -> bool:
+def names_other_agency(text: str, plan: QueryPlan, registry: AgencyRegistry) -> bool:
     """An agency the question did not name itself — of the asked kind when it says which
     ("sở nào" → a Sở): what answers "cơ quan nào …?"."""
-    registry = load_registry()
     want_so = bool(re.search(r"\bso nao\b(?! thi)", plan.folded))
     for mention in registry.find(text):
         agency = registry.get(mention.agency_id)
@@ -77,16 +77,17 @@ def names_other_agency(text: str, plan: QueryPlan) -> bool:
     return False
 
 
-def unit_has_type(text: str, kind: str, plan: QueryPlan | None = None) -> bool:
+def unit_has_type(text: str, kind: str, knowledge: Knowledge, plan: QueryPlan | None = None) -> bool:
     """Does a sentence contain the kind of fact a question asks for?"""
     if kind == "docnum":
         return bool(re.search(r"\d+[A-Za-z]?(?:/\d{4})?[/-][A-ZĐ]{1,6}", text))
     if kind == "date":
         return bool(find_dates(text))
     if kind == "person":
-        return bool(find_person_names(text))
+        return bool(knowledge.names.find(text))
     if kind == "agency":
-        return names_other_agency(text, plan) if plan is not None else bool(load_registry().find(text))
+        registry = knowledge.registry
+        return names_other_agency(text, plan, registry) if plan is not None else bool(registry.find(text))
     if kind == "place":
         return bool(re.search(r"\b(huyện|thị xã|thành phố|xã|tỉnh)\s+[A-ZĐÂĂÊÔƠƯ]", text))
     if kind == "quantity":
@@ -172,7 +173,7 @@ def is_heading_unit(unit: Unit) -> bool:
     return unit.text.rstrip(".:") in unit.chunk.heading_path
 
 
-def measure_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> None:
+def measure_units(units: list[Unit], plan: QueryPlan, weights: TermWeights, knowledge: Knowledge) -> None:
     """Fill each unit's coverage (share of question-term weight present), the question terms it
     repeats, the asked fact kinds it holds, and its coverage of each sub-question."""
     # Terms no indexed chunk contains cannot tell units apart; they would only dilute coverage.
@@ -207,15 +208,15 @@ def measure_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> N
             sum(weights.idf(t) for t in ts if t in own or t in context) / total_p
             for ts, total_p in zip(part_terms, part_totals, strict=False)
         )
-        unit.types = frozenset(k for k in kinds if unit_has_type(unit.text, k, plan))
-        unit.all_types = frozenset(k for k in part_kinds if unit_has_type(unit.text, k, plan))
+        unit.types = frozenset(k for k in kinds if unit_has_type(unit.text, k, knowledge, plan))
+        unit.all_types = frozenset(k for k in part_kinds if unit_has_type(unit.text, k, knowledge, plan))
 
 
-def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> None:
+def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights, knowledge: Knowledge) -> None:
     """Measure the units and give each the hand-set score (kept as the baseline the fitted
     selection model is compared against)."""
-    measure_units(units, plan, weights)
-    registry = load_registry()
+    measure_units(units, plan, weights, knowledge)
+    registry = knowledge.registry
     asked = plan.agencies[0] if plan.agencies else ""
     kinds = asked_types(plan)
     wanted_unit = required_unit_pattern(plan)
@@ -240,7 +241,7 @@ def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights) -> Non
                 score += 0.15
             if ACTION_VERBS.search(folded):
                 score += 0.05
-        if asks_signer(plan) and find_person_names(unit.text) and len(unit.text.split()) <= 6:
+        if asks_signer(plan) and knowledge.names.find(unit.text) and len(unit.text.split()) <= 6:
             score += 0.6  # "ai ký?" is answered by the signature line itself
         elif is_heading_unit(unit) or len(unit.text.split()) < 6:
             score *= 0.5  # headings, bylines and captions name topics but state nothing

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.answering.labels import ABSTAIN_TEXT, abstention, document_label
 from assistant.evidence import split_units
+from core.agencies import AgencyRegistry
 from core.contracts import Answer, Citation, QueryPlan, RetrievedChunk
 from core.sentences import REPLY, sentence_pieces
 from core.vntext import fold, folded_syllables
@@ -109,21 +110,27 @@ class _Excerpt:
 
 class LLMAnswerer:
     def __init__(
-        self, model: BaseChatModel, prompt_version: str = "v1", max_excerpts: int = 6, timeout_s: float = 20.0
+        self,
+        model: BaseChatModel,
+        registry: AgencyRegistry,
+        prompt_version: str = "v1",
+        max_excerpts: int = 6,
+        timeout_s: float = 20.0,
     ) -> None:
         self.model = model
+        self.registry = registry  # names the excerpts' documents (labels.document_label)
         self.prompt_version = prompt_version
         self.max_excerpts = max_excerpts
         self.timeout_s = timeout_s  # the whole answer, however slowly the server streams it
         self._prompt: tuple[str, str] | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> LLMAnswerer:
+    def from_settings(cls, settings: Settings, registry: AgencyRegistry) -> LLMAnswerer:
         if not settings.llm:
             raise ValueError("settings.llm is not set; the extractive answerer needs no LLMAnswerer")
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
         timeout = settings.llm_timeout_s
-        return cls(make_chat_model(settings.llm, settings.llm_base_url, key, timeout), timeout_s=timeout)
+        return cls(make_chat_model(settings.llm, settings.llm_base_url, key, timeout), registry, timeout_s=timeout)
 
     # --- prompt ---------------------------------------------------------------------------
     def _sections(self) -> tuple[str, str]:
@@ -145,7 +152,7 @@ class LLMAnswerer:
         """The top chunks numbered 1..n, each headed by its document label and heading path."""
         out = []
         for n, chunk in enumerate(chunks[: self.max_excerpts], start=1):
-            label = document_label(chunk)
+            label = document_label(chunk, self.registry)
             heading = " › ".join(chunk.heading_path) or "(không có)"
             body = _EXCERPT_TAG.sub(" ", chunk.text).strip()  # excerpt text cannot close its own tag
             rendered = f'<trich_doan so="{n}">\nNguồn: {label}\nMục: {heading}\n{body}\n</trich_doan>'
@@ -190,7 +197,7 @@ class LLMAnswerer:
             kind = "llm timeout" if _is_timeout(exc) else "llm error"
             return _fallback(fallback, f"{kind}: {type(exc).__name__}: {exc}")
         if _is_abstention(text):
-            out = abstention(plan, chunks, "llm abstained")
+            out = abstention(plan, chunks, "llm abstained", self.registry)
             out.plan["answered_by"] = "llm"
             return out
         try:

@@ -12,11 +12,12 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from core.agencies import AgencyRegistry, load_registry
+from core.agencies import AgencyRegistry
 from core.contracts import QueryPlan
 from core.header_facts import NUMBER_RE
-from core.places import Gazetteer, PlaceMention, load_gazetteer
-from core.question_cues import QuestionCues, default_cues
+from core.knowledge import Knowledge
+from core.places import Gazetteer, PlaceMention
+from core.question_cues import QuestionCues
 from core.vntext import canonical_tones, fold, nfc
 from core.years import PERIOD_RE, YEAR_RE
 
@@ -93,14 +94,13 @@ def expand_abbreviations(text: str) -> list[str]:
     return list(seen)
 
 
-def find_provinces(text: str, places: Gazetteer | None = None) -> list[str]:
+def find_provinces(text: str, places: Gazetteer) -> list[str]:
     """Provinces a question is about, in the order named: by name (with or without diacritics;
     diacritic-exact when it has them, so "đánh giá lại" is not "Gia Lai"), alias or abbreviation
     ("TT-Huế", "BR-VT", "TP.HCM"), or through a district or commune named without its province
     ("xã Quảng Long, huyện Hải Hà" → Quảng Ninh). A place name several provinces share decides
     nothing by itself: the province that explains most of the question's places is taken, and
     none when two explain them equally."""
-    places = places or load_gazetteer()
     return provinces_of(places.mentions(text, lenient_case=True, bare_districts=True))
 
 
@@ -161,8 +161,7 @@ def _bare_place(registry: AgencyRegistry, agency_id: str, surface: str) -> bool:
     return registry.get(agency_id).unit and not re.search(r"\b(ubnd|uy ban nhan dan)\b", fold(surface))
 
 
-def detect_intent(folded: str, has_agency: bool, cues: QuestionCues | None = None) -> str:
-    cues = cues or default_cues()
+def detect_intent(folded: str, has_agency: bool, cues: QuestionCues) -> str:
     ordered = list(cues.intents)
     if has_agency:  # "Sở X phải tham mưu gì về giao chỉ tiêu" asks for tasks, not targets
         ordered.sort(key=lambda c: c[0] not in ("comparison", "metadata", "agency", "task"))
@@ -174,20 +173,14 @@ def detect_intent(folded: str, has_agency: bool, cues: QuestionCues | None = Non
     return "task" if has_agency else "general"
 
 
-def plan_question(
-    question: str,
-    history: list[str] | None = None,
-    registry: AgencyRegistry | None = None,
-    cues: QuestionCues | None = None,
-) -> QueryPlan:
+def plan_question(question: str, knowledge: Knowledge, history: list[str] | None = None) -> QueryPlan:
     """Build the plan for a question; `history` holds the earlier user questions, oldest first."""
-    registry = registry or load_registry()
-    cues = cues or default_cues()
+    registry, cues = knowledge.registry, knowledge.cues
     normalized = canonical_tones(question).strip()
     folded = fold(normalized)
     plan = QueryPlan(question=question, normalized=normalized, folded=folded)
     plan.agencies = _asked_agencies(registry, normalized)
-    mentions = load_gazetteer().mentions(normalized, lenient_case=True, bare_districts=True)
+    mentions = knowledge.places.mentions(normalized, lenient_case=True, bare_districts=True)
     plan.provinces = provinces_of(mentions)
     plan.periods = [(int(a), int(b)) for a, b in PERIOD_RE.findall(normalized)]
     in_periods = {y for p in plan.periods for y in p}
@@ -197,7 +190,7 @@ def plan_question(
     plan.parts = split_parts(normalized, cues)
     classify(plan, cues, mentions)
     if history:
-        _inherit(plan, plan_question(history[-1], history[:-1], registry, cues), cues, registry)
+        _inherit(plan, plan_question(history[-1], knowledge, history[:-1]), cues, registry)
     plan.cross_parts = cross_document_parts(plan, cues)
     plan.expansions = expand_abbreviations(plan.retrieval_text)
     return plan
@@ -224,14 +217,13 @@ def classify(plan: QueryPlan, cues: QuestionCues, mentions: list[PlaceMention]) 
     plan.asks_definition = bool(cues.definition_question.search(folded)) and not plan.agencies and not plan.asks_list
 
 
-def cross_document_parts(plan: QueryPlan, cues: QuestionCues | None = None) -> list[dict[str, Any]]:
+def cross_document_parts(plan: QueryPlan, cues: QuestionCues) -> list[dict[str, Any]]:
     """A question naming several provinces is answered province by province: each province with
     the years written next to it ("Điện Biên (năm 2013) và Cao Bằng (năm 2014)"), and its own
     clause when each clause asks its own question ("Hải Phòng … bao nhiêu xã, còn Hưng Yên …
     bao nhiêu xã"). One place → []."""
     if len(plan.provinces) < 2:
         return []
-    cues = cues or default_cues()
     cue, joiner = cues.part_question_word, cues.cross_document_joiners
     folded = plan.folded
     spots = []
@@ -280,18 +272,18 @@ def _part_text(plan: QueryPlan, province: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def asks_tasks(plan: QueryPlan) -> bool:
+def asks_tasks(plan: QueryPlan, cues: QuestionCues) -> bool:
     """A task question, or a multi-part question one of whose parts asks what must be done."""
-    return plan.intent == "task" or any(detect_intent(fold(p), True) == "task" for p in plan.parts)
+    return plan.intent == "task" or any(detect_intent(fold(p), True, cues) == "task" for p in plan.parts)
 
 
-def split_parts(question: str, cues: QuestionCues | None = None) -> list[str]:
+def split_parts(question: str, cues: QuestionCues) -> list[str]:
     """Sub-questions of "… bao nhiêu X và … bao nhiêu Y?", "Ai chủ trì … và diễn ra khi nào?",
     "… bao nhiêu %, hạn chót khi nào?": coordinated clauses ("và", ";", "?", a comma) each with
     its own question word. A piece without one stays with the one before it, joined as written
     (a comma before a space only: "5,6" is a number). One part → []."""
     pieces = re.split(r"(\s*(?:,\s*)?\bvà\b\s*|\s*;\s*|\?\s*|\s*,\s+)", question)
-    cue = (cues or default_cues()).part_question_word
+    cue = cues.part_question_word
     parts: list[str] = []
     separator = ""
     for i, piece in enumerate(pieces):
@@ -307,11 +299,11 @@ def split_parts(question: str, cues: QuestionCues | None = None) -> list[str]:
     return [p.strip(" ,;?") for p in parts] if len(parts) > 1 else []
 
 
-def part_question_plan(plan: QueryPlan, part: str, cues: QuestionCues | None = None) -> QueryPlan:
+def part_question_plan(plan: QueryPlan, part: str, knowledge: Knowledge) -> QueryPlan:
     """The plan of one sub-question of a multi-part question, read like an elliptical follow-up:
     its own words and question word, the whole question's place, period and agency where the
     part names none ("… bao nhiêu xã đạt chuẩn nâng cao và bao nhiêu xã kiểu mẫu?")."""
-    sub = plan_question(part, cues=cues)
+    sub = plan_question(part, knowledge)
     sub.question = plan.question
     sub.provinces = sub.provinces or list(plan.provinces)
     if not sub.years and not sub.periods:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from core.agencies import AgencyRegistry, load_registry
+from core.agencies import AgencyRegistry
 from core.vntext import fold
 from vectorstore.index import Index
 
@@ -83,9 +83,9 @@ class TargetRow:
 
 
 class TaskRegister:
-    def __init__(self, index: Index, registry: AgencyRegistry | None = None) -> None:
+    def __init__(self, index: Index, registry: AgencyRegistry) -> None:
         self.index = index
-        self.registry = registry or load_registry()
+        self.registry = registry
         self._cache: tuple[str, dict[tuple[str, str, int | None], list[TaskRow]]] = ("", {})
 
     def resolve(self, agency: str) -> str:

@@ -23,9 +23,10 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.query import plan_question
-from core.agencies import load_registry
+from core.agencies import AgencyRegistry
 from core.contracts import Filters, QueryPlan, RetrievedChunk
-from core.places import Gazetteer, load_gazetteer
+from core.knowledge import Knowledge
+from core.places import Gazetteer
 from vectorstore.index import Index
 
 
@@ -128,14 +129,16 @@ def reconcile_filters(plan: QueryPlan, filters: Filters | None, places: Gazettee
     return Filters(**{**filters.__dict__, "province": ""}), notice
 
 
-def build_where(plan: QueryPlan, filters: Filters | None, places: Gazetteer | None = None) -> dict[str, Any] | None:
+def build_where(plan: QueryPlan, filters: Filters | None, knowledge: Knowledge) -> dict[str, Any] | None:
     """Chroma metadata filter from explicit user filters and the provinces the question names:
     the asked provinces' merger groups and documents of no province (see `PlaceScope`)."""
-    places = places or load_gazetteer()
-    return where_clause(filters, place_scope(plan, filters, places), places)
+    places = knowledge.places
+    return where_clause(filters, place_scope(plan, filters, places), places, knowledge.registry)
 
 
-def where_clause(filters: Filters | None, scope: PlaceScope | None, places: Gazetteer) -> dict[str, Any] | None:
+def where_clause(
+    filters: Filters | None, scope: PlaceScope | None, places: Gazetteer, registry: AgencyRegistry
+) -> dict[str, Any] | None:
     clauses: list[dict[str, Any]] = []
     filters = filters or Filters()
     if scope:
@@ -147,7 +150,7 @@ def where_clause(filters: Filters | None, scope: PlaceScope | None, places: Gaze
     if filters.kind:
         clauses.append({"kind": filters.kind})
     if filters.agency:
-        agency = load_registry().resolve(filters.agency)
+        agency = registry.resolve(filters.agency)
         if agency:
             clauses.append({f"ag_{agency.id}": True})
     if not clauses:
@@ -156,10 +159,11 @@ def where_clause(filters: Filters | None, scope: PlaceScope | None, places: Gaze
 
 
 class HybridSearch:
-    def __init__(self, index: Index, config: RetrievalConfig | None = None, places: Gazetteer | None = None) -> None:
+    def __init__(self, index: Index, knowledge: Knowledge, config: RetrievalConfig | None = None) -> None:
         self.index = index
+        self.knowledge = knowledge
         self.config = config or RetrievalConfig()
-        self.places = places or load_gazetteer()
+        self.places = knowledge.places
 
     def search(self, plan: QueryPlan, k: int, filters: Filters | None = None) -> RetrievalResult:
         """Top-k chunks; a question naming several provinces gets the best chunks of each. A UI
@@ -169,7 +173,9 @@ class HybridSearch:
         if len(asked) > 1:
             per = max(3, -(-k // len(asked)))
             parts = [self._search_one(plan, per, filters, PlaceScope((p,), self._pre_merger(plan))) for p in asked]
-            merged = RetrievalResult([], where=build_where(plan, filters, self.places), filters=filters, notice=notice)
+            merged = RetrievalResult(
+                [], where=build_where(plan, filters, self.knowledge), filters=filters, notice=notice
+            )
             seen: set[str] = set()
             for rank in range(per):
                 for part in parts:
@@ -192,7 +198,7 @@ class HybridSearch:
         self, plan: QueryPlan, k: int, filters: Filters | None, scope: PlaceScope | None
     ) -> RetrievalResult:
         cfg = self.config
-        where = where_clause(filters, scope, self.places)
+        where = where_clause(filters, scope, self.places, self.knowledge.registry)
         dense: dict[str, float] = {}
         lexical: dict[str, float] = {}
         if "dense" in cfg.legs:
@@ -241,7 +247,7 @@ class HybridSearch:
         cfg = self.config
         boost = 0.0
         if plan.agencies:
-            registry = load_registry()
+            registry = self.knowledge.registry
             heading_agencies = registry.ids_in(" ".join(heading_path[-2:]))
             if plan.agencies[0] in heading_agencies:
                 boost += cfg.agency_heading_boost
@@ -261,7 +267,7 @@ class NTMRetriever(BaseRetriever):
     filters: Filters | None = None
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        result = self.search.search(plan_question(query), self.k, self.filters)
+        result = self.search.search(plan_question(query, self.search.knowledge), self.k, self.filters)
         return [
             Document(
                 page_content=c.text,

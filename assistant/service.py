@@ -30,7 +30,7 @@ from assistant.register import TaskRegister, TaskRow
 from assistant.retrieve import HybridSearch, RetrievalConfig
 from assistant.settings import Settings
 from core.contracts import Answer, Filters, QueryPlan, RetrievedChunk
-from core.question_cues import QuestionCues, load_cues
+from core.knowledge import Knowledge
 from vectorstore.index import Index
 from vectorstore.lexical import LexicalIndex
 
@@ -67,13 +67,13 @@ def _places_cited(answer: Answer, plan: QueryPlan) -> int:
     return sum(p["province"] in cited for p in plan.cross_parts)
 
 
-def _document_facts(index: Index) -> Any:
+def _document_facts(index: Index, knowledge: Knowledge) -> Any:
     """The document-facts (metadata) strategy, first in the chain, when its module is present."""
     try:
-        from assistant.answering.document_facts import DocumentFacts
+        from assistant.answering.document_facts import DocumentFacts, FactCues
     except ImportError:
         return None
-    return DocumentFacts.for_index(index)
+    return DocumentFacts.for_index(index, knowledge, FactCues.load())
 
 
 def user_questions(history: list[Any] | None) -> list[str]:
@@ -91,18 +91,23 @@ def user_questions(history: list[Any] | None) -> list[str]:
 
 
 class ChatService:
+    """`knowledge` (core.knowledge.Knowledge.load(), once per process) is handed to the planner,
+    retrieval, the register and every answerer; `Knowledge.with_cues` swaps the question cues."""
+
     def __init__(
         self,
         index: Index,
         settings: Settings,
+        knowledge: Knowledge,
         retrieval: RetrievalConfig | None = None,
         answer: AnswerConfig | None = None,
-        cues: QuestionCues | None = None,
     ) -> None:
         self.index = index
         self.settings = settings
+        self.knowledge = knowledge
         self.search = HybridSearch(
             index,
+            knowledge,
             retrieval
             or RetrievalConfig(
                 candidates=settings.candidates,
@@ -111,18 +116,18 @@ class ChatService:
             ),
         )
         self.answer_config = answer or AnswerConfig()
-        self.cues = cues or load_cues()
+        self.cues = knowledge.cues
         self._weights: tuple[str, TermWeights] | None = None
         self._figures: tuple[str, dict[str, list[tuple[str, str]]]] | None = None
         self._provinces: tuple[str, set[str]] | None = None
-        self.register = TaskRegister(index)
+        self.register = TaskRegister(index, knowledge.registry)
         self.use_register = settings.use_register
         self._llm = None
         if settings.llm:
             from assistant.llm import LLMAnswerer
 
-            self._llm = LLMAnswerer.from_settings(settings)
-        self._facts = _document_facts(index)
+            self._llm = LLMAnswerer.from_settings(settings, knowledge.registry)
+        self._facts = _document_facts(index, knowledge)
 
     def _term_weights(self) -> TermWeights:
         fingerprint = self.index.lexical.fingerprint
@@ -195,9 +200,9 @@ class ChatService:
         """Answer one question; follow-ups inherit province/year/agency from earlier turns. With an
         LLM configured, its draft is passed to `on_token` as it streams (single-part questions)."""
         self.index.refresh()  # another process may have written (a shared server, the same folder)
-        plan = plan_question(question, user_questions(history), cues=self.cues)
+        plan = plan_question(question, self.knowledge, user_questions(history))
         if len(plan.cross_parts) > 1:
-            answer = CrossDocument(lambda part: self._answer(part, filters), self.cues).answer(plan)
+            answer = CrossDocument(lambda part: self._answer(part, filters), self.knowledge).answer(plan)
             if answer is not None and answer.plan.get("parts_found") == len(plan.cross_parts):
                 return answer
             whole = self._answer(plan, filters)
@@ -212,13 +217,15 @@ class ChatService:
         weights = self._term_weights()
         documents = DocumentView(self.index)
         extractive = ExtractiveStrategy(
-            ExtractiveAnswerer(weights, self.answer_config, self._figure_kinds), result_dense, self.indexed_provinces()
+            ExtractiveAnswerer(weights, self.knowledge, self.answer_config, self._figure_kinds),
+            result_dense,
+            self.indexed_provinces(),
         )
-        lists = ListBlocks(weights, documents, self.cues)
+        lists = ListBlocks(weights, documents, self.knowledge)
         chain: list[Any] = [self._facts] if self._facts is not None else []
         if self.use_register:
-            chain.append(RegisterAnswerer(self.register, weights, self._document_text, filters, self.cues))
-        chain += [DefinitionGate(self.cues), Gated(lists, extractive.period_gate), extractive]
+            chain.append(RegisterAnswerer(self.register, weights, self._document_text, self.knowledge, filters))
+        chain += [DefinitionGate(self.knowledge), Gated(lists, extractive.period_gate), extractive]
         return AnswerChain(chain), lists
 
     def _answer(self, plan: QueryPlan, filters: Filters | None, on_token: TokenCallback | None = None) -> Answer:
@@ -254,9 +261,12 @@ class ChatService:
         return answer
 
 
-def build_service(settings: Settings | None = None, index: Index | None = None) -> ChatService:
-    """Wrap an index (by default the configured one, opened here) in a ChatService."""
+def build_service(
+    settings: Settings | None = None, index: Index | None = None, knowledge: Knowledge | None = None
+) -> ChatService:
+    """Wrap an index (by default the configured one, opened here) in a ChatService; a composition
+    root: it reads the knowledge unless its caller (which may ingest too) passes the one it holds."""
     settings = settings or Settings()
     if index is None:
         index = Index.open(settings)
-    return ChatService(index, settings)
+    return ChatService(index, settings, knowledge or Knowledge.load())

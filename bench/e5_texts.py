@@ -20,13 +20,13 @@ def shared_dir() -> Path:
 
 def kit_chunks(limit: int = 500, max_chars: int = 1200) -> list[str]:
     """Indexed texts of the kit's chunks, in a fixed order (first `limit`; refused files skipped)."""
-    from core.agencies import load_registry
     from core.contracts import RefusedFile
+    from core.knowledge import Knowledge
     from ingest.chunking import ChunkingConfig
     from ingest.pipeline import iter_input_files, prepare_bytes
     from vectorstore.index import contextual_text
 
-    registry, chunking = load_registry(), ChunkingConfig(max_chars=max_chars)
+    knowledge, chunking = Knowledge.load(), ChunkingConfig(max_chars=max_chars)
     folders = [
         shared_dir() / "corpus" / "dev",
         shared_dir() / "corpus" / "seeds",
@@ -37,7 +37,7 @@ def kit_chunks(limit: int = 500, max_chars: int = 1200) -> list[str]:
     out: list[str] = []
     for path, source in iter_input_files([f for f in folders if f.is_dir()]):
         try:
-            prepared = prepare_bytes(path.read_bytes(), source, registry, chunking)
+            prepared = prepare_bytes(path.read_bytes(), source, knowledge, chunking)
         except RefusedFile:
             continue
         out += [contextual_text(prepared.document, c) for c in prepared.chunks]

@@ -93,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"corpus folder not found: {args.corpus}")
 
     from assistant.settings import Settings
-    from core.agencies import load_registry
     from core.contracts import RefusedFile
+    from core.knowledge import Knowledge
     from ingest.chunking import ChunkingConfig
     from ingest.ingester import Ingester
     from ingest.pipeline import iter_input_files, prepare_bytes, read_limited
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings()
     chunking = ChunkingConfig(max_chars=settings.chunk_max_chars)
-    registry = load_registry()
+    knowledge = Knowledge.load()  # what prepare_bytes reads (agencies, places, kinds, names)
     rss: list[tuple[str, float]] = [("start (imports)", peak_rss_mib())]
     load_before = os.getloadavg()[0]
 
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     for path, source in files:
         try:
             prepared.append(
-                prepare_bytes(read_limited(path, source, settings.max_file_bytes), source, registry, chunking)
+                prepare_bytes(read_limited(path, source, settings.max_file_bytes), source, knowledge, chunking)
             )
         except RefusedFile as exc:
             refused.append((source, exc.reason))
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         index = Index.open(settings.model_copy(update={"index_dir": Path(tmp) / "index", "chroma_url": None}), timed)
         t_open = time.perf_counter() - t0
         t0 = time.perf_counter()
-        report = Ingester.from_settings(settings, index).ingest_paths([args.corpus])
+        report = Ingester.from_settings(settings, index, knowledge=knowledge).ingest_paths([args.corpus])
         t_ingest = time.perf_counter() - t0
         indexed_chunks = index.count()
         index.close()
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in sorted(p for p in formats.iterdir() if p.is_file()):
             data = path.read_bytes()
             try:
-                prepare_bytes(data, path.name, registry, chunking)  # warm-up (imports, caches)
+                prepare_bytes(data, path.name, knowledge, chunking)  # warm-up (imports, caches)
             except RefusedFile as exc:
                 rows.append([f"`{path.name}`", f"{len(data) / 1024:.0f}", "refused", exc.reason, "", ""])
                 continue
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
                 loaded = load_bytes(data, path.name)
                 load_t.append(time.perf_counter() - t0)
                 t0 = time.perf_counter()
-                doc = prepare_bytes(data, path.name, registry, chunking)
+                doc = prepare_bytes(data, path.name, knowledge, chunking)
                 prep_t.append(time.perf_counter() - t0)
             rows.append(
                 [

@@ -76,12 +76,15 @@ def build_index(args: argparse.Namespace, workdir: Path) -> Path:
         shutil.copytree(args.index, index_dir, ignore=shutil.ignore_patterns(".write.lock"))
         return index_dir
     from assistant.settings import DEFAULT_EMBEDDING, Settings
+    from core.knowledge import Knowledge
     from ingest.ingester import Ingester
     from vectorstore.index import Index
 
     settings = Settings(index_dir=index_dir, embedding=DEFAULT_EMBEDDING, chroma_url=None, max_file_mb=20)
     index = Index.open(settings)
-    Ingester.from_settings(settings, index).ingest_paths([shared_dir() / "corpus" / "seeds"])
+    Ingester.from_settings(settings, index, knowledge=Knowledge.load()).ingest_paths(
+        [shared_dir() / "corpus" / "seeds"]
+    )
     index.close()
     return index_dir
 

@@ -22,6 +22,7 @@ def run_product(
 ) -> dict[str, Any]:
     from assistant.service import ChatService
     from assistant.settings import Settings
+    from core.knowledge import Knowledge
     from ingest.ingester import Ingester
     from vectorstore.embeddings import make_embeddings
     from vectorstore.index import Index
@@ -40,7 +41,8 @@ def run_product(
     )
 
     index = Index.open(settings, embeddings)
-    ingester = Ingester.from_settings(settings, index)
+    knowledge = Knowledge.load()  # one for the ingest and the questions
+    ingester = Ingester.from_settings(settings, index, knowledge=knowledge)
     t0 = time.perf_counter()
     report = ingester.ingest_paths([corpus])
     ingest_s = time.perf_counter() - t0
@@ -59,7 +61,7 @@ def run_product(
     raw = raw_encode_rate(embeddings, texts)
     log(f"raw encode: {raw:.2f} chunks/s on {len(texts)} chunks; re-ingest unchanged {reingest_s:.2f} s")
 
-    service = ChatService(index, settings)
+    service = ChatService(index, settings, knowledge)
     service.ask(questions[0])  # warm-up (lazy loads: cues, register, selection model)
     ask_ms = timed_ms(service.ask, questions)
 

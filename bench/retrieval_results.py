@@ -110,9 +110,11 @@ def misses(out: Path, c: Config) -> tuple[list[str], list[str]]:
 def province_counts(qa: Path) -> tuple[int, int, int]:
     """(questions, questions naming ≥ 1 province, naming exactly one) as the product's planner reads them."""
     from assistant.query import plan_question
+    from core.knowledge import Knowledge
     from eval.dataset import load_questions
 
-    plans = [plan_question(item.question) for item in load_questions(qa)]
+    knowledge = Knowledge.load()
+    plans = [plan_question(item.question, knowledge) for item in load_questions(qa)]
     return len(plans), sum(1 for p in plans if p.provinces), sum(1 for p in plans if len(p.provinces) == 1)
 
 

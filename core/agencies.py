@@ -16,10 +16,10 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from importlib import resources
 
-from core.agency_grammar import AgencyGrammar, GrammarMatch, load_grammar
+from core.agency_grammar import AgencyGrammar, GrammarMatch
 from core.vntext import fold, fold_aligned
 
 _CACHE_SIZE = 20000
@@ -52,14 +52,13 @@ class AgencyMention:
 @dataclass
 class AgencyRegistry:
     agencies: dict[str, Agency]
-    grammar: AgencyGrammar | None = None
+    grammar: AgencyGrammar
     _patterns: dict[bool, tuple[re.Pattern[str], dict[str, str]]] = field(init=False, repr=False)
     _by_key: dict[str, str] = field(init=False, repr=False)
     _cache: OrderedDict[tuple[str, bool], list[AgencyMention]] = field(init=False, repr=False)
     _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.grammar = self.grammar or load_grammar()
         self._patterns = {loose: self._compile(loose) for loose in (False, True)}
         self._by_key = {}
         for agency in self.agencies.values():
@@ -93,7 +92,6 @@ class AgencyRegistry:
     # --- identity ---------------------------------------------------------------------------
     def key_of(self, name: str) -> str:
         """Canonical key of a full name: the grammar's when it reads the whole name as one agency."""
-        assert self.grammar is not None
         matches = self.grammar.parse(name.strip(), question=True)
         if len(matches) == 1 and matches[0].start == 0 and matches[0].end >= len(name.strip()):
             return matches[0].key
@@ -127,7 +125,6 @@ class AgencyRegistry:
         return found
 
     def _find(self, text: str, question: bool) -> list[AgencyMention]:
-        assert self.grammar is not None
         pattern, by_alias = self._patterns[question]
         folded = fold_aligned(text)
         listed = []
@@ -259,9 +256,9 @@ def _alias_regex(key: str) -> str:
     return "".join(parts)
 
 
-@cache
-def load_registry() -> AgencyRegistry:
-    """The packaged registry (read once, on first use)."""
+def load_registry(grammar: AgencyGrammar) -> AgencyRegistry:
+    """The packaged registry read with `grammar`; read by `core.knowledge.Knowledge.load`, once per
+    process (the registry learns agencies the grammar reads in texts, so one instance is shared)."""
     raw = json.loads(resources.files("core").joinpath("data/agencies.json").read_text("utf-8"))
     agencies = {
         a["id"]: Agency(
@@ -277,4 +274,4 @@ def load_registry() -> AgencyRegistry:
         )
         for a in raw["agencies"]
     }
-    return AgencyRegistry(agencies, load_grammar())
+    return AgencyRegistry(agencies, grammar)

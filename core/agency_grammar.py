@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -21,7 +20,7 @@ from core.agency_tokens import Tok, canonical_words, tokenize
 from core.agency_tokens import at_seq as _at_seq
 from core.agency_tokens import words as _words
 from core.agency_units import GrammarMatch, UnitGrammar
-from core.places import load_gazetteer
+from core.places import Gazetteer
 from core.vntext import fold, nfc
 
 
@@ -367,11 +366,10 @@ class AgencyGrammar(UnitGrammar):
         self.items = sorted(seqs, key=len, reverse=True)
 
 
-@cache
-def load_grammar() -> AgencyGrammar:
-    """The packaged grammar (read once, on first use)."""
+def load_grammar(places: Gazetteer) -> AgencyGrammar:
+    """The packaged grammar, knowing the gazetteer's provinces (every spelling and abbreviation);
+    read by `core.knowledge.Knowledge.load`, once per process."""
     data = json.loads(resources.files("core").joinpath("data/agency_grammar.json").read_text("utf-8"))
-    places = load_gazetteer()  # the maintained gazetteer's provinces, every spelling and abbreviation
     provinces = [s for name in places.names() for s in (*places.spellings(name), *places.abbreviations(name))]
     names = resources.files("core").joinpath("data/surnames.txt").read_text("utf-8")
     surnames = [line.strip() for line in names.splitlines() if line.strip() and not line.startswith("#")]

@@ -1,15 +1,16 @@
 """Finders of dates, person names and province spellings in running text, shared by metadata
-reading at ingest and by evidence scoring at query time (one definition of each)."""
+reading at ingest and by evidence scoring at query time (one definition of each). The person-name
+finder holds data (the surname list, the gazetteer's province spellings): `PersonNames.load` builds
+it once, in `core.knowledge.Knowledge.load`, and it is passed in like the registry."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from importlib import resources
 
-from core.places import Gazetteer, load_gazetteer
+from core.places import Gazetteer
 from core.vntext import fold
 
 _DAY_MONTH_YEAR = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
@@ -27,17 +28,15 @@ class FoundDate:
     has_year: bool
 
 
-@cache
-def province_names(places: Gazetteer | None = None) -> dict[str, str]:
+def province_names(places: Gazetteer) -> dict[str, str]:
     """Folded spelling → canonical province name, every alias included (from the gazetteer)."""
-    places = places or load_gazetteer()
     return {fold(spelling): name for name in places.names() for spelling in places.spellings(name)}
 
 
-@cache
-def surnames() -> frozenset[str]:
+def load_surnames() -> frozenset[str]:
+    """The packaged family names (`data/surnames.txt`)."""
     text = resources.files("core").joinpath("data/surnames.txt").read_text("utf-8")
-    return frozenset(l.strip() for l in text.splitlines() if l.strip() and not l.startswith("#"))
+    return frozenset(s.strip() for s in text.splitlines() if s.strip() and not s.startswith("#"))
 
 
 def safe_date(y: int, m: int, d: int) -> date | None:
@@ -76,23 +75,30 @@ _NOT_GIVEN_NAMES = frozenset(
 )
 
 
-@cache
-def _person_regex() -> re.Pattern[str]:
-    family = "|".join(sorted(map(re.escape, surnames()), key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{family})(?:\s+{_PERSON_WORD}){{1,3}}(?!\w)")
+class PersonNames:
+    """Person names in running text: a known family name followed by 1–3 capitalised given-name
+    syllables, not a province's name ("Hà Giang")."""
 
+    def __init__(self, surnames: frozenset[str], provinces: dict[str, str]) -> None:
+        self.surnames = surnames
+        self.provinces = provinces  # folded spelling → province (province_names)
+        family = "|".join(sorted(map(re.escape, surnames), key=len, reverse=True))
+        self._rx = re.compile(rf"(?<!\w)(?:{family})(?:\s+{_PERSON_WORD}){{1,3}}(?!\w)")
 
-def find_person_names(text: str) -> list[tuple[str, int, int]]:
-    """Person names: a known family name followed by 1–3 capitalised given-name syllables."""
-    rx = _person_regex()
-    provinces = province_names()
-    out = []
-    for m in rx.finditer(text):
-        words = m.group(0).split()
-        while len(words) > 1 and words[-1] in _NOT_GIVEN_NAMES:
-            words.pop()
-        name = " ".join(words)
-        if len(words) < 2 or any(w in _NOT_GIVEN_NAMES for w in words[1:]) or fold(name) in provinces:
-            continue
-        out.append((name, m.start(), m.start() + len(name)))
-    return out
+    @classmethod
+    def load(cls, places: Gazetteer) -> PersonNames:
+        """The packaged surnames, and the gazetteer's province spellings."""
+        return cls(load_surnames(), province_names(places))
+
+    def find(self, text: str) -> list[tuple[str, int, int]]:
+        """(name, start, end) of each person name, in reading order."""
+        out = []
+        for m in self._rx.finditer(text):
+            words = m.group(0).split()
+            while len(words) > 1 and words[-1] in _NOT_GIVEN_NAMES:
+                words.pop()
+            name = " ".join(words)
+            if len(words) < 2 or any(w in _NOT_GIVEN_NAMES for w in words[1:]) or fold(name) in self.provinces:
+                continue
+            out.append((name, m.start(), m.start() + len(name)))
+        return out

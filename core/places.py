@@ -2,7 +2,7 @@
 abbreviations), districts and communes → the provinces that have one by that name.
 
 The data is `core/data/places.json`, generated from the maintained `vietnamadminunits` package
-(MIT) by `scripts/build_places.py`. A `Gazetteer` is built once (`load_gazetteer()`) and passed
+(MIT) by `scripts/build_places.py`. A `Gazetteer` is built once (`core.knowledge.Knowledge.load`) and passed
 to metadata extraction, query planning and retrieval; nothing is read at import time.
 
 Recognition follows how Vietnamese texts name places: a unit word before the name decides its
@@ -20,7 +20,6 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from typing import Any, Iterable
 
@@ -256,7 +255,6 @@ class Gazetteer:
             )
 
 
-@cache
 def load_gazetteer() -> Gazetteer:
-    """The gazetteer of the packaged data, built once per process on first use."""
+    """The gazetteer of the packaged data (`core.knowledge.Knowledge.load` builds it once)."""
     return Gazetteer.from_package_data()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from core.cue_tables import CueTable
@@ -109,6 +108,6 @@ def load_cues(path: Path | None = None) -> QuestionCues:
     return default_cues()
 
 
-@cache
 def default_cues() -> QuestionCues:
+    """The packaged table (`core.knowledge.Knowledge.load` reads it once)."""
     return QuestionCues.from_table(CueTable.packaged("core", "question_cues.json"))

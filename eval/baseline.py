@@ -96,15 +96,15 @@ class NaiveBaseline:
         cls, corpus: Path, embeddings: Any, max_file_bytes: int = 20 * 1024 * 1024, progress: bool = False
     ) -> NaiveBaseline:
         """Load every file of `corpus` as `ntm ingest` would (refused files are skipped, as ingest skips them)."""
-        from core.agencies import load_registry
         from core.contracts import RefusedFile
+        from core.knowledge import Knowledge
         from ingest.pipeline import iter_input_files, prepare_bytes, read_limited
 
-        registry = load_registry()
+        knowledge = Knowledge.load()
         documents = []
         for path, source in iter_input_files([Path(corpus)]):
             try:
-                prepared = prepare_bytes(read_limited(path, source, max_file_bytes), source, registry)
+                prepared = prepare_bytes(read_limited(path, source, max_file_bytes), source, knowledge)
             except RefusedFile:
                 continue
             documents.append((source, prepared.document.text, _document_metadata(prepared.document)))

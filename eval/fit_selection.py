@@ -43,13 +43,15 @@ MODEL_FILE = ROOT / "assistant" / "data" / "selection_model.json"
 
 def _service(qs: QuestionSet, index_root: Path) -> Any:
     from assistant.service import build_service
+    from core.knowledge import Knowledge
     from eval.runner import _ingest_if_empty
     from vectorstore.index import Index
 
     settings = Settings(index_dir=index_root / qs.name)
     index = Index.open(settings)
-    _ingest_if_empty(index, settings, qs.corpus, progress=True)
-    return build_service(settings, index)
+    knowledge = Knowledge.load()
+    _ingest_if_empty(index, settings, qs.corpus, progress=True, knowledge=knowledge)
+    return build_service(settings, index, knowledge)
 
 
 def collect(sets: Sequence[QuestionSet], index_root: Path) -> list[QuestionData]:

@@ -198,21 +198,22 @@ def _row(source: str, a: Any, registry: Any) -> dict[str, Any]:
 
 
 def score_corpus(
-    corpus_dir: Path, assignments_gold: Path | None = None, targets_gold: Path | None = None, registry: Any = None
+    corpus_dir: Path, assignments_gold: Path | None = None, targets_gold: Path | None = None, knowledge: Any = None
 ) -> dict[str, Any]:
     """Register scores of a corpus without an index or embeddings: every file goes through the
     ingest pipeline's prepare step and its extracted rows are scored against the gold files.
     `assignments.agency_coverage` is the share of gold addressees the recogniser finds (see
     `recogniser_coverage`). Fast enough to run after every change to ingest."""
-    from core.agencies import load_registry
     from core.contracts import RefusedFile
+    from core.knowledge import Knowledge
     from ingest.pipeline import iter_input_files, prepare_bytes
 
-    registry = registry or load_registry()
+    knowledge = knowledge or Knowledge.load()  # a composition root: eval tooling
+    registry = knowledge.registry
     prepared = {}
     for path, source in iter_input_files([Path(corpus_dir)]):
         try:
-            prepared[source] = prepare_bytes(path.read_bytes(), source, registry)
+            prepared[source] = prepare_bytes(path.read_bytes(), source, knowledge)
         except RefusedFile:
             continue
     out: dict[str, Any] = {}
@@ -273,9 +274,9 @@ def register_metrics(
     out: dict[str, Any] = {}
     if assignments_gold is not None:
         if registry is None:
-            from core.agencies import load_registry
+            from core.knowledge import Knowledge
 
-            registry = load_registry()
+            registry = Knowledge.load().registry
         rows = [_row(docs[a.doc_id], a, registry) for a in index.assignments()]
         out["assignments"] = _score_rows(rows, assignments_gold, registry)
         gold = load_gold(assignments_gold, ("source", "agency", "agency_text"))

@@ -55,6 +55,7 @@ def run_eval(
     assignments_gold: Path | None = None,
     targets_gold: Path | None = None,
     name: str | None = None,
+    knowledge: Any = None,
 ) -> dict[str, Any]:
     """Evaluate and write OUT/metrics.json, answers.jsonl, ragas.jsonl, report.md, report.html and
     OUT/plots/; returns the metrics. `name` (a preset or config name) is recorded in config.name.
@@ -62,29 +63,33 @@ def run_eval(
     index_dir None: `corpus` is ingested into a fresh temporary index (removed afterwards).
     index_dir given: that index is used as is, after ingesting `corpus` only if it is empty.
     `overrides` are Settings fields (e.g. {"top_k": 5, "embedding": "minilm"}).
+    `knowledge` (core.knowledge.Knowledge) is read here unless given; ingest and questions share it.
     """
     corpus, qa, out = Path(corpus), Path(qa), Path(out)
     items = load_questions(qa)  # fail on a bad question set before any expensive work
     if not corpus.exists():
         raise FileNotFoundError(f"corpus not found: {corpus}")
+    from core.knowledge import Knowledge
+
+    knowledge = knowledge or Knowledge.load()
     with ExitStack() as stack:
         settings = stack.enter_context(_settings_for(index_dir, dict(overrides or {})))
         index = stack.enter_context(
             _opened_index(settings, drop_collection=index_dir is None and bool(settings.chroma_url))
         )
-        ingest = _ingest_if_empty(index, settings, corpus, progress)
+        ingest = _ingest_if_empty(index, settings, corpus, progress, knowledge)
         if not index.documents():
             raise RuntimeError(f"the index holds no documents after ingesting {corpus}; nothing to evaluate")
         config = _config(settings, corpus, qa, index_dir, index)
         if name:
             config["name"] = name
-        factory = service_factory or _default_factory(index)
+        factory = service_factory or _default_factory(index, knowledge)
         observations = ask_all(factory(settings), items, progress, desc=f"eval {name}" if name else "eval")
         register = None
         if assignments_gold is not None or targets_gold is not None:
             from eval.register_metrics import register_metrics
 
-            register = register_metrics(index, assignments_gold, targets_gold)
+            register = register_metrics(index, assignments_gold, targets_gold, knowledge.registry)
     metrics = assemble(summarize(observations), config, ingest)
     if register is not None:
         metrics["register"] = register
@@ -120,7 +125,9 @@ def _opened_index(settings: Settings, drop_collection: bool) -> Iterator[Any]:
         index.close()
 
 
-def _ingest_if_empty(index: Any, settings: Settings, corpus: Path, progress: bool) -> dict[str, Any] | None:
+def _ingest_if_empty(
+    index: Any, settings: Settings, corpus: Path, progress: bool, knowledge: Any
+) -> dict[str, Any] | None:
     """Ingest the corpus into an empty index; an index that holds documents is used as is (None)."""
     from tqdm import tqdm
 
@@ -130,7 +137,7 @@ def _ingest_if_empty(index: Any, settings: Settings, corpus: Path, progress: boo
     if index.documents():
         return None
     bar = tqdm(total=len(iter_input_files([corpus])), unit="tệp", desc="ingest", file=sys.stderr, disable=not progress)
-    ingester = Ingester.from_settings(settings, index)
+    ingester = Ingester.from_settings(settings, index, knowledge=knowledge)
     report = ingester.ingest_paths([corpus], lambda source, status: bar.update(1))
     bar.close()
     return {
@@ -141,11 +148,11 @@ def _ingest_if_empty(index: Any, settings: Settings, corpus: Path, progress: boo
     }
 
 
-def _default_factory(index: Any) -> ServiceFactory:
+def _default_factory(index: Any, knowledge: Any) -> ServiceFactory:
     """The product's ChatService over the index the runner already opened (one model load)."""
     from assistant.service import build_service
 
-    return lambda settings: build_service(settings, index)
+    return lambda settings: build_service(settings, index, knowledge)
 
 
 def ask_all(

@@ -68,18 +68,18 @@ def candidate_units(service: Any, question: str) -> tuple[Any, list[Any], dict[s
     from assistant.answering.extractive import ExtractiveAnswerer, evidence_units
     from assistant.query import plan_question
 
-    plan = plan_question(question, [])
+    plan = plan_question(question, service.knowledge, [])
     result = service.search.search(plan, service.settings.top_k, None)
     chunks = service._with_signature(plan, result.chunks)
     weights = service._term_weights()
-    answerer = ExtractiveAnswerer(weights, replace(service.answer_config, model=None))
+    answerer = ExtractiveAnswerer(weights, service.knowledge, replace(service.answer_config, model=None))
     reason = answerer._abstain_reason(plan, chunks, service.indexed_provinces(), agency_rule=True)
     if reason.startswith("agency"):  # what the other rules say when the fit switches this one off
         reason += " | " + (
             answerer._abstain_reason(plan, chunks, service.indexed_provinces(), agency_rule=False) or "-"
         )
     units = evidence_units(plan, chunks, service.answer_config)
-    measure_units(units, plan, weights)
+    measure_units(units, plan, weights, service.knowledge)
     return plan, chunks, result.dense, reason, units
 
 
@@ -87,7 +87,7 @@ def collect_set(set_name: str, service: Any, qa: Path, dense: UnitDense) -> Iter
     for item in load_questions(qa):
         plan, _chunks, chunk_dense, reason, units = candidate_units(service, item.question)
         cos = dense.cosines(plan.dense_query(), units)
-        rows = unit_features(units, plan, service._term_weights(), chunk_dense, cos)
+        rows = unit_features(units, plan, service._term_weights(), chunk_dense, cos, service.knowledge)
         masks = [groups_mask(u.text, item) for u in units]
         yield QuestionData(
             set_name, item, question_group(set_name, item), reason, units, rows, [int(m > 0) for m in masks], masks

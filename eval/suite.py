@@ -108,6 +108,9 @@ def run_suite(
     out.mkdir(parents=True, exist_ok=True)
     rows: list[tuple[int, Row]] = []
     embedders: dict[str, Any] = {}
+    from core.knowledge import Knowledge
+
+    knowledge = Knowledge.load()  # one per suite, as one per process before: ingest and questions share it
     for members in groups.values():
         with ExitStack() as stack:
             first = members[0][2]
@@ -116,15 +119,15 @@ def run_suite(
                 _opened_index(settings0, drop_collection=index_dir is None and bool(settings0.chroma_url))
             )
             embedders.setdefault(settings0.embedding, index.embeddings)
-            ingest = _ingest_if_empty(index, settings0, corpus, progress)
+            ingest = _ingest_if_empty(index, settings0, corpus, progress, knowledge)
             if not index.documents():
                 raise RuntimeError(f"the index holds no documents after ingesting {corpus}; nothing to evaluate")
             register = None
             if assignments_gold is not None or targets_gold is not None:
                 from eval.register_metrics import register_metrics
 
-                register = register_metrics(index, assignments_gold, targets_gold)
-            factory = service_factory or _default_factory(index)
+                register = register_metrics(index, assignments_gold, targets_gold, knowledge.registry)
+            factory = service_factory or _default_factory(index, knowledge)
             for position, c, settings in members:
                 settings = settings.model_copy(
                     update={"index_dir": settings0.index_dir, "collection": settings0.collection}

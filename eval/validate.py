@@ -55,18 +55,18 @@ class CorpusTexts:
 
 def load_corpus_texts(corpus: Path, max_file_bytes: int = 20 * 1024 * 1024) -> CorpusTexts:
     """Every supported file under `corpus`, loaded and cleaned exactly as `ntm ingest` would."""
-    from core.agencies import load_registry
     from core.contracts import RefusedFile
+    from core.knowledge import Knowledge
     from ingest.pipeline import iter_input_files, prepare_bytes, read_limited
 
-    registry = load_registry()
+    knowledge = Knowledge.load()
     out = CorpusTexts()
     for path, source in iter_input_files([Path(corpus)]):
         key = doc_id(source)
         if key in out.texts or key in out.refused:
             out.duplicates.append(source)
         try:
-            prepared = prepare_bytes(read_limited(path, source, max_file_bytes), source, registry)
+            prepared = prepare_bytes(read_limited(path, source, max_file_bytes), source, knowledge)
         except RefusedFile as exc:
             out.refused[key] = exc.reason if hasattr(exc, "reason") else str(exc)
             continue

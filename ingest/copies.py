@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from core.contracts import Fingerprint, PreparedDocument, RefusedFile
+from core.knowledge import Knowledge
 from ingest.chunking import ChunkingConfig
 from ingest.loaders.ocr import OcrConfig
 from ingest.near_duplicates import best_match, fingerprint, similarity
@@ -167,8 +168,9 @@ class Copies:
         return prints
 
     # --- removal ------------------------------------------------------------------------------
-    def remove(self, source: str) -> tuple[bool, str]:
-        """Remove a document or an alternate by source: (removed?, source of a promoted copy or "")."""
+    def remove(self, source: str, knowledge: Knowledge) -> tuple[bool, str]:
+        """Remove a document or an alternate by source: (removed?, source of a promoted copy or "");
+        a promoted copy is re-read with `knowledge`."""
         self._prints = None  # removal and promotion change the ledger in several steps: read afresh
         if self.ledger.delete(source):
             return True, ""
@@ -179,7 +181,7 @@ class Copies:
         self.index.remove(source)
         self.ledger.forget(record.doc_id)
         for alt in sorted(alternates, key=lambda a: copy_key(a.format, a.chars, a.source)):
-            promoted = self._promote(alt)
+            promoted = self._promote(alt, knowledge)
             if promoted is None:
                 continue
             new_id, new_fp = promoted
@@ -203,13 +205,13 @@ class Copies:
             return True, alt.source
         return True, ""
 
-    def _promote(self, alt: Alternate) -> tuple[str, Fingerprint] | None:
+    def _promote(self, alt: Alternate, knowledge: Knowledge) -> tuple[str, Fingerprint] | None:
         """Index an alternate in its canonical document's place; None when it cannot be re-read."""
         data = self.ledger.data(alt.source)
         if data is None:
             return None
         try:
-            prepared = prepare_bytes(data, alt.source, None, *self._built_with())
+            prepared = prepare_bytes(data, alt.source, knowledge, *self._built_with())
         except RefusedFile:
             return None
         self.index.upsert(prepared)

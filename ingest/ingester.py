@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol
 
-from core.agencies import load_registry
 from core.contracts import PreparedDocument, RefusedFile
+from core.knowledge import Knowledge
 from ingest.chunking import ChunkingConfig
 from ingest.copies import Copies
 from ingest.loaders.ocr import OcrConfig
@@ -104,13 +104,15 @@ class Ingester:
         chunking: ChunkingConfig | None = None,
         ocr: OcrConfig | None = None,
         workers: int | None = None,
+        *,
+        knowledge: Knowledge,
     ) -> None:
         self.index = index
+        self.knowledge = knowledge  # built once by the composition root, shared with its ChatService
         self.workers = workers  # processes preparing files ahead of the embedder (None: cores - 1; 0: none)
         self.max_file_bytes = max_file_bytes
         self.chunking = chunking or ChunkingConfig()
         self.ocr = ocr or OcrConfig()
-        self.registry = load_registry()
         self.copies = Copies(index)
         self.demoted: list[tuple[str, str]] = []  # (source, canonical source) displaced by a richer copy
 
@@ -138,7 +140,7 @@ class Ingester:
             return status, ""
         try:
             pages = (lambda done, total: on_page(source, done, total)) if on_page else None
-            prepared = prepared or prepare_bytes(data, source, self.registry, self.chunking, self.ocr, pages)
+            prepared = prepared or prepare_bytes(data, source, self.knowledge, self.chunking, self.ocr, pages)
         except RefusedFile as exc:
             return "refused", exc.reason
         placement = self.copies.place(prepared, data)
@@ -153,7 +155,7 @@ class Ingester:
 
     def remove(self, source: str) -> tuple[bool, str]:
         """Remove a document or an alternate copy; (removed?, the alternate promoted in its place)."""
-        return self.copies.remove(source)
+        return self.copies.remove(source, self.knowledge)
 
     def ingest_paths(
         self,
@@ -219,7 +221,7 @@ class Ingester:
             files,
             needs_prepare,
             self.max_file_bytes,
-            self.registry,
+            self.knowledge,
             self.chunking,
             self.ocr,
             self.workers if lock is None else 0,

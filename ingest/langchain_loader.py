@@ -10,6 +10,7 @@ from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
 from core.contracts import RefusedFile
+from core.knowledge import Knowledge
 from ingest.pipeline import iter_input_files, prepare_bytes, read_limited
 
 
@@ -18,8 +19,11 @@ class NTMDocumentLoader(BaseLoader):
     `chunks=True` — one per structural chunk (with heading path and offsets). Files that must be
     refused are skipped and listed in `refused` (source → reason)."""
 
-    def __init__(self, *paths: str | Path, chunks: bool = False, max_file_bytes: int = 20 * 1024 * 1024) -> None:
+    def __init__(
+        self, *paths: str | Path, knowledge: Knowledge, chunks: bool = False, max_file_bytes: int = 20 * 1024 * 1024
+    ) -> None:
         self.paths = [Path(p) for p in paths]
+        self.knowledge = knowledge  # core.knowledge.Knowledge.load(), built once by the caller
         self.chunks = chunks
         self.max_file_bytes = max_file_bytes
         self.refused: dict[str, str] = {}
@@ -27,7 +31,7 @@ class NTMDocumentLoader(BaseLoader):
     def lazy_load(self) -> Iterator[Document]:
         for path, source in iter_input_files(self.paths):
             try:
-                prepared = prepare_bytes(read_limited(path, source, self.max_file_bytes), source)
+                prepared = prepare_bytes(read_limited(path, source, self.max_file_bytes), source, self.knowledge)
             except RefusedFile as exc:
                 self.refused[source] = exc.reason
                 continue

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import cache
 
 from core.contracts import Block, BlockKind, DocumentMetadata
-from core.finders import FoundDate, find_dates, find_person_names, safe_date
-from core.header_facts import NUMBER_RE, DocumentKinds, kind_of, read_header
-from core.places import Gazetteer, PlaceMention, load_gazetteer
+from core.finders import FoundDate, PersonNames, find_dates, safe_date
+from core.header_facts import NUMBER_RE, kind_of, read_header
+from core.knowledge import Knowledge
+from core.places import Gazetteer, PlaceMention
 from core.sentences import MEETING, sentence_at
 
 _HEADER_BLOCKS = 14  # a formal header (issuer, number, date line, title) fits in this many blocks
@@ -100,9 +100,9 @@ def _looks_like_news(text: str) -> bool:
     return dated_event or bool(dateline) or bool(re.search(r"^(Theo|Nguồn:|Link gốc)", text, re.MULTILINE))
 
 
-def province_mentions(text: str, places: Gazetteer | None = None, lenient_case: bool = False) -> list[PlaceMention]:
+def province_mentions(text: str, places: Gazetteer, lenient_case: bool = False) -> list[PlaceMention]:
     """Provinces named in a text (by name, alias or abbreviation), in reading order."""
-    return (places or load_gazetteer()).provinces_in(text, lenient_case)
+    return places.provinces_in(text, lenient_case)
 
 
 # How much one mention counts towards a document's province: a province named with its unit word
@@ -157,11 +157,10 @@ def province_evidence(text: str, title: str, places: Gazetteer) -> dict[str, flo
     return votes
 
 
-def detect_province(blocks: list[Block], text: str, places: Gazetteer | None = None) -> str:
+def detect_province(blocks: list[Block], text: str, places: Gazetteer) -> str:
     """The province the document is about: its formal header if it has one, else the province
     its places vote for (a news page that names only "huyện Hải Hà" is Quảng Ninh's), when the
     vote is clear: at least two mentions' worth and ahead of every other province."""
-    places = places or load_gazetteer()
     header = _header_province(blocks, places)
     if header:
         return header
@@ -210,16 +209,16 @@ def _tidy_title(text: str) -> str:
 
 # Capitalised words of titles and bodies that follow a family-name-like syllable ("Hà Giang",
 # "Phó Chủ tịch") but are not given names.
-def detect_presided_by(text: str) -> str:
+def detect_presided_by(text: str, names: PersonNames) -> str:
     """Who chaired the meeting: the person named closest before "chủ trì" in the same sentence."""
     for m in re.finditer(r"chủ trì", text, re.IGNORECASE):
         s, _ = _sentence_at(text, m.start())
         window = text[s : m.start()]
         if re.search(r"\b(giao|đề nghị|yêu cầu)\b", window, re.IGNORECASE):
             continue  # "giao Sở X chủ trì" assigns a task, it is not the meeting's chair
-        names = find_person_names(window)
-        if names:
-            return names[-1][0]
+        found = names.find(window)
+        if found:
+            return found[-1][0]
     return ""
 
 
@@ -234,23 +233,20 @@ def issuer_from_lead(text: str, province: str) -> str:
     return ""
 
 
-@cache
-def document_kinds() -> DocumentKinds:
-    return DocumentKinds.load()
-
-
-def extract_metadata(blocks: list[Block], text: str, hints: dict[str, str] | None = None) -> DocumentMetadata:
+def extract_metadata(
+    blocks: list[Block], text: str, knowledge: Knowledge, hints: dict[str, str] | None = None
+) -> DocumentMetadata:
     """All metadata fields of one cleaned document."""
     hints = hints or {}
     meta = DocumentMetadata()
-    header = read_header(text, document_kinds(), find_person_names)
+    header = read_header(text, knowledge.kinds, knowledge.names.find)
     meta.number = header.number.value if header.number else find_own_number(blocks, text)
     meta.title = header.title or detect_title(blocks, hints)
-    kind = kind_of(header, meta.number, f"{meta.title} {text[:_LEAD_CHARS]}", document_kinds())
+    kind = kind_of(header, meta.number, f"{meta.title} {text[:_LEAD_CHARS]}", knowledge.kinds)
     meta.kind = kind or ("tin/bài" if _looks_like_news(text) else "khác")
-    meta.province = detect_province(blocks, text)
+    meta.province = detect_province(blocks, text, knowledge.places)
     meta.issuer = header.issuer.value if header.issuer else issuer_from_lead(text, meta.province)
-    meta.presided_by = detect_presided_by(text)
+    meta.presided_by = detect_presided_by(text, knowledge.names)
     meta.signer = header.signer.value if header.signer else ""
     issued, event = detect_dates(blocks, text, meta.number)
     meta.issued = header.issued.detail if header.issued else issued.isoformat() if issued else ""

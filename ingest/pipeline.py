@@ -13,8 +13,8 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-from core.agencies import AgencyRegistry, load_registry
 from core.contracts import CleanDocument, PreparedDocument, RefusedFile
+from core.knowledge import Knowledge
 from ingest.chunking import ChunkingConfig, chunk_document
 from ingest.clean import clean_blocks, join_blocks
 from ingest.extract import extract_assignments
@@ -71,21 +71,22 @@ def read_limited(path: Path, source: str, max_bytes: int) -> bytes:
 def prepare_bytes(
     data: bytes,
     source: str,
-    registry: AgencyRegistry | None = None,
+    knowledge: Knowledge,
     chunking: ChunkingConfig | None = None,
     ocr: OcrConfig | None = None,
     on_page: PageProgress | None = None,
 ) -> PreparedDocument:
     """Extract, clean, describe and chunk one file's bytes; raises RefusedFile.
 
-    Scanned pages and images are OCR'd with `ocr`; `on_page(done, total)` reports each page."""
-    registry = registry or load_registry()
+    Scanned pages and images are OCR'd with `ocr`; `on_page(done, total)` reports each page.
+    `knowledge` (agencies, places, document kinds, names) is built once by the composition root."""
+    registry = knowledge.registry
     loaded = load_bytes(data, source, ocr, on_page)
     blocks = clean_blocks(loaded.blocks)
     text, placed = join_blocks(blocks)
     if len(text) < MIN_TEXT_CHARS:
         raise RefusedFile(source, "no extractable text")
-    metadata = extract_metadata(blocks, text, loaded.hints)
+    metadata = extract_metadata(blocks, text, knowledge, loaded.hints)
     document = CleanDocument(
         doc_id=doc_id_for(source),
         source=source,

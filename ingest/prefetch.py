@@ -26,8 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from core.agencies import AgencyRegistry, load_registry
 from core.contracts import PreparedDocument, RefusedFile
+from core.knowledge import Knowledge
 from ingest.chunking import ChunkingConfig
 from ingest.pipeline import check_suffix, prepare_bytes, read_limited
 
@@ -49,14 +49,16 @@ class Item:
 
 
 @lru_cache(maxsize=1)
-def _worker_registry() -> AgencyRegistry:
-    return load_registry()
+def _worker_knowledge() -> Knowledge:
+    """A worker process is a composition root of its own (spawned: nothing of the parent's is
+    shared): it reads the knowledge once, for every file it prepares."""
+    return Knowledge.load()
 
 
 def _prepare(data: bytes, source: str, chunking: ChunkingConfig, ocr: Any) -> tuple[PreparedDocument | None, str]:
     """In a worker: the prepared document, or the refusal reason (RefusedFile does not pickle)."""
     try:
-        return prepare_bytes(data, source, _worker_registry(), chunking, ocr), ""
+        return prepare_bytes(data, source, _worker_knowledge(), chunking, ocr), ""
     except RefusedFile as exc:
         return None, exc.reason
 
@@ -74,7 +76,7 @@ class PreparedStream:
         files: list[tuple[Path, str]],
         needs_prepare: Callable[[str, str], bool],
         max_file_bytes: int,
-        registry: AgencyRegistry,
+        knowledge: Knowledge,
         chunking: ChunkingConfig,
         ocr: Any = None,
         workers: int | None = None,
@@ -87,7 +89,7 @@ class PreparedStream:
         self.files = files
         self.needs_prepare = needs_prepare
         self.max_file_bytes = max_file_bytes
-        self.registry = registry
+        self.knowledge = knowledge
         self.chunking = chunking
         self.ocr = ocr
         self.workers = default_workers() if workers is None else workers
@@ -169,20 +171,20 @@ class PreparedStream:
                 result = None  # the worker died (a crash in a parser): prepare it here instead
             item.future = None
         if result is None:
-            result = _prepare_here(item, self.registry, self.chunking, self.ocr, self.on_page)
+            result = _prepare_here(item, self.knowledge, self.chunking, self.ocr, self.on_page)
         item.prepared, item.refused = result
         item.todo = False
 
 
 def _prepare_here(
     item: Item,
-    registry: AgencyRegistry,
+    knowledge: Knowledge,
     chunking: ChunkingConfig,
     ocr: Any,
     on_page: Callable[[str, int, int], None] | None,
 ) -> tuple[PreparedDocument | None, str]:
     pages = (lambda done, total: on_page(item.source, done, total)) if on_page else None
     try:
-        return prepare_bytes(item.data, item.source, registry, chunking, ocr, pages), ""
+        return prepare_bytes(item.data, item.source, knowledge, chunking, ocr, pages), ""
     except RefusedFile as exc:
         return None, exc.reason

@@ -22,7 +22,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.contracts import RefusedFile
+from core.contracts import RefusedFile  # noqa: E402
+from core.knowledge import Knowledge  # noqa: E402
 from ingest.near_duplicates import fingerprint, shingle_hashes, similarity  # noqa: E402
 from ingest.pipeline import SUPPORTED_SUFFIXES, prepare_bytes  # noqa: E402
 
@@ -30,12 +31,13 @@ from ingest.pipeline import SUPPORTED_SUFFIXES, prepare_bytes  # noqa: E402
 def documents(shared: Path) -> list[tuple[str, str, str, str]]:
     """(group, label, text, number) for every ingestible file of seeds, formats and dev."""
     out = []
+    knowledge = Knowledge.load()
     for folder in ("seeds", "formats", "dev"):
         for path in sorted((shared / "corpus" / folder).iterdir()):
             if not path.is_file() or path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 continue
             try:
-                doc = prepare_bytes(path.read_bytes(), path.name).document
+                doc = prepare_bytes(path.read_bytes(), path.name, knowledge).document
             except RefusedFile:
                 continue
             group = path.name[:3] if folder in ("seeds", "formats") else path.name

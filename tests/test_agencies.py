@@ -1,7 +1,5 @@
 import pytest
 
-from core.agencies import load_registry
-
 pytestmark = pytest.mark.unit
 
 
@@ -21,33 +19,33 @@ pytestmark = pytest.mark.unit
         ("UBND các huyện, thành phố", "ubnd-huyen"),
     ],
 )
-def test_registry_resolves_spellings_to_one_agency(surface: str, agency_id: str) -> None:
-    agency = load_registry().resolve(surface)
+def test_registry_resolves_spellings_to_one_agency(knowledge, surface: str, agency_id: str) -> None:
+    agency = knowledge.registry.resolve(surface)
     assert agency is not None and agency.id == agency_id
 
 
-def test_find_reports_offsets_of_each_mention() -> None:
+def test_find_reports_offsets_of_each_mention(knowledge) -> None:
     text = "Chủ trì phối hợp với Sở Nông nghiệp và Phát triển nông thôn, Sờ Tài chính tham mưu"
-    mentions = load_registry().find(text)
+    mentions = knowledge.registry.find(text)
     assert [m.agency_id for m in mentions] == ["so-nnptnt", "so-tai-chinh"]
     assert [text[m.start : m.end] for m in mentions] == ["Sở Nông nghiệp và Phát triển nông thôn", "Sờ Tài chính"]
 
 
-def test_ministry_is_not_the_provincial_department() -> None:
-    registry = load_registry()
+def test_ministry_is_not_the_provincial_department(knowledge) -> None:
+    registry = knowledge.registry
     assert registry.ids_in("Bộ Tài chính") == ["bo-tai-chinh"]
     assert registry.resolve("Sở Y tế Thái Nguyên").id == "so-y-te"
 
 
-def test_collective_addressee_expands_to_members() -> None:
-    registry = load_registry()
+def test_collective_addressee_expands_to_members(knowledge) -> None:
+    registry = knowledge.registry
     members = registry.members_of("cac-so-nganh")
     assert {"so-tai-chinh", "so-khdt", "so-nnptnt"} <= set(members)
     assert "ubnd-huyen" not in members
 
 
-def test_2025_mergers_are_lineage_not_aliases() -> None:
-    registry = load_registry()
+def test_2025_mergers_are_lineage_not_aliases(knowledge) -> None:
+    registry = knowledge.registry
     assert registry.resolve("Sở Nông nghiệp và Môi trường").id == "so-nnmt"
     assert registry.resolve("Sở NN&MT").id == "so-nnmt"
     assert registry.resolve("Sở NN&PTNT").id == "so-nnptnt"
@@ -82,7 +80,7 @@ III. TỔ CHỨC THỰC HIỆN
 
 
 @pytest.mark.e2e
-def test_register_lists_own_rows_then_lineage_then_collective(tmp_path, make_index, make_ingester) -> None:
+def test_register_lists_own_rows_then_lineage_then_collective(knowledge, tmp_path, make_index, make_ingester) -> None:
     from assistant.register import TaskRegister
 
     docs = tmp_path / "docs"
@@ -91,7 +89,7 @@ def test_register_lists_own_rows_then_lineage_then_collective(tmp_path, make_ind
     (docs / "kh_2025.txt").write_text(_PLAN_2025, "utf-8")
     index = make_index(tmp_path / "index")
     make_ingester(index, 1024 * 1024).ingest_paths([docs])
-    register = TaskRegister(index)
+    register = TaskRegister(index, knowledge.registry)
 
     new = register.tasks("Sở Nông nghiệp và Môi trường")
     assert [r.lineage for r in new][:1] == [""] and "tổng hợp kết quả" in new[0].task
@@ -113,14 +111,14 @@ def test_register_lists_own_rows_then_lineage_then_collective(tmp_path, make_ind
     assert not any("Bản Lầu" in r.task for r in collective)  # a named unit's task is not every district's
 
 
-def test_register_metric_matches_gold_names_by_canonical_identity() -> None:
+def test_register_metric_matches_gold_names_by_canonical_identity(knowledge) -> None:
     from eval.register_metrics import (
         _registry_resolver,
         assignment_scores,
         recogniser_coverage,
     )
 
-    registry = load_registry()
+    registry = knowledge.registry
     resolve = _registry_resolver(registry)
     kbnn = registry.find("Kho bạc Nhà nước Hà Nội")[0].agency_id
     assert resolve("Kho bạc Nhà nước thành phố") == kbnn  # one body, however the gold names it

@@ -60,11 +60,11 @@ def test_table_rows_keep_their_header() -> None:
     assert [i.text for i in block.items] == ["1 | Sở Y tế | Xã Tùng Bá", "2 | Sở Xây dựng | Xã Xuân Giang"]
 
 
-def test_items_are_narrowed_to_the_place_the_question_names() -> None:
+def test_items_are_narrowed_to_the_place_the_question_names(knowledge) -> None:
     (block,) = [b for b in find_blocks("d", DISTRICTS) if b.lead.text.startswith("Điều 1")]
-    plan = plan_question("Huyện Tiên Lãng có những xã nào được công nhận đạt chuẩn nông thôn mới năm 2019?")
+    plan = plan_question("Huyện Tiên Lãng có những xã nào được công nhận đạt chuẩn nông thôn mới năm 2019?", knowledge)
     assert [i.text[:18] for i in narrowed_items(block, plan)] == ["1. Huyện Tiên Lãng"]
-    every = plan_question("Những xã nào được công nhận đạt chuẩn nông thôn mới năm 2019?")
+    every = plan_question("Những xã nào được công nhận đạt chuẩn nông thôn mới năm 2019?", knowledge)
     assert len(narrowed_items(block, every)) == 3
 
 
@@ -89,18 +89,18 @@ def list_index(tmp_path_factory, build_index):
     return build_index(tmp_path_factory.mktemp("list-index"), [folder])
 
 
-def _strategy(index) -> ListBlocks:
-    return ListBlocks(TermWeights([c.indexed_text for c in index.all_chunks()]), DocumentView(index))
+def _strategy(knowledge, index) -> ListBlocks:
+    return ListBlocks(TermWeights([c.indexed_text for c in index.all_chunks()]), DocumentView(index), knowledge)
 
 
 @pytest.mark.e2e
-def test_whole_list_answer_cites_every_item_across_chunks(list_index) -> None:
+def test_whole_list_answer_cites_every_item_across_chunks(knowledge, list_index) -> None:
     from assistant.retrieve import HybridSearch, RetrievalConfig
 
-    plan = plan_question("Các xã đăng ký đạt chuẩn năm 2019 ở Điện Biên phải thực hiện những nhiệm vụ gì?")
+    plan = plan_question("Các xã đăng ký đạt chuẩn năm 2019 ở Điện Biên phải thực hiện những nhiệm vụ gì?", knowledge)
     assert plan.asks_list
-    retrieved = HybridSearch(list_index, RetrievalConfig()).search(plan, 2).chunks
-    lists = _strategy(list_index)
+    retrieved = HybridSearch(list_index, knowledge, RetrievalConfig()).search(plan, 2).chunks
+    lists = _strategy(knowledge, list_index)
     answer = lists.answer(plan, retrieved)
     assert answer is not None and not answer.abstained
     doc_text = list_index.document_text(retrieved[0].doc_id)
@@ -115,8 +115,8 @@ def test_whole_list_answer_cites_every_item_across_chunks(list_index) -> None:
 
 
 @pytest.mark.e2e
-def test_a_quoted_lead_in_gets_its_items(list_index) -> None:
-    lists = _strategy(list_index)
+def test_a_quoted_lead_in_gets_its_items(knowledge, list_index) -> None:
+    lists = _strategy(knowledge, list_index)
     doc = list_index.documents()[0]
     text = list_index.document_text(doc.doc_id)
     lead = "Các xã đăng ký đạt chuẩn năm 2019 thực hiện các nhiệm vụ sau:"
@@ -129,7 +129,7 @@ def test_a_quoted_lead_in_gets_its_items(list_index) -> None:
         0.5,
         [chunk],
     )
-    plan = plan_question("Các xã ở Điện Biên năm 2019 làm gì?")
+    plan = plan_question("Các xã ở Điện Biên năm 2019 làm gì?", knowledge)
     expanded = lists.expand_lead_ins(plan, extractive)
     items = [line for line in expanded.text.splitlines() if line.strip().startswith("- Nhiệm vụ")]
     assert len(items) == lists.config.expand_items

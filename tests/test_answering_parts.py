@@ -29,32 +29,53 @@ def _chunks() -> list[RetrievedChunk]:
     ]
 
 
-def _answerer() -> ExtractiveAnswerer:
+def _answerer(knowledge) -> ExtractiveAnswerer:
     filler = ["Ủy ban nhân dân huyện báo cáo kết quả thực hiện chương trình.", "Hội nghị triển khai kế hoạch năm."] * 20
-    return ExtractiveAnswerer(TermWeights([TEXT, OTHER, *filler]), AnswerConfig())
+    return ExtractiveAnswerer(TermWeights([TEXT, OTHER, *filler]), knowledge, AnswerConfig())
 
 
-def test_each_part_gets_its_own_sentence() -> None:
+def test_each_part_gets_its_own_sentence(knowledge) -> None:
     plan = plan_question(
-        "Năm 2023 Hà Nội có thêm bao nhiêu xã đạt chuẩn nông thôn mới nâng cao và bao nhiêu xã nông thôn mới kiểu mẫu?"
+        "Năm 2023 Hà Nội có thêm bao nhiêu xã đạt chuẩn nông thôn mới nâng cao và bao nhiêu xã nông thôn mới kiểu mẫu?",
+        knowledge,
     )
     assert len(plan.parts) == 2
-    result = answer_by_parts(_answerer(), plan, _chunks(), {"d:0": 0.9, "d:1": 0.8})
+    result = answer_by_parts(
+        _answerer(
+            knowledge,
+        ),
+        plan,
+        _chunks(),
+        {"d:0": 0.9, "d:1": 0.8},
+    )
     assert result is not None and not result.missing
     texts = " ".join(u.text for u in result.selected)
     assert "62 xã" in texts and "25 xã" in texts and "vốn đối ứng" not in texts
 
 
-def test_a_part_the_evidence_does_not_answer_is_said() -> None:
+def test_a_part_the_evidence_does_not_answer_is_said(knowledge) -> None:
     plan = plan_question(
         "Năm 2023 Hà Nội có thêm bao nhiêu xã đạt chuẩn nông thôn mới kiểu mẫu, "
-        "và bao nhiêu km đường giao thông được cứng hóa?"
+        "và bao nhiêu km đường giao thông được cứng hóa?",
+        knowledge,
     )
-    answer = _answerer().answer(plan, _chunks(), {"d:0": 0.9, "d:1": 0.8}, {"Hà Nội"})
+    answer = _answerer(
+        knowledge,
+    ).answer(plan, _chunks(), {"d:0": 0.9, "d:1": 0.8}, {"Hà Nội"})
     assert not answer.abstained and "25 xã" in answer.text
     assert "Không tìm thấy thông tin trả lời phần" in answer.text and "km đường" in answer.text
 
 
-def test_single_questions_are_not_split() -> None:
-    plan = plan_question("Năm 2023 Hà Nội có thêm bao nhiêu xã đạt chuẩn nông thôn mới kiểu mẫu?")
-    assert answer_by_parts(_answerer(), plan, _chunks(), {"d:0": 0.9}) is None
+def test_single_questions_are_not_split(knowledge) -> None:
+    plan = plan_question("Năm 2023 Hà Nội có thêm bao nhiêu xã đạt chuẩn nông thôn mới kiểu mẫu?", knowledge)
+    assert (
+        answer_by_parts(
+            _answerer(
+                knowledge,
+            ),
+            plan,
+            _chunks(),
+            {"d:0": 0.9},
+        )
+        is None
+    )

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def service(seed_index) -> ChatService:
-    return ChatService(seed_index, Settings(index_dir=seed_index.index_dir))
+def service(knowledge, seed_index) -> ChatService:
+    return ChatService(seed_index, Settings(index_dir=seed_index.index_dir), knowledge)
 
 
 def _document_text(service: ChatService, source: str) -> str:
@@ -123,10 +123,10 @@ def test_definition_the_corpus_lacks_is_abstained_on(service: ChatService) -> No
     assert answer.abstained and answer.plan["abstain_reason"] == "definition not in corpus"
 
 
-def test_langchain_retriever_interface(seed_index) -> None:
+def test_langchain_retriever_interface(knowledge, seed_index) -> None:
     from assistant.retrieve import HybridSearch, NTMRetriever
 
-    retriever = NTMRetriever(search=HybridSearch(seed_index), k=3)
+    retriever = NTMRetriever(search=HybridSearch(seed_index, knowledge), k=3)
     docs = retriever.invoke("sản phẩm OCOP Hà Tĩnh")
     assert len(docs) == 3 and all(d.metadata["province"] == "Hà Tĩnh" for d in docs)
     assert all(d.metadata["chunk_id"] and d.page_content for d in docs)

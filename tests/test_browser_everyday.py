@@ -87,7 +87,7 @@ def test_local_fonts_with_vietnamese_and_no_font_fetched(browser, app_url, reque
 
 
 def test_documents_added_elsewhere_are_listed_and_removal_is_confirmed(
-    page, shot, small_index, seeds_dir, tmp_path, browser, app_url, make_ingester
+    knowledge, page, shot, small_index, seeds_dir, tmp_path, browser, app_url, make_ingester
 ):
     source = "000_ba98eac4c7362506.txt"
     assert source not in SEEDS
@@ -114,7 +114,7 @@ def test_documents_added_elsewhere_are_listed_and_removal_is_confirmed(
         status = page.locator("#rm-status")
         expect(status).to_contain_text("Xác nhận xóa")
         expect(status).to_contain_text(source)
-        label = next(d["label"] for d in _documents(small_index) if d["source"] == source)
+        label = next(d["label"] for d in _documents(knowledge, small_index) if d["source"] == source)
         expect(status).to_contain_text(label)
         expect(page.locator("#rm-confirm-btn")).to_be_visible()
         shot("asks-confirmation")
@@ -202,10 +202,10 @@ def test_no_sample_notice_over_real_documents(page):
     expect(page.locator("#sample-notice")).not_to_contain_text("tài liệu mẫu")
 
 
-def _documents(index) -> list[dict]:
+def _documents(knowledge, index) -> list[dict]:
     from assistant.service import ChatService
     from assistant.settings import Settings
     from assistant.ui.services import UIServices
 
     settings = Settings(index_dir=index.index_dir)
-    return UIServices(ChatService(index, settings), settings).documents()
+    return UIServices(ChatService(index, settings, knowledge), settings).documents()

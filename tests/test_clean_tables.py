@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from core.agencies import load_registry
 from core.contracts import Block, BlockKind
 from ingest.chunking import ChunkingConfig, chunk_document
 from ingest.clean import clean_blocks
@@ -94,15 +93,15 @@ def test_a_row_reads_with_its_columns() -> None:
 
 
 @pytest.mark.unit
-def test_chunks_holding_rows_carry_the_header() -> None:
+def test_chunks_holding_rows_carry_the_header(knowledge) -> None:
     rows = "\n".join(f"{i} | Huyện số {i} của tỉnh | {i * 1000 + 120} | {i % 3}" for i in range(1, 30))
     text = (
         "QUYẾT ĐỊNH\nVề việc phân bổ vốn sự nghiệp năm 2024\n"
         "Điều 1. Phân bổ vốn sự nghiệp ngân sách trung ương năm 2024 cho các huyện như sau:\n"
         "STT | Đơn vị | Vốn sự nghiệp phân bổ | Chỉ tiêu xã đạt chuẩn NTM năm 2024\n" + rows + "\n"
     )
-    prepared = prepare_bytes(text.encode("utf-8"), "phan-bo.txt")
-    chunks = chunk_document(prepared.document, load_registry(), ChunkingConfig(max_chars=400))
+    prepared = prepare_bytes(text.encode("utf-8"), "phan-bo.txt", knowledge)
+    chunks = chunk_document(prepared.document, knowledge.registry, ChunkingConfig(max_chars=400))
     header = "STT | Đơn vị | Vốn sự nghiệp phân bổ | Chỉ tiêu xã đạt chuẩn NTM năm 2024"
     with_rows = [c for c in chunks if "| Huyện số" in c.text]
     assert len(with_rows) >= 2

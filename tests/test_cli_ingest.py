@@ -317,7 +317,7 @@ def test_formats_folder_holds_exactly_the_known_inputs(kit: Path) -> None:
 
 
 @pytest.mark.parametrize("name", FORMATS)
-def test_extract_formats_file_matches_expected_text(name: str, kit: Path, tmp_path: Path) -> None:
+def test_extract_formats_file_matches_expected_text(knowledge, name: str, kit: Path, tmp_path: Path) -> None:
     from core.vntext import canonical_tones
     from ingest.pipeline import prepare_bytes
 
@@ -331,7 +331,7 @@ def test_extract_formats_file_matches_expected_text(name: str, kit: Path, tmp_pa
     raw = token_match(expected, text)
     toned = token_match(canonical_tones(expected), text)
     # the reference text through the same cleaner: isolates what the format's extraction adds/loses
-    cleaned = token_match(prepare_bytes(expected.encode("utf-8"), expected_file.name).document.text, text)
+    cleaned = token_match(prepare_bytes(expected.encode("utf-8"), expected_file.name, knowledge).document.text, text)
     print(f"{name}: token_match raw={raw:.4f} tone-normalised={toned:.4f} vs-cleaned-reference={cleaned:.4f}")
     assert toned >= RAW_FLOOR.get(name, 0.99), (raw, toned)
     assert cleaned >= 0.99, cleaned

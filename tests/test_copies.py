@@ -31,17 +31,17 @@ CANONICAL = {  # the richest copy of each seed document (ingest/data/format_rank
 }
 
 
-def fp_of(path: Path):
-    doc = prepare_bytes(path.read_bytes(), path.name).document
+def fp_of(knowledge, path: Path):
+    doc = prepare_bytes(path.read_bytes(), path.name, knowledge).document
     return fingerprint(doc.text, doc.metadata.number)
 
 
 # --- the similarity measure ------------------------------------------------------------------
 @pytest.mark.unit
-def test_different_documents_on_one_template_are_never_one(shared: Path) -> None:
+def test_different_documents_on_one_template_are_never_one(knowledge, shared: Path) -> None:
     """All 435 pairs of the 30 dev documents (five thông báo kết luận, four kế hoạch, …) stay apart."""
     dev = sorted((shared / "corpus" / "dev").glob("*.txt"))
-    prints = {p.name: fp_of(p) for p in dev}
+    prints = {p.name: fp_of(knowledge, p) for p in dev}
     scores = {(a, b): similarity(prints[a], prints[b]) for a, b in itertools.combinations(prints, 2)}
     worst = max(scores, key=scores.get)
     print(f"highest dev pair {worst}: {scores[worst]:.3f} (threshold {THRESHOLD})")
@@ -50,10 +50,10 @@ def test_different_documents_on_one_template_are_never_one(shared: Path) -> None
 
 
 @pytest.mark.unit
-def test_copies_in_other_formats_are_one(shared: Path) -> None:
-    seeds = {p.name[:3]: fp_of(p) for p in sorted((shared / "corpus" / "seeds").glob("*.txt"))}
+def test_copies_in_other_formats_are_one(knowledge, shared: Path) -> None:
+    seeds = {p.name[:3]: fp_of(knowledge, p) for p in sorted((shared / "corpus" / "seeds").glob("*.txt"))}
     for path in sorted(p for p in (shared / "corpus" / "formats").iterdir() if p.is_file()):
-        fp = fp_of(path)
+        fp = fp_of(knowledge, path)
         assert same_document(fp, seeds[path.name[:3]]), path.name
         assert not any(same_document(fp, other) for key, other in seeds.items() if key != path.name[:3]), path.name
 
@@ -147,12 +147,12 @@ def test_seeds_and_formats_are_five_documents(seeds_and_formats) -> None:
 
 
 @pytest.mark.e2e
-def test_answer_cites_each_notice_once(seeds_and_formats) -> None:
+def test_answer_cites_each_notice_once(knowledge, seeds_and_formats) -> None:
     from assistant.service import ChatService
     from assistant.settings import Settings
 
     index, _ = seeds_and_formats
-    answer = ChatService(index, Settings(index_dir=index.index_dir)).ask(
+    answer = ChatService(index, Settings(index_dir=index.index_dir), knowledge).ask(
         "Sở KH&ĐT Lai Châu được giao nhiệm vụ gì năm 2014?"
     )
     cited = {c["source"] for c in answer.as_json()["citations"]}
@@ -171,11 +171,11 @@ def test_reingest_in_another_order_changes_nothing(seeds_and_formats, shared: Pa
 
 
 @pytest.mark.e2e
-def test_removal_promotes_the_best_alternate_and_alternates_are_removable(seeds_and_formats) -> None:
+def test_removal_promotes_the_best_alternate_and_alternates_are_removable(knowledge, seeds_and_formats) -> None:
     index, _ = seeds_and_formats
     copies = Copies(index)
     with index.batch():
-        assert copies.remove(DOCX_003) == (True, PDF_003)  # text PDF (rank 5) before the seed's text (3)
+        assert copies.remove(DOCX_003, knowledge) == (True, PDF_003)  # text PDF (rank 5) before the seed's text (3)
     rows = {d["source"]: d for d in copies.document_rows()}
     assert DOCX_003 not in rows and PDF_003 in rows
     assert [a["source"] for a in rows[PDF_003]["alternates"]] == [SEED_003]
@@ -183,18 +183,18 @@ def test_removal_promotes_the_best_alternate_and_alternates_are_removable(seeds_
     assert {c.doc_id for c in index.all_chunks()} == {d["doc_id"] for d in rows.values()}
     # an alternate: only forgotten, the document stays as it is
     with index.batch():
-        assert copies.remove(SEED_003) == (True, "")
+        assert copies.remove(SEED_003, knowledge) == (True, "")
     after = {d["source"]: d for d in copies.document_rows()}
     assert after[PDF_003]["alternates"] == [] and after[PDF_003]["n_chunks"] == rows[PDF_003]["n_chunks"]
     with index.batch():
-        assert copies.remove(PDF_003) == (True, "")  # no copy left: the notice is gone
-        assert copies.remove(PDF_003) == (False, "")
+        assert copies.remove(PDF_003, knowledge) == (True, "")  # no copy left: the notice is gone
+        assert copies.remove(PDF_003, knowledge) == (False, "")
     assert len(copies.document_rows()) == 4
 
 
 @pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("antiword") is None, reason="antiword not installed (make word)")
-def test_upload_tab_takes_doc_and_odt_and_records_the_second_as_a_copy(make_index, tmp_path: Path) -> None:
+def test_upload_tab_takes_doc_and_odt_and_records_the_second_as_a_copy(knowledge, make_index, tmp_path: Path) -> None:
     from assistant.service import ChatService
     from assistant.settings import Settings
     from assistant.ui.services import UPLOAD_TYPES, UIServices
@@ -209,7 +209,7 @@ def test_upload_tab_takes_doc_and_odt_and_records_the_second_as_a_copy(make_inde
         shutil.copy(kit / name, folder / name)
         paths.append(str(folder / name))
     settings = Settings(index_dir=tmp_path / "index", admin_user="quantri", admin_password="mật-khẩu-thử")
-    ui = UIServices(ChatService(make_index(tmp_path / "index"), settings), settings)
+    ui = UIServices(ChatService(make_index(tmp_path / "index"), settings, knowledge), settings)
     results = [(source, status, reason) for _, source, status, reason in ui.ingest_uploads(paths, authed=True)]
     assert results == [
         ("003_lai-chau_ket-luan.odt", "added", ""),

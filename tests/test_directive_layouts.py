@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from core.agencies import load_registry
 from ingest.directive_cues import load_directive_cues
 from ingest.table_tasks import header_columns, row_tasks, split_row
 from tests.directive_docs import extract, rows_for
@@ -15,8 +14,9 @@ from tests.directive_docs import extract, rows_for
 pytestmark = pytest.mark.unit
 
 
-def test_execution_clause_gives_every_addressee_a_row() -> None:
+def test_execution_clause_gives_every_addressee_a_row(knowledge) -> None:
     rows = extract(
+        knowledge,
         """
         QUYẾT ĐỊNH:
         Điều 1. Công nhận 14 xã đạt chuẩn nông thôn mới năm 2019.
@@ -27,15 +27,16 @@ phố căn cứ Quyết định thi hành./.
         kind="quyết định",
     )
     for name in ("Sở Tài chính", "Sở Xây dựng", "UBND các huyện, thành phố"):
-        own = rows_for(rows, name)
+        own = rows_for(knowledge, rows, name)
         assert [r.role for r in own] == ["thực hiện"], name
         assert "thi hành quyết định" in own[0].task.lower()
-    assert not rows_for(rows, "UBND tỉnh")  # the office of UBND tỉnh is meant, not the UBND itself
+    assert not rows_for(knowledge, rows, "UBND tỉnh")  # the office of UBND tỉnh is meant, not the UBND itself
     assert not any("hiệu lực" in r.task for r in rows)
 
 
-def test_agency_lead_in_with_lettered_items_and_a_qualifier_before_the_colon() -> None:
+def test_agency_lead_in_with_lettered_items_and_a_qualifier_before_the_colon(knowledge) -> None:
     rows = extract(
+        knowledge,
         """
         2. Nhiệm vụ trọng tâm thời gian tới
         2.2. Sở Tài chính (tiếp nhận chức năng, nhiệm vụ của Sở Kế hoạch và Đầu tư):
@@ -43,22 +44,23 @@ def test_agency_lead_in_with_lettered_items_and_a_qualifier_before_the_colon() -
 thành trước ngày 15/12/2025.
         b) Tham mưu UBND tỉnh dự kiến kế hoạch vốn năm 2026 thực hiện Chương trình.
         2.3. Sở Xây dựng: Hướng dẫn các xã rà soát, điều chỉnh quy hoạch chung xã, hoàn thành trong quý I/2026.
-        """
+        """,
     )
-    finance = {r.role: r for r in rows_for(rows, "Sở Tài chính")}
+    finance = {r.role: r for r in rows_for(knowledge, rows, "Sở Tài chính")}
     assert set(finance) == {"chủ trì", "tham mưu"}
     assert "37 công trình dở dang" in finance["chủ trì"].task
     assert finance["chủ trì"].deadline == "trước ngày 15/12/2025"
-    assert not rows_for(rows, "Sở Kế hoạch và Đầu tư")  # named in the qualifier only
-    building = rows_for(rows, "Sở Xây dựng")
+    assert not rows_for(knowledge, rows, "Sở Kế hoạch và Đầu tư")  # named in the qualifier only
+    building = rows_for(knowledge, rows, "Sở Xây dựng")
     partner = [r for r in building if r.role == "phối hợp"]
     assert partner and "37 công trình" in partner[0].task
     own = [r for r in building if r.role == "thực hiện"]
     assert own and "quy hoạch chung xã" in own[0].task and own[0].deadline == "trong quý I/2026"
 
 
-def test_level_headings_with_steps() -> None:
+def test_level_headings_with_steps(knowledge) -> None:
     rows = extract(
+        knowledge,
         """
         II. TRÌNH TỰ XÉT, CÔNG NHẬN
         Cấp xã:
@@ -69,32 +71,34 @@ def test_level_headings_with_steps() -> None:
         """,
         kind="hướng dẫn",
     )
-    commune = rows_for(rows, "UBND các xã")
+    commune = rows_for(knowledge, rows, "UBND các xã")
     assert any("tự đánh giá" in r.task for r in commune)
     assert any(r.deadline == "trước ngày 15/10/2019" for r in commune)
-    district = rows_for(rows, "UBND các huyện")
+    district = rows_for(knowledge, rows, "UBND các huyện")
     assert [r.task[:25] for r in district] == ["Thành lập Đoàn thẩm tra, "]
     assert not any("Đoàn thẩm tra" in r.task for r in commune)
 
 
-def test_lead_in_announcing_demands_for_a_level() -> None:
+def test_lead_in_announcing_demands_for_a_level(knowledge) -> None:
     rows = extract(
+        knowledge,
         """
         3. Nhiệm vụ thời gian tới
         Đối với cấp huyện, cần:
         - Tập trung chỉ đạo quyết liệt các xã đăng ký về đích năm 2016;
         - Bố trí đủ ngân sách đối ứng, không để phát sinh nợ đọng xây dựng cơ bản.
         4. Sở Tài chính hướng dẫn các xã thanh quyết toán công trình hoàn thành.
-        """
+        """,
     )
-    district = [r.task for r in rows_for(rows, "UBND các huyện")]
+    district = [r.task for r in rows_for(knowledge, rows, "UBND các huyện")]
     assert len(district) == 2 and district[0].startswith("Tập trung chỉ đạo quyết liệt")
     assert not any("thanh quyết toán" in t for t in district)  # the next item has its own subject
-    assert rows_for(rows, "Sở Tài chính")
+    assert rows_for(knowledge, rows, "Sở Tài chính")
 
 
-def test_task_table_rows_with_header() -> None:
+def test_task_table_rows_with_header(knowledge) -> None:
     rows = extract(
+        knowledge,
         """
         IV. TỔ CHỨC THỰC HIỆN
         TT | Nội dung nhiệm vụ | Cơ quan chủ trì | Cơ quan phối hợp | Thời gian hoàn thành
@@ -102,17 +106,17 @@ def test_task_table_rows_with_header() -> None:
 Tài chính, Sở Xây dựng | Tháng 5/2018
         2 | Đào tạo nghề cho lao động nông thôn | Sở Lao động - Thương binh và Xã hội | UBND các huyện, thị xã, thành \
 phố | Năm 2018
-        """
+        """,
     )
-    lead = rows_for(rows, "Sở Kế hoạch và Đầu tư")
+    lead = rows_for(knowledge, rows, "Sở Kế hoạch và Đầu tư")
     assert [r.role for r in lead] == ["chủ trì"]  # the column says chủ trì, whatever the verb
     assert lead[0].task.startswith("Tham mưu phân bổ vốn") and lead[0].deadline == "Tháng 5/2018"
-    assert [r.role for r in rows_for(rows, "Sở Tài chính")] == ["phối hợp"]
-    assert [r.role for r in rows_for(rows, "UBND các huyện, thị xã, thành phố")] == ["phối hợp"]
+    assert [r.role for r in rows_for(knowledge, rows, "Sở Tài chính")] == ["phối hợp"]
+    assert [r.role for r in rows_for(knowledge, rows, "UBND các huyện, thị xã, thành phố")] == ["phối hợp"]
 
 
-def test_table_header_kinds_and_a_sponsor_table() -> None:
-    cues, registry = load_directive_cues(), load_registry()
+def test_table_header_kinds_and_a_sponsor_table(knowledge) -> None:
+    cues, registry = load_directive_cues(), knowledge.registry
     header = split_row("STT | Đơn vị đỡ đầu | Xã được giúp đỡ | Huyện")
     assert header is not None
     kinds = header_columns(header, cues)
@@ -123,8 +127,9 @@ def test_table_header_kinds_and_a_sponsor_table() -> None:
     assert split_row("Trang chủ") is None
 
 
-def test_organisation_section_of_a_plan_roles_from_verbs() -> None:
+def test_organisation_section_of_a_plan_roles_from_verbs(knowledge) -> None:
     rows = extract(
+        knowledge,
         """
         V. TỔ CHỨC THỰC HIỆN
         1. Sở Nông nghiệp và Phát triển nông thôn
@@ -132,17 +137,18 @@ def test_organisation_section_of_a_plan_roles_from_verbs() -> None:
         b) Tổng hợp, báo cáo tiến độ thực hiện trước ngày 15 tháng cuối quý.
         2. Sở Kế hoạch và Đầu tư: Chủ trì, phối hợp với Sở Tài chính tham mưu UBND tỉnh phân bổ vốn ngân sách trung \
 ương năm 2013 cho các huyện.
-        """
+        """,
     )
-    agri = {r.role: r.task for r in rows_for(rows, "Sở Nông nghiệp và Phát triển nông thôn")}
+    agri = {r.role: r.task for r in rows_for(knowledge, rows, "Sở Nông nghiệp và Phát triển nông thôn")}
     assert agri["thực hiện"].startswith("Hướng dẫn các huyện, xã") and "chỉ đạo phát triển" in agri["thực hiện"]
     assert agri["báo cáo"].startswith("Tổng hợp, báo cáo tiến độ")
-    assert [r.role for r in rows_for(rows, "Sở Kế hoạch và Đầu tư")] == ["chủ trì"]
-    assert [r.role for r in rows_for(rows, "Sở Tài chính")] == ["phối hợp"]
+    assert [r.role for r in rows_for(knowledge, rows, "Sở Kế hoạch và Đầu tư")] == ["chủ trì"]
+    assert [r.role for r in rows_for(knowledge, rows, "Sở Tài chính")] == ["phối hợp"]
 
 
-def test_plan_attached_after_the_signature_and_document_lists() -> None:
+def test_plan_attached_after_the_signature_and_document_lists(knowledge) -> None:
     rows = extract(
+        knowledge,
         """
         Điều 2. Chánh Văn phòng UBND tỉnh, Chủ tịch UBND các huyện chịu trách nhiệm thi hành Quyết định này./.
         Nơi nhận:
@@ -158,14 +164,15 @@ def test_plan_attached_after_the_signature_and_document_lists() -> None:
         """,
         kind="quyết định",
     )
-    finance = rows_for(rows, "Sở Tài chính")
+    finance = rows_for(knowledge, rows, "Sở Tài chính")
     assert [r.task[:20] for r in finance] == ["Hướng dẫn thủ tục th"]  # from the plan, not "Nơi nhận"
-    commune = rows_for(rows, "UBND các xã")
+    commune = rows_for(knowledge, rows, "UBND các xã")
     assert [r.deadline for r in commune] == ["trước ngày 25/9/2017"]  # the documents listed are no tasks
 
 
-def test_execution_clauses_of_directives_and_plans_but_not_ordinary_tasks() -> None:
+def test_execution_clauses_of_directives_and_plans_but_not_ordinary_tasks(knowledge) -> None:
     rows = extract(
+        knowledge,
         """
         Giám đốc Sở Tài chính, Chủ tịch UBND các huyện, thành phố có trách nhiệm tổ chức thực hiện nghiêm Chỉ thị này./.
         Sở Nông nghiệp và Phát triển nông thôn chủ trì, phối hợp với Sở Xây dựng tổ chức thực hiện Kế hoạch này.
@@ -173,8 +180,12 @@ def test_execution_clauses_of_directives_and_plans_but_not_ordinary_tasks() -> N
         """,
         kind="chỉ thị",
     )
-    assert [r.task for r in rows_for(rows, "Sở Tài chính")] == ["Có trách nhiệm tổ chức thực hiện nghiêm Chỉ thị này"]
-    assert [r.role for r in rows_for(rows, "UBND các huyện, thành phố")] == ["thực hiện"]
-    assert [r.role for r in rows_for(rows, "Sở Nông nghiệp và Phát triển nông thôn")] == ["chủ trì"]
-    assert [r.role for r in rows_for(rows, "Sở Xây dựng")] == ["phối hợp"]
-    assert [r.task[:20] for r in rows_for(rows, "Văn phòng Điều phối nông thôn mới tỉnh")] == ["Theo dõi, đôn đốc vi"]
+    assert [r.task for r in rows_for(knowledge, rows, "Sở Tài chính")] == [
+        "Có trách nhiệm tổ chức thực hiện nghiêm Chỉ thị này"
+    ]
+    assert [r.role for r in rows_for(knowledge, rows, "UBND các huyện, thành phố")] == ["thực hiện"]
+    assert [r.role for r in rows_for(knowledge, rows, "Sở Nông nghiệp và Phát triển nông thôn")] == ["chủ trì"]
+    assert [r.role for r in rows_for(knowledge, rows, "Sở Xây dựng")] == ["phối hợp"]
+    assert [r.task[:20] for r in rows_for(knowledge, rows, "Văn phòng Điều phối nông thôn mới tỉnh")] == [
+        "Theo dõi, đôn đốc vi"
+    ]

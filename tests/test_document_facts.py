@@ -25,7 +25,7 @@ Sáu tháng đầu năm, toàn tỉnh có thêm 4 xã đạt chuẩn nông thôn
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory, build_index):
+def setup(knowledge, tmp_path_factory, build_index):
     docs = write_texts(
         tmp_path_factory.mktemp("facts-docs"),
         {
@@ -36,12 +36,16 @@ def setup(tmp_path_factory, build_index):
         },
     )
     index = build_index(tmp_path_factory.mktemp("facts-index"), [docs], max_bytes=1024 * 1024)
-    return index, HybridSearch(index, RetrievalConfig()), DocumentFacts.for_index(index)
+    return (
+        index,
+        HybridSearch(index, knowledge, RetrievalConfig()),
+        DocumentFacts.for_index(index, knowledge, FactCues.load()),
+    )
 
 
-def _ask(setup, question: str):
+def _ask(knowledge, setup, question: str):
     index, search, strategy = setup
-    plan = plan_question(question)
+    plan = plan_question(question, knowledge)
     return strategy.answer(plan, search.search(plan, 6, None).chunks), index
 
 
@@ -50,13 +54,14 @@ def _assert_exact_quotes(answer, index) -> None:
         assert index.document_text(c.chunk_id.split(":")[0])[c.start : c.end] == c.quote
 
 
-def test_is_an_answerer() -> None:
-    assert isinstance(DocumentFacts(lambda _: None, lambda _: []), Answerer)
+def test_is_an_answerer(knowledge) -> None:
+    assert isinstance(DocumentFacts(lambda _: None, lambda _: [], knowledge, FactCues.load()), Answerer)
 
 
 @pytest.mark.e2e
-def test_number_date_and_signer_of_a_decision(setup) -> None:
+def test_number_date_and_signer_of_a_decision(knowledge, setup) -> None:
     answer, index = _ask(
+        knowledge,
         setup,
         "Quyết định phân công các sở giúp đỡ xã xây dựng nông thôn mới của Ninh Bình số mấy, ban hành ngày nào, ai ký?",
     )
@@ -71,41 +76,49 @@ def test_number_date_and_signer_of_a_decision(setup) -> None:
 
 
 @pytest.mark.e2e
-def test_legal_basis_narrowed_by_the_question(setup) -> None:
+def test_legal_basis_narrowed_by_the_question(knowledge, setup) -> None:
     answer, index = _ask(
-        setup, "QĐ 876/QĐ-UBND của Ninh Bình căn cứ quyết định nào của Thủ tướng về Bộ tiêu chí quốc gia?"
+        knowledge, setup, "QĐ 876/QĐ-UBND của Ninh Bình căn cứ quyết định nào của Thủ tướng về Bộ tiêu chí quốc gia?"
     )
     assert "1980/QĐ-TTg" in answer.text and "64/KH-UBND" not in answer.text
     _assert_exact_quotes(answer, index)
 
 
 @pytest.mark.e2e
-def test_submission_effect_and_replacement(setup) -> None:
-    answer, _ = _ask(setup, "Quyết định 876/QĐ-UBND được ban hành theo đề nghị của cơ quan nào, tại tờ trình số mấy?")
+def test_submission_effect_and_replacement(knowledge, setup) -> None:
+    answer, _ = _ask(
+        knowledge, setup, "Quyết định 876/QĐ-UBND được ban hành theo đề nghị của cơ quan nào, tại tờ trình số mấy?"
+    )
     assert "87/TTr-SNN" in answer.text and "Sở Nông nghiệp" in answer.text
-    answer, _ = _ask(setup, "Quyết định 876/QĐ-UBND có hiệu lực từ khi nào và thay thế quyết định nào?")
+    answer, _ = _ask(knowledge, setup, "Quyết định 876/QĐ-UBND có hiệu lực từ khi nào và thay thế quyết định nào?")
     assert "kể từ ngày ký" in answer.text and "512/QĐ-UBND" in answer.text
     assert answer.text.count("512/QĐ-UBND") == 1  # one clause states both: quoted once
 
 
 @pytest.mark.e2e
-def test_resolution_session_and_effect(setup) -> None:
+def test_resolution_session_and_effect(knowledge, setup) -> None:
     answer, _ = _ask(
-        setup, "NQ 09/2022/NQ-HĐND của HĐND tỉnh Đồng Nai thông qua tại kỳ họp nào và có hiệu lực từ khi nào?"
+        knowledge,
+        setup,
+        "NQ 09/2022/NQ-HĐND của HĐND tỉnh Đồng Nai thông qua tại kỳ họp nào và có hiệu lực từ khi nào?",
     )
     assert "kỳ họp thứ 6" in answer.text and "01 tháng 8 năm 2022" in answer.text
 
 
 @pytest.mark.e2e
-def test_letter_recipients_and_basis_without_diacritics(setup) -> None:
-    answer, _ = _ask(setup, "Cong van 2156/UBND-KT1 cua Hung Yen gui co quan nao va thuc hien theo ke hoach nao?")
+def test_letter_recipients_and_basis_without_diacritics(knowledge, setup) -> None:
+    answer, _ = _ask(
+        knowledge, setup, "Cong van 2156/UBND-KT1 cua Hung Yen gui co quan nao va thuc hien theo ke hoach nao?"
+    )
     assert "Các sở, ban, ngành tỉnh" in answer.text and "35/KH-UBND" in answer.text
 
 
 @pytest.mark.e2e
-def test_meeting_chair_and_date_from_a_news_report(setup) -> None:
+def test_meeting_chair_and_date_from_a_news_report(knowledge, setup) -> None:
     answer, index = _ask(
-        setup, "Ai chủ trì hội nghị sơ kết 6 tháng đầu năm 2016 nông thôn mới của Bắc Giang, tổ chức ngày nào?"
+        knowledge,
+        setup,
+        "Ai chủ trì hội nghị sơ kết 6 tháng đầu năm 2016 nông thôn mới của Bắc Giang, tổ chức ngày nào?",
     )
     assert "Nguyễn Hữu Tường" in answer.text and "20/7/2016" in answer.text
     assert "chủ trì hội nghị" in answer.citations[0].quote
@@ -122,8 +135,8 @@ def test_meeting_chair_and_date_from_a_news_report(setup) -> None:
         "Bắc Giang có bao nhiêu xã đạt chuẩn nông thôn mới sau sáu tháng đầu năm 2016?",
     ],
 )
-def test_other_questions_are_left_to_other_strategies(setup, question: str) -> None:
-    answer, _ = _ask(setup, question)
+def test_other_questions_are_left_to_other_strategies(knowledge, setup, question: str) -> None:
+    answer, _ = _ask(knowledge, setup, question)
     assert answer is None
 
 

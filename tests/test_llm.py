@@ -86,18 +86,18 @@ class DownModel(FakeListChatModel):
         raise ConnectionError("connection refused: LLM server is down")
 
 
-def _answer(reply: str, plan: QueryPlan, chunks: list[RetrievedChunk], fallback: Answer) -> Answer:
-    return LLMAnswerer(FakeListChatModel(responses=[reply])).answer(plan, chunks, fallback=fallback)
+def _answer(knowledge, reply: str, plan: QueryPlan, chunks: list[RetrievedChunk], fallback: Answer) -> Answer:
+    return LLMAnswerer(FakeListChatModel(responses=[reply]), knowledge.registry).answer(plan, chunks, fallback=fallback)
 
 
-def test_well_cited_answer_is_kept_and_renumbered(plan, chunks, fallback) -> None:
+def test_well_cited_answer_is_kept_and_renumbered(knowledge, plan, chunks, fallback) -> None:
     reply = (
         "Theo Kế hoạch số 40/KH-UBND của UBND tỉnh Lai Châu (20/01/2015):\n"
         "- Sở Tài chính chủ trì cân đối 45 tỷ đồng vốn đối ứng trước ngày 30/6/2015 [2].\n"
         "- Năm 2014, toàn tỉnh có 12 xã đạt chuẩn nông thôn mới. [1]\n"
         "- Sở Tài chính phối hợp hướng dẫn các huyện lập dự toán [2]."
     )
-    answer = _answer(reply, plan, chunks, fallback)
+    answer = _answer(knowledge, reply, plan, chunks, fallback)
     assert not answer.abstained
     assert "llm_fallback" not in answer.plan and answer.plan["answered_by"] == "llm"
     assert [c.n for c in answer.citations] == [1, 2]
@@ -113,48 +113,48 @@ def test_well_cited_answer_is_kept_and_renumbered(plan, chunks, fallback) -> Non
     assert answer.retrieved == chunks
 
 
-def test_grouped_markers_are_split_and_renumbered(plan, chunks, fallback) -> None:
+def test_grouped_markers_are_split_and_renumbered(knowledge, plan, chunks, fallback) -> None:
     reply = "Theo các văn bản của tỉnh Lai Châu:\n- Có 12 xã đạt chuẩn; Sở Tài chính cân đối 45 tỷ đồng [2, 1]."
-    answer = _answer(reply, plan, chunks, fallback)
+    answer = _answer(knowledge, reply, plan, chunks, fallback)
     assert answer.text.endswith("45 tỷ đồng [1][2].")
     assert [c.chunk_id for c in answer.citations] == ["kh40:7", "tb15:3"]
 
 
-def test_number_absent_from_excerpts_falls_back(plan, chunks, fallback) -> None:
+def test_number_absent_from_excerpts_falls_back(knowledge, plan, chunks, fallback) -> None:
     reply = "Theo Thông báo số 15/TB-UBND:\n- Năm 2014, toàn tỉnh có 13 xã đạt chuẩn nông thôn mới [1]."
-    answer = _answer(reply, plan, chunks, fallback)
+    answer = _answer(knowledge, reply, plan, chunks, fallback)
     assert answer.text == fallback.text and answer.citations == fallback.citations
     assert "13" in answer.plan["llm_fallback"]
     assert "llm_fallback" not in fallback.plan  # the caller's answer is not mutated
 
 
-def test_number_from_an_uncited_excerpt_falls_back(plan, chunks, fallback) -> None:
+def test_number_from_an_uncited_excerpt_falls_back(knowledge, plan, chunks, fallback) -> None:
     reply = "Theo Thông báo số 15/TB-UBND:\n- Tỉnh cân đối 45 tỷ đồng vốn đối ứng [1]."  # 45 is in excerpt 2
-    answer = _answer(reply, plan, chunks, fallback)
+    answer = _answer(knowledge, reply, plan, chunks, fallback)
     assert answer.text == fallback.text
     assert answer.plan["llm_fallback"].startswith("ungrounded")
 
 
-def test_uncited_sentence_falls_back(plan, chunks, fallback) -> None:
+def test_uncited_sentence_falls_back(knowledge, plan, chunks, fallback) -> None:
     reply = (
         "Theo Thông báo số 15/TB-UBND:\n"
         "- Năm 2014, toàn tỉnh có 12 xã đạt chuẩn nông thôn mới [1].\n"
         "- Tỉnh sẽ về đích nông thôn mới sớm."
     )
-    answer = _answer(reply, plan, chunks, fallback)
+    answer = _answer(knowledge, reply, plan, chunks, fallback)
     assert answer.text == fallback.text
     assert "uncited" in answer.plan["llm_fallback"]
 
 
-def test_marker_to_missing_excerpt_falls_back(plan, chunks, fallback) -> None:
+def test_marker_to_missing_excerpt_falls_back(knowledge, plan, chunks, fallback) -> None:
     reply = "Theo Thông báo số 15/TB-UBND:\n- Năm 2014, toàn tỉnh có 12 xã đạt chuẩn nông thôn mới [7]."
-    answer = _answer(reply, plan, chunks, fallback)
+    answer = _answer(knowledge, reply, plan, chunks, fallback)
     assert answer.text == fallback.text
     assert "[7]" in answer.plan["llm_fallback"]
 
 
-def test_abstention_sentence_abstains(plan, chunks, fallback) -> None:
-    answer = _answer(ABSTAIN_TEXT, plan, chunks, fallback)
+def test_abstention_sentence_abstains(knowledge, plan, chunks, fallback) -> None:
+    answer = _answer(knowledge, ABSTAIN_TEXT, plan, chunks, fallback)
     assert answer.abstained
     assert answer.citations == []
     assert answer.text.startswith(ABSTAIN_TEXT)
@@ -162,15 +162,15 @@ def test_abstention_sentence_abstains(plan, chunks, fallback) -> None:
     assert "llm_fallback" not in answer.plan
 
 
-def test_model_error_falls_back(plan, chunks, fallback) -> None:
-    answer = LLMAnswerer(DownModel(responses=["unused"])).answer(plan, chunks, fallback=fallback)
+def test_model_error_falls_back(knowledge, plan, chunks, fallback) -> None:
+    answer = LLMAnswerer(DownModel(responses=["unused"]), knowledge.registry).answer(plan, chunks, fallback=fallback)
     assert answer.text == fallback.text and not answer.abstained
     assert "ConnectionError" in answer.plan["llm_fallback"]
 
 
-def test_prompt_carries_excerpts_question_and_data_rule(plan, chunks, fallback) -> None:
+def test_prompt_carries_excerpts_question_and_data_rule(knowledge, plan, chunks, fallback) -> None:
     model = RecordingModel(responses=[ABSTAIN_TEXT], seen=[])
-    LLMAnswerer(model, max_excerpts=3).answer(plan, chunks, fallback=fallback)
+    LLMAnswerer(model, knowledge.registry, max_excerpts=3).answer(plan, chunks, fallback=fallback)
     (messages,) = model.seen
     system, human = messages[0].content, messages[-1].content
     assert messages[0].type == "system" and messages[-1].type == "human"
@@ -186,9 +186,9 @@ def test_prompt_carries_excerpts_question_and_data_rule(plan, chunks, fallback) 
     assert "không phải mệnh lệnh" in human
 
 
-def test_max_excerpts_limits_what_the_model_sees(plan, chunks, fallback) -> None:
+def test_max_excerpts_limits_what_the_model_sees(knowledge, plan, chunks, fallback) -> None:
     model = RecordingModel(responses=[ABSTAIN_TEXT], seen=[])
-    LLMAnswerer(model, max_excerpts=1).answer(plan, chunks, fallback=fallback)
+    LLMAnswerer(model, knowledge.registry, max_excerpts=1).answer(plan, chunks, fallback=fallback)
     human = model.seen[0][-1].content
     assert TEXT_A in human and TEXT_B not in human
 

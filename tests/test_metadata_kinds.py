@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from core.event_facts import official_date
-from core.finders import find_person_names
-from core.header_facts import DocumentKinds, read_header
+from core.header_facts import read_header
 from ingest.clean import clean_blocks, join_blocks
 from ingest.loaders import load_bytes
 from ingest.metadata import extract_metadata
@@ -117,14 +116,14 @@ Trần Ngọc Căng
 """
 
 
-def _read(text: str, name: str = "doc.txt"):
+def _read(knowledge, text: str, name: str = "doc.txt"):
     loaded = load_bytes(text.encode("utf-8"), name)
     blocks = clean_blocks(loaded.blocks)
     clean, _ = join_blocks(blocks)
     return (
         clean,
-        extract_metadata(blocks, clean, loaded.hints),
-        read_header(clean, DocumentKinds.load(), find_person_names),
+        extract_metadata(blocks, clean, knowledge, loaded.hints),
+        read_header(clean, knowledge.kinds, knowledge.names.find),
     )
 
 
@@ -132,8 +131,8 @@ def _quote(text: str, fact) -> str:
     return text[fact.start : fact.end]
 
 
-def test_decision_kind_title_and_header_facts() -> None:
-    text, meta, facts = _read(DECISION)
+def test_decision_kind_title_and_header_facts(knowledge) -> None:
+    text, meta, facts = _read(knowledge, DECISION)
     assert meta.kind == "quyết định"
     assert (
         meta.title
@@ -156,8 +155,8 @@ def test_decision_kind_title_and_header_facts() -> None:
     assert _quote(text, facts.signer).endswith("Trịnh Minh Khoa")
 
 
-def test_letter_is_a_cong_van_titled_by_its_vv_line() -> None:
-    text, meta, facts = _read(LETTER)
+def test_letter_is_a_cong_van_titled_by_its_vv_line(knowledge) -> None:
+    text, meta, facts = _read(knowledge, LETTER)
     assert meta.kind == "công văn"
     assert meta.title == "Công văn V/v đẩy nhanh tiến độ thực hiện Chương trình MTQG xây dựng NTM năm 2020"
     assert facts.recipients.value == "Các sở, ban, ngành tỉnh; UBND các huyện, thị xã, thành phố"
@@ -167,8 +166,8 @@ def test_letter_is_a_cong_van_titled_by_its_vv_line() -> None:
     assert meta.signer == "Lê Đức Thịnh" and meta.issuer == "UBND tỉnh Hưng Yên"
 
 
-def test_resolution_of_the_provincial_council() -> None:
-    text, meta, facts = _read(RESOLUTION)
+def test_resolution_of_the_provincial_council(knowledge) -> None:
+    text, meta, facts = _read(knowledge, RESOLUTION)
     assert meta.kind == "nghị quyết" and meta.number == "09/2022/NQ-HĐND"
     assert meta.title.startswith("Nghị quyết Quy định chính sách hỗ trợ")
     assert meta.issuer == "HĐND tỉnh Đồng Nai" and meta.signer == "Phạm Minh Khôi"
@@ -177,30 +176,33 @@ def test_resolution_of_the_provincial_council() -> None:
     assert _quote(text, facts.submitted_by).startswith("Xét Tờ trình số 7512/TTr-UBND")
 
 
-def test_submission_and_its_recipient() -> None:
-    text, meta, facts = _read(SUBMISSION)
+def test_submission_and_its_recipient(knowledge) -> None:
+    text, meta, facts = _read(knowledge, SUBMISSION)
     assert meta.kind == "tờ trình"
     assert meta.title == "Tờ trình Về việc đề nghị công nhận huyện Bình Sơn đạt chuẩn nông thôn mới năm 2018"
     assert facts.recipients.value == "Bộ Nông nghiệp và Phát triển nông thôn"
     assert meta.signer == "Trần Ngọc Căng"
 
 
-def test_a_notice_is_a_conclusion_notice_only_when_it_says_so() -> None:
+def test_a_notice_is_a_conclusion_notice_only_when_it_says_so(knowledge) -> None:
     head = "ỦY BAN NHÂN DÂN\nTỈNH LAI CHÂU\nSố: 15/TB-UBND\nLai Châu, ngày 05 tháng 3 năm 2014\n\nTHÔNG BÁO\n"
     body = "\n\nNgày 17/02/2014, UBND tỉnh tổ chức Hội nghị sơ kết 3 năm xây dựng nông thôn mới.\n"
     assert (
-        _read(head + "Kết luận của Phó Chủ tịch UBND tỉnh tại Hội nghị sơ kết" + body)[1].kind == "thông báo kết luận"
+        _read(knowledge, head + "Kết luận của Phó Chủ tịch UBND tỉnh tại Hội nghị sơ kết" + body)[1].kind
+        == "thông báo kết luận"
     )
-    assert _read(head + "Lịch tiếp công dân tháng 3 năm 2014 của lãnh đạo UBND tỉnh" + body)[1].kind == "khác"
+    assert (
+        _read(knowledge, head + "Lịch tiếp công dân tháng 3 năm 2014 của lãnh đạo UBND tỉnh" + body)[1].kind == "khác"
+    )
 
 
-def test_a_news_page_keeps_its_own_title_and_kind() -> None:
+def test_a_news_page_keeps_its_own_title_and_kind(knowledge) -> None:
     text = (
         "Bắc Giang phấn đấu năm 2016 có thêm 16 xã đạt chuẩn nông thôn mới\n\n"
         "Ngày 20/7, UBND tỉnh tổ chức hội nghị sơ kết 6 tháng đầu năm Chương trình xây dựng nông thôn mới. "
         "Đồng chí Nguyễn Hữu Tường, Phó Chủ tịch UBND tỉnh chủ trì hội nghị.\n"
     )
-    _, meta, facts = _read(text)
+    _, meta, facts = _read(knowledge, text)
     assert meta.kind == "tin/bài" and meta.title.startswith("Bắc Giang phấn đấu") and not facts.formal
 
 
@@ -214,12 +216,12 @@ def test_a_news_page_keeps_its_own_title_and_kind() -> None:
         ("", "31/QĐ-UBND", "quyết định"),
     ],
 )
-def test_kind_from_kind_line_or_type_code(kind_line: str, number: str, kind: str) -> None:
+def test_kind_from_kind_line_or_type_code(knowledge, kind_line: str, number: str, kind: str) -> None:
     text = (
         f"ỦY BAN NHÂN DÂN\nTỈNH LAI CHÂU\nSố: {number}\nLai Châu, ngày 05 tháng 3 năm 2019\n\n{kind_line}\n"
         "Về tăng cường chỉ đạo xây dựng nông thôn mới năm 2019\n\nNăm 2019, toàn tỉnh phấn đấu có thêm 10 xã đạt chuẩn.\n"
     )
-    _, meta, _ = _read(text)
+    _, meta, _ = _read(knowledge, text)
     assert meta.kind == kind
     if kind_line:
         assert (
@@ -228,13 +230,14 @@ def test_kind_from_kind_line_or_type_code(kind_line: str, number: str, kind: str
         )
 
 
-def test_a_loosely_typed_header() -> None:
+def test_a_loosely_typed_header(knowledge) -> None:
     """Spaces around the slash of the number, a numeric date line, a kind line whose capitals
     came from a style (DOCX) rather than the text."""
     text, meta, facts = _read(
+        knowledge,
         "ỦY BAN NHÂN DÂN\nTỈNH AN GIANG\nSố:  96 /BC-UBND\nAn Giang, ngày 20/12/2012\n\n"
         "Báo cáo\nTình hình thực hiện Chương trình nông thôn mới năm 2012\n\n"
-        "Kính gửi: Bộ Nông nghiệp và Phát triển nông thôn.\n\nNăm 2012, toàn tỉnh có thêm 12 xã đạt chuẩn.\n"
+        "Kính gửi: Bộ Nông nghiệp và Phát triển nông thôn.\n\nNăm 2012, toàn tỉnh có thêm 12 xã đạt chuẩn.\n",
     )
     assert meta.number == "96/BC-UBND" and _quote(text, facts.number) == "Số: 96 /BC-UBND"
     assert meta.issued == "2012-12-20" and meta.kind == "báo cáo"
@@ -242,13 +245,13 @@ def test_a_loosely_typed_header() -> None:
     assert facts.recipients.value == "Bộ Nông nghiệp và Phát triển nông thôn"
 
 
-def test_a_news_dateline_makes_a_news_item() -> None:
+def test_a_news_dateline_makes_a_news_item(knowledge) -> None:
     text = (
         "Kiểm tra tiến độ xây dựng nông thôn mới tại Gò Quao và An Biên\n\n"
         "(Cổng TTĐT KG) - Ngày 18/9/2019, đồng chí Trần Minh Khoa, Phó Chủ tịch UBND tỉnh dẫn đoàn công tác "
         "kiểm tra tiến độ xây dựng nông thôn mới tại huyện Gò Quao và huyện An Biên.\n"
     )
-    assert _read(text)[1].kind == "tin/bài"
+    assert _read(knowledge, text)[1].kind == "tin/bài"
 
 
 @pytest.mark.parametrize(

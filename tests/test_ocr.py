@@ -190,7 +190,7 @@ def test_deskew_finds_the_angle_a_page_was_scanned_at(angle: float) -> None:
 
 @pytest.mark.e2e
 def test_upload_tab_ocrs_a_scan_with_page_progress_and_refuses_in_vietnamese_without_tesseract(
-    make_index, tmp_path: Path
+    knowledge, make_index, tmp_path: Path
 ) -> None:
     from assistant.service import ChatService
     from assistant.settings import Settings
@@ -204,7 +204,7 @@ def test_upload_tab_ocrs_a_scan_with_page_progress_and_refuses_in_vietnamese_wit
 
     def services(index: str, **ocr: str) -> UIServices:
         settings = Settings(index_dir=tmp_path / index, admin_user="qt", admin_password="mk", **ocr)
-        return UIServices(ChatService(make_index(tmp_path / index), settings), settings)
+        return UIServices(ChatService(make_index(tmp_path / index), settings, knowledge), settings)
 
     broken = services("no-ocr", tesseract_cmd=str(tmp_path / "missing"))
     log = list(DocsActions(broken).ingest([str(scan)], True))[-1][0]
@@ -220,10 +220,10 @@ def test_upload_tab_ocrs_a_scan_with_page_progress_and_refuses_in_vietnamese_wit
     assert doc["format"] == "image" and doc["province"] == "Hà Tĩnh"
 
 
-def test_langchain_loader_reads_a_scan() -> None:
+def test_langchain_loader_reads_a_scan(knowledge) -> None:
     from ingest.langchain_loader import NTMDocumentLoader
 
-    loader = NTMDocumentLoader(KIT / "002_ha-tinh_p1_clean.png")
+    loader = NTMDocumentLoader(KIT / "002_ha-tinh_p1_clean.png", knowledge=knowledge)
     (doc,) = loader.load()
     assert not loader.refused and doc.metadata["province"] == "Hà Tĩnh"
     assert token_match(expected("002_ha-tinh_p1_clean.png"), doc.page_content) >= 0.97

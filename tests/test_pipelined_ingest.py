@@ -79,8 +79,7 @@ def test_bad_files_in_the_pool_leave_the_index_as_it_was(
     assert index_state(reopened) == before
 
 
-def test_stream_keeps_file_order_and_groups_for_the_embedder(tmp_path: Path, corpus: Path) -> None:
-    from core.agencies import load_registry
+def test_stream_keeps_file_order_and_groups_for_the_embedder(knowledge, tmp_path: Path, corpus: Path) -> None:
     from ingest.chunking import ChunkingConfig
     from ingest.pipeline import iter_input_files
 
@@ -90,7 +89,7 @@ def test_stream_keeps_file_order_and_groups_for_the_embedder(tmp_path: Path, cor
         files,
         lambda source, h: True,
         20 * MB,
-        load_registry(),
+        knowledge,
         ChunkingConfig(),
         workers=2,
         window=3,

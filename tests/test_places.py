@@ -10,14 +10,13 @@ import pytest
 from assistant.query import find_provinces, plan_question
 from assistant.retrieve import PlaceScope, reconcile_filters
 from core.contracts import Block, Filters
-from core.places import load_gazetteer
 from ingest.metadata import detect_province
 from tests.support import write_texts
 
 
 @pytest.fixture(scope="module")
-def places():
-    return load_gazetteer()
+def places(knowledge):
+    return knowledge.places
 
 
 def _blocks(text: str) -> tuple[list[Block], str]:
@@ -46,30 +45,30 @@ def test_gazetteer_cites_its_maintained_source(places) -> None:
         ("Kế hoạch của tỉnh Hoà Bình năm 2020", ["Hòa Bình"]),
     ],
 )
-def test_question_provinces_by_name_abbreviation_and_spelling(question: str, expected: list[str]) -> None:
-    assert find_provinces(question) == expected
+def test_question_provinces_by_name_abbreviation_and_spelling(knowledge, question: str, expected: list[str]) -> None:
+    assert find_provinces(question, knowledge.places) == expected
 
 
 @pytest.mark.unit
-def test_ambiguous_abbreviation_is_not_a_province(places) -> None:
+def test_ambiguous_abbreviation_is_not_a_province(knowledge, places) -> None:
     # "ĐN" would be Đà Nẵng, Đồng Nai or Đắk Nông: not recognised
-    assert find_provinces("ĐN có bao nhiêu xã đạt chuẩn?") == []
+    assert find_provinces("ĐN có bao nhiêu xã đạt chuẩn?", knowledge.places) == []
 
 
 @pytest.mark.unit
-def test_district_or_commune_named_without_its_province() -> None:
+def test_district_or_commune_named_without_its_province(knowledge) -> None:
     q = "Den thang 9/2013 xa Quang Long va xa Quang Chinh huyen Hai Ha dat bao nhieu tieu chi?"
-    assert find_provinces(q) == ["Quảng Ninh"]
-    assert find_provinces("Kiểm tra nông thôn mới ở Hải Hà, Đầm Hà năm 2013") == ["Quảng Ninh"]
+    assert find_provinces(q, knowledge.places) == ["Quảng Ninh"]
+    assert find_provinces("Kiểm tra nông thôn mới ở Hải Hà, Đầm Hà năm 2013", knowledge.places) == ["Quảng Ninh"]
     # "huyện Quảng Ninh" is a district of Quảng Bình, not the province Quảng Ninh
-    assert find_provinces("Huyện Quảng Ninh có bao nhiêu xã đạt chuẩn?") == ["Quảng Bình"]
+    assert find_provinces("Huyện Quảng Ninh có bao nhiêu xã đạt chuẩn?", knowledge.places) == ["Quảng Bình"]
     # a commune name four provinces share decides nothing on its own
-    assert find_provinces("Xã Quảng Long đạt bao nhiêu tiêu chí?") == []
+    assert find_provinces("Xã Quảng Long đạt bao nhiêu tiêu chí?", knowledge.places) == []
 
 
 @pytest.mark.unit
-def test_common_words_are_not_places() -> None:
-    assert find_provinces("các xã rà soát, đánh giá lại mức độ đạt chuẩn") == []
+def test_common_words_are_not_places(knowledge) -> None:
+    assert find_provinces("các xã rà soát, đánh giá lại mức độ đạt chuẩn", knowledge.places) == []
 
 
 @pytest.mark.unit
@@ -100,18 +99,18 @@ def test_scope_across_the_merger(places) -> None:
 
 
 @pytest.mark.unit
-def test_news_page_without_header_gets_its_province_from_districts() -> None:
+def test_news_page_without_header_gets_its_province_from_districts(knowledge) -> None:
     blocks, text = _blocks("""
 Phó Chủ tịch UBND tỉnh kiểm tra tiến độ xây dựng nông thôn mới tại Hải Hà, Đầm Hà
 Ngày 24/9/2013, đồng chí Phó Chủ tịch UBND tỉnh đã đi kiểm tra các xã đăng ký đạt chuẩn của huyện Hải Hà và huyện Đầm \
 Hà.
 Tại xã Quảng Long (Hải Hà), đoàn đã kiểm tra tuyến đường trục xã. Xã Quảng Chính đạt 15/19 tiêu chí.
 """)
-    assert detect_province(blocks, text) == "Quảng Ninh"
+    assert detect_province(blocks, text, knowledge.places) == "Quảng Ninh"
 
 
 @pytest.mark.unit
-def test_formal_header_in_two_columns_wins_over_the_body() -> None:
+def test_formal_header_in_two_columns_wins_over_the_body(knowledge) -> None:
     blocks, text = _blocks("""
 ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
 TỈNH THÁI NGUYÊN Độc lập - Tự do - Hạnh phúc
@@ -120,27 +119,30 @@ THÔNG BÁO
 Giai đoạn 2021 - 2025, tỉnh Bắc Kạn (cũ) có 40 xã đạt chuẩn; tỉnh Bắc Kạn (cũ) còn 12 xã chưa đạt; tỉnh Bắc Kạn (cũ) \
 đạt 70%.
 """)
-    assert detect_province(blocks, text) == "Thái Nguyên"
+    assert detect_province(blocks, text, knowledge.places) == "Thái Nguyên"
 
 
 @pytest.mark.unit
-def test_a_lone_mention_does_not_make_a_province() -> None:
+def test_a_lone_mention_does_not_make_a_province(knowledge) -> None:
     blocks, text = _blocks("""
 Hội nghị trực tuyến toàn quốc về xây dựng nông thôn mới
 Các địa phương báo cáo kết quả; đại biểu đến từ nhiều tỉnh, trong đó có một đoàn học tập kinh nghiệm ở Nam Định.
 """)
-    assert detect_province(blocks, text) == ""
+    assert detect_province(blocks, text, knowledge.places) == ""
 
 
 @pytest.mark.unit
-def test_question_wins_over_a_contradicting_ui_filter(places) -> None:
-    plan = plan_question("Tỉnh Quảng Ninh huy động bao nhiêu tỷ đồng cho nông thôn mới?")
+def test_question_wins_over_a_contradicting_ui_filter(knowledge, places) -> None:
+    plan = plan_question("Tỉnh Quảng Ninh huy động bao nhiêu tỷ đồng cho nông thôn mới?", knowledge)
     filters, notice = reconcile_filters(plan, Filters(province="Thanh Hóa", year_from=2013), places)
     assert filters is not None and filters.province == "" and filters.year_from == 2013
     assert "Quảng Ninh" in notice and "Thanh Hóa" in notice
     # a filter of the same merged province is no contradiction
     same = Filters(province="Bắc Kạn")
-    assert reconcile_filters(plan_question("Thái Nguyên có bao nhiêu xã đạt chuẩn?"), same, places) == (same, "")
+    assert reconcile_filters(plan_question("Thái Nguyên có bao nhiêu xã đạt chuẩn?", knowledge), same, places) == (
+        same,
+        "",
+    )
 
 
 _DOCS = {
@@ -170,16 +172,20 @@ def place_index(tmp_path_factory, build_index):
 
 
 @pytest.mark.e2e
-def test_asked_province_is_a_soft_filter(place_index) -> None:
+def test_asked_province_is_a_soft_filter(knowledge, place_index) -> None:
     from assistant.retrieve import HybridSearch
 
     provinces = {Path(d.source).name: d.metadata.get("province", "") for d in place_index.documents()}
     assert provinces == {"qn.txt": "Quảng Ninh", "th.txt": "Thanh Hóa", "none.txt": ""}
-    search = HybridSearch(place_index)
-    result = search.search(plan_question("Quảng Ninh huy động bao nhiêu tỷ đồng cho nông thôn mới năm 2013?"), 6)
+    search = HybridSearch(place_index, knowledge)
+    result = search.search(
+        plan_question("Quảng Ninh huy động bao nhiêu tỷ đồng cho nông thôn mới năm 2013?", knowledge), 6
+    )
     sources = [Path(c.source).name for c in result.chunks]
     assert "none.txt" in sources  # a document of no detected province is not hidden
     assert "th.txt" not in sources  # another province's document is out
     assert sources[0] == "qn.txt"  # the asked province's document ranks first
-    conflict = search.search(plan_question("Quảng Ninh huy động bao nhiêu tỷ đồng?"), 6, Filters(province="Thanh Hóa"))
+    conflict = search.search(
+        plan_question("Quảng Ninh huy động bao nhiêu tỷ đồng?", knowledge), 6, Filters(province="Thanh Hóa")
+    )
     assert conflict.notice and "th.txt" not in {Path(c.source).name for c in conflict.chunks}

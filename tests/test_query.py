@@ -16,19 +16,19 @@ def test_abbreviations_expand_both_ways() -> None:
     assert "Ban Chỉ đạo" in expand_abbreviations("BCĐ tỉnh")
 
 
-def test_provinces_with_and_without_diacritics() -> None:
-    assert find_provinces("Sở KH&ĐT Lai Châu phải làm gì") == ["Lai Châu"]
-    assert find_provinces("so ke hoach lai chau phai lam gi") == ["Lai Châu"]
-    assert find_provinces("Hà Giang và Bắc Kạn") == ["Hà Giang", "Bắc Kạn"]
+def test_provinces_with_and_without_diacritics(knowledge) -> None:
+    assert find_provinces("Sở KH&ĐT Lai Châu phải làm gì", knowledge.places) == ["Lai Châu"]
+    assert find_provinces("so ke hoach lai chau phai lam gi", knowledge.places) == ["Lai Châu"]
+    assert find_provinces("Hà Giang và Bắc Kạn", knowledge.places) == ["Hà Giang", "Bắc Kạn"]
 
 
-def test_accented_words_are_not_mistaken_for_provinces() -> None:
-    assert find_provinces("các xã rà soát, đánh giá lại mức độ đạt chuẩn") == []
+def test_accented_words_are_not_mistaken_for_provinces(knowledge) -> None:
+    assert find_provinces("các xã rà soát, đánh giá lại mức độ đạt chuẩn", knowledge.places) == []
 
 
-def test_plan_finds_agency_even_misspelled_and_prefers_the_asked_one() -> None:
-    assert plan_question("Sở Kế hoạnh và Đầu tư được giao gì?").agency == "so-khdt"
-    plan = plan_question("Chủ tịch UBND tỉnh giao Sở Tài chính việc gì?")
+def test_plan_finds_agency_even_misspelled_and_prefers_the_asked_one(knowledge) -> None:
+    assert plan_question("Sở Kế hoạnh và Đầu tư được giao gì?", knowledge).agency == "so-khdt"
+    plan = plan_question("Chủ tịch UBND tỉnh giao Sở Tài chính việc gì?", knowledge)
     assert plan.agency == "so-tai-chinh" and plan.intent == "task"
 
 
@@ -43,33 +43,40 @@ def test_plan_finds_agency_even_misspelled_and_prefers_the_asked_one() -> None:
         ("VPĐP NTM phải làm gì?", "task"),
     ],
 )
-def test_intent(question: str, intent: str) -> None:
-    assert plan_question(question).intent == intent
+def test_intent(knowledge, question: str, intent: str) -> None:
+    assert plan_question(question, knowledge).intent == intent
 
 
-def test_years_and_periods() -> None:
-    plan = plan_question("Kế hoạch giai đoạn 2021-2025 và mục tiêu năm 2023")
+def test_years_and_periods(knowledge) -> None:
+    plan = plan_question("Kế hoạch giai đoạn 2021-2025 và mục tiêu năm 2023", knowledge)
     assert plan.years == [2023] and plan.periods == [(2021, 2025)]
 
 
-def test_follow_up_inherits_province_year_and_topic() -> None:
+def test_follow_up_inherits_province_year_and_topic(knowledge) -> None:
     first = "Sở Kế hoạch và Đầu tư Lai Châu được giao nhiệm vụ gì năm 2014?"
-    plan = plan_question("còn Sở Tài chính thì sao?", [first])
+    plan = plan_question("còn Sở Tài chính thì sao?", knowledge, [first])
     assert plan.follow_up and plan.agency == "so-tai-chinh"
     assert plan.provinces == ["Lai Châu"] and plan.years == [2014] and plan.intent == "task"
     assert "Kế hoạch và Đầu tư" not in plan.retrieval_text  # the replaced agency is not searched for
-    year_follow_up = plan_question("năm 2019 thì sao?", ["Thái Nguyên có bao nhiêu xã đạt chuẩn NTM năm 2018?"])
+    year_follow_up = plan_question(
+        "năm 2019 thì sao?", knowledge, ["Thái Nguyên có bao nhiêu xã đạt chuẩn NTM năm 2018?"]
+    )
     assert year_follow_up.years == [2019] and year_follow_up.provinces == ["Thái Nguyên"]
 
 
-def test_new_topic_does_not_inherit() -> None:
-    plan = plan_question("Hà Tĩnh có bao nhiêu sản phẩm OCOP?", ["Sở Tài chính Lai Châu phải làm gì năm 2014?"])
+def test_new_topic_does_not_inherit(knowledge) -> None:
+    plan = plan_question(
+        "Hà Tĩnh có bao nhiêu sản phẩm OCOP?", knowledge, ["Sở Tài chính Lai Châu phải làm gì năm 2014?"]
+    )
     assert not plan.follow_up and plan.provinces == ["Hà Tĩnh"] and plan.years == []
 
 
-def test_multi_part_questions_split_only_on_separate_questions() -> None:
-    assert len(split_parts("Ai chủ trì hội nghị và hội nghị diễn ra ngày nào?")) == 2
-    assert split_parts("Có bao nhiêu xã đạt chuẩn nông thôn mới, nông thôn mới nâng cao và kiểu mẫu?") == []
+def test_multi_part_questions_split_only_on_separate_questions(knowledge) -> None:
+    assert len(split_parts("Ai chủ trì hội nghị và hội nghị diễn ra ngày nào?", knowledge.cues)) == 2
+    assert (
+        split_parts("Có bao nhiêu xã đạt chuẩn nông thôn mới, nông thôn mới nâng cao và kiểu mẫu?", knowledge.cues)
+        == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -81,8 +88,8 @@ def test_multi_part_questions_split_only_on_separate_questions() -> None:
         "Văn phòng Điều phối được giao những nhiệm vụ gì trong 6 tháng cuối năm?",
     ],
 )
-def test_list_questions_are_recognised(question: str) -> None:
-    assert plan_question(question).asks_list
+def test_list_questions_are_recognised(knowledge, question: str) -> None:
+    assert plan_question(question, knowledge).asks_list
 
 
 @pytest.mark.parametrize(
@@ -93,43 +100,46 @@ def test_list_questions_are_recognised(question: str) -> None:
         "Cơ quan nào chủ trì thẩm định hồ sơ?",
     ],
 )
-def test_single_fact_questions_are_not_lists(question: str) -> None:
-    assert not plan_question(question).asks_list
+def test_single_fact_questions_are_not_lists(knowledge, question: str) -> None:
+    assert not plan_question(question, knowledge).asks_list
 
 
-def test_the_plan_records_what_is_asked_once() -> None:
-    plan = plan_question("Năm 2024 Kon Tum phân bổ bao nhiêu tiền vốn sự nghiệp, ai ký quyết định?")
+def test_the_plan_records_what_is_asked_once(knowledge) -> None:
+    plan = plan_question("Năm 2024 Kon Tum phân bổ bao nhiêu tiền vốn sự nghiệp, ai ký quyết định?", knowledge)
     assert "quantity" in plan.asked_kinds and "person" in plan.asked_kinds
     assert plan.asks_quantity and plan.asks_signer and plan.unit_pattern
-    assert plan_question("Nông thôn mới là gì?").asks_definition
-    assert plan_question("Các bước xây dựng nông thôn mới ở cấp xã là gì?").asks_sequence
+    assert plan_question("Nông thôn mới là gì?", knowledge).asks_definition
+    assert plan_question("Các bước xây dựng nông thôn mới ở cấp xã là gì?", knowledge).asks_sequence
 
 
-def test_follow_up_switching_agency_asks_the_same_thing_of_the_new_one() -> None:
+def test_follow_up_switching_agency_asks_the_same_thing_of_the_new_one(knowledge) -> None:
     first = "Sở Kế hoạch và Đầu tư Lai Châu được giao những nhiệm vụ gì năm 2014?"
-    plan = plan_question("còn Sở Tài chính thì sao?", [first])
-    assert plan.agency == "so-tai-chinh" and plan.asks_list == plan_question(first).asks_list
+    plan = plan_question("còn Sở Tài chính thì sao?", knowledge, [first])
+    assert plan.agency == "so-tai-chinh" and plan.asks_list == plan_question(first, knowledge).asks_list
 
 
-def test_several_provinces_make_one_part_each() -> None:
-    plan = plan_question("Hạn chót gửi kết quả rà soát ở Cần Thơ và ở Thái Nguyên là ngày nào?")
+def test_several_provinces_make_one_part_each(knowledge) -> None:
+    plan = plan_question("Hạn chót gửi kết quả rà soát ở Cần Thơ và ở Thái Nguyên là ngày nào?", knowledge)
     assert [p["province"] for p in plan.cross_parts] == ["Cần Thơ", "Thái Nguyên"]
     assert all("Thái Nguyên" not in p["text"] for p in plan.cross_parts[:1])
 
 
-def test_each_place_keeps_its_own_clause_when_each_asks_its_own_question() -> None:
+def test_each_place_keeps_its_own_clause_when_each_asks_its_own_question(knowledge) -> None:
     plan = plan_question(
-        "hai phong nam 2019 cong nhan bao nhieu xa dat chuan ntm, con hung yen nam 2020 phan dau co them bao nhieu xa dat chuan"
+        "hai phong nam 2019 cong nhan bao nhieu xa dat chuan ntm, con hung yen nam 2020 phan dau co them bao nhieu xa dat chuan",
+        knowledge,
     )
     first, second = plan.cross_parts
     assert first["text"] == "hai phong nam 2019 cong nhan bao nhieu xa dat chuan ntm" and first["years"] == [2019]
     assert second["text"].startswith("hung yen nam 2020 phan dau") and second["years"] == [2020]
 
 
-def test_comma_coordinated_questions_split_and_keep_their_words() -> None:
-    parts = split_parts("Theo CV 2156/UBND-KT1, Sở TC phấn đấu giải ngân bao nhiêu % kế hoạch vốn, hạn chót khi nào?")
+def test_comma_coordinated_questions_split_and_keep_their_words(knowledge) -> None:
+    parts = split_parts(
+        "Theo CV 2156/UBND-KT1, Sở TC phấn đấu giải ngân bao nhiêu % kế hoạch vốn, hạn chót khi nào?", knowledge.cues
+    )
     assert parts == ["Theo CV 2156/UBND-KT1, Sở TC phấn đấu giải ngân bao nhiêu % kế hoạch vốn", "hạn chót khi nào"]
-    assert split_parts("Bình quân 5,6 tiêu chí/xã, tỉnh có bao nhiêu xã đạt chuẩn?") == []
+    assert split_parts("Bình quân 5,6 tiêu chí/xã, tỉnh có bao nhiêu xã đạt chuẩn?", knowledge.cues) == []
 
 
 @pytest.mark.parametrize(
@@ -141,19 +151,19 @@ def test_comma_coordinated_questions_split_and_keep_their_words() -> None:
         ("tu mo rong duoc giao chi tieu may xa dat chuan", "1 xã", "12.430 triệu đồng"),
     ],
 )
-def test_the_counted_head_decides_the_asked_unit(question: str, figure: str, not_figure: str) -> None:
+def test_the_counted_head_decides_the_asked_unit(knowledge, question: str, figure: str, not_figure: str) -> None:
     import re
 
     from core.vntext import fold
 
-    pattern = re.compile(plan_question(question).unit_pattern)
+    pattern = re.compile(plan_question(question, knowledge).unit_pattern)
     assert pattern.search(fold(figure)) and not pattern.search(fold(not_figure))
 
 
-def test_a_part_reads_the_whole_question_for_place_and_year() -> None:
+def test_a_part_reads_the_whole_question_for_place_and_year(knowledge) -> None:
     from assistant.query import part_question_plan
 
-    plan = plan_question("Năm 2023 Hà Nội có thêm bao nhiêu xã đạt chuẩn nâng cao và bao nhiêu xã kiểu mẫu?")
-    second = part_question_plan(plan, plan.parts[1])
+    plan = plan_question("Năm 2023 Hà Nội có thêm bao nhiêu xã đạt chuẩn nâng cao và bao nhiêu xã kiểu mẫu?", knowledge)
+    second = part_question_plan(plan, plan.parts[1], knowledge)
     assert second.provinces == ["Hà Nội"] and second.years == [2023] and second.intent == plan.intent
     assert "kieu mau" in second.folded and "nang cao" not in second.folded

@@ -14,7 +14,6 @@ import pytest
 from assistant.register import TaskRegister, UnknownAgency
 from assistant.service import ChatService
 from assistant.settings import Settings
-from core.agencies import load_registry
 from ingest.extract import extract_assignments
 from ingest.pipeline import prepare_bytes
 from ingest.targets import extract_targets
@@ -22,14 +21,14 @@ from ingest.targets import extract_targets
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
-def _prepared(path: Path):
-    return prepare_bytes(path.read_bytes(), path.name)
+def _prepared(knowledge, path: Path):
+    return prepare_bytes(path.read_bytes(), path.name, knowledge)
 
 
 @pytest.mark.unit
-def test_agency_headings_and_partners(seeds_dir: Path) -> None:
-    prepared = _prepared(next(seeds_dir.glob("003_*.txt")))
-    rows = extract_assignments(prepared.document, prepared.chunks, load_registry())
+def test_agency_headings_and_partners(knowledge, seeds_dir: Path) -> None:
+    prepared = _prepared(knowledge, next(seeds_dir.glob("003_*.txt")))
+    rows = extract_assignments(prepared.document, prepared.chunks, knowledge.registry)
     khdt = [r for r in rows if r.agency == "so-khdt" and "cơ chế quản lý đầu tư" in r.task]
     assert [r.role for r in khdt] == ["chủ trì"]
     partners = {r.agency for r in rows if r.role == "phối hợp" and "cơ chế quản lý đầu tư" in r.task}
@@ -40,9 +39,9 @@ def test_agency_headings_and_partners(seeds_dir: Path) -> None:
 
 
 @pytest.mark.unit
-def test_running_sentence_requests_and_semicolon_lists(seeds_dir: Path) -> None:
-    prepared = _prepared(next(seeds_dir.glob("004_*.txt")))
-    rows = extract_assignments(prepared.document, prepared.chunks, load_registry())
+def test_running_sentence_requests_and_semicolon_lists(knowledge, seeds_dir: Path) -> None:
+    prepared = _prepared(knowledge, next(seeds_dir.glob("004_*.txt")))
+    rows = extract_assignments(prepared.document, prepared.chunks, knowledge.registry)
     shared = [r for r in rows if r.agency == "cac-so-nganh"]
     assert len(shared) >= 4 and all(r.collective for r in shared)  # one task per "; " clause
     assert any("giải ngân" in r.task for r in shared)
@@ -50,17 +49,17 @@ def test_running_sentence_requests_and_semicolon_lists(seeds_dir: Path) -> None:
 
 
 @pytest.mark.unit
-def test_numbered_agency_list_with_deadlines() -> None:
-    prepared = _prepared(SAMPLE / "01_nghe-an_thong-bao-ket-luan.txt")
-    rows = extract_assignments(prepared.document, prepared.chunks, load_registry())
+def test_numbered_agency_list_with_deadlines(knowledge) -> None:
+    prepared = _prepared(knowledge, SAMPLE / "01_nghe-an_thong-bao-ket-luan.txt")
+    rows = extract_assignments(prepared.document, prepared.chunks, knowledge.registry)
     finance = [r for r in rows if r.agency == "so-tai-chinh" and r.role == "chủ trì"]
     assert finance and finance[0].deadline.endswith("30/6/2022")
     assert not any("Nơi nhận" in r.task or r.task.isupper() for r in rows)  # distribution list, signature
 
 
 @pytest.mark.unit
-def test_targets_planned_and_achieved(seeds_dir: Path) -> None:
-    prepared = _prepared(next(seeds_dir.glob("002_*.txt")))
+def test_targets_planned_and_achieved(knowledge, seeds_dir: Path) -> None:
+    prepared = _prepared(knowledge, next(seeds_dir.glob("002_*.txt")))
     found = {(t.value, t.kind) for t in extract_targets(prepared.document, prepared.chunks)}
     assert ("177/181", "kết quả") in found and ("249", "kết quả") in found
     assert ("25", "mục tiêu") in found and ("150", "mục tiêu") in found
@@ -68,8 +67,8 @@ def test_targets_planned_and_achieved(seeds_dir: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_register_lists_direct_and_shared_tasks(seed_index) -> None:
-    register = TaskRegister(seed_index)
+def test_register_lists_direct_and_shared_tasks(knowledge, seed_index) -> None:
+    register = TaskRegister(seed_index, knowledge.registry)
     rows = register.tasks("so ke hoach va dau tu", province="Lai Châu")
     assert rows and all(r.province == "Lai Châu" for r in rows)
     direct = [r for r in rows if not r.shared]
@@ -82,7 +81,9 @@ def test_register_lists_direct_and_shared_tasks(seed_index) -> None:
 
 
 @pytest.mark.e2e
-def test_register_rows_follow_document_updates(tmp_path: Path, seeds_dir: Path, make_index, make_ingester) -> None:
+def test_register_rows_follow_document_updates(
+    knowledge, tmp_path: Path, seeds_dir: Path, make_index, make_ingester
+) -> None:
 
     corpus = tmp_path / "c"
     corpus.mkdir()
@@ -91,24 +92,24 @@ def test_register_rows_follow_document_updates(tmp_path: Path, seeds_dir: Path, 
     index = make_index(tmp_path / "idx")
     ingester = make_ingester(index)
     ingester.ingest_paths([corpus])
-    before = TaskRegister(index).tasks("các sở, ngành")
+    before = TaskRegister(index, knowledge.registry).tasks("các sở, ngành")
     assert any("giải ngân" in r.task for r in before)
     target.write_text(
         target.read_text("utf-8").replace("đẩy nhanh tiến độ giải ngân các nguồn vốn", "rà soát quỹ đất"), "utf-8"
     )
     ingester.ingest_paths([corpus])
-    after = TaskRegister(index).tasks("các sở, ngành")
+    after = TaskRegister(index, knowledge.registry).tasks("các sở, ngành")
     assert not any("giải ngân các nguồn vốn" in r.task for r in after) and any(
         "rà soát quỹ đất" in r.task for r in after
     )
     with index.batch():
         index.remove("thai-nguyen.txt")
-    assert TaskRegister(index).tasks("các sở, ngành") == []
+    assert TaskRegister(index, knowledge.registry).tasks("các sở, ngành") == []
 
 
 @pytest.mark.e2e
-def test_task_question_answers_from_the_register(seed_index) -> None:
-    service = ChatService(seed_index, Settings(index_dir=seed_index.index_dir))
+def test_task_question_answers_from_the_register(knowledge, seed_index) -> None:
+    service = ChatService(seed_index, Settings(index_dir=seed_index.index_dir), knowledge)
     answer = service.ask("Sở Kế hoạch và Đầu tư Lai Châu phải làm gì?")
     assert answer.plan.get("answered_by") == "register"
     assert "cơ chế quản lý đầu tư" in answer.text and "chủ trì" in answer.text

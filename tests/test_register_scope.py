@@ -34,18 +34,18 @@ ROWS = [
 ]
 
 
-def _listed(question: str, filters: Filters | None = None) -> set[str]:
-    return {r.task for r in matching_rows(_Rows(ROWS), plan_question(question), filters)}
+def _listed(knowledge, question: str, filters: Filters | None = None) -> set[str]:
+    return {r.task for r in matching_rows(_Rows(ROWS), plan_question(question, knowledge), filters, knowledge.places)}
 
 
-def test_a_merged_province_lists_its_partners_notices() -> None:
-    assert _listed("Sở Tài chính Thái Nguyên phải làm gì?") == {"tn-new", "bk-old"}
+def test_a_merged_province_lists_its_partners_notices(knowledge) -> None:
+    assert _listed(knowledge, "Sở Tài chính Thái Nguyên phải làm gì?") == {"tn-new", "bk-old"}
 
 
-def test_a_question_before_the_merger_lists_only_that_province() -> None:
-    assert _listed("Năm 2024 Sở Tài chính Bắc Kạn phải làm gì?") == {"bk-old"}
+def test_a_question_before_the_merger_lists_only_that_province(knowledge) -> None:
+    assert _listed(knowledge, "Năm 2024 Sở Tài chính Bắc Kạn phải làm gì?") == {"bk-old"}
 
 
-def test_the_question_wins_over_a_contradicting_ui_filter() -> None:
-    assert _listed("Sở Tài chính Cao Bằng phải làm gì?", Filters(province="Thái Nguyên")) == {"cb"}
-    assert _listed("Sở Tài chính phải làm gì?", Filters(province="Cao Bằng")) == {"cb"}
+def test_the_question_wins_over_a_contradicting_ui_filter(knowledge) -> None:
+    assert _listed(knowledge, "Sở Tài chính Cao Bằng phải làm gì?", Filters(province="Thái Nguyên")) == {"cb"}
+    assert _listed(knowledge, "Sở Tài chính phải làm gì?", Filters(province="Cao Bằng")) == {"cb"}

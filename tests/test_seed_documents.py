@@ -74,8 +74,8 @@ JUNK = [
 
 
 @pytest.fixture(scope="module")
-def prepared(seeds_dir: Path) -> dict[str, PreparedDocument]:
-    return {p.stem: prepare_bytes(p.read_bytes(), p.name) for p in sorted(seeds_dir.glob("*.txt"))}
+def prepared(knowledge, seeds_dir: Path) -> dict[str, PreparedDocument]:
+    return {p.stem: prepare_bytes(p.read_bytes(), p.name, knowledge) for p in sorted(seeds_dir.glob("*.txt"))}
 
 
 @pytest.mark.parametrize("stem", sorted(SEEDS))
@@ -129,22 +129,27 @@ def test_chunk_offsets_point_into_the_cleaned_text(prepared, stem: str) -> None:
         assert len(chunk.text) <= 1200 + 200  # max_chars, with at most one sentence of slack
 
 
-def test_doc_id_is_stable_for_a_source(seeds_dir: Path) -> None:
+def test_doc_id_is_stable_for_a_source(knowledge, seeds_dir: Path) -> None:
     path = next(seeds_dir.glob("003_*.txt"))
-    first = prepare_bytes(path.read_bytes(), path.name).document
-    changed = prepare_bytes(path.read_bytes() + "\nThêm một dòng mới cho văn bản.".encode(), path.name).document
+    first = prepare_bytes(path.read_bytes(), path.name, knowledge).document
+    changed = prepare_bytes(
+        path.read_bytes() + "\nThêm một dòng mới cho văn bản.".encode(), path.name, knowledge
+    ).document
     assert first.doc_id == changed.doc_id and first.content_hash != changed.content_hash
 
 
-def test_langchain_loader_yields_documents_and_chunks(seeds_dir: Path, shared: Path) -> None:
+def test_langchain_loader_yields_documents_and_chunks(knowledge, seeds_dir: Path, shared: Path) -> None:
     from ingest.langchain_loader import NTMDocumentLoader
 
-    docs = NTMDocumentLoader(seeds_dir).load()
+    docs = NTMDocumentLoader(seeds_dir, knowledge=knowledge).load()
     assert len(docs) == 5
     lai_chau = next(d for d in docs if d.metadata["province"] == "Lai Châu")
     assert lai_chau.metadata["number"] == "15/TB-UBND" and "Sở Kế hoạch và Đầu tư:" in lai_chau.page_content
     chunk_loader = NTMDocumentLoader(
-        next(seeds_dir.glob("003_*.txt")), shared / "corpus" / "bad" / "empty_zero-bytes.pdf", chunks=True
+        next(seeds_dir.glob("003_*.txt")),
+        shared / "corpus" / "bad" / "empty_zero-bytes.pdf",
+        chunks=True,
+        knowledge=knowledge,
     )
     chunks = chunk_loader.load()
     assert chunks and all(c.metadata["chunk_id"].startswith(c.metadata["doc_id"]) for c in chunks)
@@ -160,11 +165,11 @@ def test_langchain_loader_yields_documents_and_chunks(seeds_dir: Path, shared: P
         ("04:16:21 Thứ hai, ngày 25/09/2017", ""),  # a portal clock, not the article's date
     ],
 )
-def test_news_page_time_stamps(stamp: str, issued: str) -> None:
+def test_news_page_time_stamps(knowledge, stamp: str, issued: str) -> None:
     text = (
         f"{stamp}\n\nTỉnh Yên Bái đẩy mạnh làm đường giao thông nông thôn\n\n"
         "Từ chính sách hỗ trợ xi măng, người dân các huyện đã góp công, hiến đất làm mới nhiều km đường giao thông, "
         "góp phần hoàn thành tiêu chí giao thông trong xây dựng nông thôn mới của tỉnh Yên Bái.\n"
     )
-    meta = prepare_bytes(text.encode(), "tin.txt").document.metadata
+    meta = prepare_bytes(text.encode(), "tin.txt", knowledge).document.metadata
     assert meta.issued == issued and meta.province == "Yên Bái"

@@ -87,17 +87,17 @@ def _chunk(text: str, heading: list[str]) -> RetrievedChunk:
     return RetrievedChunk("d:0", "d", "d.txt", 0.03, text, heading, 0, len(text), {"province": "Lai Châu"})
 
 
-def test_features_of_real_sentences() -> None:
+def test_features_of_real_sentences(knowledge) -> None:
     text = (
         "Mục tiêu đến năm 2025:\nPhấn đấu đến năm 2025 có 45 xã đạt chuẩn nông thôn mới.\n"
         "Tổng kinh phí thực hiện là 1.200 tỷ đồng.\nNăm 2020 toàn tỉnh đã tổ chức 12 hội nghị."
     )
     chunk = _chunk(text, ["Kế hoạch thực hiện Chương trình"])
     units = split_units(chunk, 0)
-    plan = plan_question("Đến năm 2025 có bao nhiêu xã đạt chuẩn nông thôn mới?", [])
+    plan = plan_question("Đến năm 2025 có bao nhiêu xã đạt chuẩn nông thôn mới?", knowledge, [])
     weights = TermWeights([text, "Báo cáo kết quả năm 2020", "Kế hoạch năm 2021 về giao thông"])
-    measure_units(units, plan, weights)
-    rows = unit_features(units, plan, weights, {"d:0": 0.8}, [0.9, 0.85, 0.7, 0.6])
+    measure_units(units, plan, weights, knowledge)
+    rows = unit_features(units, plan, weights, {"d:0": 0.8}, [0.9, 0.85, 0.7, 0.6], knowledge)
     assert [set(r) for r in rows] == [set(UNIT_FEATURES)] * len(units)
     lead, target, money, other = rows
     assert lead["ends_colon"] == 1.0 and lead["heading_unit"] == 1.0
@@ -121,7 +121,7 @@ def test_packaged_model_is_complete() -> None:
     assert {"unit_in_sample", "unit_cross_validated"} <= set(report["candidates"][report["chosen"]])
 
 
-def test_fitted_answerer_quotes_the_figure_and_abstains_without_evidence() -> None:
+def test_fitted_answerer_quotes_the_figure_and_abstains_without_evidence(knowledge) -> None:
     from assistant.answering.extractive import AnswerConfig, ExtractiveAnswerer
 
     model = packaged_model()
@@ -136,13 +136,15 @@ def test_fitted_answerer_quotes_the_figure_and_abstains_without_evidence() -> No
     weights = TermWeights(
         [text, "Báo cáo kết quả năm 2020 về giao thông nông thôn", "Hội nghị tổng kết công tác dân vận"]
     )
-    answerer = ExtractiveAnswerer(weights, AnswerConfig(model=model))
+    answerer = ExtractiveAnswerer(weights, knowledge, AnswerConfig(model=model))
     assert answerer.selection is not None
-    plan = plan_question("Tổng kinh phí thực hiện chương trình năm 2025 là bao nhiêu tỷ đồng?", [])
+    plan = plan_question("Tổng kinh phí thực hiện chương trình năm 2025 là bao nhiêu tỷ đồng?", knowledge, [])
     answer = answerer.answer(plan, [chunk], {"d:0": 0.85}, {"Lai Châu"})
     assert not answer.abstained
     assert "1.200 tỷ đồng" in answer.text
     assert all(text[c.start : c.end] == c.quote for c in answer.citations)  # offsets into the chunk = document
     assert not any(c.quote.endswith("như sau:") for c in answer.citations)  # a lead-in is never the answer
-    off_topic = plan_question("Năm 2025 tỉnh tổ chức bao nhiêu lớp tập huấn về chuyển đổi số cho thanh niên?", [])
+    off_topic = plan_question(
+        "Năm 2025 tỉnh tổ chức bao nhiêu lớp tập huấn về chuyển đổi số cho thanh niên?", knowledge, []
+    )
     assert answerer.answer(off_topic, [chunk], {"d:0": 0.70}, {"Lai Châu"}).abstained

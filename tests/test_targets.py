@@ -48,8 +48,8 @@ Toàn tỉnh | 43 | 11 | 54
 """
 
 
-def _targets(text: str, name: str) -> list[Target]:
-    return prepare_bytes(text.encode("utf-8"), name).targets
+def _targets(knowledge, text: str, name: str) -> list[Target]:
+    return prepare_bytes(text.encode("utf-8"), name, knowledge).targets
 
 
 def _by_value(targets: list[Target], value: str) -> list[Target]:
@@ -57,13 +57,13 @@ def _by_value(targets: list[Target], value: str) -> list[Target]:
 
 
 @pytest.fixture(scope="module")
-def report() -> list[Target]:
-    return _targets(REPORT, "bao-cao.txt")
+def report(knowledge) -> list[Target]:
+    return _targets(knowledge, REPORT, "bao-cao.txt")
 
 
 @pytest.fixture(scope="module")
-def plan() -> list[Target]:
-    return _targets(PLAN, "ke-hoach.txt")
+def plan(knowledge) -> list[Target]:
+    return _targets(knowledge, PLAN, "ke-hoach.txt")
 
 
 @pytest.mark.unit

@@ -157,11 +157,11 @@ def test_chips_and_markdown_export():
 
 
 @pytest.mark.unit
-def test_kit_xss_file_text_is_shown_inertly(shared):
+def test_kit_xss_file_text_is_shown_inertly(knowledge, shared):
     from ingest.pipeline import prepare_bytes
 
     data = (shared / "corpus" / "bad" / KIT_XSS).read_bytes()
-    text = prepare_bytes(data, KIT_XSS).document.text
+    text = prepare_bytes(data, KIT_XSS, knowledge).document.text
     assert "<script>alert(2)</script>" in text  # the editorial note is text, kept verbatim
     start = text.index("<script>alert(2)")
     for html in (
@@ -174,8 +174,10 @@ def test_kit_xss_file_text_is_shown_inertly(shared):
 
 # --- services and callbacks on the seed index ---------------------------------------------------
 @pytest.fixture(scope="module")
-def service(seed_index) -> ChatService:
-    return ChatService(seed_index, Settings(index_dir=seed_index.index_dir, admin_user=None, admin_password=None))
+def service(knowledge, seed_index) -> ChatService:
+    return ChatService(
+        seed_index, Settings(index_dir=seed_index.index_dir, admin_user=None, admin_password=None), knowledge
+    )
 
 
 @pytest.fixture(scope="module")
@@ -268,12 +270,12 @@ def test_admin_actions_are_disabled_without_configured_credentials(ui, shared, t
 
 
 @pytest.mark.e2e
-def test_admin_login_upload_and_remove_with_credentials(make_index, shared, tmp_path):
+def test_admin_login_upload_and_remove_with_credentials(knowledge, make_index, shared, tmp_path):
     from assistant.ui.docs_tab import DocsActions
     from assistant.ui.services import AdminRequired, UIServices
 
     settings = Settings(index_dir=tmp_path / "index", admin_user="quantri", admin_password="mật-khẩu-thử")
-    ui = UIServices(ChatService(make_index(tmp_path / "index"), settings), settings)
+    ui = UIServices(ChatService(make_index(tmp_path / "index"), settings, knowledge), settings)
     docs = DocsActions(ui)
     assert ui.admin_disabled_reason() == ""
     assert docs.login("quantri", "sai")[0] is False

@@ -217,11 +217,11 @@ def test_the_chat_shows_who_answered_under_a_complete_answer():
 
 # --- on a real index ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def ui(seed_index):
+def ui(knowledge, seed_index):
     from assistant.ui.services import UIServices
 
     settings = Settings(index_dir=seed_index.index_dir, admin_user=None, admin_password=None)
-    return UIServices(ChatService(seed_index, settings), settings)
+    return UIServices(ChatService(seed_index, settings, knowledge), settings)
 
 
 @pytest.mark.e2e
@@ -288,7 +288,7 @@ def test_tasks_and_targets_tables_have_a_province_and_downloads_vietnamese(ui):
 
 
 @pytest.mark.e2e
-def test_documents_lists_are_read_from_the_index_when_shown(make_index, make_ingester, seeds_dir, tmp_path):
+def test_documents_lists_are_read_from_the_index_when_shown(knowledge, make_index, make_ingester, seeds_dir, tmp_path):
     """A document another session (or the CLI) added after the app was built is listed on refresh;
     removal needs a confirmation that names the document."""
     from assistant.ui.docs_tab import DOC_KEYS, DocsActions
@@ -296,7 +296,7 @@ def test_documents_lists_are_read_from_the_index_when_shown(make_index, make_ing
 
     index = make_index(tmp_path / "index")
     settings = Settings(index_dir=tmp_path / "index", admin_user="quantri", admin_password="mk")
-    ui = UIServices(ChatService(index, settings), settings)
+    ui = UIServices(ChatService(index, settings, knowledge), settings)
     docs = DocsActions(ui)
     assert docs.refreshed()[0]["data"] == []
     folder = tmp_path / "later"
@@ -321,13 +321,13 @@ def test_documents_lists_are_read_from_the_index_when_shown(make_index, make_ing
 
 
 @pytest.mark.e2e
-def test_console_says_there_is_no_share_link(seed_index, capfd):
+def test_console_says_there_is_no_share_link(knowledge, seed_index, capfd):
     from assistant.ui.app import serve
     from tests.support import free_port
 
     settings = Settings(index_dir=seed_index.index_dir, admin_user=None, admin_password=None)
     port = free_port()
-    demo = serve(ChatService(seed_index, settings), settings, "127.0.0.1", port, prevent_thread_lock=True)
+    demo = serve(ChatService(seed_index, settings, knowledge), settings, "127.0.0.1", port, prevent_thread_lock=True)
     try:
         out = capfd.readouterr().out
     finally:

@@ -22,7 +22,7 @@ def _request(host: str) -> SimpleNamespace:
 
 
 @pytest.fixture
-def docs(seed_index):
+def docs(knowledge, seed_index):
     from assistant.ui.docs_tab import DocsActions
     from assistant.ui.services import UIServices
 
@@ -35,7 +35,7 @@ def docs(seed_index):
         max_upload_files=2,
         max_upload_mb=1,
     )
-    return DocsActions(UIServices(ChatService(seed_index, settings), settings))
+    return DocsActions(UIServices(ChatService(seed_index, settings, knowledge), settings))
 
 
 def test_failed_logins_lock_the_client_out(docs) -> None:

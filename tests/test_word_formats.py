@@ -175,8 +175,8 @@ def test_cli_extract(name: str, tmp_path: Path) -> None:
 
 
 @needs_antiword
-def test_langchain_loader_reads_both() -> None:
-    loader = NTMDocumentLoader(KIT)
+def test_langchain_loader_reads_both(knowledge) -> None:
+    loader = NTMDocumentLoader(KIT, knowledge=knowledge)
     docs = loader.load()
     assert loader.refused == {}
     by_source = {d.metadata["source"]: d for d in docs}

@@ -17,6 +17,7 @@ from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.labels import abstention
 from assistant.query import expand_abbreviations
 from core.contracts import Answer, QueryPlan, RetrievedChunk
+from core.knowledge import Knowledge
 from core.question_cues import QuestionCues
 from core.sentences import EVIDENCE, text_spans
 from core.vntext import fold
@@ -84,8 +85,9 @@ class DefinitionGate:
 
     name = "extractive"
 
-    def __init__(self, cues: QuestionCues, evidence_chunks: int = 8) -> None:
-        self.cues = cues
+    def __init__(self, knowledge: Knowledge, evidence_chunks: int = 8) -> None:
+        self.cues = knowledge.cues
+        self.registry = knowledge.registry
         self.evidence_chunks = evidence_chunks
 
     def subject_forms(self, plan: QueryPlan) -> list[str]:
@@ -118,7 +120,7 @@ class DefinitionGate:
         for chunk in retrieved[: self.evidence_chunks]:
             if any(self.defines(chunk.text[s:e], forms) for s, e in text_spans(chunk.text, EVIDENCE)):
                 return None  # a defining sentence exists: the next strategies quote it
-        return abstention(plan, retrieved, "definition not in corpus")
+        return abstention(plan, retrieved, "definition not in corpus", self.registry)
 
 
 def mask_instructions(chunks: list[RetrievedChunk], cues: QuestionCues) -> tuple[list[RetrievedChunk], list[str]]:

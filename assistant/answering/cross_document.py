@@ -9,19 +9,19 @@ from collections.abc import Callable
 
 from assistant.query import plan_question
 from core.contracts import Answer, Citation, QueryPlan, RetrievedChunk
-from core.question_cues import QuestionCues
+from core.knowledge import Knowledge
 
 MISSING_PART = "không tìm thấy thông tin này trong các văn bản đã được nạp vào hệ thống."
 
 
-def part_plan(plan: QueryPlan, part: dict, cues: QuestionCues | None = None) -> QueryPlan:
+def part_plan(plan: QueryPlan, part: dict, knowledge: Knowledge) -> QueryPlan:
     """The plan of one part, classified from its own words (one part may ask a target, the other
     a result), with its province and years only and the others' names out of the text."""
     text = part["text"]
     if part["years"]:
         for year in set(plan.years) - set(part["years"]):
             text = re.sub(rf"(?<!\d){year}(?!\d)", " ", text)
-    sub = plan_question(re.sub(r"\s+", " ", text).strip(), cues=cues)
+    sub = plan_question(re.sub(r"\s+", " ", text).strip(), knowledge)
     sub.question = plan.question
     sub.provinces = [part["province"]]
     if part["years"]:
@@ -42,9 +42,9 @@ class CrossDocument:
 
     name = "cross"
 
-    def __init__(self, answer_part: Callable[[QueryPlan], Answer], cues: QuestionCues | None = None) -> None:
+    def __init__(self, answer_part: Callable[[QueryPlan], Answer], knowledge: Knowledge) -> None:
         self.answer_part = answer_part
-        self.cues = cues
+        self.knowledge = knowledge
 
     def answer(self, plan: QueryPlan, retrieved: list[RetrievedChunk] | None = None) -> Answer | None:
         if len(plan.cross_parts) < 2:
@@ -56,7 +56,7 @@ class CrossDocument:
         found = 0
         confidence = []
         for part in plan.cross_parts:
-            answer = self.answer_part(part_plan(plan, part, self.cues))
+            answer = self.answer_part(part_plan(plan, part, self.knowledge))
             retrieved_by_part.append(answer.retrieved)
             if answer.abstained:
                 lines.append(f"{part_label(part)}: {MISSING_PART}")

@@ -8,9 +8,10 @@ for "ai ký?") is what this strategy replaces. It answers only when every interr
 the question is explained by a fact cue (assistant/data/document_fact_cues.json) and the chosen
 document states every asked fact; otherwise it returns None and the next strategy answers.
 
-Construction (the service wires it first in the chain):
-    DocumentFacts.for_index(index)                      # reads texts and chunks from the Index
-    DocumentFacts(document_text, document_chunks)       # or any two callables:
+Construction (the service wires it first in the chain; `knowledge` is core.knowledge.Knowledge,
+`cues` the FactCues read once by the composition root):
+    DocumentFacts.for_index(index, knowledge, cues)     # reads texts and chunks from the Index
+    DocumentFacts(document_text, document_chunks, knowledge, cues)  # or any two callables:
         document_text(doc_id) -> str | None             # the cleaned text (Index.document_text)
         document_chunks(doc_id) -> list[RetrievedChunk] # the document's chunks, to cite spans
 """
@@ -26,8 +27,8 @@ from assistant.answering.labels import document_label
 from core.contracts import Answer, Citation, QueryPlan, RetrievedChunk
 from core.cue_tables import CueTable
 from core.event_facts import event_fact, official_date, presided_fact, sentences
-from core.finders import find_person_names
-from core.header_facts import NUMBER_RE, DocumentKinds, Fact, HeaderFacts, read_header
+from core.header_facts import NUMBER_RE, Fact, HeaderFacts, read_header
+from core.knowledge import Knowledge
 from core.vntext import fold
 
 _CANDIDATE_DOCS = 1  # the best-matching document answers; a lower-ranked one is often another meeting or plan
@@ -151,17 +152,18 @@ class DocumentFacts:
         self,
         document_text: Callable[[str], str | None],
         document_chunks: Callable[[str], list[RetrievedChunk]],
-        cues: FactCues | None = None,
-        kinds: DocumentKinds | None = None,
+        knowledge: Knowledge,
+        cues: FactCues,
     ) -> None:
         self.document_text = document_text
         self.document_chunks = document_chunks
-        self.cues = cues or FactCues.load()
-        self.kinds = kinds or DocumentKinds.load()
+        self.cues = cues
+        self.kinds = knowledge.kinds
+        self.knowledge = knowledge
         self._headers: dict[tuple[str, int], HeaderFacts] = {}
 
     @classmethod
-    def for_index(cls, index: Any) -> "DocumentFacts":
+    def for_index(cls, index: Any, knowledge: Knowledge, cues: FactCues) -> "DocumentFacts":
         """Wire to a vectorstore Index: texts from its records, chunks with the document's metadata."""
 
         def chunks_of(doc_id: str) -> list[RetrievedChunk]:
@@ -176,7 +178,7 @@ class DocumentFacts:
                 for c in sorted(records.values(), key=lambda c: c.n)
             ]
 
-        return cls(index.document_text, chunks_of)
+        return cls(index.document_text, chunks_of, knowledge, cues)
 
     def answer(self, plan: QueryPlan, retrieved: list[RetrievedChunk]) -> Answer | None:
         asked = self.cues.asked(plan.folded)
@@ -195,7 +197,7 @@ class DocumentFacts:
         if key not in self._headers:
             if len(self._headers) >= _CACHE:
                 self._headers.pop(next(iter(self._headers)))
-            self._headers[key] = read_header(text, self.kinds, find_person_names)
+            self._headers[key] = read_header(text, self.kinds, self.knowledge.names.find)
         return self._headers[key]
 
     def _candidates(self, plan: QueryPlan, retrieved: list[RetrievedChunk]) -> list[_Doc]:
@@ -234,7 +236,7 @@ class DocumentFacts:
         elif doc.header.formal or doc.fact("number"):
             lines.append(f"Theo {self._label(doc)}:")
         else:
-            lines.append(f"Theo {document_label(_chunk_for(chunks, 0, 1))}:")
+            lines.append(f"Theo {document_label(_chunk_for(chunks, 0, 1), self.knowledge.registry)}:")
         said: set[tuple[int, int]] = set()
         for name in names:
             if name in ("number", "issued"):

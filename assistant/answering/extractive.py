@@ -27,9 +27,9 @@ from assistant.evidence import (
     split_units,
     unit_has_type,
 )
-from core.agencies import load_registry
+from core.agencies import AgencyRegistry
 from core.contracts import Answer, Citation, QueryPlan, RetrievedChunk
-from core.places import load_gazetteer
+from core.knowledge import Knowledge
 from core.vntext import fold
 from core.years import FREE_YEAR_RE, PERIOD_RE
 
@@ -65,15 +65,17 @@ class ExtractiveAnswerer:
     def __init__(
         self,
         weights: TermWeights,
+        knowledge: Knowledge,
         config: AnswerConfig | None = None,
         figure_kinds: FigureKinds | None = None,
         selection: FittedSelection | None = None,
     ) -> None:
         self.weights = weights
+        self.knowledge = knowledge
         self.config = config or AnswerConfig()
         self.figure_kinds = figure_kinds
         if selection is None and self.config.model is not None:
-            selection = FittedSelection(self.config.model)
+            selection = FittedSelection(self.config.model, knowledge)
         self.selection = selection  # None: the hand-set scores (the baseline the model replaced)
 
     def answer(
@@ -84,7 +86,7 @@ class ExtractiveAnswerer:
         units: list[Unit] = []
         if not reason and self.selection is not None:
             units = evidence_units(plan, chunks, cfg)
-            measure_units(units, plan, self.weights)
+            measure_units(units, plan, self.weights, self.knowledge)
             p_answer = self.selection.score(plan, units, self.weights, dense)
             if not units:
                 reason = "no evidence"
@@ -100,7 +102,7 @@ class ExtractiveAnswerer:
                     return self._compose(plan, parts.selected, chunks, parts.best, dense, parts.missing)
         elif not reason:
             units = evidence_units(plan, chunks, cfg)
-            score_units(units, plan, self.weights)
+            score_units(units, plan, self.weights, self.knowledge)
             units = [u for u in units if u.score > 0]
             if not units:
                 reason = "no evidence"
@@ -113,7 +115,7 @@ class ExtractiveAnswerer:
                 selected = self.select(plan, units)
                 reason = self.type_mismatch(plan, selected, best)
         if reason:
-            return abstention(plan, chunks, reason)
+            return abstention(plan, chunks, reason, self.knowledge.registry)
         return self._compose(plan, selected, chunks, best, dense)
 
     # --- abstention -----------------------------------------------------------------------
@@ -128,14 +130,15 @@ class ExtractiveAnswerer:
         fitted model's choice unless `agency_rule` is given)."""
         if not chunks:
             return "nothing retrieved"
-        if plan.provinces and not load_gazetteer().reach(plan.provinces) & indexed_provinces:
+        if plan.provinces and not self.knowledge.places.reach(plan.provinces) & indexed_provinces:
             return "province not indexed"
         top = chunks[: self.config.evidence_chunks]
         asked = plan.agencies[0] if plan.agencies else ""
         if agency_rule is None:
             agency_rule = self.selection is None or self.selection.model.agency_rule
-        if agency_rule and asked and plan.intent == "task" and not load_registry().get(asked).collective:
-            if not any(asked in load_registry().ids_in(" ".join(c.heading_path) + " " + c.text) for c in top):
+        registry = self.knowledge.registry
+        if agency_rule and asked and plan.intent == "task" and not registry.get(asked).collective:
+            if not any(asked in registry.ids_in(" ".join(c.heading_path) + " " + c.text) for c in top):
                 return "agency not mentioned"
         for year in plan.years:
             if not any(_covers_span(c, year, year) for c in top):
@@ -218,7 +221,7 @@ class ExtractiveAnswerer:
             ):
                 chosen.append(part_best)
         if task_mode:
-            for unit in _agency_section_units(plan, ranked, limit * 2):
+            for unit in _agency_section_units(plan, ranked, limit * 2, self.knowledge.registry):
                 if len(chosen) >= limit:
                     break
                 if unit not in chosen and unit.score >= cfg.section_cutoff * best.score:
@@ -243,18 +246,18 @@ class ExtractiveAnswerer:
         citations: list[Citation] = []
         current_doc = None
         limit = self.config.max_task_quote_chars if plan.intent == "task" else self.config.max_quote_chars
-        quotes = [trim_quote(unit, plan, self.weights, limit) for unit in selected]
+        quotes = [trim_quote(unit, plan, self.weights, limit, self.knowledge) for unit in selected]
         labels = [self._figure_label(plan, unit, quote) for unit, (quote, _, _) in zip(selected, quotes, strict=False)]
         if len(set(labels)) < 2:  # the label tells a target from a result; alike, it only repeats the question
             labels = [""] * len(selected)
         for unit, (quote, q_start, q_end), label in zip(selected, quotes, labels, strict=False):
             if unit.chunk.doc_id != current_doc:
                 current_doc = unit.chunk.doc_id
-                lines.append(lead_line(unit.chunk))
+                lines.append(lead_line(unit.chunk, self.knowledge.registry))
             shown = ("…" if q_start > unit.start else "") + quote + ("…" if q_end < unit.end else "")
             n = len(citations) + 1
             citations.append(Citation.of(n, unit.chunk, quote, q_start, q_end))
-            lines.append(f"- {label}{subject_prefix(unit)}{shown} [{n}]")
+            lines.append(f"- {label}{subject_prefix(unit, self.knowledge.registry)}{shown} [{n}]")
         lines += [MISSING_PART.format(part=part) for part in missing_parts or []]
         best_dense = max((dense.get(c.chunk_id, 0.0) for c in chunks[:3]), default=0.0)
         confidence = max(0.0, min(1.0, 0.6 * min(1.0, best.coverage) + 0.4 * best_dense))
@@ -268,13 +271,12 @@ class ExtractiveAnswerer:
         return f"({' / '.join(sorted(kinds))}) " if kinds else ""
 
 
-def subject_prefix(unit: Unit) -> str:
+def subject_prefix(unit: Unit, registry: AgencyRegistry) -> str:
     """ "Sở Kế hoạch và Đầu tư: " before a task sentence whose subject is its section heading, so
     the answer says who must act (the heading is the document's own words)."""
     if not unit.chunk.heading_path:
         return ""
     heading = unit.chunk.heading_path[-1]
-    registry = load_registry()
     heading_ids = registry.ids_in(heading)
     if not heading_ids or len(heading) > 80:
         return ""
@@ -284,7 +286,9 @@ def subject_prefix(unit: Unit) -> str:
     return f"{heading}: "
 
 
-def trim_quote(unit: Unit, plan: QueryPlan, weights: TermWeights, max_chars: int) -> tuple[str, int, int]:
+def trim_quote(
+    unit: Unit, plan: QueryPlan, weights: TermWeights, max_chars: int, knowledge: Knowledge
+) -> tuple[str, int, int]:
     """The unit, or — when long — the run of clauses around the one that carries the most
     question terms; returned exactly as in the document, with its document offsets."""
     text = unit.text
@@ -300,7 +304,7 @@ def trim_quote(unit: Unit, plan: QueryPlan, weights: TermWeights, max_chars: int
         sum(weights.idf(t) for t in set(terms(text[s:e])) & q_terms)
         + (0.5 if has_quantity(text[s:e]) else 0)
         + (3.0 if wanted is not None and wanted.search(fold(text[s:e])) else 0)
-        + 2.0 * sum(1 for k in kinds if unit_has_type(text[s:e], k))
+        + 2.0 * sum(1 for k in kinds if unit_has_type(text[s:e], k, knowledge))
         for s, e in clauses
     ]
     # The sentence's answer usually follows the words the question repeats: anchor on the clause
@@ -337,10 +341,9 @@ def evidence_units(plan: QueryPlan, chunks: list[RetrievedChunk], cfg: AnswerCon
     return units
 
 
-def _agency_section_units(plan: QueryPlan, units: list[Unit], limit: int) -> list[Unit]:
+def _agency_section_units(plan: QueryPlan, units: list[Unit], limit: int, registry: AgencyRegistry) -> list[Unit]:
     """Every task sentence filed under the asked agency's heading, or naming it with an action —
     task answers must list all the tasks, not just the best one."""
-    registry = load_registry()
     asked = plan.agencies[0]
     out = []
     for unit in sorted(units, key=lambda u: (u.chunk_rank, u.start)):

@@ -27,9 +27,8 @@ from assistant.evidence import (
     terms,
     unit_has_type,
 )
-from core.agencies import load_registry
 from core.contracts import QueryPlan
-from core.finders import find_person_names
+from core.knowledge import Knowledge
 from core.vntext import fold
 from core.years import FREE_YEAR_RE
 
@@ -114,11 +113,12 @@ def unit_features(
     weights: TermWeights,
     dense_chunk: dict[str, float],
     dense_unit: Sequence[float],
+    knowledge: Knowledge,
 ) -> list[dict[str, float]]:
     """One feature row per unit (same order); `dense_unit[i]` is unit i's cosine with the question."""
     if not units:
         return []
-    registry = load_registry()
+    registry = knowledge.registry
     kinds = asked_types(plan)
     wanted = required_unit_pattern(plan)
     asked_agency = plan.agencies[0] if plan.agencies else ""
@@ -186,7 +186,7 @@ def unit_features(
                 bool(asked_agency) and asked_agency in registry.ids_in(" ".join(u.chunk.heading_path[-1:]))
             ),
             "task_action": float(plan.intent == "task" and bool(ACTION_VERBS.search(folded))),
-            "signer_line": float(signer and words <= 6 and bool(find_person_names(u.text))),
+            "signer_line": float(signer and words <= 6 and bool(knowledge.names.find(u.text))),
             "intent_task": float(plan.intent == "task"),
             "intent_figure": float(figure_intent),
             "intent_metadata": float(plan.intent in ("metadata", "agency")),
@@ -194,7 +194,9 @@ def unit_features(
         for k in FACT_KINDS:
             row[f"asks_{k}"] = float(k in kinds)
             row[f"has_{k}"] = (
-                float(k in u.types) if k in kinds else float(k != "agency" and unit_has_type(u.text, k, plan))
+                float(k in u.types)
+                if k in kinds
+                else float(k != "agency" and unit_has_type(u.text, k, knowledge, plan))
             )
         rows.append(row)
     return rows

@@ -13,15 +13,17 @@ from assistant.answering.features import question_features, unit_features
 from assistant.answering.selection_model import SelectionModel, UnitDense
 from assistant.evidence import TermWeights, Unit, is_heading_unit
 from core.contracts import QueryPlan
+from core.knowledge import Knowledge
 
 
 class FittedSelection:
     """The model plus the dense scorer it needs; one per service (the dense cache is shared)."""
 
-    def __init__(self, model: SelectionModel, dense: UnitDense | None = None) -> None:
+    def __init__(self, model: SelectionModel, knowledge: Knowledge, dense: UnitDense | None = None) -> None:
         if "dense_unit" in model.unit.features and dense is None:
             raise ValueError("this selection model uses unit vectors: pass a UnitDense over the index's embedder")
         self.model = model
+        self.knowledge = knowledge
         self.dense = dense
 
     def score(self, plan: QueryPlan, units: list[Unit], weights: TermWeights, chunk_dense: dict[str, float]) -> float:
@@ -33,7 +35,7 @@ class FittedSelection:
             cos = self.dense.cosines(plan.dense_query(), units)
         else:  # the model does not use unit vectors: do not pay for them (the features are unused)
             cos = [chunk_dense.get(u.chunk.chunk_id, 0.0) for u in units]
-        rows = unit_features(units, plan, weights, chunk_dense, cos)
+        rows = unit_features(units, plan, weights, chunk_dense, cos, self.knowledge)
         probs = [self.model.unit.probability(r) for r in rows]
         for unit, p in zip(units, probs, strict=False):
             unit.score = p

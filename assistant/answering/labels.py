@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from core.agencies import AgencyRegistry
 from core.contracts import Answer, QueryPlan, RetrievedChunk
 
 KIND_WORD = {
@@ -20,7 +21,7 @@ KIND_WORD = {
 ABSTAIN_TEXT = "Không tìm thấy thông tin này trong các văn bản đã được nạp vào hệ thống."
 
 
-def abstention(plan: QueryPlan, chunks: list[RetrievedChunk], reason: str) -> Answer:
+def abstention(plan: QueryPlan, chunks: list[RetrievedChunk], reason: str, registry: AgencyRegistry) -> Answer:
     """The fixed abstention sentence plus the closest documents, so the user knows where we looked."""
     lines = [ABSTAIN_TEXT]
     seen: list[str] = []
@@ -31,11 +32,11 @@ def abstention(plan: QueryPlan, chunks: list[RetrievedChunk], reason: str) -> An
         lines.append("Các văn bản gần nhất:")
         for doc_id in seen:
             chunk = next(c for c in chunks if c.doc_id == doc_id)
-            lines.append(f"- {document_label(chunk)}")
+            lines.append(f"- {document_label(chunk, registry)}")
     return Answer("\n".join(lines), [], True, 0.0, chunks, {**plan.as_dict(), "abstain_reason": reason})
 
 
-def document_label(chunk: RetrievedChunk) -> str:
+def document_label(chunk: RetrievedChunk, registry: AgencyRegistry) -> str:
     """ "Thông báo số 15/TB-UBND của UBND tỉnh Lai Châu (05/3/2014)" or "bài “…” (Hà Tĩnh, 13/3/2023)"."""
     meta = chunk.metadata
     when = _vn_date(meta.get("issued", ""))
@@ -43,7 +44,7 @@ def document_label(chunk: RetrievedChunk) -> str:
     if number:
         code = re.search(r"/([A-ZĐ]+)", number)
         kind = KIND_WORD.get(code.group(1), "Văn bản") if code else "Văn bản"
-        issuer = _issuer_name(meta.get("issuer", ""), meta.get("province", "")) or (
+        issuer = _issuer_name(meta.get("issuer", ""), registry) or (
             f"UBND tỉnh {meta['province']}" if meta.get("province") else ""
         )
         label = f"{kind} số {number}" + (f" của {issuer}" if issuer else "")
@@ -54,13 +55,10 @@ def document_label(chunk: RetrievedChunk) -> str:
     return name + (f" ({where})" if where else "")
 
 
-def _issuer_name(issuer: str, province: str) -> str:
+def _issuer_name(issuer: str, registry: AgencyRegistry) -> str:
     """The issuer by the registry's name of the body it is ("Văn phòng điều phối chương trình mtqg
     xây dựng nông thôn mới tỉnh Tiền Giang" → "Văn phòng Điều phối nông thôn mới tỉnh Tiền
     Giang"): the header's spelling varies in case and length, the registry's does not."""
-    from core.agencies import load_registry
-
-    registry = load_registry()
     mentions = registry.find(issuer) if issuer else []
     if not mentions or mentions[0].start > 0 or registry.get(mentions[0].agency_id).collective:
         return issuer
@@ -76,8 +74,8 @@ def _short_title(title: str, words: int = 8) -> str:
     return title if len(parts) <= words else " ".join(parts[:words]) + "…"
 
 
-def lead_line(chunk: RetrievedChunk) -> str:
-    return f"Theo {document_label(chunk)}:"
+def lead_line(chunk: RetrievedChunk, registry: AgencyRegistry) -> str:
+    return f"Theo {document_label(chunk, registry)}:"
 
 
 def _vn_date(iso: str) -> str:

@@ -21,7 +21,7 @@ from assistant.evidence import TermWeights, terms
 from assistant.query import abbreviation_pairs
 from core.contracts import Answer, Citation, QueryPlan, RetrievedChunk
 from core.header_facts import NUMBER_RE
-from core.question_cues import QuestionCues, default_cues
+from core.knowledge import Knowledge
 from core.vntext import fold
 
 # Item marker families, from the outermost to the innermost level.
@@ -156,12 +156,13 @@ class ListBlocks:
         self,
         weights: TermWeights,
         documents: DocumentView,
-        cues: QuestionCues | None = None,
+        knowledge: Knowledge,
         config: ListConfig | None = None,
     ) -> None:
         self.weights = weights
         self.documents = documents
-        self.cues = cues or default_cues()
+        self.knowledge = knowledge
+        self.cues = knowledge.cues
         self.config = config or ListConfig()
 
     def answer(self, plan: QueryPlan, retrieved: list[RetrievedChunk]) -> Answer | None:
@@ -239,7 +240,7 @@ class ListBlocks:
     def render(self, plan: QueryPlan, block: Block, retrieved: list[RetrievedChunk], confidence: float) -> Answer:
         cfg = self.config
         lead_chunk = self.documents.chunk_at(block.doc_id, block.start) or retrieved[0]
-        lines = [f"Theo {document_label(lead_chunk)}:"]
+        lines = [f"Theo {document_label(lead_chunk, self.knowledge.registry)}:"]
         citations: list[Citation] = []
         cited: list[RetrievedChunk] = []
 

@@ -44,9 +44,9 @@ def answer_by_parts(
     unanswered: list[tuple[str, QueryPlan, Unit | None]] = []  # (part, its plan, its best sentence)
     best: Unit | None = None
     for part in plan.parts:
-        sub = part_question_plan(plan, part)
+        sub = part_question_plan(plan, part, answerer.knowledge)
         units = evidence_units(sub, chunks, answerer.config)
-        measure_units(units, sub, answerer.weights)
+        measure_units(units, sub, answerer.weights, answerer.knowledge)
         p_answer = selection.score(sub, units, answerer.weights, dense)
         if not units:
             unanswered.append((part, sub, None))

@@ -15,10 +15,11 @@ from assistant.evidence import TermWeights, question_terms, terms
 from assistant.query import abbreviation_pairs, asks_tasks
 from assistant.register import TaskRegister, TaskRow, UnknownAgency
 from assistant.retrieve import place_scope, reconcile_filters
-from core.agencies import load_registry
+from core.agencies import AgencyRegistry
 from core.contracts import Answer, Citation, Filters, QueryPlan, RetrievedChunk
-from core.places import load_gazetteer
-from core.question_cues import QuestionCues, default_cues
+from core.knowledge import Knowledge
+from core.places import Gazetteer
+from core.question_cues import QuestionCues
 from core.vntext import fold
 from core.years import YEAR_RE
 
@@ -29,9 +30,8 @@ LONE_TASK_CHARS = 420  # ... and when one or two tasks are the answer, whole (it
 FIT_SHARE = 0.35  # share of the question's topic weight the best direct task must carry
 
 
-def matching_rows(register: TaskRegister, plan: QueryPlan, filters: Filters | None) -> list[TaskRow]:
+def matching_rows(register: TaskRegister, plan: QueryPlan, filters: Filters | None, places: Gazetteer) -> list[TaskRow]:
     """Register rows for the plan's agency in the notices the plan and filters point at."""
-    places = load_gazetteer()
     # one decision, retrieval's: the question's province wins over a contradicting UI filter, and
     # a province's scope holds its 2025 merger partners by era (Thái Nguyên ← Bắc Kạn (cũ))
     filters, _ = reconcile_filters(plan, filters, places)
@@ -58,12 +58,10 @@ def _year_matches(row: TaskRow, years: set[int]) -> bool:
     return issued in years or bool(mentioned & years)
 
 
-def _topic_terms(
-    plan: QueryPlan, weights: TermWeights, agency_names: list[str], cues: QuestionCues | None = None
-) -> set[str]:
+def _topic_terms(plan: QueryPlan, weights: TermWeights, agency_names: list[str], cues: QuestionCues) -> set[str]:
     """The question's topic: its known terms minus the agency's own words and the asking words
     (a bigram spanning an agency name and an asking word — "còn Sở", "Đầu tư được" — is neither)."""
-    asking = (cues or default_cues()).task_asking_words
+    asking = cues.task_asking_words
     named = set()
     for name in agency_names:
         named |= set(terms(name))
@@ -82,9 +80,8 @@ def _topic_terms(
     }
 
 
-def _agency_names(plan: QueryPlan) -> list[str]:
+def _agency_names(plan: QueryPlan, registry: AgencyRegistry) -> list[str]:
     """Every way of naming the asked agencies (they are who, not what, the question is about)."""
-    registry = load_registry()
     names: list[str] = []
     for agency_id in plan.agencies:
         agency = registry.get(agency_id)
@@ -96,22 +93,24 @@ def _relevance(row: TaskRow, topic: set[str], weights: TermWeights) -> float:
     return sum(weights.idf(t) for t in topic & set(terms(row.task)))
 
 
-def register_fits(rows: list[TaskRow], plan: QueryPlan, weights: TermWeights) -> bool:
+def register_fits(rows: list[TaskRow], plan: QueryPlan, weights: TermWeights, knowledge: Knowledge) -> bool:
     """Use the register when it holds tasks given to the agency itself and, for a question about
     a particular matter, one of them is about that matter; otherwise retrieval answers."""
     direct = [r for r in rows if not r.shared]
     if not direct:
         return False
-    topic = _topic_terms(plan, weights, _agency_names(plan) + [r.assigned_to for r in direct])
+    names = _agency_names(plan, knowledge.registry) + [r.assigned_to for r in direct]
+    topic = _topic_terms(plan, weights, names, knowledge.cues)
     if not topic:
         return True  # "Sở X phải làm gì?" — the whole register is the answer
     total = sum(weights.idf(t) for t in topic)
     return max(_relevance(r, topic, weights) for r in direct) >= FIT_SHARE * total
 
 
-def rank_rows(rows: list[TaskRow], plan: QueryPlan, weights: TermWeights) -> list[TaskRow]:
+def rank_rows(rows: list[TaskRow], plan: QueryPlan, weights: TermWeights, knowledge: Knowledge) -> list[TaskRow]:
     """Most relevant first (question words the task repeats; direct before shared)."""
-    topic = _topic_terms(plan, weights, _agency_names(plan) + [r.assigned_to for r in rows])
+    names = _agency_names(plan, knowledge.registry) + [r.assigned_to for r in rows]
+    topic = _topic_terms(plan, weights, names, knowledge.cues)
     return sorted(rows, key=lambda r: _relevance(r, topic, weights) - (100.0 if r.shared else 0.0), reverse=True)
 
 
@@ -121,10 +120,11 @@ def register_answer(
     weights: TermWeights,
     document_text: Callable[[TaskRow], str],
     retrieved: list[RetrievedChunk],
+    knowledge: Knowledge,
 ) -> Answer:
     """The answer text and citations for the most relevant rows: per notice, the agency's own
     tasks, then the shared ones under their own label; each with its role and deadline."""
-    ranked = _distinct(rank_rows(rows, plan, weights))
+    ranked = _distinct(rank_rows(rows, plan, weights, knowledge))
     shown = ranked[:MAX_ROWS]
     by_notice: OrderedDict[str, list[TaskRow]] = OrderedDict()
     for row in sorted(shown, key=lambda r: (r.issued, r.source), reverse=True):
@@ -133,7 +133,7 @@ def register_answer(
     citations: list[Citation] = []
     for notice_rows in by_notice.values():
         first = notice_rows[0]
-        lines.append(f"Theo {document_label(_pseudo_chunk(first))}, {first.agency}:")
+        lines.append(f"Theo {document_label(_pseudo_chunk(first), knowledge.registry)}, {first.agency}:")
         own = sorted((r for r in notice_rows if not r.shared), key=lambda r: (_ROLE_ORDER.get(r.role, 2), r.start))
         shared = sorted((r for r in notice_rows if r.shared), key=lambda r: r.start)
         for group, label in ((own, ""), (shared, "Nhiệm vụ giao chung")):
@@ -191,30 +191,31 @@ class RegisterAnswerer:
         register: TaskRegister,
         weights: TermWeights,
         document_text: Callable[[TaskRow], str],
+        knowledge: Knowledge,
         filters: Filters | None = None,
-        cues: QuestionCues | None = None,
     ) -> None:
         self.register = register
         self.weights = weights
         self.document_text = document_text
+        self.knowledge = knowledge
         self.filters = filters
-        self.cues = cues or default_cues()
+        self.cues = knowledge.cues
 
     def asks(self, plan: QueryPlan) -> bool:
         """A task question about a named agency — or a deadline/detail question about what it must do."""
         if not plan.agencies:
             return False
-        if asks_tasks(plan):
+        if asks_tasks(plan, self.cues):
             return True
         return "date" in plan.asked_kinds and bool(self.cues.action_verbs.search(plan.folded))
 
     def answer(self, plan: QueryPlan, retrieved: list[RetrievedChunk]) -> Answer | None:
         if not self.asks(plan):
             return None
-        rows = matching_rows(self.register, plan, self.filters)
-        if not rows or not register_fits(rows, plan, self.weights):
+        rows = matching_rows(self.register, plan, self.filters, self.knowledge.places)
+        if not rows or not register_fits(rows, plan, self.weights, self.knowledge):
             return None
-        return register_answer(rows, plan, self.weights, self.document_text, retrieved)
+        return register_answer(rows, plan, self.weights, self.document_text, retrieved, self.knowledge)
 
 
 def _short(task: str, limit: int = TASK_CHARS) -> str:

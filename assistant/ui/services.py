@@ -314,7 +314,7 @@ class UIServices:
         from vectorstore.index import IndexSettingsMismatch
 
         self._require_admin(authed)
-        ingester = Ingester.from_settings(self.settings, self.index)
+        ingester = Ingester.from_settings(self.settings, self.index, knowledge=self.service.knowledge)
         files = [(Path(tmp), display_name(Path(tmp).name)) for tmp in paths]
         try:
             for i, done in enumerate(ingester.run(files, on_page, lock=self.lock)):
@@ -328,6 +328,6 @@ class UIServices:
         with self.lock, self.index.batch():
             from ingest.copies import Copies
 
-            return Copies(self.index).remove(source or "")[
+            return Copies(self.index).remove(source or "", self.service.knowledge)[
                 0
             ]  # a document (its best alternate takes its place) or an alternate
