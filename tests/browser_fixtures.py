@@ -36,14 +36,16 @@ def small_index(chromium_path, tmp_path_factory, seeds_dir: Path, build_index):
 
 
 @pytest.fixture(scope="module")
-def app_url(small_index):
+def app_url(knowledge, small_index):
     from assistant.service import ChatService
     from assistant.settings import Settings
     from assistant.ui.app import serve
 
     settings = Settings(index_dir=small_index.index_dir, admin_user=ADMIN_USER, admin_password=ADMIN_PASSWORD)
     port = free_port()
-    demo = serve(ChatService(small_index, settings), settings, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    demo = serve(
+        ChatService(small_index, settings, knowledge), settings, "127.0.0.1", port, prevent_thread_lock=True, quiet=True
+    )
     yield f"http://127.0.0.1:{port}/"
     demo.close()
 
