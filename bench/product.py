@@ -37,7 +37,8 @@ def run_product(
     settings = Settings(**overrides)
     embeddings = make_embeddings(settings.embedding)
     log(
-        f"embedding {settings.embedding}; chroma {'server ' + settings.chroma_url if settings.chroma_url else 'embedded'}"
+        f"embedding {settings.embedding}; chroma "
+        f"{'server ' + settings.chroma_url if settings.chroma_url else 'embedded'}"
     )
 
     index = Index.open(settings, embeddings)

@@ -7,9 +7,9 @@ uses (core/agency_grammar: "Kho bạc Nhà nước thành phố" and "Kho bạc 
 body), so gold and extraction agree when both name the same body; no lineage is applied (Sở NN&PTNT
 is not Sở Nông nghiệp và Môi trường). A gold addressee defined by a condition ("UBND các xã đăng ký
 đạt chuẩn năm 2019") is its collective ("UBND các xã"). One nothing resolves is compared as a
-folded name with the extracted row's agency name. An extracted assignment matches a gold one when it comes from the same source,
-is for the same agency and its task text contains one of the keywords (case- and diacritic-
-insensitive); each side matches at most once. Role agreement is reported among the matches.
+folded name with the extracted row's agency name. An extracted assignment matches a gold one when it
+comes from the same source, is for the same agency and its task text contains one of the keywords
+(case- and diacritic-insensitive); each side matches at most once. Role agreement is reported among the matches.
 Recall is also reported for named bodies alone (gold rows whose agency is not a collective such as
 "Các sở, ban, ngành" or "UBND các huyện"). Gold targets match on source and value (and report kind
 agreement).

@@ -80,10 +80,16 @@ def test_named_unit_is_not_its_collective(knowledge) -> None:
 
 
 def test_enumerated_units_and_departments_each_get_a_mention(knowledge) -> None:
-    text = "Chủ tịch UBND các huyện: Nho Quan, Gia Viễn, Yên Mô và thị xã Tam Điệp chịu trách nhiệm thi hành Quyết định này."
+    text = (
+        "Chủ tịch UBND các huyện: Nho Quan, Gia Viễn, Yên Mô và thị xã Tam Điệp chịu trách nhiệm thi hành Quyết "
+        "định này."
+    )
     names = [knowledge.registry.get(m.agency_id).name for m in knowledge.registry.find(text)]
     assert names == ["UBND huyện Nho Quan", "UBND huyện Gia Viễn", "UBND huyện Yên Mô", "UBND thị xã Tam Điệp"]
-    text = "Chánh Văn phòng UBND tỉnh; Giám đốc các Sở: Tài chính, Xây dựng, Nông nghiệp và Môi trường căn cứ Quyết định thi hành."
+    text = (
+        "Chánh Văn phòng UBND tỉnh; Giám đốc các Sở: Tài chính, Xây dựng, Nông nghiệp và Môi trường căn cứ Quyết "
+        "định thi hành."
+    )
     mentions = knowledge.registry.find(text)
     assert [m.agency_id for m in mentions][1:] == ["so-tai-chinh", "so-xay-dung", "so-nnmt"]
     assert [m.person for m in mentions] == ["Chánh", "Giám đốc", "Giám đốc", "Giám đốc"]
@@ -124,7 +130,10 @@ def test_questions_typed_without_accents(knowledge) -> None:
 
 def test_place_names_are_not_mistaken_for_grammar_words(knowledge) -> None:
     # "Quan" is not "quận", "Chánh" in "Lang Chánh" is not the title "Chánh", "Bảo" is not "Báo"
-    text = "Các huyện miền núi Mường Lát, Quan Sơn, Quan Hóa, Lang Chánh, Bá Thước cần tập trung chỉ đạo nâng cao thu nhập."
+    text = (
+        "Các huyện miền núi Mường Lát, Quan Sơn, Quan Hóa, Lang Chánh, Bá Thước cần tập trung chỉ đạo nâng cao thu "
+        "nhập."
+    )
     names = [knowledge.registry.get(m.agency_id).name for m in knowledge.registry.find(text)]
     assert names == [
         "UBND huyện Mường Lát",

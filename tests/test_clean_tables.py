@@ -3,6 +3,8 @@ with their header (in the heading path of a chunk that holds rows without it).""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.contracts import Block, BlockKind
@@ -12,18 +14,9 @@ from ingest.loaders.txt import load_txt
 from ingest.pipeline import prepare_bytes
 from ingest.tables import judge_table, row_with_header, split_cells
 
-PORTAL_PAGE = """Trang chủ | Giới thiệu | Tin tức - Sự kiện | Chính quyền | Văn bản pháp quy | Hỏi đáp | Liên hệ
-Thứ Hai, 17/03/2014 | 09:42
-Hà Nội giao chỉ tiêu xã nông thôn mới nâng cao, kiểu mẫu năm 2023
-Năm 2023, Thành phố phấn đấu có thêm 62 xã đạt chuẩn nông thôn mới nâng cao và 25 xã đạt chuẩn nông thôn mới kiểu mẫu; chỉ tiêu giao cho từng huyện, thị xã như sau:
-STT | Huyện, thị xã | Xã NTM nâng cao | Xã NTM kiểu mẫu
-1 | Ba Vì | 8 | 2
-2 | Chương Mỹ | 7 | 2
-3 | Đan Phượng | 3 | 4
-Tổng cộng | 62 | 25
-Các tin đã đăng
-Họ tên | Email | Nội dung | [Gửi]
-"""
+TEXTS = Path(__file__).parent / "data" / "texts"  # real document layouts, kept verbatim
+
+PORTAL_PAGE = (TEXTS / "clean_tables_portal_page.txt").read_text(encoding="utf-8")
 
 TAB_TABLE = (
     "UBND TỈNH KHÁNH HÒA\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"

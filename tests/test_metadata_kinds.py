@@ -4,6 +4,8 @@ signature), a công văn (V/v under the number), a nghị quyết of the HĐND a
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.event_facts import official_date
@@ -12,87 +14,15 @@ from ingest.clean import clean_blocks, join_blocks
 from ingest.loaders import load_bytes
 from ingest.metadata import extract_metadata
 
+TEXTS = Path(__file__).parent / "data" / "texts"  # real document layouts, kept verbatim
+
 pytestmark = pytest.mark.unit
 
-DECISION = """ỦY BAN NHÂN DÂN\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
-TỈNH NINH BÌNH\tĐộc lập - Tự do - Hạnh phúc
-Số: 876/QĐ-UBND\tNinh Bình, ngày 29 tháng 6 năm 2017
+DECISION = (TEXTS / "metadata_kinds_decision.txt").read_text(encoding="utf-8")
 
-QUYẾT ĐỊNH
-Về việc phân công các sở, ban, ngành giúp đỡ các xã xây dựng nông thôn mới giai đoạn 2017 - 2020
+LETTER = (TEXTS / "metadata_kinds_letter.txt").read_text(encoding="utf-8")
 
-ỦY BAN NHÂN DÂN TỈNH NINH BÌNH
-
-Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;
-Căn cứ Quyết định số 1980/QĐ-TTg ngày 17 tháng 10 năm 2016 của Thủ tướng Chính phủ ban hành Bộ tiêu chí quốc gia về xã nông thôn mới giai đoạn 2016 - 2020;
-Căn cứ Kế hoạch số 64/KH-UBND ngày 05 tháng 5 năm 2017 của UBND tỉnh về thực hiện Chương trình mục tiêu quốc gia xây dựng nông thôn mới;
-Xét đề nghị của Giám đốc Sở Nông nghiệp và Phát triển nông thôn tại Tờ trình số 87/TTr-SNN ngày 12 tháng 6 năm 2017,
-
-QUYẾT ĐỊNH:
-
-Điều 1. Phân công 17 cơ quan, đơn vị cấp tỉnh giúp đỡ 16 xã chưa đạt chuẩn nông thôn mới.
-
-Điều 2. Sở Nông nghiệp và Phát triển nông thôn chủ trì theo dõi, tổng hợp kết quả, báo cáo UBND tỉnh.
-
-Điều 3. Quyết định này có hiệu lực thi hành kể từ ngày ký và thay thế Quyết định số 512/QĐ-UBND ngày 18 tháng 4 năm 2013 của UBND tỉnh. Chánh Văn phòng UBND tỉnh, Giám đốc các sở chịu trách nhiệm thi hành Quyết định này./.
-
-Nơi nhận:
-- Như Điều 3;
-- Lưu: VT, NN.
-
-TM. ỦY BAN NHÂN DÂN
-KT. CHỦ TỊCH
-PHÓ CHỦ TỊCH
-
-Trịnh Minh Khoa
-"""
-
-LETTER = """ỦY BAN NHÂN DÂN
-TỈNH HƯNG YÊN
-Số: 2156/UBND-KT1
-V/v đẩy nhanh tiến độ thực hiện Chương trình MTQG xây dựng NTM năm 2020
-
-CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
-Độc lập - Tự do - Hạnh phúc
-Hưng Yên, ngày 14 tháng 8 năm 2020
-
-Kính gửi:
-- Các sở, ban, ngành tỉnh;
-- UBND các huyện, thị xã, thành phố.
-
-Thực hiện Kế hoạch số 35/KH-UBND ngày 12/3/2020 của UBND tỉnh về thực hiện Chương trình mục tiêu quốc gia xây dựng nông thôn mới năm 2020, UBND tỉnh yêu cầu các đơn vị khẩn trương thực hiện các nội dung sau:
-
-1. Sở Nông nghiệp và Phát triển nông thôn chủ trì kiểm tra thực tế tại 11 xã dự kiến đạt chuẩn.
-
-KT. CHỦ TỊCH
-PHÓ CHỦ TỊCH
-
-Lê Đức Thịnh
-"""
-
-RESOLUTION = """HỘI ĐỒNG NHÂN DÂN\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
-TỈNH ĐỒNG NAI\tĐộc lập - Tự do - Hạnh phúc
-Số: 09/2022/NQ-HĐND\tĐồng Nai, ngày 14 tháng 7 năm 2022
-
-NGHỊ QUYẾT
-Quy định chính sách hỗ trợ từ ngân sách tỉnh để xây dựng xã nông thôn mới nâng cao
-
-HỘI ĐỒNG NHÂN DÂN TỈNH ĐỒNG NAI
-KHÓA X, KỲ HỌP THỨ 6
-
-Căn cứ Luật Ngân sách nhà nước ngày 25 tháng 6 năm 2015;
-Xét Tờ trình số 7512/TTr-UBND ngày 21 tháng 6 năm 2022 của Ủy ban nhân dân tỉnh về dự thảo Nghị quyết;
-
-QUYẾT NGHỊ:
-
-Điều 1. Mức hỗ trợ cho mỗi xã đạt chuẩn nông thôn mới nâng cao là 1.000 triệu đồng.
-
-Điều 2. Nghị quyết này đã được Hội đồng nhân dân tỉnh Đồng Nai khóa X, kỳ họp thứ 6 thông qua ngày 14 tháng 7 năm 2022 và có hiệu lực từ ngày 01 tháng 8 năm 2022.
-
-CHỦ TỊCH
-(Đã ký)
-Phạm Minh Khôi
-"""
+RESOLUTION = (TEXTS / "metadata_kinds_resolution.txt").read_text(encoding="utf-8")
 
 SUBMISSION = """ỦY BAN NHÂN DÂN
 TỈNH QUẢNG NGÃI
@@ -161,7 +91,8 @@ def test_letter_is_a_cong_van_titled_by_its_vv_line(knowledge) -> None:
     assert meta.title == "Công văn V/v đẩy nhanh tiến độ thực hiện Chương trình MTQG xây dựng NTM năm 2020"
     assert facts.recipients.value == "Các sở, ban, ngành tỉnh; UBND các huyện, thị xã, thành phố"
     assert [b.value for b in facts.bases] == [
-        "Thực hiện Kế hoạch số 35/KH-UBND ngày 12/3/2020 của UBND tỉnh về thực hiện Chương trình mục tiêu quốc gia xây dựng nông thôn mới năm 2020"
+        "Thực hiện Kế hoạch số 35/KH-UBND ngày 12/3/2020 của UBND tỉnh về thực hiện Chương trình mục tiêu quốc gia "
+        "xây dựng nông thôn mới năm 2020"
     ]
     assert meta.signer == "Lê Đức Thịnh" and meta.issuer == "UBND tỉnh Hưng Yên"
 
@@ -219,7 +150,8 @@ def test_a_news_page_keeps_its_own_title_and_kind(knowledge) -> None:
 def test_kind_from_kind_line_or_type_code(knowledge, kind_line: str, number: str, kind: str) -> None:
     text = (
         f"ỦY BAN NHÂN DÂN\nTỈNH LAI CHÂU\nSố: {number}\nLai Châu, ngày 05 tháng 3 năm 2019\n\n{kind_line}\n"
-        "Về tăng cường chỉ đạo xây dựng nông thôn mới năm 2019\n\nNăm 2019, toàn tỉnh phấn đấu có thêm 10 xã đạt chuẩn.\n"
+        "Về tăng cường chỉ đạo xây dựng nông thôn mới năm 2019\n\nNăm 2019, toàn tỉnh phấn đấu có thêm 10 xã đạt "
+        "chuẩn.\n"
     )
     _, meta, _ = _read(knowledge, text)
     assert meta.kind == kind

@@ -82,7 +82,8 @@ def test_multi_part_questions_split_only_on_separate_questions(knowledge) -> Non
 @pytest.mark.parametrize(
     "question",
     [
-        "Theo Kế hoạch năm 2013 của Điện Biên, việc xây dựng nông thôn mới ở cấp xã được triển khai theo những bước nào?",
+        "Theo Kế hoạch năm 2013 của Điện Biên, việc xây dựng nông thôn mới ở cấp xã được triển khai theo những bước "
+        "nào?",
         "Hồ sơ UBND xã gửi UBND huyện gồm những giấy tờ gì?",
         "huyen tien lang co nhung xa nao duoc cong nhan dat chuan ntm nam 2019",
         "Văn phòng Điều phối được giao những nhiệm vụ gì trong 6 tháng cuối năm?",
@@ -126,7 +127,8 @@ def test_several_provinces_make_one_part_each(knowledge) -> None:
 
 def test_each_place_keeps_its_own_clause_when_each_asks_its_own_question(knowledge) -> None:
     plan = plan_question(
-        "hai phong nam 2019 cong nhan bao nhieu xa dat chuan ntm, con hung yen nam 2020 phan dau co them bao nhieu xa dat chuan",
+        "hai phong nam 2019 cong nhan bao nhieu xa dat chuan ntm, con hung yen nam 2020 phan dau co them bao nhieu xa "
+        "dat chuan",
         knowledge,
     )
     first, second = plan.cross_parts

@@ -4,32 +4,17 @@ table rows give figures named by row and column."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.contracts import Target
 from ingest.pipeline import prepare_bytes
 from ingest.target_rules import KindContext, kind_of, load_target_rules
 
-REPORT = """ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI
-Số: 238/BC-UBND
-Quảng Ngãi, ngày 18 tháng 12 năm 2023
-BÁO CÁO
-Kết quả thực hiện Chương trình mục tiêu quốc gia xây dựng nông thôn mới năm 2023
-I. KẾT QUẢ THỰC HIỆN KẾ HOẠCH NĂM 2023
-Đến ngày 30/11/2023, toàn tỉnh có 95/148 xã đạt chuẩn nông thôn mới (chiếm 64,2%), tăng 9 xã so với cuối năm 2022, vượt kế hoạch năm (kế hoạch tăng 8 xã); 19 xã đạt chuẩn nông thôn mới nâng cao (kế hoạch 16 xã).
-Sau sắp xếp, tỉnh có 92 đơn vị hành chính cấp xã (77 xã, 15 phường).
-Dự hội nghị có đại diện 16 xã đăng ký đạt chuẩn năm 2024.
-Tỷ lệ giải ngân vốn ngân sách trung ương đến ngày 30/11/2023 đạt 71,5% kế hoạch.
-Tổng nguồn lực huy động thực hiện Chương trình năm 2023 đạt 3.215,4 tỷ đồng, cụ thể như sau:
-Nguồn vốn | Huyện Bình Sơn | Huyện Sơn Tịnh | Tổng
-Vốn đầu tư phát triển | 210,5 | 107,5 | 318
-Vốn sự nghiệp | 60,1 | 34,5 | 94,6
-Tổng cộng | 270,6 | 142,0 | 3.215,4
-II. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM 2024
-Năm 2024, phấn đấu có thêm 08 xã đạt chuẩn nông thôn mới, nâng tổng số lên 103 xã; thu nhập bình quân đầu người khu vực nông thôn đạt 52 triệu đồng/người/năm.
-Đến năm 2030, có ít nhất 120 xã đạt chuẩn nông thôn mới nâng cao.
-Năm 2024, phấn đấu có thêm 08 xã đạt chuẩn nông thôn mới.
-"""
+TEXTS = Path(__file__).parent / "data" / "texts"  # real document layouts, kept verbatim
+
+REPORT = (TEXTS / "targets_report.txt").read_text(encoding="utf-8")
 
 PLAN = """ỦY BAN NHÂN DÂN TỈNH KHÁNH HÒA
 Số: 3612/KH-UBND

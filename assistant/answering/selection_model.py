@@ -59,7 +59,9 @@ class Scorer:
     def probability(self, row: Mapping[str, float]) -> float:
         x = [float(row[name]) for name in self.features]  # a missing feature is a bug: KeyError
         if self.kind == "logistic":
-            z = self.intercept + sum(c * (v - m) / s for c, v, m, s in zip(self.coef, x, self.mean, self.scale, strict=False))
+            z = self.intercept + sum(
+                c * (v - m) / s for c, v, m, s in zip(self.coef, x, self.mean, self.scale, strict=False)
+            )
         elif self.kind == "trees":
             z = self.intercept + self.learning_rate * sum(t.predict(x) for t in self.trees)
         else:
