@@ -199,9 +199,13 @@ def plan_question(question: str, knowledge: Knowledge, history: list[str] | None
 def _places_masked(text: str, mentions: list[PlaceMention]) -> str:
     """The folded text with its place names blanked (same length): a syllable of a name is no
     cue ("Tiền Giang" is not "tiền", "Long Biên" not "biên")."""
+    return fold(_blank_places(text, mentions))
+
+
+def _blank_places(text: str, mentions: list[PlaceMention]) -> str:
     for m in mentions:
         text = text[: m.start] + " " * (m.end - m.start) + text[m.end :]
-    return fold(text)
+    return text
 
 
 def classify(plan: QueryPlan, cues: QuestionCues, mentions: list[PlaceMention]) -> None:
@@ -210,6 +214,7 @@ def classify(plan: QueryPlan, cues: QuestionCues, mentions: list[PlaceMention]) 
     folded = plan.folded
     plan.asked_kinds = cues.asked_kinds(folded)
     plan.unit_pattern = cues.unit_pattern(_places_masked(plan.normalized, mentions))
+    plan.contrasts = cues.contrasts.asked_in(_blank_places(plan.normalized, mentions))
     plan.asks_quantity = bool(cues.quantity.search(folded))
     plan.asks_signer = bool(cues.signer.search(folded))
     plan.asks_list = bool(cues.list_question.search(folded)) and not plan.asks_quantity

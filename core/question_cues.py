@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.contrasts import ContrastSets
 from core.cue_tables import CueTable
 from core.vntext import fold
 
@@ -38,6 +39,7 @@ class QuestionCues:
     definition_statement: re.Pattern[str]
     instruction_to_system: re.Pattern[str]
     cross_document_joiners: re.Pattern[str]  # words joining two places' clauses ("và", "còn", "so với")
+    contrasts: ContrastSets  # closed classes of exclusive categories ("vốn sự nghiệp" is not "vốn đầu tư phát triển")
 
     @classmethod
     def from_table(cls, table: CueTable) -> "QuestionCues":
@@ -66,6 +68,7 @@ class QuestionCues:
             definition_statement=c("definition_statement"),
             instruction_to_system=c("instruction_to_system"),
             cross_document_joiners=c("cross_document_joiners"),
+            contrasts=ContrastSets.from_json(table.mapping("contrast_sets")),
         )
 
     # --- what a question asks -------------------------------------------------------------

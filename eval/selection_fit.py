@@ -151,7 +151,7 @@ def _fit_logistic(X: np.ndarray, y: np.ndarray, features: Sequence[str], C: floa
 
 def _matrix(qs: Sequence[Question], features: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     X = np.array([[r[f] for f in features] for q in qs for r in q.rows], dtype=float)
-    y = np.array([l for q in qs for l in q.labels], dtype=int)
+    y = np.array([label for q in qs for label in q.labels], dtype=int)
     return X, y
 
 
@@ -252,7 +252,9 @@ def fit_model(qs: Sequence[Question], kind: str, features: Sequence[str]) -> Sel
     Qy = np.array([int(q.answerable and _evidence(q)) for q in answer_qs])
     answer = _fit_logistic(QX, Qy, q_features, C=0.5)
     probs = [oof.get(q.key, []) for q in qs]
-    p_answer = [answer.probability(question_features(q.rows, p)) if q.rows else 0.0 for q, p in zip(qs, probs, strict=False)]
+    p_answer = [
+        answer.probability(question_features(q.rows, p)) if q.rows else 0.0 for q, p in zip(qs, probs, strict=False)
+    ]
     return choose_cutoffs(qs, probs, p_answer, unit, answer)
 
 
@@ -267,7 +269,7 @@ def _evidence(q: Question) -> bool:
 def unit_metrics(qs: Sequence[Question], probs: Sequence[list[float]]) -> dict[str, float]:
     from sklearn.metrics import roc_auc_score
 
-    y = [l for q in qs for l in q.labels]
+    y = [label for q in qs for label in q.labels]
     p = [x for ps in probs for x in ps]
     at1, at3 = [], []
     for q, ps in zip(qs, probs, strict=False):

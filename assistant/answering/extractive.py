@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from assistant.answering.fitted import FittedSelection, ranked_units
 from assistant.answering.labels import abstention, lead_line
 from assistant.answering.parts import MISSING_PART, answer_by_parts
+from assistant.answering.rivals import speaks_of_a_rival, without_rivals
 from assistant.answering.selection_model import SelectionModel, packaged_model
 from assistant.evidence import (
     TermWeights,
@@ -156,8 +157,14 @@ class ExtractiveAnswerer:
         close = [u for u in selected if u.score >= self.config.quantity_cutoff * best.score]
         pattern = required_unit_pattern(plan)
         if pattern is not None:
-            return "" if any(pattern.search(fold(u.text)) for u in close) else "no figure of the asked kind"
-        return "" if any(has_quantity(u.text) for u in close) else "no figure"
+            holding = [u for u in close if pattern.search(fold(u.text))]
+        else:
+            holding = [u for u in close if has_quantity(u.text)]
+        if not holding:
+            return "no figure of the asked kind" if pattern is not None else "no figure"
+        if plan.contrasts and all(speaks_of_a_rival(plan, u) for u in holding):
+            return "the figure is of another category than the asked one"
+        return ""
 
     # --- selection ------------------------------------------------------------------------
     def select(self, plan: QueryPlan, units: list[Unit]) -> list[Unit]:
@@ -171,7 +178,9 @@ class ExtractiveAnswerer:
         task_mode = plan.intent == "task" and bool(plan.agencies)
         limit = cfg.max_task_units if task_mode else cfg.max_units
         if self.selection is not None:
-            return self._complete(plan, ranked, self.selection.core(units, limit if task_mode else None), limit)
+            return without_rivals(
+                plan, self._complete(plan, ranked, self.selection.core(units, limit if task_mode else None), limit)
+            )
         # near-ties of the best are alternatives the reader should see; then greedy additions
         chosen = [u for u in ranked if u.score >= cfg.tie_cutoff * best.score][:limit]
         covered_terms = {t for u in chosen for t in u.terms}
@@ -192,7 +201,7 @@ class ExtractiveAnswerer:
             chosen.append(pick)
             covered_terms |= pick.terms
             covered_types |= pick.types
-        return self._complete(plan, ranked, chosen, limit)
+        return without_rivals(plan, self._complete(plan, ranked, chosen, limit))
 
     def _complete(self, plan: QueryPlan, ranked: list[Unit], chosen: list[Unit], limit: int) -> list[Unit]:
         """What the answer must also show: a unit carrying the asked figure or fact kind, each

@@ -294,7 +294,7 @@ class ListBlocks:
                     c = by_n[old]
                     citations.append(_renumbered(c, len(citations) + 1))
                     renumber[old] = len(citations)
-            out_lines.append(marker.sub(lambda m: f"[{renumber.get(int(m.group(1)), m.group(1))}]", line))
+            out_lines.append(marker.sub(lambda m, r=renumber: f"[{r.get(int(m.group(1)), m.group(1))}]", line))
             for old in olds:
                 block = leads.pop(old, None)
                 if block is None:
@@ -310,8 +310,9 @@ class ListBlocks:
                     cited.append(chunk)
                     more = "…" if len(quote) < len(item.text) else ""
                     out_lines.append(f"  - {_shown(quote)}{more} [{len(citations)}]")
-                notes = completeness_notes(block, narrowed_items(block, plan), cap)
-                if len(chosen) > cap and not any("mục khác" in n for n in notes):
+                # items quoted elsewhere in the answer are shown: only the unquoted ones past the cap are left out
+                notes = completeness_notes(block, narrowed_items(block, plan), len(block.items))
+                if len(chosen) > cap:
                     notes.append(f"- … và {len(chosen) - cap} mục khác (xem văn bản).")
                 out_lines += ["  " + note for note in notes]
         answer.text = "\n".join(out_lines)
