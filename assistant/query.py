@@ -244,7 +244,7 @@ def cross_document_parts(plan: QueryPlan, cues: QuestionCues) -> list[dict[str, 
     prefix = plan.normalized[: spots[0][0]]
     parts = []
     owner = {pos: _year_owner(folded, pos, spots) for pos, y in years}
-    for (at, province), (a, b) in zip(spots, bounds, strict=False):
+    for (_, province), (a, b) in zip(spots, bounds, strict=False):
         own = [y for pos, y in years if owner[pos] == province and y not in in_periods]
         text = f"{prefix}{plan.normalized[a:b]}" if own_clauses else _part_text(plan, province)
         words = text.strip(" ,;").split()

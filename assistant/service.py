@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from assistant.answering.answer_config import AnswerConfig
 from assistant.answering.chain import (
     AnswerChain,
     DefinitionGate,
@@ -21,7 +22,7 @@ from assistant.answering.chain import (
 )
 from assistant.answering.cross_document import CrossDocument
 from assistant.answering.documents import DocumentView
-from assistant.answering.extractive import AnswerConfig, ExtractiveAnswerer
+from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.list_blocks import ListBlocks
 from assistant.answering.register_answer import RegisterAnswerer
 from assistant.evidence import TermWeights

@@ -189,8 +189,9 @@ class QueryPlan:
     asks_list: bool = False  # a set or a sequence: "gồm những bước nào", "những xã nào"
     asks_sequence: bool = False
     asks_definition: bool = False  # "NTM là gì?"
-    # Members of contrast classes the question names (core/contrasts.py): a sentence naming a rival speaks of something else.
-    contrasts: list[Any] = field(default_factory=list)  # [(asked member, ((form, member), ...))]
+    # Members of contrast classes the question names (core/contrasts.py): a sentence naming a rival
+    # speaks of something else. [(asked member, ((form, member), ...), left context)]
+    contrasts: list[Any] = field(default_factory=list)
     # Parts of a question about several places/years, each to be answered from its own documents.
     cross_parts: list[dict[str, Any]] = field(default_factory=list)  # {"text", "province", "years"}
 

@@ -91,7 +91,7 @@ def end_to_end(
         passes = (
             ("hand_set", lambda item: None),
             ("in_sample", lambda item: full),
-            ("cross_validated", lambda item: folds[fold_of[question_group(qs.name, item)]]),
+            ("cross_validated", lambda item, qs=qs: folds[fold_of[question_group(qs.name, item)]]),
         )
         for label, pick in passes:
             obs = []

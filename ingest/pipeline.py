@@ -106,8 +106,11 @@ def prepare_bytes(
     )
 
 
+_FOLDER_META_NAMES = Path(__file__).with_name("data") / "folder_meta_names.txt"
+
+
 @lru_cache(maxsize=1)
-def folder_meta_names(path: Path = Path(__file__).with_name("data") / "folder_meta_names.txt") -> frozenset[str]:
+def folder_meta_names(path: Path = _FOLDER_META_NAMES) -> frozenset[str]:
     """Names of files that describe a folder (README, LICENSE, …), from the data file, read once."""
     lines = (line.strip().lower() for line in path.read_text("utf-8").splitlines())
     return frozenset(line for line in lines if line and not line.startswith("#"))

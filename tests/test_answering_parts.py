@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.extractive import AnswerConfig, ExtractiveAnswerer
+from assistant.answering.answer_config import AnswerConfig
+from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.parts import answer_by_parts
 from assistant.evidence import TermWeights
 from assistant.query import plan_question

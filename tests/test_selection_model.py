@@ -122,7 +122,8 @@ def test_packaged_model_is_complete() -> None:
 
 
 def test_fitted_answerer_quotes_the_figure_and_abstains_without_evidence(knowledge) -> None:
-    from assistant.answering.extractive import AnswerConfig, ExtractiveAnswerer
+    from assistant.answering.answer_config import AnswerConfig
+    from assistant.answering.extractive import ExtractiveAnswerer
 
     model = packaged_model()
     assert model is not None

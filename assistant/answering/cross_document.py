@@ -73,7 +73,7 @@ class CrossDocument:
                     Citation(n, c.chunk_id, c.source, c.title, c.number, c.province, c.issued, c.quote, c.start, c.end)
                 )
             lines += [
-                re.sub(r"\[(\d+)\]", lambda m: f"[{renumber.get(int(m.group(1)), m.group(1))}]", line)
+                re.sub(r"\[(\d+)\]", lambda m, r=renumber: f"[{r.get(int(m.group(1)), m.group(1))}]", line)
                 for line in answer.text.splitlines()
             ]
         plan_dict = {**plan.as_dict(), "answered_by": "cross", "parts_found": found}
