@@ -12,6 +12,20 @@ def test_every_import_follows_the_layering():
     assert violations() == []
 
 
+def test_the_query_side_reaches_the_store_only_through_the_index(tmp_path, monkeypatch):
+    import scripts.import_graph as graph
+
+    module = tmp_path / "assistant" / "answering"
+    module.mkdir(parents=True)
+    (module / "peek.py").write_text(
+        "from vectorstore.records import RecordStore\nfrom vectorstore.index import Index\n"
+    )
+    monkeypatch.setattr(graph, "ROOT", tmp_path)
+    assert violations() == [
+        "assistant/answering/peek.py:1: assistant.answering.peek → vectorstore.records (the store's internals)"
+    ]
+
+
 def test_layers_are_read_from_module_names():
     assert layer_of("core.vntext") == "core"
     assert layer_of("assistant.answering.extractive") == "assistant.query_side"
