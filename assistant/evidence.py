@@ -181,35 +181,43 @@ def measure_units(units: list[Unit], plan: QueryPlan, weights: TermWeights, know
     groups = concept_groups(plan, weights)
     grouped = {t for alts in groups for alt in alts for t in alt}
     plain = q_terms - grouped
-    w = lambda t: weights.idf(t) * (1.5 if "_" in t else 1.0)  # noqa: E731
-    group_weights = [max(sum(w(t) for t in alt) for alt in alts) for alts in groups]
-    total = (sum(w(t) for t in plain) + sum(group_weights)) or 1.0
+    # each weight, each alternative's total and each chunk's heading terms once per question,
+    # not once per unit (the same numbers: the sums still run over the same sets in the same order)
+    wt = {t: weights.idf(t) * (1.5 if "_" in t else 1.0) for t in plain | grouped}
+    alt_totals = [[sum(wt[t] for t in alt) for alt in alts] for alts in groups]
+    group_weights = [max(totals) for totals in alt_totals]
+    total = (sum(wt[t] for t in plain) + sum(group_weights)) or 1.0
     kinds = asked_types(plan)
     part_terms = [{t for t in set(terms(p)) if weights.known(t)} for p in plan.parts]
     part_kinds = set().union(*parts_types(plan)) if plan.parts else set()
-    part_totals = [sum(weights.idf(t) for t in ts) or 1.0 for ts in part_terms]
+    idf = {t: weights.idf(t) for ts in part_terms for t in ts}
+    part_totals = [sum(idf[t] for t in ts) or 1.0 for ts in part_terms]
+    contexts: dict[str, set[str]] = {}
     for unit in units:
         own = set(terms(unit.text))
-        context = set(terms(" ".join(unit.chunk.heading_path)))
+        context = contexts.get(unit.chunk.chunk_id)
+        if context is None:
+            context = contexts[unit.chunk.chunk_id] = set(terms(" ".join(unit.chunk.heading_path)))
         covered = 0.0
         for t in plain:
             if t in own:
-                covered += w(t)
+                covered += wt[t]
             elif t in context:
-                covered += 0.5 * w(t)
-        for alts, weight in zip(groups, group_weights, strict=False):
+                covered += 0.5 * wt[t]
+        for alts, weight, totals in zip(groups, group_weights, alt_totals, strict=False):
             covered += weight * max(
-                sum(w(t) * (1.0 if t in own else 0.5 if t in context else 0.0) for t in alt) / sum(w(t) for t in alt)
-                for alt in alts
+                sum(wt[t] * (1.0 if t in own else 0.5 if t in context else 0.0) for t in alt) / alt_total
+                for alt, alt_total in zip(alts, totals, strict=False)
             )
         unit.coverage = covered / total
         unit.terms = frozenset(t for t in q_terms if t in own)
         unit.part_coverage = tuple(
-            sum(weights.idf(t) for t in ts if t in own or t in context) / total_p
+            sum(idf[t] for t in ts if t in own or t in context) / total_p
             for ts, total_p in zip(part_terms, part_totals, strict=False)
         )
-        unit.types = frozenset(k for k in kinds if unit_has_type(unit.text, k, knowledge, plan))
-        unit.all_types = frozenset(k for k in part_kinds if unit_has_type(unit.text, k, knowledge, plan))
+        held = {k: unit_has_type(unit.text, k, knowledge, plan) for k in {*kinds, *part_kinds}}
+        unit.types = frozenset(k for k in kinds if held[k])
+        unit.all_types = frozenset(k for k in part_kinds if held[k])
 
 
 def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights, knowledge: Knowledge) -> None:

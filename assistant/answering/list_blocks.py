@@ -13,7 +13,8 @@ says so.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from assistant.answering.documents import DocumentView, with_cited
 from assistant.answering.labels import document_label
@@ -88,7 +89,15 @@ def lines_of(text: str) -> list[Line]:
 
 
 def find_blocks(doc_id: str, text: str) -> list[Block]:
-    """Every lead-in (a line ending in ":" / "như sau", or a table header) with the items under it."""
+    """Every lead-in (a line ending in ":" / "như sau", or a table header) with the items under it.
+    Fresh Block objects (callers mark `chosen`) over blocks read once per document text: every
+    cited sentence of every answer looks its document's blocks up."""
+    return [replace(b, items=list(b.items), chosen=[]) for b in _blocks(doc_id, text)]
+
+
+@lru_cache(maxsize=128)
+def _blocks(doc_id: str, text: str) -> tuple[Block, ...]:
+    """Keyed by the text itself, so a re-ingested document is read again (never a stale block)."""
     lines = lines_of(text)
     blocks = []
     for i, lead in enumerate(lines):
@@ -108,7 +117,7 @@ def find_blocks(doc_id: str, text: str) -> list[Block]:
         if len(items) >= 2:
             title = _caption(lines, lines.index(lead)) if header is not None else ""
             blocks.append(Block(doc_id, lead, items, header, title))
-    return blocks
+    return tuple(blocks)
 
 
 def _caption(lines: list[Line], k: int, most: int = 2) -> str:
