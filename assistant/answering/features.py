@@ -142,10 +142,11 @@ def unit_features(
     heading_cache: dict[
         str, tuple[frozenset[str], float]
     ] = {}  # chunk → question terms in its heading path, their share
+    needs_fold = wanted is not None or plan.intent == "task"  # the folded text serves these two only
     rare = _rarest_terms(q_terms, weights)
     rare_total = sum(weights.idf(t) for t in rare) or 1.0
     for u, dense in zip(units, dense_unit, strict=False):
-        folded = fold(u.text)
+        folded = fold(u.text) if needs_fold else ""
         words = len(u.text.split())
         cid = u.chunk.chunk_id
         if cid not in heading_cache:
