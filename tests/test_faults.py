@@ -152,7 +152,9 @@ def test_read_only_index_folder(seed_index, tmp_path, dev_files) -> None:
 
 
 def test_full_disk_mid_ingest(seed_index, tmp_path, dev_files, make_index) -> None:
-    with tmpfs(tmp_path / "full", "32m") as mount:
+    # room for the index and 8 MB more, however large the session's seed index has grown
+    room = sum(f.stat().st_size for f in seed_index.index_dir.rglob("*") if f.is_file()) // 2**20 + 8
+    with tmpfs(tmp_path / "full", f"{room}m") as mount:
         index_dir = copy_index(seed_index, mount / "index")
         sources = recorded_sources(index_dir)
         filler = mount / "filler"
