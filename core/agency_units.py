@@ -6,6 +6,7 @@ its People's Committee. Mixed into AgencyGrammar, whose word tables it reads."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -39,12 +40,9 @@ class UnitGrammar:
     unit_type_text: dict[str, str]
     provincial_unit: list[str]
     joiners: set[str]
-
-    def _stops(self, toks: list[Tok], i: int) -> bool:
-        raise NotImplementedError  # AgencyGrammar's
-
-    def _starts_name(self, toks: list[Tok], i: int) -> bool:
-        raise NotImplementedError  # AgencyGrammar's
+    # the name grammar's word tests, defined by AgencyGrammar (declared like its tables)
+    _stops: Callable[[list[Tok], int], bool]
+    _starts_name: Callable[[list[Tok], int], bool]
 
     def _bare_unit(self, toks: list[Tok], i: int, k: int, question: bool) -> list[GrammarMatch]:
         """A district or commune named as an actor ("Huyện Đan Phượng hoàn thành …", "phối hợp
