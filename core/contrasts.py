@@ -29,10 +29,12 @@ def _lower(text: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _scanner(forms: tuple[str, ...]) -> re.Pattern[str]:
-    """One alternation, longest form first, so "thị xã" is read before "xã"."""
-    ordered = sorted(set(forms), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(f) for f in ordered) + r")(?!\w)")
+def _scanner(forms: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One alternation, longest form first, so "thị xã" is read before "xã"; and form → member.
+    Built once per class and spelling (every sentence of every question reuses it)."""
+    by_form = dict(forms)
+    ordered = sorted(by_form, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(f) for f in ordered) + r")(?!\w)"), by_form
 
 
 def _named_after(original: str, end: int) -> bool:
@@ -53,11 +55,13 @@ def members_in(
     a form followed by a capitalised word names a place or body and is skipped unless
     `keep_names`; with a `context`, only forms right after it count ("5 tỷ đồng/xã", "mỗi xã")."""
     low = fold(text) if folded else _lower(text)
-    by_form = dict(forms)
-    original = nfc(text) if len(nfc(text)) == len(low) else ""
+    scanner, by_form = _scanner(forms)
+    original = "" if keep_names else nfc(text)
+    if len(original) != len(low):  # offsets would not line up: no name test
+        original = ""
     found = set()
-    for m in _scanner(tuple(by_form)).finditer(low):
-        if original and not keep_names and _named_after(original, m.end()):
+    for m in scanner.finditer(low):
+        if original and _named_after(original, m.end()):
             continue
         if context and not _context(context).search(low[max(0, m.start() - 16) : m.start()]):
             continue

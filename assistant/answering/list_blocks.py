@@ -320,9 +320,7 @@ class ListBlocks:
                     more = "…" if len(quote) < len(item.text) else ""
                     out_lines.append(f"  - {_shown(quote)}{more} [{len(citations)}]")
                 # items quoted elsewhere in the answer are shown: only the unquoted ones past the cap are left out
-                notes = completeness_notes(block, narrowed_items(block, plan), len(block.items))
-                if len(chosen) > cap:
-                    notes.append(f"- … và {len(chosen) - cap} mục khác (xem văn bản).")
+                notes = narrowing_note(block, narrowed_items(block, plan)) + left_out_note(len(chosen), cap)
                 out_lines += ["  " + note for note in notes]
         answer.text = "\n".join(out_lines)
         answer.citations = citations
@@ -365,14 +363,19 @@ def _proper_bigrams(text: str) -> set[str]:
 
 def completeness_notes(block: Block, chosen: list[Line], cap: int) -> list[str]:
     """Say when the list shown is not the whole list."""
-    notes = []
-    if len(chosen) < len(block.items):
-        notes.append(
-            f"(trích {len(chosen)}/{len(block.items)} mục của danh sách: các mục nêu đúng nơi/đối tượng được hỏi)"
-        )
-    if len(chosen) > cap:
-        notes.append(f"- … và {len(chosen) - cap} mục khác (xem văn bản).")
-    return notes
+    return narrowing_note(block, chosen) + left_out_note(len(chosen), cap)
+
+
+def narrowing_note(block: Block, chosen: list[Line]) -> list[str]:
+    """The list was narrowed to the items naming the asked place or body."""
+    if len(chosen) >= len(block.items):
+        return []
+    return [f"(trích {len(chosen)}/{len(block.items)} mục của danh sách: các mục nêu đúng nơi/đối tượng được hỏi)"]
+
+
+def left_out_note(n_items: int, cap: int) -> list[str]:
+    """How many of the items to show are past the cap."""
+    return [f"- … và {n_items - cap} mục khác (xem văn bản)."] if n_items > cap else []
 
 
 def _trimmed(text: str, limit: int) -> str:
