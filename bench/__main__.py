@@ -1,10 +1,16 @@
-"""`python -m bench run --chunks N [--json] [--baseline naive]`: one benchmark run.
+"""`python -m bench run --chunks N [--json] [--baseline naive] [--doc-vectors reuse:INDEX_DIR]`: one benchmark run.
 
 Builds the deterministic synthetic corpus (bench/corpus.py) of about N chunks in a temporary
 folder, ingests it into a fresh index through the product's ingest path (or builds the naive
 LangChain pipeline with `--baseline naive`), asks the same generated questions, and prints one
-JSON line with the keys of bench.measure.RESULT_KEYS (with --json; a table otherwise). Progress
-goes to stderr. Timings depend on what else runs on the machine.
+JSON line with the keys of bench.measure.RESULT_KEYS and EXTRA_KEYS (with --json; a table
+otherwise). Progress goes to stderr. Timings depend on what else runs on the machine.
+
+`--doc-vectors reuse:INDEX_DIR` stands in for the model on the *document* vectors only (real e5
+vectors of that index, picked by text hash, plus small noise: bench/reuse_vectors.py), for sizes
+the model cannot embed in the time at hand; queries are still embedded by the model, so the floor
+and the question latencies are real. The JSON line says so ("doc_vectors") and leaves the two
+model rates null.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from bench.measure import round_result
 
     log = _log(args.quiet)
+    loadavg_start = list(os.getloadavg())
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="ntm-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
@@ -48,11 +55,12 @@ def run(args: argparse.Namespace) -> int:
         if args.baseline == "naive":
             from bench.naive import run_naive
 
-            result = run_naive(corpus, asked, args.embedding, args.raw_sample, log)
+            result = {"doc_vectors": "model", **run_naive(corpus, asked, args.embedding, args.raw_sample, log)}
         else:
             from bench.product import run_product
 
-            result = run_product(corpus, asked, workdir, args.embedding, args.raw_sample, log)
+            result = run_product(corpus, asked, workdir, args.embedding, args.raw_sample, log, args.doc_vectors)
+        result["loadavg_start"], result["loadavg_end"] = loadavg_start, list(os.getloadavg())
         log(f"load average at the end {os.getloadavg()[0]:.2f}")
     finally:
         if not args.workdir and not args.keep:
@@ -80,16 +88,40 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workdir", help="keep corpus and index here (default: a temporary folder, deleted)")
     p.add_argument("--keep", action="store_true", help="do not delete the temporary folder")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument(
+        "--doc-vectors",
+        type=_doc_vectors,
+        metavar="reuse:INDEX_DIR",
+        help="reuse that index's real vectors for the documents instead of the model (queries stay the model's)",
+    )
     first = sub.add_parser("first-answer", help=argparse.SUPPRESS)
     first.add_argument("question")
+    sub.add_parser("serve-ask", help=argparse.SUPPRESS)  # the answering child (bench/product.py)
     args = parser.parse_args(argv)
     if args.command == "first-answer":
         from bench.product import first_answer
 
         return first_answer(args.question)
+    if args.command == "serve-ask":
+        from bench.product import serve_ask
+
+        return serve_ask()
     if args.chunks < 1:
         parser.error("--chunks must be at least 1")
+    if args.doc_vectors and args.baseline:
+        parser.error("--doc-vectors applies to the product run, not to --baseline naive")
     return run(args)
+
+
+def _doc_vectors(value: str) -> Path:
+    """`reuse:INDEX_DIR` → the index folder (which must hold an embedded Chroma store)."""
+    kind, _, folder = value.partition(":")
+    if kind != "reuse" or not folder:
+        raise argparse.ArgumentTypeError(f"expected reuse:INDEX_DIR, got {value!r}")
+    path = Path(folder).expanduser().resolve()
+    if not (path / "chroma").is_dir():
+        raise argparse.ArgumentTypeError(f"{path} holds no Chroma store (no chroma/ folder) to reuse vectors from")
+    return path
 
 
 if __name__ == "__main__":

@@ -32,17 +32,17 @@ def _vectors(source: Path | None, dim: int = 384) -> Any:
 
     if source is None:
         return np.random.default_rng(1).normal(size=(2000, dim)).astype(np.float32)
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
+    from bench.reuse_vectors import index_vectors
 
-    client = chromadb.PersistentClient(path=str(source / "chroma"), settings=ChromaSettings(anonymized_telemetry=False))
-    return np.asarray(client.get_collection("ntm_chunks").get(include=["embeddings"])["embeddings"], dtype=np.float32)
+    return index_vectors(source)
 
 
 def build(workdir: Path, n: int, base: Any) -> tuple[Any, dict[str, Any], list[str]]:
     import chromadb
     import numpy as np
     from chromadb.config import Settings as ChromaSettings
+
+    from bench.reuse_vectors import noisy
 
     rng = np.random.default_rng(0)
     provinces = [f"P{i:02d}" for i in range(63)]
@@ -51,8 +51,7 @@ def build(workdir: Path, n: int, base: Any) -> tuple[Any, dict[str, Any], list[s
     per = {p: client.get_or_create_collection(f"prov_{p}", metadata={"hnsw:space": "cosine"}) for p in provinces}
     for start in range(big.count(), n, 5000):
         m = min(5000, n - start)
-        v = base[rng.integers(0, len(base), m)] + rng.normal(0, 0.02, (m, base.shape[1])).astype(np.float32)
-        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        v = noisy(base, rng.integers(0, len(base), m), rng)
         prov = [provinces[(start + i) % 63] if (start + i) % 20 else "" for i in range(m)]
         ids = [f"c{start + i}" for i in range(m)]
         metas = [{"province": p, "year": 2012 + (start + i) % 15} for i, p in enumerate(prov)]

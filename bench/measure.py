@@ -22,10 +22,31 @@ RESULT_KEYS = (
     "index_mb",
     "cold_start_s",
 )
+# Beside the issue's keys: what the document vectors were ("model", or "reused:<index dir>" when
+# `--doc-vectors reuse:DIR` stood in for the model; the two model rates are then null), the ingest
+# wall time, the answering process alone (a fresh process that opens the index and asks the same
+# questions: its peak resident memory and latency), and the load average at start and end.
+EXTRA_KEYS = (
+    "doc_vectors",
+    "ingest_s",
+    "serve_peak_rss_mb",
+    "serve_ask_p50_ms",
+    "serve_ask_p95_ms",
+    "loadavg_start",
+    "loadavg_end",
+)
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set of this process so far (Linux reports KiB, macOS bytes)."""
+    """Peak resident set of this process so far. On Linux, VmHWM of /proc/self/status: getrusage's
+    ru_maxrss survives fork and exec, so a child started by a process that had loaded a model would
+    report the parent's peak (ru_maxrss elsewhere: macOS reports bytes)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
 
@@ -73,9 +94,9 @@ def raw_encode_rate(embeddings: Any, texts: list[str], batch: int = 64) -> float
 
 
 def round_result(result: dict[str, Any]) -> dict[str, Any]:
-    """The result in RESULT_KEYS order, floats rounded for a readable JSON line."""
+    """The result in RESULT_KEYS + EXTRA_KEYS order, floats rounded for a readable JSON line."""
     out: dict[str, Any] = {}
-    for key in RESULT_KEYS:
+    for key in RESULT_KEYS + EXTRA_KEYS:
         value = result.get(key)
         out[key] = round(value, 3) if isinstance(value, float) else value
     return out

