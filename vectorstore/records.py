@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS assignments (
     "end" INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS assignments_agency ON assignments(agency);
+CREATE INDEX IF NOT EXISTS assignments_doc ON assignments(doc_id);
 CREATE TABLE IF NOT EXISTS targets (
     doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
     chunk_id TEXT NOT NULL,
@@ -64,6 +65,7 @@ CREATE TABLE IF NOT EXISTS targets (
     kind TEXT NOT NULL,
     text TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS targets_doc ON targets(doc_id);
 """
 
 
