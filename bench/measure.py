@@ -22,11 +22,13 @@ RESULT_KEYS = (
     "index_mb",
     "cold_start_s",
 )
-# Beside the keys: what the document vectors were ("model", or "reused:<index dir>" when
-# `--doc-vectors reuse:DIR` stood in for the model; the two model rates are then null), the ingest
-# wall time, the answering process alone (a fresh process that opens the index and asks the same
-# questions: its peak resident memory and latency), and the load average at start and end.
+# Beside the keys: the floor with the metadata filter retrieval used for each question (a
+# province filter is not cheap at 100k chunks); what the document vectors were ("model", or
+# "reused:<index dir>" when `--doc-vectors reuse:DIR` stood in for the model: the two model rates
+# are then null); the ingest wall time; the answering process alone (a fresh process that opens the
+# index and asks the same questions: its peak resident memory and latency); the load averages.
 EXTRA_KEYS = (
+    "floor_where_p50_ms",
     "doc_vectors",
     "ingest_s",
     "serve_peak_rss_mb",

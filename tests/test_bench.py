@@ -62,7 +62,13 @@ def test_bench_run_prints_one_json_line_with_every_key(tmp_path: Path) -> None:
     assert tuple(result) == RESULT_KEYS + EXTRA_KEYS
     assert 30 <= result["chunks"] <= 80
     assert result["doc_vectors"] == "model"
-    for key in RESULT_KEYS[1:] + ("ingest_s", "serve_peak_rss_mb", "serve_ask_p50_ms", "serve_ask_p95_ms"):
+    for key in RESULT_KEYS[1:] + (
+        "floor_where_p50_ms",
+        "ingest_s",
+        "serve_peak_rss_mb",
+        "serve_ask_p50_ms",
+        "serve_ask_p95_ms",
+    ):
         assert isinstance(result[key], (int, float)) and result[key] >= 0, (key, result[key])
         if key != "reingest_unchanged_s":  # unchanged re-ingest of 5 files may round to 0.000
             assert result[key] > 0, (key, result[key])
@@ -126,7 +132,11 @@ def test_bench_run_with_reused_document_vectors_says_so(tmp_path: Path) -> None:
     assert result["doc_vectors"] == f"reused:{source.resolve()}"
     assert result["ingest_chunks_per_s"] is None and result["raw_encode_per_s"] is None  # no model rate claimed
     assert result["chunks"] >= 20 and result["ingest_s"] > 0
-    assert result["floor_p50_ms"] > 0 and result["ask_p95_ms"] >= result["ask_p50_ms"] > 0
+    assert (
+        result["floor_p50_ms"] > 0
+        and result["floor_where_p50_ms"] > 0
+        and result["ask_p95_ms"] >= result["ask_p50_ms"] > 0
+    )
     assert 0 < result["serve_peak_rss_mb"] < 4000 and result["serve_ask_p50_ms"] > 0
     assert len(result["loadavg_start"]) == len(result["loadavg_end"]) == 3
     bad = subprocess.run(
