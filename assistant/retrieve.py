@@ -24,6 +24,7 @@ from pydantic import ConfigDict
 
 from assistant.query import plan_question
 from core.agencies import AgencyRegistry
+from core.agency_mentions import prime_registry
 from core.contracts import Filters, QueryPlan, RetrievedChunk
 from core.knowledge import Knowledge
 from core.places import Gazetteer
@@ -224,6 +225,10 @@ class HybridSearch:
             boost = self._boost(plan, record.heading_path, record.agencies, record.text)
             fused[chunk_id] += unit * (boost + (cfg.province_boost if tier == "asked" else 0.0))
         ranked = sorted((c for c in fused if c in records), key=lambda c: (-fused[c], c))[:k]
+        # the agency readings ingest stored with these chunks: the answer path then looks names
+        # up instead of parsing every sentence again (core/agency_mentions)
+        stored = self.index.agency_readings(ranked)
+        prime_registry(self.knowledge.registry, list(stored.values()), self.knowledge.reading_version)
         chunks = []
         for chunk_id in ranked:
             record = records[chunk_id]

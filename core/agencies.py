@@ -11,6 +11,7 @@ chính", a tone typo; "so tai chinh", typed without accents); the longest name w
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -18,6 +19,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from core.agency_grammar import AgencyGrammar, GrammarMatch
 from core.vntext import fold, fold_aligned
@@ -56,6 +58,7 @@ class AgencyRegistry:
     _patterns: dict[bool, tuple[re.Pattern[str], dict[str, str]]] = field(init=False, repr=False)
     _by_key: dict[str, str] = field(init=False, repr=False)
     _cache: OrderedDict[tuple[str, bool], list[AgencyMention]] = field(init=False, repr=False)
+    _primed: OrderedDict[str, list[list[Any]]] = field(init=False, repr=False)  # see `prime`
     _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -77,6 +80,7 @@ class AgencyRegistry:
         titles = "|".join(re.escape(" ".join(w[1] for w in t)) for t in self.grammar.titles)
         self._title_before = re.compile(rf"(?<!\w)({titles})\s+$")
         self._cache = OrderedDict()
+        self._primed = OrderedDict()
 
     def _compile(self, loose: bool) -> tuple[re.Pattern[str], dict[str, str]]:
         by_alias: dict[str, str] = {}
@@ -118,7 +122,11 @@ class AgencyRegistry:
             if hit is not None:
                 self._cache.move_to_end(cache_key)
                 return hit
-            found = self._find(text, question)
+            rows = self._primed.get(reading_key(text)) if self._primed and not question else None
+            if rows is None:
+                found = self._find(text, question)
+            else:
+                found = [AgencyMention(a, text[s:e], s, e, p) for a, s, e, p in rows]
             self._cache[cache_key] = found
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
@@ -176,6 +184,18 @@ class AgencyRegistry:
             mention.agency_id, text[start : mention.end], start, mention.end, text[start : start + len(m.group(1))]
         )
 
+    def prime(self, readings: dict[str, list[list[Any]]], discovered: list[Agency]) -> None:
+        """Take readings of document texts computed earlier (at ingest, by this same code and data:
+        core/agency_mentions), keyed by `reading_key(text)`, rows `[id, start, end, person]`:
+        `find` then returns them instead of parsing the text again. The names among them that no
+        data file lists are registered as `find` registers them."""
+        with self._lock:
+            for agency in discovered:
+                self.agencies.setdefault(agency.id, agency)
+            self._primed.update(readings)
+            while len(self._primed) > _CACHE_SIZE:
+                self._primed.popitem(last=False)
+
     def ids_in(self, text: str, question: bool = False) -> list[str]:
         """Distinct agency ids named in `text`, in order of first mention."""
         seen: dict[str, None] = {}
@@ -224,6 +244,11 @@ class AgencyRegistry:
 
     def successors_of(self, agency_id: str) -> list[str]:
         return [a.id for a in list(self.agencies.values()) if agency_id in a.predecessors]
+
+
+def reading_key(text: str) -> str:
+    """The key a stored reading of `text` is filed under (64 bits of BLAKE2b)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
 def _covers(spec: str, agency: Agency) -> bool:

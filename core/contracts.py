@@ -150,6 +150,7 @@ class PreparedDocument:
     assignments: list[Assignment] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     hints: dict[str, str] = field(default_factory=dict)  # the loader's (e.g. "ocr_pages"): copies are ranked by them
+    readings: dict[str, str] = field(default_factory=dict)  # chunk id → its agency readings (core/agency_mentions)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from core.agencies import AgencyRegistry, load_registry
 from core.agency_grammar import load_grammar
+from core.agency_mentions import reading_version
 from core.finders import PersonNames
 from core.header_facts import DocumentKinds
 from core.places import Gazetteer, load_gazetteer
@@ -32,6 +33,7 @@ class Knowledge:
     cues: QuestionCues
     kinds: DocumentKinds
     names: PersonNames
+    reading_version: str = ""  # of the agency readings ingest stores with chunks ("" = store none)
 
     @classmethod
     def load(cls, cues: QuestionCues | None = None) -> Knowledge:
@@ -44,8 +46,9 @@ class Knowledge:
             cues=cues or default_cues(),
             kinds=DocumentKinds.load(),
             names=PersonNames.load(places),
+            reading_version=reading_version(),
         )
 
     def with_cues(self, cues: QuestionCues) -> Knowledge:
         """The same knowledge with another question-cue table (the registry stays shared)."""
-        return Knowledge(self.registry, self.places, cues, self.kinds, self.names)
+        return Knowledge(self.registry, self.places, cues, self.kinds, self.names, self.reading_version)

@@ -290,9 +290,13 @@ class Index(IndexReads):
         stale = sorted(old_ids - {c.chunk_id for c in chunks})
         if stale:
             self.collection.delete(ids=stale)
-        self._records.replace_document(doc, chunks, indexed, PIPELINE_VERSION, prepared.assignments, prepared.targets)
+        self._records.replace_document(
+            doc, chunks, indexed, PIPELINE_VERSION, prepared.assignments, prepared.targets, prepared.readings
+        )
         if self.shared is not None:
-            self.shared.put(doc, chunks, indexed, PIPELINE_VERSION, prepared.assignments, prepared.targets)
+            self.shared.put(
+                doc, chunks, indexed, PIPELINE_VERSION, prepared.assignments, prepared.targets, prepared.readings
+            )
         self._records.set_meta("dirty", "0")
         self.lexical.remove(sorted(old_ids))
         self.lexical.add([(c.chunk_id, text) for c, text in zip(chunks, indexed, strict=False)])

@@ -91,6 +91,10 @@ class IndexReads:
     def chunks(self, chunk_ids: list[str]) -> dict[str, ChunkRecord]:
         return self._records.get_chunks(chunk_ids)
 
+    def agency_readings(self, chunk_ids: list[str]) -> dict[str, str]:
+        """Agency readings stored with these chunks at ingest (core/agency_mentions)."""
+        return self._records.agency_readings(chunk_ids)
+
     def count(self) -> int:
         return int(self.collection.count())
 

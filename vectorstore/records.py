@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +39,12 @@ CREATE TABLE IF NOT EXISTS chunks (
     indexed_text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS agency_readings (
+    chunk_id TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    readings TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS agency_readings_doc ON agency_readings(doc_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS assignments (
     doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
@@ -160,9 +166,10 @@ class RecordStore:
         pipeline: str = "",
         assignments: Sequence[Assignment] = (),
         targets: Sequence[Target] = (),
+        readings: Mapping[str, str] | None = None,
     ) -> None:
-        """Store a document with its chunks, assignments and targets, replacing any earlier
-        version, atomically."""
+        """Store a document with its chunks, assignments, targets and its chunks' agency readings
+        (core/agency_mentions), replacing any earlier version, atomically."""
         with self._transaction():
             self._delete_rows(doc.doc_id)
             self._db.execute("DELETE FROM documents WHERE source=?", (doc.source,))
@@ -225,13 +232,17 @@ class RecordStore:
                     for t in targets
                 ],
             )
+            self._db.executemany(
+                "INSERT INTO agency_readings(chunk_id, doc_id, readings) VALUES (?,?,?)",
+                [(chunk_id, doc.doc_id, stored) for chunk_id, stored in (readings or {}).items()],
+            )
 
     def delete_document(self, doc_id: str) -> None:
         with self._transaction():
             self._delete_rows(doc_id)
 
     def _delete_rows(self, doc_id: str) -> None:
-        for table in ("assignments", "targets", "chunks"):
+        for table in ("assignments", "targets", "agency_readings", "chunks"):
             self._db.execute(f"DELETE FROM {table} WHERE doc_id=?", (doc_id,))
         self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
@@ -270,6 +281,14 @@ class RecordStore:
             "BY doc_id, n"
         ).fetchall()
         return [_chunk(r) for r in rows]
+
+    def agency_readings(self, chunk_ids: Sequence[str]) -> dict[str, str]:
+        """The stored agency readings of these chunks (those ingested with them)."""
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        sql = f"SELECT chunk_id, readings FROM agency_readings WHERE chunk_id IN ({marks})"
+        return dict(self._db.execute(sql, list(chunk_ids)).fetchall())
 
     def get_chunks(self, chunk_ids: list[str]) -> dict[str, ChunkRecord]:
         if not chunk_ids:

@@ -99,6 +99,7 @@ class SharedStore:
         pipeline: str,
         assignments: list[Assignment],
         targets: list[Target],
+        readings: dict[str, str] | None = None,
     ) -> None:
         """Publish one document's record (after its chunks are in the chunk collection)."""
         record = {
@@ -111,6 +112,7 @@ class SharedStore:
             "chunks": [_chunk_entry(doc.text, c, t) for c, t in zip(chunks, indexed, strict=False)],
             "assignments": [asdict(a) for a in assignments],
             "targets": [asdict(t) for t in targets],
+            "readings": readings or {},
         }
         version = uuid.uuid4().hex
         self.collection.upsert(
@@ -171,7 +173,8 @@ def pull(store: SharedStore, records: Any, lexical: Any) -> bool:
     for doc_id, version, record in store.fetch(stale):
         doc, chunks, indexed, assignments, targets = _from_record(doc_id, record)
         lexical.remove(records.chunk_ids(doc_id))
-        records.replace_document(doc, chunks, indexed, record.get("pipeline", ""), assignments, targets)
+        readings = record.get("readings", {})  # absent in records published before they were stored
+        records.replace_document(doc, chunks, indexed, record.get("pipeline", ""), assignments, targets, readings)
         lexical.add([(c.chunk_id, t) for c, t in zip(chunks, indexed, strict=False)])
         store.mark(doc_id, version)
     return bool(gone or stale)
