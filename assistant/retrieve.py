@@ -14,6 +14,8 @@ naming a province cites only that province's documents or ones of no province.
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,6 +167,8 @@ class HybridSearch:
         self.knowledge = knowledge
         self.config = config or RetrievalConfig()
         self.places = knowledge.places
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
 
     def search(self, plan: QueryPlan, k: int, filters: Filters | None = None) -> RetrievalResult:
         """Top-k chunks; a question naming several provinces gets the best chunks of each. A UI
@@ -191,6 +195,13 @@ class HybridSearch:
         result.filters, result.notice = filters, notice
         return result
 
+    def _embedder(self) -> ThreadPoolExecutor:
+        """One worker thread for question vectors, started on first use."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ntm-query-vector")
+            return self._pool
+
     def _pre_merger(self, plan: QueryPlan) -> bool:
         years = [*plan.years, *(y for p in plan.periods for y in p)]
         return bool(years) and max(years) < _merger_year(self.places)
@@ -202,13 +213,19 @@ class HybridSearch:
         where = where_clause(filters, scope, self.places, self.knowledge.registry)
         dense: dict[str, float] = {}
         lexical: dict[str, float] = {}
-        if "dense" in cfg.legs:
-            dense = {h.chunk_id: h.score for h in self.index.dense_search(plan.dense_query(), cfg.candidates, where)}
+        # the question's vector is computed on a worker thread while this one lists the filter's
+        # ids and runs the lexical leg; both legs then search the same listed ids
+        vector = self._embedder().submit(self.index.query_vector, plan.dense_query()) if "dense" in cfg.legs else None
+        allowed = self.index.chunk_ids_where(where) if where else None
         if "lexical" in cfg.legs:
-            allowed = self.index.chunk_ids_where(where) if where else None
             lexical = {
                 h.chunk_id: h.score for h in self.index.lexical_search(plan.lexical_query(), cfg.candidates, allowed)
             }
+        if vector is not None:
+            hits = self.index.dense_search(
+                plan.dense_query(), cfg.candidates, where, allowed=allowed, vector=vector.result()
+            )
+            dense = {h.chunk_id: h.score for h in hits}
         fused: dict[str, float] = {}
         for weight, leg in ((cfg.dense_weight, dense), (cfg.lexical_weight, lexical)):
             for rank, chunk_id in enumerate(sorted(leg, key=leg.get, reverse=True), start=1):

@@ -32,6 +32,24 @@ def test_seed_index_is_searchable_both_legs(seed_index) -> None:
     assert any(d.doc_id in sources for d in seed_index.documents() if d.source.startswith("002_"))
 
 
+def test_dense_search_over_listed_ids_equals_the_metadata_filter(seed_index) -> None:
+    """Retrieval lists a filter's ids once (for the lexical leg) and restricts the dense query to
+    them: the same hits, in the same order, as Chroma's metadata filter; nothing listed, no hits."""
+    question = "Sở Tài chính có nhiệm vụ gì trong xây dựng nông thôn mới?"
+    provinces = sorted({d.metadata.get("province", "") for d in seed_index.documents()} - {""})
+    assert len(provinces) >= 2
+    vector = seed_index.query_vector(question)
+    for where in ({"province": provinces[0]}, {"province": {"$in": [provinces[1], ""]}}):
+        allowed = seed_index.chunk_ids_where(where)
+        assert 0 < len(allowed) < seed_index.count()
+        filtered = seed_index.dense_search(question, 8, where)
+        listed = seed_index.dense_search(question, 8, where, allowed=allowed, vector=vector)
+        assert [h.chunk_id for h in listed] == [h.chunk_id for h in filtered]
+        assert [round(h.score, 5) for h in listed] == [round(h.score, 5) for h in filtered]
+        assert all(h.chunk_id in allowed for h in listed)
+    assert seed_index.dense_search(question, 8, {"province": "Không có"}, allowed=frozenset()) == []
+
+
 def test_lexical_search_ignores_diacritics(seed_index) -> None:
     with_marks = [h.chunk_id for h in seed_index.lexical_search("Sở Kế hoạch và Đầu tư cơ chế quản lý", 5)]
     without = [h.chunk_id for h in seed_index.lexical_search("so ke hoach va dau tu co che quan ly", 5)]

@@ -98,13 +98,32 @@ class IndexReads:
     def count(self) -> int:
         return int(self.collection.count())
 
-    def dense_search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[SearchHit]:
+    def query_vector(self, query: str) -> list[float]:
+        """The question's vector (the embedder's query side; callers may compute it on a thread
+        while they do other work: the engines release the GIL)."""
+        return self.embeddings.embed_query(query)
+
+    def dense_search(
+        self,
+        query: str,
+        k: int,
+        where: dict[str, Any] | None = None,
+        *,
+        allowed: AbstractSet[str] | None = None,
+        vector: list[float] | None = None,
+    ) -> list[SearchHit]:
         """Nearest chunks by cosine similarity (1 - distance), optionally filtered by metadata.
+        `allowed`, when the caller has it, is the set of ids `where` selects (`chunk_ids_where`):
+        Chroma restricts a query to listed ids faster than it evaluates a metadata filter, and
+        the hits are the same. `vector` is the query's, when already computed.
         (Chroma returns fewer than k when it holds fewer: no count() round trip per question.)"""
+        if allowed is not None and not allowed:
+            return []
         result = self.collection.query(
-            query_embeddings=[self.embeddings.embed_query(query)],
+            query_embeddings=[vector if vector is not None else self.embeddings.embed_query(query)],
             n_results=k,
-            where=where or None,
+            where=None if allowed is not None else where or None,
+            ids=sorted(allowed) if allowed is not None else None,
             include=["distances"],
         )
         return [SearchHit(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0], strict=False)]
