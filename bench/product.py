@@ -93,9 +93,9 @@ def run_product(
     wheres: dict[str, list[Any]] = {}  # the metadata filters the dense leg used, per question
     dense_search = index.dense_search
 
-    def recorded(query: str, k: int, where: dict[str, Any] | None = None) -> Any:
+    def recorded(query: str, k: int, where: dict[str, Any] | None = None, **options: Any) -> Any:
         wheres[asking].append(where)
-        return dense_search(query, k, where)
+        return dense_search(query, k, where, **options)  # the listed ids and the vector retrieval passes
 
     def ask(question: str) -> Any:
         nonlocal asking
