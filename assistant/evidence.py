@@ -13,6 +13,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.query import abbreviation_pairs
 from core.agencies import AgencyRegistry
@@ -131,7 +132,27 @@ class TermWeights:
 
 def terms(text: str) -> list[str]:
     """The matching terms (core.vntext.terms) less the question words: what evidence is scored on."""
-    return match_terms(text, _QUESTION_WORDS)
+    return list(_terms(text))
+
+
+@lru_cache(maxsize=8192)  # a sentence is read by several features, and again by `prepare_units`' caller
+def _terms(text: str) -> tuple[str, ...]:
+    return tuple(match_terms(text, _QUESTION_WORDS))
+
+
+def prepare_units(texts: list[str], knowledge: Knowledge) -> None:
+    """Read the sentences of likely evidence chunks ahead of scoring: their terms, dates, person
+    names and figures, which depend on the text alone and are remembered. Retrieval calls this on
+    its lexical leg's best chunks while the question's vector is computed on another thread, so
+    the answer path finds most of its sentences already read."""
+    for text in texts:
+        for start, end in text_spans(text, EVIDENCE):
+            if end - start >= 3:
+                sentence = text[start:end]
+                _terms(sentence)
+                has_quantity(sentence)
+                find_dates(sentence)
+                knowledge.names.find(sentence)
 
 
 def concept_groups(plan: QueryPlan, weights: "TermWeights") -> list[list[frozenset[str]]]:
@@ -256,6 +277,7 @@ def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights, knowle
         unit.score = score
 
 
+@lru_cache(maxsize=8192)
 def has_quantity(text: str) -> bool:
     """A figure that is not just a year, a date or a document number ("263/QĐ-TTg")."""
     for m in _NUMBER.finditer(text):

@@ -17,7 +17,7 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -162,8 +162,17 @@ def where_clause(
 
 
 class HybridSearch:
-    def __init__(self, index: Index, knowledge: Knowledge, config: RetrievalConfig | None = None) -> None:
+    def __init__(
+        self,
+        index: Index,
+        knowledge: Knowledge,
+        config: RetrievalConfig | None = None,
+        prepare: Callable[[list[str]], None] | None = None,
+    ) -> None:
+        """`prepare(texts)`, when given, is handed the lexical leg's best chunks while the
+        question's vector is being computed: work the answer path would otherwise do later."""
         self.index = index
+        self.prepare = prepare
         self.knowledge = knowledge
         self.config = config or RetrievalConfig()
         self.places = knowledge.places
@@ -221,6 +230,9 @@ class HybridSearch:
             lexical = {
                 h.chunk_id: h.score for h in self.index.lexical_search(plan.lexical_query(), cfg.candidates, allowed)
             }
+        if vector is not None and self.prepare is not None and lexical:
+            best = sorted(lexical, key=lambda c: (-lexical[c], c))[:k]
+            self.prepare([r.text for r in self.index.chunks(best).values()])
         if vector is not None:
             hits = self.index.dense_search(
                 plan.dense_query(), cfg.candidates, where, allowed=allowed, vector=vector.result()

@@ -25,7 +25,7 @@ from assistant.answering.documents import DocumentView
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.list_blocks import ListBlocks
 from assistant.answering.register_answer import RegisterAnswerer
-from assistant.evidence import TermWeights
+from assistant.evidence import TermWeights, prepare_units
 from assistant.query import plan_question
 from assistant.register import TaskRegister, TaskRow
 from assistant.retrieve import HybridSearch, RetrievalConfig
@@ -115,6 +115,7 @@ class ChatService:
                 rrf_k=settings.rrf_k,
                 legs=tuple(leg.strip() for leg in settings.retrieval_legs.split(",") if leg.strip()),
             ),
+            prepare=lambda texts: prepare_units(texts, knowledge),
         )
         self.answer_config = answer or AnswerConfig()
         self.cues = knowledge.cues

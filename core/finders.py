@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from importlib import resources
 
 from core.places import Gazetteer
@@ -48,6 +49,11 @@ def safe_date(y: int, m: int, d: int) -> date | None:
 
 def find_dates(text: str) -> list[FoundDate]:
     """Dates in reading order: full ones ("17 tháng 02 năm 2014", "10/7/2019") and day/month ones."""
+    return list(_find_dates(text))
+
+
+@lru_cache(maxsize=8192)  # evidence scoring asks the same sentences again
+def _find_dates(text: str) -> tuple[FoundDate, ...]:
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []
     for rx in (_DAY_MONTH_YEAR, _NUMERIC_DATE):
@@ -63,7 +69,7 @@ def find_dates(text: str) -> list[FoundDate]:
         d, mo = int(m.group(1)), int(m.group(2))
         if 1 <= d <= 31 and 1 <= mo <= 12:
             found.append(FoundDate(None, d, mo, m.start(), m.end(), False))
-    return sorted(found, key=lambda f: f.start)
+    return tuple(sorted(found, key=lambda f: f.start))
 
 
 _UPPER = r"[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ]"
@@ -86,6 +92,7 @@ class PersonNames:
         self.provinces = provinces  # folded spelling → province (province_names)
         family = "|".join(sorted(map(re.escape, surnames), key=len, reverse=True))
         self._rx = re.compile(rf"(?<!\w)(?:{family})(?:\s+{_PERSON_WORD}){{1,3}}(?!\w)")
+        self._remembered = lru_cache(maxsize=8192)(self._find)  # scoring reads a sentence several times
 
     @classmethod
     def load(cls, places: Gazetteer) -> PersonNames:
@@ -94,6 +101,9 @@ class PersonNames:
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
         """(name, start, end) of each person name, in reading order."""
+        return list(self._remembered(text))
+
+    def _find(self, text: str) -> tuple[tuple[str, int, int], ...]:
         out = []
         for m in self._rx.finditer(text):
             words = m.group(0).split()
@@ -103,4 +113,4 @@ class PersonNames:
             if len(words) < 2 or any(w in _NOT_GIVEN_NAMES for w in words[1:]) or fold(name) in self.provinces:
                 continue
             out.append((name, m.start(), m.start() + len(name)))
-        return out
+        return tuple(out)
