@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol
 
+from core.agency_mentions import chunk_readings
 from core.contracts import PreparedDocument, RefusedFile
 from core.knowledge import Knowledge
 from ingest.chunking import ChunkingConfig
@@ -33,6 +34,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     # files recorded as another copy of an indexed document: {"source", "of"} (ingest/copies.py)
     duplicates: list[dict[str, str]] = field(default_factory=list)
+    readings_refreshed: int = 0  # chunks whose agency readings were (re)computed (`Ingester.refresh_readings`)
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -45,6 +47,8 @@ class IngestReport:
             out["removed"] = self.removed
         if self.duplicates:
             out["duplicates"] = self.duplicates
+        if self.readings_refreshed:
+            out["readings_refreshed"] = self.readings_refreshed
         return out
 
     def record(self, source: str, status: str, reason: str = "") -> None:
@@ -186,9 +190,29 @@ class Ingester:
                     report.record(demoted, "duplicate", of)
                 if on_file:
                     on_file(done.source, done.progress)
+            report.readings_refreshed = self.refresh_readings()
         for item in report.duplicates:  # a later, richer copy may have taken the document over
             item["of"] = self.copies.canonical_source(item["source"]) or item["of"]
         return report
+
+    def refresh_readings(self, batch: int = 256) -> int:
+        """Store agency readings (core/agency_mentions) for the chunks that lack ones of this
+        code's version: chunks ingested before readings were stored, or after the agency code or
+        data changed. Answers do not depend on them, only answer time; returns how many chunks."""
+        version = self.knowledge.reading_version
+        if not version:
+            return 0
+        lacking = self.index.chunks_lacking_readings(version)
+        for start in range(0, len(lacking), batch):
+            records = self.index.chunks(lacking[start : start + batch])
+            registry = self.knowledge.registry
+            self.index.store_readings(
+                [
+                    (r.chunk_id, r.doc_id, chunk_readings(registry, r.text, r.heading_path, version))
+                    for r in records.values()
+                ]
+            )
+        return len(lacking)
 
     def run(
         self,

@@ -4,6 +4,7 @@ data version are ignored; the index stores, replaces and drops them with their d
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,37 @@ def test_index_stores_replaces_and_drops_readings(tmp_path: Path, shared: Path, 
     assert index.remove(doc.source)
     assert index.agency_readings(new_ids) == {}
     index.close()
+
+
+@pytest.mark.e2e
+def test_ingest_fills_in_readings_an_older_index_lacks(tmp_path: Path, shared: Path, make_index, make_ingester):
+    seeds = sorted((shared / "corpus" / "seeds").glob("*.txt"))[:2]
+    index = make_index(tmp_path / "index", HashEmbeddings())
+    ingester = make_ingester(index)
+    ingester.ingest_paths(seeds)
+    ids = index.chunk_ids()
+    assert ingester.ingest_paths(seeds).readings_refreshed == 0  # stored with the chunks already
+    with sqlite3.connect(tmp_path / "index" / "records.sqlite") as db:  # as if built before they were stored
+        db.execute("DELETE FROM agency_readings")
+    report = ingester.ingest_paths(seeds)
+    assert report.unchanged and report.readings_refreshed == len(ids)
+    assert set(index.agency_readings(ids)) == set(ids)
+    assert ingester.ingest_paths(seeds).readings_refreshed == 0
+    index.close()
+
+
+@pytest.mark.unit
+def test_an_early_readings_table_is_rebuilt_on_open(tmp_path: Path):
+    from vectorstore.records import RecordStore
+
+    path = tmp_path / "records.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE agency_readings (chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, readings TEXT NOT NULL)")
+    db.execute("INSERT INTO agency_readings VALUES ('c1', 'd1', '{}')")
+    db.commit()
+    db.close()
+    store = RecordStore(path)
+    columns = {row[1] for row in store.connection.execute("PRAGMA table_info(agency_readings)")}
+    assert "version" in columns
+    assert store.agency_readings(["c1"]) == {}
+    store.close()

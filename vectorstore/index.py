@@ -208,6 +208,12 @@ class Index(IndexReads):
             self._records.set_meta(build_record.META_KEY, self.shared.build_record())
         return build_record.recorded(self._records)
 
+    def store_readings(self, rows: list[tuple[str, str, str]]) -> None:
+        """Store (chunk_id, doc_id, readings) agency readings computed after the chunks were
+        written (`Ingester.refresh_readings`). They are derived data that changes no search or
+        answer, so no new generation is published; on a shared server they stay in this folder."""
+        self._records.store_readings(rows)
+
     def _begin_write(self) -> None:
         """Before the first change of a batch: mark the generation pending, so a crash before
         the lexical index is saved makes the next open rebuild it from the records."""

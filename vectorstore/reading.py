@@ -95,6 +95,10 @@ class IndexReads:
         """Agency readings stored with these chunks at ingest (core/agency_mentions)."""
         return self._records.agency_readings(chunk_ids)
 
+    def chunks_lacking_readings(self, version: str) -> list[str]:
+        """Chunks with no agency readings of `version` (ingested by older code, or other data)."""
+        return self._records.chunks_lacking_readings(version)
+
     def count(self) -> int:
         return int(self.collection.count())
 

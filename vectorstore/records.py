@@ -42,6 +42,7 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS agency_readings (
     chunk_id TEXT PRIMARY KEY,
     doc_id TEXT NOT NULL,
+    version TEXT NOT NULL,
     readings TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS agency_readings_doc ON agency_readings(doc_id);
@@ -111,6 +112,9 @@ class RecordStore:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(agency_readings)")}
+        if columns and "version" not in columns:  # an early form of this derived table: rebuilt on ingest
+            self._db.execute("DROP TABLE agency_readings")
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -233,8 +237,11 @@ class RecordStore:
                 ],
             )
             self._db.executemany(
-                "INSERT INTO agency_readings(chunk_id, doc_id, readings) VALUES (?,?,?)",
-                [(chunk_id, doc.doc_id, stored) for chunk_id, stored in (readings or {}).items()],
+                "INSERT INTO agency_readings(chunk_id, doc_id, version, readings) VALUES (?,?,?,?)",
+                [
+                    (chunk_id, doc.doc_id, reading_version(stored), stored)
+                    for chunk_id, stored in (readings or {}).items()
+                ],
             )
 
     def delete_document(self, doc_id: str) -> None:
@@ -290,6 +297,23 @@ class RecordStore:
         sql = f"SELECT chunk_id, readings FROM agency_readings WHERE chunk_id IN ({marks})"
         return dict(self._db.execute(sql, list(chunk_ids)).fetchall())
 
+    def chunks_lacking_readings(self, version: str) -> list[str]:
+        """Ids of chunks with no stored agency readings of this version (ingested before they were
+        stored, or by other agency code or data)."""
+        sql = (
+            "SELECT c.chunk_id FROM chunks c LEFT JOIN agency_readings r ON r.chunk_id = c.chunk_id "
+            "WHERE r.chunk_id IS NULL OR r.version != ? ORDER BY c.doc_id, c.n"
+        )
+        return [row[0] for row in self._db.execute(sql, (version,))]
+
+    def store_readings(self, rows: Sequence[tuple[str, str, str]]) -> None:
+        """(chunk_id, doc_id, readings) rows, replacing what those chunks had."""
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO agency_readings(chunk_id, doc_id, version, readings) VALUES (?,?,?,?)",
+                [(c, d, reading_version(r), r) for c, d, r in rows],
+            )
+
     def get_chunks(self, chunk_ids: list[str]) -> dict[str, ChunkRecord]:
         if not chunk_ids:
             return {}
@@ -314,6 +338,11 @@ class _Tx:
 
     def __exit__(self, exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
         self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def reading_version(stored: str) -> str:
+    """The version a stored agency reading was made by (core/agency_mentions writes it first)."""
+    return str(json.loads(stored).get("v", ""))
 
 
 def _doc(row: tuple) -> DocumentRecord:
