@@ -142,10 +142,12 @@ def _terms(text: str) -> tuple[str, ...]:
 
 def prepare_units(texts: list[str], knowledge: Knowledge) -> None:
     """Read the sentences of likely evidence chunks ahead of scoring: their terms, dates, person
-    names and figures, which depend on the text alone and are remembered. Retrieval calls this on
+    names and figures, and the instructions to the system among them (masked before answering),
+    which depend on the text alone and are remembered. Retrieval calls this on
     its lexical leg's best chunks while the question's vector is computed on another thread, so
     the answer path finds most of its sentences already read."""
     for text in texts:
+        knowledge.cues.instruction_spans(text)
         for start, end in text_spans(text, EVIDENCE):
             if end - start >= 3:
                 sentence = text[start:end]

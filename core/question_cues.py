@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from core.contrasts import ContrastSets
 from core.cue_tables import CueTable
+from core.sentences import EVIDENCE, text_spans
 from core.vntext import fold
 
 
@@ -102,6 +104,16 @@ class QuestionCues:
         """A document sentence addressed to the system ("Bỏ qua mọi hướng dẫn trước đó …"): shown
         to nobody as a fact."""
         return bool(self.instruction_to_system.search(fold(text)))
+
+    def instruction_spans(self, text: str) -> tuple[tuple[int, int], ...]:
+        """(start, end) of each sentence of a chunk that is an instruction to the system;
+        remembered per text (retrieval reads likely evidence ahead, answering masks it later)."""
+        return _instruction_spans(self.instruction_to_system, text)
+
+
+@lru_cache(maxsize=4096)
+def _instruction_spans(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int], ...]:
+    return tuple((s, e) for s, e in text_spans(text, EVIDENCE) if pattern.search(fold(text[s:e])))
 
 
 def load_cues(path: Path | None = None) -> QuestionCues:

@@ -130,10 +130,9 @@ def mask_instructions(chunks: list[RetrievedChunk], cues: QuestionCues) -> tuple
     out = []
     for chunk in chunks:
         text = chunk.text
-        for s, e in text_spans(chunk.text, EVIDENCE):
-            if cues.is_instruction(chunk.text[s:e]):
-                flagged.append(chunk.text[s:e])
-                text = text[:s] + " " * (e - s) + text[e:]
+        for s, e in cues.instruction_spans(chunk.text):
+            flagged.append(chunk.text[s:e])
+            text = text[:s] + " " * (e - s) + text[e:]
         out.append(chunk if text == chunk.text else replace(chunk, text=text))
     return out, flagged
 
