@@ -27,7 +27,7 @@ from pydantic import ConfigDict
 from assistant.query import plan_question
 from core.agencies import AgencyRegistry
 from core.agency_mentions import prime_registry
-from core.contracts import Filters, QueryPlan, RetrievedChunk
+from core.contracts import Chunk, Filters, QueryPlan, RetrievedChunk
 from core.knowledge import Knowledge
 from core.places import Gazetteer
 from vectorstore.index import Index
@@ -167,10 +167,11 @@ class HybridSearch:
         index: Index,
         knowledge: Knowledge,
         config: RetrievalConfig | None = None,
-        prepare: Callable[[list[str]], None] | None = None,
+        prepare: Callable[[list[Chunk]], None] | None = None,
     ) -> None:
-        """`prepare(texts)`, when given, is handed the lexical leg's best chunks while the
-        question's vector is being computed: work the answer path would otherwise do later."""
+        """`prepare(chunks)`, when given, is handed the lexical leg's best chunks (best first)
+        while the question's vector is being computed: work the answer path would otherwise do
+        later."""
         self.index = index
         self.prepare = prepare
         self.knowledge = knowledge
@@ -232,7 +233,8 @@ class HybridSearch:
             }
         if vector is not None and self.prepare is not None and lexical:
             best = sorted(lexical, key=lambda c: (-lexical[c], c))[:k]
-            self.prepare([r.text for r in self.index.chunks(best).values()])
+            found = self.index.chunks(best)
+            self.prepare([found[c] for c in best if c in found])
         if vector is not None:
             hits = self.index.dense_search(
                 plan.dense_query(), cfg.candidates, where, allowed=allowed, vector=vector.result()

@@ -23,14 +23,14 @@ from assistant.answering.chain import (
 from assistant.answering.cross_document import CrossDocument
 from assistant.answering.documents import DocumentView
 from assistant.answering.extractive import ExtractiveAnswerer
-from assistant.answering.list_blocks import ListBlocks
+from assistant.answering.list_blocks import ListBlocks, find_blocks
 from assistant.answering.register_answer import RegisterAnswerer
 from assistant.evidence import TermWeights, prepare_units
 from assistant.query import plan_question
 from assistant.register import TaskRegister, TaskRow
 from assistant.retrieve import HybridSearch, RetrievalConfig
 from assistant.settings import Settings
-from core.contracts import Answer, Filters, QueryPlan, RetrievedChunk
+from core.contracts import Answer, Chunk, Filters, QueryPlan, RetrievedChunk
 from core.knowledge import Knowledge
 from vectorstore.index import Index
 from vectorstore.lexical import LexicalIndex
@@ -91,6 +91,9 @@ def user_questions(history: list[Any] | None) -> list[str]:
     return out
 
 
+READ_AHEAD_DOCUMENTS = 3  # documents whose list blocks are read while the vector is computed
+
+
 class ChatService:
     """`knowledge` (core.knowledge.Knowledge.load(), once per process) is handed to the planner,
     retrieval, the register and every answerer; `Knowledge.with_cues` swaps the question cues."""
@@ -115,7 +118,7 @@ class ChatService:
                 rrf_k=settings.rrf_k,
                 legs=tuple(leg.strip() for leg in settings.retrieval_legs.split(",") if leg.strip()),
             ),
-            prepare=lambda texts: prepare_units(texts, knowledge),
+            prepare=self._read_ahead,
         )
         self.answer_config = answer or AnswerConfig()
         self.cues = knowledge.cues
@@ -212,6 +215,14 @@ class ChatService:
                 return whole  # asked as one question it finds more of the places than part by part
             return answer
         return self._answer(plan, filters, on_token)
+
+    def _read_ahead(self, chunks: list[Chunk]) -> None:
+        """While the question's vector is computed: read the lexical leg's best chunks as the
+        answer step will (their sentences, `prepare_units`), and the list blocks of the first
+        documents among them (lead-in expansion looks up every cited document's blocks)."""
+        prepare_units([c.text for c in chunks], self.knowledge)
+        for doc_id in list(dict.fromkeys(c.doc_id for c in chunks))[:READ_AHEAD_DOCUMENTS]:
+            find_blocks(doc_id, self.index.document_text(doc_id) or "")
 
     def strategies(self, result_dense: dict[str, float], filters: Filters | None) -> tuple[AnswerChain, ListBlocks]:
         """The chain for one question: document facts · register · definition check · list blocks ·
