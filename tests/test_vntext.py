@@ -1,8 +1,9 @@
+import random
 import unicodedata
 
 import pytest
 
-from core.vntext import canonical_tones, fold, fold_aligned, normalize_text, syllables
+from core.vntext import canonical_tones, fold, fold_aligned, fold_by_words, nfc, normalize_text, syllables
 
 pytestmark = pytest.mark.unit
 
@@ -56,3 +57,18 @@ def test_numbers_stay_whole_tokens() -> None:
         "xã",
         "31,64%",
     ]
+
+
+def test_fold_by_table_equals_the_word_by_word_definition() -> None:
+    """`fold` translates characters through a table; the definition folds each word. They agree on
+    every character of the Basic Multilingual Plane, and on text mixing them with combining marks,
+    case pairs whose lower case grows (İ) and characters beyond the plane."""
+    for code in range(0x10000):
+        ch = chr(code)
+        assert fold(ch) == fold_by_words(nfc(ch).lower()), hex(code)
+    rnd = random.Random(7)
+    alphabet = [chr(c) for c in range(0x20, 0x2FFF)] + list("ắằẳẵặđĐ\u0301\u0323İß가") + ["𝐀", "😀"]
+    for _ in range(3000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 30)))
+        assert fold(text) == fold_by_words(nfc(text).lower()), text
+    assert fold("Sở Nông nghiệp và Phát triển nông thôn") == "so nong nghiep va phat trien nong thon"
