@@ -130,3 +130,24 @@ def test_an_early_readings_table_is_rebuilt_on_open(tmp_path: Path):
     assert "version" in columns
     assert store.agency_readings(["c1"]) == {}
     store.close()
+
+
+@pytest.mark.e2e
+def test_readings_follow_the_shared_store(tmp_path: Path, shared: Path, chroma_server: str, make_index, make_ingester):
+    """A second folder on the same Chroma server gets the writer's readings with its records, and
+    its dense leg over listed ids works against the server too."""
+    seed = sorted((shared / "corpus" / "seeds").glob("*.txt"))[0]
+    writer = make_index(tmp_path / "writer", HashEmbeddings(), chroma_url=chroma_server)
+    make_ingester(writer).ingest_paths([seed])
+    ids = writer.chunk_ids()
+    reader = make_index(tmp_path / "reader", HashEmbeddings(), chroma_url=chroma_server)
+    reader.refresh()
+    assert reader.chunk_ids() == ids
+    assert reader.agency_readings(ids) == writer.agency_readings(ids) and len(ids) > 0
+    (doc,) = reader.documents()
+    where = {"province": doc.metadata.get("province", "")}
+    allowed = reader.chunk_ids_where(where)
+    listed = reader.dense_search("Sở Tài chính", 5, where, allowed=allowed)
+    assert [h.chunk_id for h in listed] == [h.chunk_id for h in reader.dense_search("Sở Tài chính", 5, where)]
+    writer.close()
+    reader.close()
