@@ -231,7 +231,7 @@ def graph_path(weight_file: Path, form: str, cache_dir: Path | None = None) -> P
 
 
 def cached_graph(
-    weight_file: Path, config: E5Config, data: bytes, directory: dict[str, tuple[int, int, int]], form: str, path: Path
+    config: E5Config, data: bytes, directory: dict[str, tuple[int, int, int]], form: str, path: Path
 ) -> bytes:
     """The serialised graph: read from `path`, or built and written there (atomically) the first time."""
     if path.is_file():
@@ -272,7 +272,7 @@ class E5Onnx:
         self.weight_file = Path(weight_file) if weight_file else bundled_weight_file(variant)
         config, vocab, directory, data = read_weight_file(self.weight_file)
         self.graph_file = graph_path(self.weight_file, form, cache_dir)
-        blob = cached_graph(self.weight_file, config, data, directory, form, self.graph_file)
+        blob = cached_graph(config, data, directory, form, self.graph_file)
         options = ort.SessionOptions()
         levels = {
             "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -287,9 +287,9 @@ class E5Onnx:
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
         try:
             self.session = ort.InferenceSession(blob, options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # noqa: BLE001 - a damaged cache is named, removed and rebuilt once
+        except Exception as exc:  # noqa: BLE001 - a damaged cache is removed and rebuilt once
             self.graph_file.unlink(missing_ok=True)
-            blob = cached_graph(self.weight_file, config, data, directory, form, self.graph_file)
+            blob = cached_graph(config, data, directory, form, self.graph_file)
             try:
                 self.session = ort.InferenceSession(blob, options, providers=["CPUExecutionProvider"])
             except Exception as again:  # noqa: BLE001
