@@ -1,4 +1,5 @@
-"""`python -m bench run --chunks N [--json] [--baseline naive] [--doc-vectors reuse:INDEX_DIR]`: one benchmark run.
+"""`python -m bench run --chunks N [--json] [--baseline naive] [--doc-vectors reuse:INDEX_DIR]`: one benchmark run
+(`python -m bench ask --index DIR/index --chunks N`: its question half again on a kept index).
 
 Builds the deterministic synthetic corpus (bench/corpus.py) of about N chunks in a temporary
 folder, ingests it into a fresh index through the product's ingest path (or builds the naive
@@ -35,6 +36,31 @@ def _log(quiet: bool):  # type: ignore[no-untyped-def]
     return log
 
 
+def _print(result: dict, as_json: bool) -> None:  # type: ignore[type-arg]
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        width = max(map(len, result))
+        print("\n".join(f"{k:<{width}}  {v}" for k, v in result.items()))
+
+
+def ask(args: argparse.Namespace) -> int:
+    """The question half alone, on an index `run --workdir` kept: the same questions as that run
+    (same --chunks and --seed), the ingest keys null."""
+    from bench.corpus import Vocabulary, generate, questions
+    from bench.measure import round_result
+    from bench.product import run_questions
+
+    log = _log(args.quiet)
+    loadavg_start = list(os.getloadavg())
+    vocab = Vocabulary.load()
+    asked = questions(generate(args.chunks, seed=args.seed, vocab=vocab), args.questions, seed=args.seed, vocab=vocab)
+    result = run_questions(Path(args.index), asked, log)
+    result["loadavg_start"], result["loadavg_end"] = loadavg_start, list(os.getloadavg())
+    _print(round_result(result), args.json)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from bench.corpus import Vocabulary, generate, questions, write_corpus
     from bench.measure import round_result
@@ -65,12 +91,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if not args.workdir and not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    result = round_result(result)
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-    else:
-        width = max(map(len, result))
-        print("\n".join(f"{k:<{width}}  {v}" for k, v in result.items()))
+    _print(round_result(result), args.json)
     return 0
 
 
@@ -94,6 +115,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="reuse:INDEX_DIR",
         help="reuse that index's real vectors for the documents instead of the model (queries stay the model's)",
     )
+    a = sub.add_parser("ask", help="the question half of `run` alone, on an index a `run --workdir DIR` kept")
+    a.add_argument("--index", required=True, help="DIR/index of that run")
+    a.add_argument("--chunks", type=int, default=2000, help="that run's --chunks (the questions are regenerated)")
+    a.add_argument("--questions", type=int, default=40)
+    a.add_argument("--seed", type=int, default=12)
+    a.add_argument("--json", action="store_true", help="print one JSON line")
+    a.add_argument("--quiet", action="store_true", help="no progress on stderr")
     first = sub.add_parser("first-answer", help=argparse.SUPPRESS)
     first.add_argument("question")
     sub.add_parser("serve-ask", help=argparse.SUPPRESS)  # the answering child (bench/product.py)
@@ -108,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         return serve_ask()
     if args.chunks < 1:
         parser.error("--chunks must be at least 1")
+    if args.command == "ask":
+        if not (Path(args.index) / "records.sqlite").is_file():
+            parser.error(f"{args.index} holds no index (no records.sqlite)")
+        return ask(args)
     if args.doc_vectors and args.baseline:
         parser.error("--doc-vectors applies to the product run, not to --baseline naive")
     return run(args)

@@ -139,6 +139,20 @@ def test_bench_run_with_reused_document_vectors_says_so(tmp_path: Path) -> None:
     )
     assert 0 < result["serve_peak_rss_mb"] < 4000 and result["serve_ask_p50_ms"] > 0
     assert len(result["loadavg_start"]) == len(result["loadavg_end"]) == 3
+    again = subprocess.run(  # the question half alone, on the index that run kept
+        [sys.executable, "-m", "bench", "ask", "--index", str(tmp_path / "work" / "index"), "--chunks", "40"]
+        + ["--questions", "3", "--json", "--quiet"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    asked = json.loads(again.stdout.strip().splitlines()[-1])
+    assert tuple(asked) == RESULT_KEYS + EXTRA_KEYS and asked["chunks"] == result["chunks"]
+    assert asked["ingest_s"] is None and asked["reingest_unchanged_s"] is None and asked["ingest_chunks_per_s"] is None
+    assert asked["doc_vectors"].startswith("as built in") and asked["ask_p50_ms"] > 0 and asked["serve_peak_rss_mb"] > 0
     bad = subprocess.run(
         [sys.executable, "-m", "bench", "run", *argv, "--doc-vectors", f"reuse:{tmp_path / 'nothing'}"],
         cwd=ROOT,
