@@ -87,6 +87,7 @@ class TaskRegister:
         self.index = index
         self.registry = registry
         self._cache: tuple[str, dict[tuple[str, str, int | None], list[TaskRow]]] = ("", {})
+        self._by_province: tuple[str, dict[str, frozenset[str]]] = ("", {})
 
     def resolve(self, agency: str) -> str:
         """Registry id of what the user typed ("Sở KH&ĐT", "so ke hoach va dau tu", an id). A
@@ -113,6 +114,20 @@ class TaskRegister:
             self._cache[1][key] = self._tasks(agency_id, province, year)
         return list(self._cache[1][key])
 
+    def _documents_of(self, province: str) -> frozenset[str] | None:
+        """Ids of the documents of a province (folded), read once per index state: a national
+        index holds thousands of an agency's rows, and only the asked province's documents need
+        reading. None when no province is asked."""
+        if not province:
+            return None
+        state = self.index.state
+        if self._by_province[0] != state or not state:
+            grouped: dict[str, set[str]] = {}
+            for doc in self.index.documents():
+                grouped.setdefault(fold(doc.metadata.get("province", "")), set()).add(doc.doc_id)
+            self._by_province = (state, {p: frozenset(ids) for p, ids in grouped.items()})
+        return self._by_province[1].get(fold(province), frozenset())
+
     def _tasks(self, agency_id: str, province: str, year: int | None) -> list[TaskRow]:
         name = self.registry.get(agency_id).name
         docs = _DocumentsById(self.index)  # only the documents the agency's rows come from
@@ -125,7 +140,7 @@ class TaskRegister:
         for ids, lineage, shared in groups:
             if ids:
                 # a sentence naming both bodies ("Sở Tài chính phối hợp với Sở KH&ĐT …") is listed once
-                for row in self._rows(ids, name, lineage, shared, docs, province, year):
+                for row in self._rows(ids, name, lineage, shared, docs, self._documents_of(province), year):
                     span = (row.chunk_id, row.start, row.end)
                     if (lineage or shared) and span in seen:
                         continue
@@ -133,12 +148,12 @@ class TaskRegister:
                     rows.append(row)
         return rows
 
-    def _rows(self, ids, name, lineage, shared, docs, province, year) -> list[TaskRow]:  # type: ignore[no-untyped-def]
+    def _rows(self, ids, name, lineage, shared, docs, in_province, year) -> list[TaskRow]:  # type: ignore[no-untyped-def]
         rows = []
         for a in self.index.assignments(ids):
+            if in_province is not None and a.doc_id not in in_province:
+                continue  # another province's notice: its record is never read
             meta = docs[a.doc_id].metadata
-            if province and fold(meta.get("province", "")) != fold(province):
-                continue
             if year and not meta.get("issued", "").startswith(str(year)):
                 continue
             given_to = self.registry.get(a.agency).name if lineage and a.agency in self.registry.agencies else name
