@@ -11,6 +11,7 @@ cited and opened.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -99,36 +100,44 @@ class TaskRegister:
             raise UnknownAgency(f"không nhận ra cơ quan {agency!r}")
         return found.id
 
-    def tasks(self, agency: str, province: str = "", year: int | None = None) -> list[TaskRow]:
+    def tasks(
+        self, agency: str, province: str = "", year: int | None = None, within: Collection[str] | None = None
+    ) -> list[TaskRow]:
         """Every task of the agency: its own, then its lineage's (marked), then shared ones
-        ("giao chung"); newest notice first within each group."""
+        ("giao chung"); newest notice first within each group. `province` keeps one province's
+        notices; `within` keeps the notices whose province is one of these names (a question's
+        place scope, as retrieval's filter lists it), whose rows the caller then narrows."""
         self.index.refresh()  # the API's tasks endpoint: follow other processes' writes
         agency_id = self.resolve(agency)
         # an agency's rows are read once per index state (a national index holds thousands)
         if self._cache[0] != self.index.state or not self.index.state:
             self._cache = (self.index.state, {})
-        key = (agency_id, province, year)
+        names = frozenset(fold(p) for p in within) if within is not None else None
+        key = (agency_id, province, year, names)
         if key not in self._cache[1]:
             if len(self._cache[1]) >= 512:
                 self._cache[1].pop(next(iter(self._cache[1])))
-            self._cache[1][key] = self._tasks(agency_id, province, year)
+            provinces = {fold(province)} if province else set()
+            if names is not None:
+                provinces = provinces & names if province else set(names)
+            documents = self._documents_of(provinces) if province or names is not None else None
+            self._cache[1][key] = self._tasks(agency_id, documents, year)
         return list(self._cache[1][key])
 
-    def _documents_of(self, province: str) -> frozenset[str] | None:
-        """Ids of the documents of a province (folded), read once per index state: a national
-        index holds thousands of an agency's rows, and only the asked province's documents need
-        reading. None when no province is asked."""
-        if not province:
-            return None
+    def _documents_of(self, provinces: set[str]) -> frozenset[str]:
+        """Ids of the documents of these provinces (folded names), from a table read once per
+        index state: a national index holds thousands of an agency's rows, and only the asked
+        provinces' documents need reading."""
         state = self.index.state
         if self._by_province[0] != state or not state:
             grouped: dict[str, set[str]] = {}
             for doc in self.index.documents():
                 grouped.setdefault(fold(doc.metadata.get("province", "")), set()).add(doc.doc_id)
             self._by_province = (state, {p: frozenset(ids) for p, ids in grouped.items()})
-        return self._by_province[1].get(fold(province), frozenset())
+        table = self._by_province[1]
+        return frozenset().union(*(table.get(p, frozenset()) for p in provinces))
 
-    def _tasks(self, agency_id: str, province: str, year: int | None) -> list[TaskRow]:
+    def _tasks(self, agency_id: str, documents: frozenset[str] | None, year: int | None) -> list[TaskRow]:
         name = self.registry.get(agency_id).name
         docs = _DocumentsById(self.index)  # only the documents the agency's rows come from
         groups: list[tuple[list[str], str, bool]] = [([agency_id], "", False)]
@@ -140,7 +149,7 @@ class TaskRegister:
         for ids, lineage, shared in groups:
             if ids:
                 # a sentence naming both bodies ("Sở Tài chính phối hợp với Sở KH&ĐT …") is listed once
-                for row in self._rows(ids, name, lineage, shared, docs, self._documents_of(province), year):
+                for row in self._rows(ids, name, lineage, shared, docs, documents, year):
                     span = (row.chunk_id, row.start, row.end)
                     if (lineage or shared) and span in seen:
                         continue

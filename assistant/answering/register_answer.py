@@ -38,7 +38,8 @@ def matching_rows(register: TaskRegister, plan: QueryPlan, filters: Filters | No
     filters = filters or Filters()
     scope = place_scope(plan, filters, places)
     try:
-        rows = register.tasks(plan.agency)
+        # only the scope's notices are read (retrieval's filter names them); `tier` then decides
+        rows = register.tasks(plan.agency, within=scope.where_names(places) if scope is not None else None)
     except UnknownAgency:  # a name recognised in the question but never given a task
         return []
     if scope is not None:  # a notice whose province is unknown is not listed as the asked one's
