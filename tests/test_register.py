@@ -14,6 +14,7 @@ import pytest
 from assistant.register import TaskRegister, UnknownAgency
 from assistant.service import ChatService
 from assistant.settings import Settings
+from core.vntext import fold
 from ingest.extract import extract_assignments
 from ingest.pipeline import prepare_bytes
 from ingest.targets import extract_targets
@@ -78,6 +79,13 @@ def test_register_lists_direct_and_shared_tasks(knowledge, seed_index) -> None:
     assert rows[0].number == "15/TB-UBND"
     with pytest.raises(UnknownAgency):
         register.tasks("Sở Không Tồn Tại")
+    everywhere = register.tasks("các sở, ngành")
+    provinces = sorted({r.province for r in everywhere})
+    assert len(provinces) >= 2  # the seeds' notices come from several provinces
+    for within in ([provinces[0]], provinces[:2], ["lai chau", ""], []):
+        kept = {fold(p) for p in within}
+        assert register.tasks("các sở, ngành", within=within) == [r for r in everywhere if fold(r.province) in kept]
+    assert register.tasks("các sở, ngành", province="Lai Châu", within=["Hà Tĩnh"]) == []
 
 
 @pytest.mark.e2e

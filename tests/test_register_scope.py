@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import pytest
 
 from assistant.answering.register_answer import matching_rows
 from assistant.query import plan_question
 from assistant.register import TaskRow
 from core.contracts import Filters
+from core.vntext import fold
 
 pytestmark = pytest.mark.unit
 
@@ -18,8 +21,12 @@ class _Rows:
     def __init__(self, rows: list[TaskRow]) -> None:
         self.rows = rows
 
-    def tasks(self, agency_id: str) -> list[TaskRow]:
-        return list(self.rows)
+    def tasks(self, agency_id: str, within: Collection[str] | None = None) -> list[TaskRow]:
+        """As TaskRegister: `within` keeps the notices whose province is one of these names."""
+        if within is None:
+            return list(self.rows)
+        names = {fold(p) for p in within}
+        return [r for r in self.rows if fold(r.province) in names]
 
 
 def _row(province: str, issued: str, task: str) -> TaskRow:
