@@ -43,6 +43,7 @@ from vectorstore.e5_weights import (
     q4_blocks,
     read_weight_file,
 )
+from vectorstore.e5_windows import Windowing
 
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
@@ -302,9 +303,9 @@ class E5Onnx:
         self.pos_type = (pos.reshape(config.max_positions, H) + typ).astype(np.float32)
         self.tokenizer = E5Tokenizer(vocab)
         self.form, self.precision = form, form
-        self.window = config.max_positions - 2  # content tokens per window, as in e5.c
-        self.batch_tokens, self.max_batch, self.sort_by_length = batch_tokens, max_batch, sort_by_length
         self.dim = H
+        # content tokens per window as in e5.c; batches by length (vectorstore/e5_windows.py)
+        self.windowing = Windowing(self.tokenizer, config.max_positions - 2, H, batch_tokens, max_batch, sort_by_length)
 
     def embed_rows(self, ids: np.ndarray) -> np.ndarray:
         """Word rows dequantised from Q4_0 (only those this batch uses) + positions + token type: [B, L, H]."""
@@ -317,48 +318,9 @@ class E5Onnx:
         m = mask.astype(np.float32)[:, :, None]
         return (hidden * m).sum(1) / m.sum(1)
 
-    def windows(self, content: list[int]) -> list[list[int]]:
-        """<s> + up to 510 content tokens + </s> per window (one window for a short text)."""
-        w = self.window
-        spans = [content[a : a + w] for a in range(0, len(content), w)] or [[]]
-        return [[self.tokenizer.bos, *span, self.tokenizer.eos] for span in spans]
-
     def encode(self, texts: list[str], prefix: str) -> np.ndarray:
         """L2-normalised vectors [n, 384] float32 for texts with the given prefix (as E5Torch.encode)."""
-        seqs: list[list[int]] = []
-        owner: list[int] = []
-        for i, text in enumerate(texts):
-            for seq in self.windows(self.tokenizer.content_ids(prefix + text)):
-                seqs.append(seq)
-                owner.append(i)
-        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
-        weights = np.zeros(len(texts), dtype=np.float64)
-        order = list(range(len(seqs)))
-        if self.sort_by_length:  # neighbours of similar length: little padding
-            order.sort(key=lambda k: len(seqs[k]))
-        start = 0
-        while start < len(order):
-            end, longest = start + 1, len(seqs[order[start]])
-            while end < len(order) and end - start < self.max_batch:  # up to max_batch rows and batch_tokens
-                padded = max(longest, len(seqs[order[end]]))
-                if (end - start + 1) * padded > self.batch_tokens:
-                    break
-                end, longest = end + 1, padded
-            batch = order[start:end]
-            ids = np.full((len(batch), longest), self.tokenizer.pad, dtype=np.int64)
-            mask = np.zeros((len(batch), longest), dtype=np.int32)
-            for row, k in enumerate(batch):
-                ids[row, : len(seqs[k])] = seqs[k]
-                mask[row, : len(seqs[k])] = 1
-            pooled = self.mean_pooled(ids, mask)
-            for row, k in enumerate(batch):
-                weight = max(len(seqs[k]) - 2, 1)  # e5.c weighs a window by its content tokens
-                sums[owner[k]] += weight * pooled[row]
-                weights[owner[k]] += weight
-            start = end
-        vectors = sums / np.maximum(weights, 1e-12)[:, None]
-        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        return vectors.astype(np.float32)
+        return self.windowing.encode(texts, prefix, self.mean_pooled)
 
     def passage(self, texts: list[str]) -> np.ndarray:
         return self.encode(list(texts), PASSAGE_PREFIX)

@@ -21,6 +21,7 @@ from typing import Any
 
 from vectorstore.e5_tokenizer import E5Tokenizer
 from vectorstore.e5_weights import E5Config, bundled_weight_file, load_weights
+from vectorstore.e5_windows import Windowing
 
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
@@ -153,57 +154,20 @@ class E5Torch:
         self.tokenizer = E5Tokenizer(vocab)
         self.precision = resolve_precision(precision)
         self.encoder = E5Encoder(config, tensors, self.precision)
-        self.window = config.max_positions - 2  # content tokens per window, as in e5.c
-        self.batch_tokens = batch_tokens
-        self.max_batch = max_batch
-        self.sort_by_length = sort_by_length
         self.dim = config.hidden
-
-    def windows(self, content: list[int]) -> list[list[int]]:
-        """<s> + up to 510 content tokens + </s> per window (one window for a short text)."""
-        w = self.window
-        spans = [content[a : a + w] for a in range(0, len(content), w)] or [[]]
-        return [[self.tokenizer.bos, *span, self.tokenizer.eos] for span in spans]
+        # content tokens per window as in e5.c; batches by length (vectorstore/e5_windows.py)
+        self.windowing = Windowing(
+            self.tokenizer, config.max_positions - 2, self.dim, batch_tokens, max_batch, sort_by_length
+        )
 
     def encode(self, texts: list[str], prefix: str) -> Any:
         """L2-normalised vectors [n, 384] (numpy float32) for texts with the given prefix."""
-        import numpy as np
         import torch
 
-        seqs: list[list[int]] = []
-        owner: list[int] = []
-        for i, text in enumerate(texts):
-            for seq in self.windows(self.tokenizer.content_ids(prefix + text)):
-                seqs.append(seq)
-                owner.append(i)
-        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
-        weights = np.zeros(len(texts), dtype=np.float64)
-        order = list(range(len(seqs)))
-        if self.sort_by_length:  # neighbours of similar length: little padding
-            order.sort(key=lambda k: len(seqs[k]))
-        start = 0
-        while start < len(order):
-            end, longest = start + 1, len(seqs[order[start]])
-            while end < len(order) and end - start < self.max_batch:  # up to max_batch rows and batch_tokens
-                padded = max(longest, len(seqs[order[end]]))
-                if (end - start + 1) * padded > self.batch_tokens:
-                    break
-                end, longest = end + 1, padded
-            batch = order[start:end]
-            ids = torch.full((len(batch), longest), self.tokenizer.pad, dtype=torch.long)
-            mask = torch.zeros((len(batch), longest), dtype=torch.bool)
-            for row, k in enumerate(batch):
-                ids[row, : len(seqs[k])] = torch.tensor(seqs[k])
-                mask[row, : len(seqs[k])] = True
-            pooled = self.encoder.mean_pooled(ids, mask).numpy()
-            for row, k in enumerate(batch):
-                weight = max(len(seqs[k]) - 2, 1)  # e5.c weighs a window by its content tokens
-                sums[owner[k]] += weight * pooled[row]
-                weights[owner[k]] += weight
-            start = end
-        vectors = sums / np.maximum(weights, 1e-12)[:, None]
-        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        return vectors.astype(np.float32)
+        def pool(ids: Any, mask: Any) -> Any:
+            return self.encoder.mean_pooled(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
+
+        return self.windowing.encode(texts, prefix, pool)
 
     def passage(self, texts: list[str]) -> Any:
         return self.encode(list(texts), PASSAGE_PREFIX)
