@@ -159,9 +159,7 @@ class TaskRegister:
 
     def _rows(self, ids, name, lineage, shared, docs, in_province, year) -> list[TaskRow]:  # type: ignore[no-untyped-def]
         rows = []
-        for a in self.index.assignments(ids):
-            if in_province is not None and a.doc_id not in in_province:
-                continue  # another province's notice: its record is never read
+        for a in self.index.assignments(ids, in_province):  # another province's notices are never read
             meta = docs[a.doc_id].metadata
             if year and not meta.get("issued", "").startswith(str(year)):
                 continue

@@ -18,6 +18,7 @@ from core.vntext import fold
 from ingest.extract import extract_assignments
 from ingest.pipeline import prepare_bytes
 from ingest.targets import extract_targets
+from vectorstore import records
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
@@ -68,7 +69,7 @@ def test_targets_planned_and_achieved(knowledge, seeds_dir: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_register_lists_direct_and_shared_tasks(knowledge, seed_index) -> None:
+def test_register_lists_direct_and_shared_tasks(knowledge, seed_index, monkeypatch) -> None:
     register = TaskRegister(seed_index, knowledge.registry)
     rows = register.tasks("so ke hoach va dau tu", province="Lai Châu")
     assert rows and all(r.province == "Lai Châu" for r in rows)
@@ -86,6 +87,14 @@ def test_register_lists_direct_and_shared_tasks(knowledge, seed_index) -> None:
         kept = {fold(p) for p in within}
         assert register.tasks("các sở, ngành", within=within) == [r for r in everywhere if fold(r.province) in kept]
     assert register.tasks("các sở, ngành", province="Lai Châu", within=["Hà Tĩnh"]) == []
+    ids = [knowledge.registry.resolve("các sở, ngành").id]
+    documents = {r.doc_id for r in seed_index.assignments(ids)}
+    some = set(sorted(documents)[:2])
+    listed = seed_index.assignments(ids, some)  # the scope's documents go into the SQL
+    assert listed == [a for a in seed_index.assignments(ids) if a.doc_id in some] and listed
+    monkeypatch.setattr(records, "_MAX_LISTED", 1)  # more documents than SQLite takes: filtered after
+    assert seed_index.assignments(ids, some) == listed
+    assert seed_index.assignments(ids, set()) == []
 
 
 @pytest.mark.e2e

@@ -70,9 +70,11 @@ class IndexReads:
     def all_chunks(self) -> list[ChunkRecord]:
         return self._records.all_chunks()
 
-    def assignments(self, agencies: list[str] | None = None) -> list[Assignment]:
-        """The task register's rows, optionally only those of these agency ids."""
-        return self._records.assignments(agencies)
+    def assignments(
+        self, agencies: list[str] | None = None, documents: AbstractSet[str] | None = None
+    ) -> list[Assignment]:
+        """The task register's rows, optionally only those of these agency ids and documents."""
+        return self._records.assignments(agencies, documents)
 
     def targets(self) -> list[Target]:
         return self._records.targets()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,6 +104,9 @@ class ChunkRecord(Chunk):
     """A stored chunk, with the text that was embedded and indexed for it."""
 
     indexed_text: str = ""
+
+
+_MAX_LISTED = 30000  # ids passed as SQL parameters at most (SQLite allows 32,766)
 
 
 class RecordStore:
@@ -254,17 +257,30 @@ class RecordStore:
         self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
     # --- register -------------------------------------------------------------------------
-    def assignments(self, agencies: Sequence[str] | None = None) -> list[Assignment]:
-        """Stored assignments, optionally only those of the given agency ids."""
+    def assignments(
+        self, agencies: Sequence[str] | None = None, documents: Collection[str] | None = None
+    ) -> list[Assignment]:
+        """Stored assignments, optionally only those of the given agency ids and documents (a
+        national index holds thousands of an agency's rows; a question's scope needs few)."""
         sql = (
             'SELECT agency, agency_text, role, task, deadline, chunk_id, doc_id, collective, start, "end" FROM '
             "assignments"
         )
+        clauses: list[str] = []
         args: list[str] = []
         if agencies is not None:
-            sql += f" WHERE agency IN ({','.join('?' * len(agencies))})"
-            args = list(agencies)
-        rows = self._db.execute(sql + " ORDER BY doc_id, start", args).fetchall()
+            clauses.append(f"agency IN ({','.join('?' * len(agencies))})")
+            args += list(agencies)
+        listed = documents is not None and len(documents) <= _MAX_LISTED  # SQLite's bound on parameters
+        if documents is not None and not documents:
+            return []
+        if listed:
+            clauses.append(f"doc_id IN ({','.join('?' * len(documents or ()))})")
+            args += sorted(documents or ())
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        rows = self._db.execute(sql + where + " ORDER BY doc_id, start", args).fetchall()
+        if documents is not None and not listed:
+            rows = [r for r in rows if r[6] in documents]
         return [Assignment(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], r[9]) for r in rows]
 
     def targets(self) -> list[Target]:
