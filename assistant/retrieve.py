@@ -231,10 +231,11 @@ class HybridSearch:
             lexical = {
                 h.chunk_id: h.score for h in self.index.lexical_search(plan.lexical_query(), cfg.candidates, allowed)
             }
+        read: dict[str, Any] = {}  # chunk records already read (the read-ahead's), not read again below
         if vector is not None and self.prepare is not None and lexical:
             best = sorted(lexical, key=lambda c: (-lexical[c], c))[:k]
-            found = self.index.chunks(best)
-            self.prepare([found[c] for c in best if c in found])
+            read = self.index.chunks(best)
+            self.prepare([read[c] for c in best if c in read])
         if vector is not None:
             hits = self.index.dense_search(
                 plan.dense_query(), cfg.candidates, where, allowed=allowed, vector=vector.result()
@@ -244,7 +245,7 @@ class HybridSearch:
         for weight, leg in ((cfg.dense_weight, dense), (cfg.lexical_weight, lexical)):
             for rank, chunk_id in enumerate(sorted(leg, key=leg.get, reverse=True), start=1):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (cfg.rrf_k + rank)
-        records = self.index.chunks(list(fused))
+        records = {**read, **self.index.chunks([c for c in fused if c not in read])}
         docs = self.index.documents_by_id({r.doc_id for r in records.values()})
         unit = 1.0 / (cfg.rrf_k + 1)
         for chunk_id, record in records.items():

@@ -203,9 +203,9 @@ class Ingester:
         if not version:
             return 0
         lacking = self.index.chunks_lacking_readings(version)
+        registry = self.knowledge.registry
         for start in range(0, len(lacking), batch):
             records = self.index.chunks(lacking[start : start + batch])
-            registry = self.knowledge.registry
             self.index.store_readings(
                 [
                     (r.chunk_id, r.doc_id, chunk_readings(registry, r.text, r.heading_path, version))

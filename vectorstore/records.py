@@ -242,7 +242,7 @@ class RecordStore:
             self._db.executemany(
                 "INSERT INTO agency_readings(chunk_id, doc_id, version, readings) VALUES (?,?,?,?)",
                 [
-                    (chunk_id, doc.doc_id, reading_version(stored), stored)
+                    (chunk_id, doc.doc_id, _stored_version(stored), stored)
                     for chunk_id, stored in (readings or {}).items()
                 ],
             )
@@ -327,7 +327,7 @@ class RecordStore:
         with self._transaction():
             self._db.executemany(
                 "INSERT OR REPLACE INTO agency_readings(chunk_id, doc_id, version, readings) VALUES (?,?,?,?)",
-                [(c, d, reading_version(r), r) for c, d, r in rows],
+                [(c, d, _stored_version(r), r) for c, d, r in rows],
             )
 
     def get_chunks(self, chunk_ids: list[str]) -> dict[str, ChunkRecord]:
@@ -356,7 +356,7 @@ class _Tx:
         self._db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
-def reading_version(stored: str) -> str:
+def _stored_version(stored: str) -> str:
     """The version a stored agency reading was made by (core/agency_mentions writes it first)."""
     return str(json.loads(stored).get("v", ""))
 
