@@ -16,6 +16,13 @@ from bench.measure import EXTRA_KEYS, RESULT_KEYS
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _bench(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    """`python -m bench ARGS` from the repository root, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "bench", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
 @pytest.mark.unit
 def test_synthetic_corpus_is_deterministic_and_varied() -> None:
     vocab = Vocabulary.load()
@@ -32,28 +39,18 @@ def test_synthetic_corpus_is_deterministic_and_varied() -> None:
 
 @pytest.mark.e2e
 def test_bench_run_prints_one_json_line_with_every_key(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "run",
-            "--chunks",
-            "50",
-            "--json",
-            "--questions",
-            "4",
-            "--raw-sample",
-            "8",
-            "--quiet",
-            "--workdir",
-            str(tmp_path / "work"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
+    done = _bench(
+        "run",
+        "--chunks",
+        "50",
+        "--json",
+        "--questions",
+        "4",
+        "--raw-sample",
+        "8",
+        "--quiet",
+        "--workdir",
+        str(tmp_path / "work"),
     )
     assert done.returncode == 0, done.stderr[-3000:]
     lines = done.stdout.strip().splitlines()
@@ -118,14 +115,7 @@ def test_bench_run_with_reused_document_vectors_says_so(tmp_path: Path) -> None:
     client.get_or_create_collection("ntm_chunks").add(ids=[f"c{i}" for i in range(30)], embeddings=vectors.tolist())
     del client
     argv = ["--chunks", "40", "--json", "--questions", "3", "--quiet", "--workdir", str(tmp_path / "work")]
-    done = subprocess.run(
-        [sys.executable, "-m", "bench", "run", *argv, "--doc-vectors", f"reuse:{source}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    done = _bench("run", *argv, "--doc-vectors", f"reuse:{source}")
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert tuple(result) == RESULT_KEYS + EXTRA_KEYS
@@ -139,26 +129,22 @@ def test_bench_run_with_reused_document_vectors_says_so(tmp_path: Path) -> None:
     )
     assert 0 < result["serve_peak_rss_mb"] < 4000 and result["serve_ask_p50_ms"] > 0
     assert len(result["loadavg_start"]) == len(result["loadavg_end"]) == 3
-    again = subprocess.run(  # the question half alone, on the index that run kept
-        [sys.executable, "-m", "bench", "ask", "--index", str(tmp_path / "work" / "index"), "--chunks", "40"]
-        + ["--questions", "3", "--json", "--quiet"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    again = _bench(  # the question half alone, on the index that run kept
+        "ask",
+        "--index",
+        str(tmp_path / "work" / "index"),
+        "--chunks",
+        "40",
+        "--questions",
+        "3",
+        "--json",
+        "--quiet",
         timeout=600,
-        check=False,
     )
     assert again.returncode == 0, again.stderr[-3000:]
     asked = json.loads(again.stdout.strip().splitlines()[-1])
     assert tuple(asked) == RESULT_KEYS + EXTRA_KEYS and asked["chunks"] == result["chunks"]
     assert asked["ingest_s"] is None and asked["reingest_unchanged_s"] is None and asked["ingest_chunks_per_s"] is None
     assert asked["doc_vectors"].startswith("as built in") and asked["ask_p50_ms"] > 0 and asked["serve_peak_rss_mb"] > 0
-    bad = subprocess.run(
-        [sys.executable, "-m", "bench", "run", *argv, "--doc-vectors", f"reuse:{tmp_path / 'nothing'}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    bad = _bench("run", *argv, "--doc-vectors", f"reuse:{tmp_path / 'nothing'}", timeout=120)
     assert bad.returncode == 2 and "no Chroma store" in bad.stderr
