@@ -105,6 +105,7 @@ class Index(IndexReads):
         self._ahead: dict[tuple[str, str], list[list[float]]] = {}  # vectors embedded ahead (embed_ahead)
         self._where_cache: tuple[str, dict[str, frozenset[str]]] = ("", {})
         self._alternates = None  # the copies ledger, opened on first use (alternates())
+        self._records.fill_filters(metadata_from_records)  # once, for an index written before the table
         if self._records.get_meta("dirty") == "1":
             self.reconcile()
         if not self.lexical.load() and not self._writer_active():
@@ -286,18 +287,26 @@ class Index(IndexReads):
         old_ids = set(self._records.chunk_ids(doc.doc_id))
         self._begin_write()
         self._records.set_meta("dirty", "1")
+        metadatas = [chroma_metadata(doc, c) for c in chunks]
         if chunks:
             self.collection.upsert(
                 ids=[c.chunk_id for c in chunks],
                 embeddings=vectors,
                 documents=[c.text for c in chunks],
-                metadatas=[chroma_metadata(doc, c) for c in chunks],
+                metadatas=metadatas,
             )
         stale = sorted(old_ids - {c.chunk_id for c in chunks})
         if stale:
             self.collection.delete(ids=stale)
         self._records.replace_document(
-            doc, chunks, indexed, PIPELINE_VERSION, prepared.assignments, prepared.targets, prepared.readings
+            doc,
+            chunks,
+            indexed,
+            PIPELINE_VERSION,
+            prepared.assignments,
+            prepared.targets,
+            prepared.readings,
+            chunk_metadata=metadatas,
         )
         if self.shared is not None:
             self.shared.put(

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from core.contracts import Assignment, Chunk, CleanDocument, Target
+from vectorstore import chunk_filters
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -118,7 +120,9 @@ class RecordStore:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(agency_readings)")}
         if columns and "version" not in columns:  # an early form of this derived table: rebuilt on ingest
             self._db.execute("DROP TABLE agency_readings")
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(_SCHEMA + chunk_filters.SCHEMA)
+        if self.get_meta(chunk_filters.META_KEY) is None and not self._db.execute("SELECT 1 FROM chunks").fetchone():
+            self.set_meta(chunk_filters.META_KEY, chunk_filters.FORMAT)  # a new index: nothing to fill
 
     def close(self) -> None:
         self._db.close()
@@ -174,9 +178,12 @@ class RecordStore:
         assignments: Sequence[Assignment] = (),
         targets: Sequence[Target] = (),
         readings: Mapping[str, str] | None = None,
+        *,
+        chunk_metadata: Sequence[Mapping[str, Any]],
     ) -> None:
-        """Store a document with its chunks, assignments, targets and its chunks' agency readings
-        (core/agency_mentions), replacing any earlier version, atomically."""
+        """Store a document with its chunks, assignments, targets, its chunks' agency readings
+        (core/agency_mentions) and the metadata Chroma holds for each chunk (its filtered keys:
+        vectorstore/chunk_filters.py), replacing any earlier version, atomically."""
         with self._transaction():
             self._delete_rows(doc.doc_id)
             self._db.execute("DELETE FROM documents WHERE source=?", (doc.source,))
@@ -246,13 +253,14 @@ class RecordStore:
                     for chunk_id, stored in (readings or {}).items()
                 ],
             )
+            chunk_filters.insert(self._db, chunk_filters.rows_of(zip(chunks, chunk_metadata, strict=True)))
 
     def delete_document(self, doc_id: str) -> None:
         with self._transaction():
             self._delete_rows(doc_id)
 
     def _delete_rows(self, doc_id: str) -> None:
-        for table in ("assignments", "targets", "agency_readings", "chunks"):
+        for table in ("assignments", "targets", "agency_readings", "chunk_filters", "chunks"):
             self._db.execute(f"DELETE FROM {table} WHERE doc_id=?", (doc_id,))
         self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
@@ -340,6 +348,29 @@ class RecordStore:
             chunk_ids,
         ).fetchall()
         return {r[0]: _chunk(r) for r in rows}
+
+    # --- metadata filters (vectorstore/chunk_filters.py) -----------------------------------
+    def chunk_ids_where(self, where: Mapping[str, Any]) -> set[str] | None:
+        """Ids of the chunks a Chroma metadata filter selects; None when the filter table cannot
+        answer it (another key or operator, or a table not filled yet): then ask Chroma."""
+        filled = self.get_meta(chunk_filters.META_KEY) == chunk_filters.FORMAT
+        query = chunk_filters.where_sql(where) if filled else None
+        return None if query is None else {row[0] for row in self._db.execute(*query)}
+
+    def fill_filters(self, describe: Callable[[DocumentRecord, ChunkRecord], Mapping[str, Any]]) -> None:
+        """Fill the filter table from every recorded chunk unless it is filled (an index written
+        before it existed, or by older code); `describe` gives what Chroma holds for a chunk."""
+        if self.get_meta(chunk_filters.META_KEY) == chunk_filters.FORMAT:
+            return
+        docs = {d.doc_id: d for d in self.documents()}
+        with self._transaction():
+            self._db.execute("DELETE FROM chunk_filters")
+            cursor = self._db.execute(
+                "SELECT chunk_id, doc_id, n, '', heading_path, start, \"end\", agencies, '' FROM chunks"
+            )
+            while batch := [_chunk(r) for r in cursor.fetchmany(5000)]:
+                chunk_filters.insert(self._db, chunk_filters.rows_of((c, describe(docs[c.doc_id], c)) for c in batch))
+            self.set_meta(chunk_filters.META_KEY, chunk_filters.FORMAT)
 
     def _transaction(self) -> "_Tx":
         return _Tx(self._db)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from core.contracts import Assignment, Chunk, CleanDocument, DocumentMetadata, Target
+from vectorstore.chunk_meta import chroma_metadata
 
 GENERATION_ID = "__generation__"
 BUILD_ID = "__build_settings__"  # the index-time settings the documents were built with (build_record.py)
@@ -174,7 +175,10 @@ def pull(store: SharedStore, records: Any, lexical: Any) -> bool:
         doc, chunks, indexed, assignments, targets = _from_record(doc_id, record)
         lexical.remove(records.chunk_ids(doc_id))
         readings = record.get("readings", {})  # absent in records published before they were stored
-        records.replace_document(doc, chunks, indexed, record.get("pipeline", ""), assignments, targets, readings)
+        pipeline, described = record.get("pipeline", ""), [chroma_metadata(doc, c) for c in chunks]
+        records.replace_document(
+            doc, chunks, indexed, pipeline, assignments, targets, readings, chunk_metadata=described
+        )
         lexical.add([(c.chunk_id, t) for c, t in zip(chunks, indexed, strict=False)])
         store.mark(doc_id, version)
     return bool(gone or stale)
