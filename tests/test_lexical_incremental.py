@@ -114,3 +114,32 @@ def test_an_old_format_folder_is_not_loaded(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "manifest.json").write_text('{"ids": ["a:0"], "fingerprint": "x"}', "utf-8")
     assert not LexicalIndex(folder).load()  # the Index then rebuilds it from the records
+
+
+def test_a_filtered_search_ranks_as_the_whole_index_does(tmp_path: Path, chunks) -> None:
+    """Searching among allowed ids scores only their postings, yet gives exactly the scores and
+    order of the unfiltered search restricted to them: over several segments with removed rows,
+    for small and large id sets (with unknown and removed ids), and after the index changes
+    (a remembered set's rows are not reused)."""
+    rng = random.Random(11)
+    index = LexicalIndex(tmp_path / "lex")
+    for start in range(0, len(chunks), 37):
+        index.add(chunks[start : start + 37])
+    removed = set(rng.sample([i for i, _ in chunks], 30))
+    index.remove(sorted(removed))
+    assert len(index._segments) > 1 and any(not s.live.all() for s in index._segments)
+    ids = [i for i, _ in chunks]
+
+    def check(allowed: frozenset[str]) -> None:
+        for query in QUERIES:
+            whole = [(i, s) for i, s in index.search(query, len(ids)) if i in allowed]
+            assert index.search(query, 25, allowed) == whole[:25]
+
+    sets = [frozenset(rng.sample(ids, n)) for n in (3, 40, len(ids) // 2, len(ids) - 5)]
+    for allowed in [*sets, frozenset(ids) | {"no-such-chunk"}, frozenset(removed)]:
+        check(allowed)
+    assert index.search(QUERIES[2], 25, frozenset(removed)) == []
+    index.add([(ids[0], "sản phẩm OCOP Hà Tĩnh " * 3)])  # changes what a remembered set ranks
+    for allowed in sets:
+        check(allowed | {ids[0]})
+        check(allowed)

@@ -38,14 +38,30 @@ class Segment:
     def n_live(self) -> int:
         return int(self.live.sum())
 
-    def column(self, term: int) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, term frequencies) of one term's postings in this segment, live rows only."""
+    def column(self, term: int, among: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, term frequencies) of one term's postings in this segment, live rows only;
+        with `among` (sorted live rows), only those rows': found by binary search of the shorter
+        list in the longer, so a filter's cost follows the smaller of the two, not the corpus."""
         if term >= self.tf.shape[1]:
             return _EMPTY_I, _EMPTY_F
         lo, hi = self.tf.indptr[term], self.tf.indptr[term + 1]
         rows = self.tf.indices[lo:hi]
-        keep = self.live[rows]
+        if among is None:
+            keep = self.live[rows]
+        elif len(among) < len(rows):
+            found = np.minimum(np.searchsorted(rows, among), len(rows) - 1)
+            keep = found[rows[found] == among] if len(rows) else _EMPTY_I
+        else:
+            found = np.minimum(np.searchsorted(among, rows), len(among) - 1)
+            keep = np.flatnonzero(among[found] == rows) if len(among) else _EMPTY_I
         return rows[keep], self.tf.data[lo:hi][keep].astype(np.float64)
+
+    def document_frequency(self, term: int) -> int:
+        """Live rows containing `term`, without reading their frequencies."""
+        if term >= self.tf.shape[1]:
+            return 0
+        lo, hi = self.tf.indptr[term], self.tf.indptr[term + 1]
+        return int(hi - lo) if self.live.all() else int(np.count_nonzero(self.live[self.tf.indices[lo:hi]]))
 
 
 _EMPTY_I = np.zeros(0, dtype=np.int32)
@@ -103,28 +119,31 @@ def score(
 ) -> list[tuple[int, np.ndarray, np.ndarray]]:
     """Per segment: (segment number, rows, BM25 scores) of rows matching some query term.
 
-    `allowed`, when given, is one boolean row mask per segment (a metadata filter)."""
+    `allowed`, when given, is per segment the sorted live rows a metadata filter admits: only
+    their postings are scored (IDF and average length still count every live chunk, so each
+    score is the one an unfiltered search gives that row)."""
     if n_live == 0 or not query_terms:
         return []
     avg = total_length / n_live
-    postings = {t: [seg.column(t) for seg in segments] for t in set(query_terms)}
     idf = {}
-    for t, cols in postings.items():
-        df = sum(len(rows) for rows, _ in cols)
+    for t in set(query_terms):
+        df = sum(seg.document_frequency(t) for seg in segments)
         idf[t] = math.log(1 + (n_live - df + 0.5) / (df + 0.5))
     out = []
     for s, seg in enumerate(segments):
+        among = None if allowed is None else allowed[s]
+        if among is not None and not len(among):
+            continue
+        postings = {t: seg.column(t, among) for t in idf}
         acc = np.zeros(len(seg.ids), dtype=np.float64)
         hit = np.zeros(len(seg.ids), dtype=bool)
         for t in query_terms:
-            rows, tf = postings[t][s]
+            rows, tf = postings[t]
             if not len(rows):
                 continue
             norm = K1 * ((1 - B) + B * seg.lengths[rows] / avg)
             acc[rows] += idf[t] * tf / (norm + tf)
             hit[rows] = True
-        if allowed is not None:
-            hit &= allowed[s]
         rows = np.flatnonzero(hit)
         if len(rows):
             out.append((s, rows, acc[rows]))
@@ -132,4 +151,4 @@ def score(
 
 
 def document_frequency(segments: list[Segment], term: int) -> int:
-    return sum(len(seg.column(term)[0]) for seg in segments)
+    return sum(seg.document_frequency(term) for seg in segments)

@@ -65,6 +65,7 @@ class LexicalIndex:
         self._saved_terms = 0
         self._terms_bytes = 0
         self._df_cache: dict[str, int] = {}
+        self._rows_cache: dict[frozenset[str], list[np.ndarray]] = {}
 
     # --- state ----------------------------------------------------------------------------
     @property
@@ -141,6 +142,7 @@ class LexicalIndex:
 
     def _compact(self) -> None:
         self._df_cache = {}
+        self._rows_cache = {}
         before = set(map(id, self._segments))
         self._segments = bm25.compact(self._segments, len(self._term_list))
         for seg in self._segments:
@@ -234,19 +236,12 @@ class LexicalIndex:
         tokens = [self._terms[t] for t in lexical_tokens(query) if t in self._terms]
         if not tokens:
             return []
-        masks = None
-        if allowed is not None:
-            index_of = {id(seg): s for s, seg in enumerate(self._segments)}
-            masks = [np.zeros(len(seg.ids), dtype=bool) for seg in self._segments]
-            for chunk_id in allowed:
-                found = self._where.get(chunk_id)
-                if found is not None:
-                    masks[index_of[id(found[0])]][found[1]] = True
-            if not any(m.any() for m in masks):
-                return []
+        among = None if allowed is None else self._rows_of(allowed)
+        if among is not None and not any(len(rows) for rows in among):
+            return []
         n_live = sum(seg.n_live for seg in self._segments)
         total = sum(int(seg.lengths[seg.live].sum()) for seg in self._segments)
-        hits = bm25.score(self._segments, tokens, n_live, total, masks)
+        hits = bm25.score(self._segments, tokens, n_live, total, among)
         if not hits:
             return []
         seg_of = np.concatenate([np.full(len(rows), s) for s, rows, _ in hits])
@@ -260,6 +255,25 @@ class LexicalIndex:
         found = [(self._segments[seg_of[n]].ids[row_of[n]], float(scores[n])) for n in top]
         found.sort(key=lambda x: (-x[1], x[0]))
         return [(i, s) for i, s in found[:k] if s > 0]
+
+    def _rows_of(self, allowed: AbstractSet[str]) -> list[np.ndarray]:
+        """Per segment, the sorted rows of the live chunks among `allowed`; remembered for a
+        frozen set (retrieval's are cached per filter) until the index changes."""
+        key = allowed if isinstance(allowed, frozenset) else None
+        if key is not None and key in self._rows_cache:
+            return self._rows_cache[key]
+        index_of = {id(seg): s for s, seg in enumerate(self._segments)}
+        rows: list[list[int]] = [[] for _ in self._segments]
+        for chunk_id in allowed:
+            found = self._where.get(chunk_id)
+            if found is not None:
+                rows[index_of[id(found[0])]].append(found[1])
+        out = [np.asarray(sorted(r), dtype=np.int32) for r in rows]
+        if key is not None:
+            if len(self._rows_cache) >= 64:
+                self._rows_cache.pop(next(iter(self._rows_cache)))
+            self._rows_cache[key] = out
+        return out
 
 
 def _save_segment(path: Path, seg: bm25.Segment, hashes: list[int]) -> None:
