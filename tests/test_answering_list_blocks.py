@@ -135,3 +135,19 @@ def test_a_quoted_lead_in_gets_its_items(knowledge, list_index) -> None:
     assert len(items) == lists.config.expand_items
     assert [c.n for c in expanded.citations] == list(range(1, len(expanded.citations) + 1))
     assert all(text[c.start : c.end] == c.quote for c in expanded.citations)
+
+
+def test_lead_in_ends_are_read_from_the_line_end(shared) -> None:
+    """A lead-in is told by how its line ends; reading only the line's end must agree with
+    searching the whole line, on every line of the dev corpus and on lines built to sit at the edge
+    (the word boundary before "như sau", a line that is only the phrase, a colon mid-line)."""
+    from assistant.answering.list_blocks import _LEAD_END, _ends_lead_in, lines_of
+
+    lines = [line.text for p in sorted((shared / "corpus" / "dev").glob("*.txt")) for line in lines_of(p.read_text())]
+    for stem in ["", "a", "Cụ thể", "Nhiệm vụ: gồm 3 việc", "x" * 300]:
+        for end in [" như sau.", "như sau", " sau đây", "nhưnhư sau.", " sau đây:", ":", " như sau:", ". Như sau", ""]:
+            lines.append((stem + end).strip())
+    leads = [line for line in lines if _LEAD_END.search(line)]
+    assert len(leads) > 50 and len(lines) - len(leads) > 500
+    for line in lines:
+        assert _ends_lead_in(line) == bool(_LEAD_END.search(line)), line

@@ -88,6 +88,13 @@ def lines_of(text: str) -> list[Line]:
     return out
 
 
+def _ends_lead_in(line: str) -> bool:
+    """Whether a line (stripped, as `lines_of` gives them) ends as a lead-in does. `_LEAD_END`'s
+    longest match is 8 characters at the end, so the last 16 decide: searching whole lines was
+    most of reading a document's blocks."""
+    return bool(_LEAD_END.search(line[-16:]))
+
+
 def find_blocks(doc_id: str, text: str) -> list[Block]:
     """Every lead-in (a line ending in ":" / "như sau", or a table header) with the items under it.
     Fresh Block objects (callers mark `chosen`) over blocks read once per document text: every
@@ -99,14 +106,15 @@ def find_blocks(doc_id: str, text: str) -> list[Block]:
 def _blocks(doc_id: str, text: str) -> tuple[Block, ...]:
     """Keyed by the text itself, so a re-ingested document is read again (never a stale block)."""
     lines = lines_of(text)
+    ends_lead = [_ends_lead_in(line.text) for line in lines]
     blocks = []
     for i, lead in enumerate(lines):
         header = None
         j = i + 1
-        after_lead = i > 0 and bool(_LEAD_END.search(lines[i - 1].text))  # that lead's block holds this header
+        after_lead = i > 0 and ends_lead[i - 1]  # that lead's block holds this header
         if _HEADER_CELL.match(lead.text) and j < len(lines) and lines[j].family == "row" and not after_lead:
             header, lead = lead, (lines[i - 1] if i > 0 and len(lines[i - 1].text) < 300 else lead)
-        elif not _LEAD_END.search(lead.text) or len(lead.text) > 500:
+        elif not ends_lead[i] or len(lead.text) > 500:
             continue
         elif j < len(lines) and _HEADER_CELL.match(lines[j].text):
             header = lines[j]
