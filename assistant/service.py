@@ -177,14 +177,15 @@ class ChatService:
         return list(retrieved) + extra
 
     def _figure_kinds(self, chunk_id: str) -> list[tuple[str, str]]:
-        """Figures the tracker found in a chunk, with whether each is planned or achieved."""
+        """Figures the tracker found in a chunk, with whether each is planned or achieved (read
+        per chunk asked for and remembered until the index changes: never all of them)."""
         fingerprint = self.index.lexical.fingerprint
         if self._figures is None or self._figures[0] != fingerprint:
-            by_chunk: dict[str, list[tuple[str, str]]] = {}
-            for t in self.index.targets():
-                by_chunk.setdefault(t.chunk_id, []).append((t.text, t.kind))
-            self._figures = (fingerprint, by_chunk)
-        return self._figures[1].get(chunk_id, [])
+            self._figures = (fingerprint, {})
+        known = self._figures[1]
+        if chunk_id not in known:
+            known[chunk_id] = [(t.text, t.kind) for t in self.index.targets([chunk_id])]
+        return known[chunk_id]
 
     def _document_text(self, row: TaskRow) -> str:
         return self.index.document_text(row.chunk_id.split(":")[0]) or ""

@@ -133,3 +133,14 @@ def test_collection_is_readable_by_langchain_chroma(seed_index, embeddings) -> N
     )
     assert docs and all(d.metadata["province"] == "Lai Châu" for d in docs)
     assert all(d.metadata["chunk_n"] >= 0 and d.metadata["source"] for d in docs)
+
+
+def test_the_figures_of_some_chunks_are_those_of_all_figures_for_them(seed_index) -> None:
+    """The answer path reads the figures of the chunks it weighs, not all of them: the same rows,
+    in the same order, as the whole table has for those chunks."""
+    every = seed_index.targets()
+    with_figures = sorted({t.chunk_id for t in every})
+    assert len(with_figures) >= 3
+    for asked in (with_figures[:1], with_figures[::2], [*with_figures[-2:], "no-such-chunk"]):
+        assert seed_index.targets(asked) == [t for t in every if t.chunk_id in set(asked)]
+    assert seed_index.targets([]) == []

@@ -76,8 +76,9 @@ class IndexReads:
         """The task register's rows, optionally only those of these agency ids and documents."""
         return self._records.assignments(agencies, documents)
 
-    def targets(self) -> list[Target]:
-        return self._records.targets()
+    def targets(self, chunk_ids: list[str] | None = None) -> list[Target]:
+        """The figures the tracker found, of every chunk or only of these."""
+        return self._records.targets(chunk_ids)
 
     def alternates(self) -> AlternateLedger:
         """The copies ledger kept in the records' file (ingest/copies.py writes it)."""

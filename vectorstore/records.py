@@ -181,9 +181,8 @@ class RecordStore:
         *,
         chunk_metadata: Sequence[Mapping[str, Any]],
     ) -> None:
-        """Store a document with its chunks, assignments, targets, its chunks' agency readings
-        (core/agency_mentions) and the metadata Chroma holds for each chunk (its filtered keys:
-        vectorstore/chunk_filters.py), replacing any earlier version, atomically."""
+        """Store a document with its chunks, assignments, targets, agency readings (core/agency_mentions)
+        and the metadata Chroma holds for each chunk (vectorstore/chunk_filters.py), atomically."""
         with self._transaction():
             self._delete_rows(doc.doc_id)
             self._db.execute("DELETE FROM documents WHERE source=?", (doc.source,))
@@ -291,12 +290,14 @@ class RecordStore:
             rows = [r for r in rows if r[6] in documents]
         return [Assignment(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], r[9]) for r in rows]
 
-    def targets(self) -> list[Target]:
-        rows = self._db.execute(
-            "SELECT indicator, value, unit, period, scope, kind, text, chunk_id, doc_id FROM targets ORDER BY doc_id, "
-            "rowid"
-        ).fetchall()
-        return [Target(*r) for r in rows]
+    def targets(self, chunk_ids: Sequence[str] | None = None) -> list[Target]:
+        """Stored figures, optionally only those of these chunks (found through their documents)."""
+        sql = "SELECT indicator, value, unit, period, scope, kind, t.text, t.chunk_id, t.doc_id FROM targets t"
+        if chunk_ids is None:
+            return [Target(*r) for r in self._db.execute(sql + " ORDER BY t.doc_id, t.rowid")]
+        marks = ",".join("?" * len(chunk_ids))
+        sql += f" JOIN chunks c ON c.doc_id = t.doc_id AND c.chunk_id = t.chunk_id WHERE c.chunk_id IN ({marks})"
+        return [Target(*r) for r in self._db.execute(sql + " ORDER BY t.doc_id, t.rowid", list(chunk_ids))]
 
     # --- chunks ---------------------------------------------------------------------------
     def chunk_ids(self, doc_id: str | None = None) -> list[str]:
@@ -351,8 +352,7 @@ class RecordStore:
 
     # --- metadata filters (vectorstore/chunk_filters.py) -----------------------------------
     def chunk_ids_where(self, where: Mapping[str, Any]) -> set[str] | None:
-        """Ids of the chunks a Chroma metadata filter selects; None when the filter table cannot
-        answer it (another key or operator, or a table not filled yet): then ask Chroma."""
+        """Ids of the chunks a Chroma metadata filter selects; None when the table cannot say."""
         filled = self.get_meta(chunk_filters.META_KEY) == chunk_filters.FORMAT
         query = chunk_filters.where_sql(where) if filled else None
         return None if query is None else {row[0] for row in self._db.execute(*query)}
