@@ -17,7 +17,7 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import AbstractSet, Any, Callable
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -170,8 +170,7 @@ class HybridSearch:
         prepare: Callable[[list[Chunk]], None] | None = None,
     ) -> None:
         """`prepare(chunks)`, when given, is handed the lexical leg's best chunks (best first)
-        while the question's vector is being computed: work the answer path would otherwise do
-        later."""
+        while the dense leg runs: work the answer path would otherwise do later."""
         self.index = index
         self.prepare = prepare
         self.knowledge = knowledge
@@ -206,7 +205,7 @@ class HybridSearch:
         return result
 
     def _embedder(self) -> ThreadPoolExecutor:
-        """One worker thread for question vectors, started on first use."""
+        """One worker thread for the dense leg (the question's vector, then Chroma), started on first use."""
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ntm-query-vector")
@@ -223,24 +222,22 @@ class HybridSearch:
         where = where_clause(filters, scope, self.places, self.knowledge.registry)
         dense: dict[str, float] = {}
         lexical: dict[str, float] = {}
-        # the question's vector is computed on a worker thread while this one lists the filter's
-        # ids and runs the lexical leg; both legs then search the same listed ids
-        vector = self._embedder().submit(self.index.query_vector, plan.dense_query()) if "dense" in cfg.legs else None
+        # both legs search the filter's listed ids (a few ms from the records); the dense leg (the
+        # question's vector, then the nearest of those ids) runs on a worker thread while this one
+        # runs the lexical leg and the read-ahead
         allowed = self.index.chunk_ids_where(where) if where else None
+        nearest = self._embedder().submit(self._dense, plan, where, allowed) if "dense" in cfg.legs else None
         if "lexical" in cfg.legs:
             lexical = {
                 h.chunk_id: h.score for h in self.index.lexical_search(plan.lexical_query(), cfg.candidates, allowed)
             }
         read: dict[str, Any] = {}  # chunk records already read (the read-ahead's), not read again below
-        if vector is not None and self.prepare is not None and lexical:
+        if nearest is not None and self.prepare is not None and lexical:
             best = sorted(lexical, key=lambda c: (-lexical[c], c))[:k]
             read = self.index.chunks(best)
             self.prepare([read[c] for c in best if c in read])
-        if vector is not None:
-            hits = self.index.dense_search(
-                plan.dense_query(), cfg.candidates, where, allowed=allowed, vector=vector.result()
-            )
-            dense = {h.chunk_id: h.score for h in hits}
+        if nearest is not None:
+            dense = {h.chunk_id: h.score for h in nearest.result()}
         fused: dict[str, float] = {}
         for weight, leg in ((cfg.dense_weight, dense), (cfg.lexical_weight, lexical)):
             for rank, chunk_id in enumerate(sorted(leg, key=leg.get, reverse=True), start=1):
@@ -279,6 +276,12 @@ class HybridSearch:
                 )
             )
         return RetrievalResult(chunks, dense, lexical, where)
+
+    def _dense(self, plan: QueryPlan, where: dict[str, Any] | None, allowed: AbstractSet[str] | None) -> Any:
+        """The dense leg's hits (on the worker thread: the engines and Chroma release the GIL)."""
+        query = plan.dense_query()
+        vector = self.index.query_vector(query)
+        return self.index.dense_search(query, self.config.candidates, where, allowed=allowed, vector=vector)
 
     def _boost(self, plan: QueryPlan, heading_path: list[str], agencies: list[str], text: str) -> float:
         cfg = self.config
