@@ -8,7 +8,7 @@ table) and general phrasing cues; the plan is used for filters and boosts, never
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -69,6 +69,11 @@ def synonym_groups() -> list[list[str]]:
 def abbreviation_pairs(text: str) -> list[tuple[str, str]]:
     """(form used, other form) pairs: abbreviations ↔ full forms and synonyms, of which the text
     uses either side."""
+    return list(_abbreviation_pairs(text))
+
+
+@lru_cache(maxsize=1024)  # planning and evidence scoring both ask it of the question
+def _abbreviation_pairs(text: str) -> tuple[tuple[str, str], ...]:
     folded = fold(text)
     marked = strip_marks(text)
     pairs = []
@@ -82,7 +87,7 @@ def abbreviation_pairs(text: str) -> list[tuple[str, str]]:
         for full in fulls:
             if short_used or fold(full) in folded:
                 pairs.append((short, full))
-    return pairs
+    return tuple(pairs)
 
 
 def expand_abbreviations(text: str) -> list[str]:

@@ -169,3 +169,15 @@ def test_a_part_reads_the_whole_question_for_place_and_year(knowledge) -> None:
     second = part_question_plan(plan, plan.parts[1], knowledge)
     assert second.provinces == ["Hà Nội"] and second.years == [2023] and second.intent == plan.intent
     assert "kieu mau" in second.folded and "nang cao" not in second.folded
+
+
+def test_abbreviation_pairs_are_remembered_but_never_shared() -> None:
+    """Planning and evidence scoring both read the question's abbreviation pairs (remembered per
+    text): each caller gets its own list, so one changing it cannot change the other's."""
+    from assistant.query import abbreviation_pairs
+
+    question = "UBND huyện và Sở NN&PTNT làm gì để xây dựng NTM?"
+    first = abbreviation_pairs(question)
+    assert ("NTM", "nông thôn mới") in first and ("UBND", "Ủy ban nhân dân") in first
+    first.clear()
+    assert abbreviation_pairs(question) and abbreviation_pairs(question) is not abbreviation_pairs(question)

@@ -142,7 +142,8 @@ def _items(lines: list[Line], j: int, lead_family: str) -> list[Line]:
     """Lines of the first item's family from j on; deeper lines join the item they follow."""
     kind = lines[j].family
     items: list[Line] = []
-    for line in lines[j:]:
+    for k in range(j, len(lines)):  # not `lines[j:]`: a copy of the rest of the document per lead-in
+        line = lines[k]
         if line.family == kind:
             items.append(Line(line.text, line.start, line.end, kind))
         elif line.family and line.family != lead_family and _RANK[line.family] > _RANK[kind] and items:
