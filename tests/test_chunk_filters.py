@@ -73,6 +73,14 @@ def _retrieval_filters(index: Any, knowledge: Any) -> list[dict[str, Any]]:
         {"$or": [{"kind": kinds[0]}, {"year": {"$lt": 2020}}]},
         {f"ag_{agencies[0]}": True},
         {"$and": [{f"ag_{agencies[-1]}": True}, {"province": {"$in": [*provinces[:2], ""]}}]},
+        {"$and": [{"$or": [{"kind": kinds[0]}, {"year": {"$gte": 2021}}]}, {"province": {"$in": [provinces[0], ""]}}]},
+        {
+            "$and": [
+                {"$or": [{"kind": kinds[0]}, {"kind": kinds[-1]}]},
+                {"$or": [{"year": {"$lt": 2020}}, {"$and": [{"year": {"$gte": 2022}}, {f"ag_{agencies[0]}": True}]}]},
+            ]
+        },
+        {"$or": [{"$and": [{"province": provinces[1]}, {"year": {"$gt": 2019}}]}, {"kind": kinds[-1]}]},
     ]
     return wheres
 
@@ -99,9 +107,12 @@ def test_the_filter_table_lists_what_chroma_lists(
     assert set(index.chunk_ids_where({"doc_id": doc.doc_id})) == set(index.chunk_ids(doc.doc_id))
 
     # a removed document leaves no rows; the table still agrees with Chroma
+    gone = index.chunk_ids(doc.doc_id)
     assert index.remove(doc.source)
     db = sqlite3.connect(tmp_path / "index" / "records.sqlite")
-    assert db.execute("SELECT COUNT(*) FROM chunk_filters WHERE doc_id=?", (doc.doc_id,)).fetchone() == (0,)
+    marks = ",".join("?" * len(gone))
+    assert db.execute(f"SELECT COUNT(*) FROM chunk_filters WHERE chunk_id IN ({marks})", gone).fetchone() == (0,)
+    assert db.execute("SELECT COUNT(DISTINCT chunk_id) FROM chunk_filters").fetchone() == (index.count(),)
     db.close()
     for where in wheres:
         assert set(index.chunk_ids_where(where)) == set(index.collection.get(where=where, include=[])["ids"]), where
@@ -115,8 +126,11 @@ def test_an_index_written_before_the_table_is_filled_on_open(
     _index_of(tmp_path / "index", sorted(seeds_dir.glob("*.txt")), make_index, make_ingester).close()
     old = tmp_path / "old"
     shutil.copytree(tmp_path / "index", old)
-    db = sqlite3.connect(old / "records.sqlite")
+    db = sqlite3.connect(old / "records.sqlite")  # the table's first form, never filled
     db.execute("DROP TABLE chunk_filters")
+    db.execute(
+        "CREATE TABLE chunk_filters (key, type, value, chunk_id, doc_id, PRIMARY KEY (key, type, value, chunk_id))"
+    )
     db.execute("DELETE FROM meta WHERE key='chunk_filters'")
     db.commit()
     db.close()

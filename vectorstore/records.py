@@ -120,9 +120,8 @@ class RecordStore:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(agency_readings)")}
         if columns and "version" not in columns:  # an early form of this derived table: rebuilt on ingest
             self._db.execute("DROP TABLE agency_readings")
-        self._db.executescript(_SCHEMA + chunk_filters.SCHEMA)
-        if self.get_meta(chunk_filters.META_KEY) is None and not self._db.execute("SELECT 1 FROM chunks").fetchone():
-            self.set_meta(chunk_filters.META_KEY, chunk_filters.FORMAT)  # a new index: nothing to fill
+        self._db.executescript(_SCHEMA)
+        chunk_filters.create(self._db)  # filled by fill_filters when the index has chunks already
 
     def close(self) -> None:
         self._db.close()
@@ -259,7 +258,8 @@ class RecordStore:
             self._delete_rows(doc_id)
 
     def _delete_rows(self, doc_id: str) -> None:
-        for table in ("assignments", "targets", "agency_readings", "chunk_filters", "chunks"):
+        self._db.execute(chunk_filters.DELETE_DOCUMENT, (doc_id,))
+        for table in ("assignments", "targets", "agency_readings", "chunks"):
             self._db.execute(f"DELETE FROM {table} WHERE doc_id=?", (doc_id,))
         self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
