@@ -17,6 +17,7 @@ from typing import Any, Iterator, Mapping, Protocol
 from core.contracts import PreparedDocument
 from vectorstore import build_record
 from vectorstore.build_record import IndexSettingsMismatch
+from vectorstore.chroma_writes import ChromaWrites
 from vectorstore.chunk_meta import (
     chroma_client,
     chroma_metadata,
@@ -93,6 +94,7 @@ class Index(IndexReads):
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.embeddings = embeddings
         self._records = RecordStore(self.index_dir / "records.sqlite")
+        self._writes = ChromaWrites(self._records)  # rows a write batch holds back for one Chroma call
         self._client = chroma_client(self.index_dir, chroma_url)
         self._collection_name = collection
         self.collection = self._open_collection()
@@ -142,6 +144,7 @@ class Index(IndexReads):
             self._client.delete_collection(self._collection_name)
         except Exception:  # noqa: BLE001 - the collection may not exist
             pass
+        self._writes.drop()
         for doc in self._records.documents():
             self._records.delete_document(doc.doc_id)
         self.collection = self._open_collection()
@@ -177,8 +180,11 @@ class Index(IndexReads):
                 yield self
             finally:
                 try:
-                    if self._lexical_dirty:
-                        self._publish()
+                    try:
+                        self._writes.flush(self.collection)
+                    finally:
+                        if self._lexical_dirty:
+                            self._publish()
                 finally:
                     self._batch_depth -= 1
                     self._ahead.clear()
@@ -285,17 +291,16 @@ class Index(IndexReads):
         indexed = [contextual_text(doc, c) for c in chunks]
         vectors = self._ahead.pop((doc.doc_id, doc.content_hash), None) or self.embeddings.embed_documents(indexed)
         old_ids = set(self._records.chunk_ids(doc.doc_id))
+        ids = [c.chunk_id for c in chunks]
+        stale = sorted(old_ids - set(ids))
+        if stale:
+            self._writes.flush(self.collection)  # a delete follows the writes before it
         self._begin_write()
-        self._records.set_meta("dirty", "1")
+        self._writes.begin()
         metadatas = [chroma_metadata(doc, c) for c in chunks]
-        if chunks:
-            self.collection.upsert(
-                ids=[c.chunk_id for c in chunks],
-                embeddings=vectors,
-                documents=[c.text for c in chunks],
-                metadatas=metadatas,
-            )
-        stale = sorted(old_ids - {c.chunk_id for c in chunks})
+        if chunks:  # held in a batch; on a server nothing would reconcile a held row lost in a crash
+            hold = bool(self._batch_depth) and self.shared is None
+            self._writes.upsert(self.collection, ids, vectors, [c.text for c in chunks], metadatas, hold)
         if stale:
             self.collection.delete(ids=stale)
         self._records.replace_document(
@@ -312,7 +317,7 @@ class Index(IndexReads):
             self.shared.put(
                 doc, chunks, indexed, PIPELINE_VERSION, prepared.assignments, prepared.targets, prepared.readings
             )
-        self._records.set_meta("dirty", "0")
+        self._writes.done(self.collection)
         self.lexical.remove(sorted(old_ids))
         self.lexical.add([(c.chunk_id, text) for c, text in zip(chunks, indexed, strict=False)])
         self._end_write()
@@ -331,20 +336,25 @@ class Index(IndexReads):
         for n, p in enumerate(todo):
             self._ahead[(p.document.doc_id, p.document.content_hash)] = [v for _, v in sorted(by_doc.get(n, []))]
 
+    def _vectors(self) -> Any:
+        self._writes.flush(self.collection)  # a read sees every row written before it
+        return self.collection
+
     def remove(self, source: str) -> bool:
         """Delete a document and all its chunks; False when no such document is indexed."""
         record = self._records.find_by_source(source)
         if record is None:
             return False
+        self._writes.flush(self.collection)
         self._begin_write()
-        self._records.set_meta("dirty", "1")
+        self._writes.begin()
         ids = self._records.chunk_ids(record.doc_id)
         if ids:
             self.collection.delete(ids=ids)
         self._records.delete_document(record.doc_id)
         if self.shared is not None:
             self.shared.delete(record.doc_id)
-        self._records.set_meta("dirty", "0")
+        self._writes.done(self.collection)
         self.lexical.remove(ids)
         self._end_write()
         return True

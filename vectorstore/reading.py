@@ -38,6 +38,11 @@ class IndexReads:
     def _generation(self) -> str:
         return self._records.get_meta("generation") or ""
 
+    def _vectors(self) -> Any:
+        """The Chroma collection, holding every vector this object has written (the Index first
+        writes those its write batch still holds back: vectorstore/chroma_writes.py)."""
+        return self.collection
+
     @property
     def state(self) -> str:
         """The published generation this process reads, "" while it has unpublished writes:
@@ -103,7 +108,7 @@ class IndexReads:
         return self._records.chunks_lacking_readings(version)
 
     def count(self) -> int:
-        return int(self.collection.count())
+        return int(self._vectors().count())
 
     def query_vector(self, query: str) -> list[float]:
         """The question's vector (the embedder's query side; callers may compute it on a thread
@@ -126,7 +131,7 @@ class IndexReads:
         (Chroma returns fewer than k when it holds fewer: no count() round trip per question.)"""
         if allowed is not None and not allowed:
             return []
-        result = self.collection.query(
+        result = self._vectors().query(
             query_embeddings=[vector if vector is not None else self.embeddings.embed_query(query)],
             n_results=k,
             where=None if allowed is not None else where or None,
@@ -157,4 +162,4 @@ class IndexReads:
 
     def _ids_where(self, where: dict[str, Any]) -> set[str]:
         found = self._records.chunk_ids_where(where)
-        return set(self.collection.get(where=where, include=[])["ids"]) if found is None else found
+        return set(self._vectors().get(where=where, include=[])["ids"]) if found is None else found
