@@ -4,6 +4,7 @@ removal, filled for an index written before the table existed, and following a s
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import sqlite3
 from pathlib import Path
@@ -134,14 +135,26 @@ def test_an_index_written_before_the_table_is_filled_on_open(
     db.execute("DELETE FROM meta WHERE key='chunk_filters'")
     db.commit()
     db.close()
-    index = make_index(old, HashEmbeddings())
-    db = sqlite3.connect(old / "records.sqlite")
-    n_rows = db.execute("SELECT COUNT(*) FROM chunk_filters").fetchone()[0]
-    db.close()
-    assert n_rows >= 3 * index.count()  # province, year and kind of every chunk at least
+
+    def rows() -> int:
+        db = sqlite3.connect(old / "records.sqlite")
+        try:
+            return int(db.execute("SELECT COUNT(*) FROM chunk_filters").fetchone()[0])
+        finally:
+            db.close()
+
+    with (old / ".write.lock").open("w") as lock:  # another process writing: not filled, Chroma answers
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        index = make_index(old, HashEmbeddings())
+        fcntl.flock(lock, fcntl.LOCK_UN)
     where = where_clause(None, PlaceScope((index.documents()[0].metadata["province"],)), knowledge.places, {})
     assert where is not None
-    assert set(index.chunk_ids_where(where)) == set(index.collection.get(where=where, include=[])["ids"])
+    expected = set(index.collection.get(where=where, include=[])["ids"])
+    assert rows() == 0 and set(index.chunk_ids_where(where)) == expected
+    index.close()
+    index = make_index(old, HashEmbeddings())
+    assert rows() >= 3 * index.count()  # province, year and kind of every chunk at least
+    assert set(index.chunk_ids_where(where)) == expected
     index.close()
 
 
@@ -172,3 +185,25 @@ def test_the_filter_table_follows_the_shared_store(
     agree()
     writer.close()
     reader.close()
+
+
+@pytest.mark.e2e
+def test_a_listed_id_chroma_does_not_hold_falls_back_to_the_filter(
+    tmp_path: Path, seeds_dir: Path, knowledge, make_index, make_ingester
+) -> None:
+    """The records may list a chunk whose vector another process has not written yet (or has just
+    removed); Chroma refuses such an id, so the dense leg is then filtered by `where` instead."""
+    index = _index_of(tmp_path / "index", sorted(seeds_dir.glob("*.txt")), make_index, make_ingester)
+    province = index.documents()[0].metadata["province"]
+    where = where_clause(None, PlaceScope((province,)), knowledge.places, {})
+    assert where is not None
+    allowed = index.chunk_ids_where(where)
+    assert len(allowed) > 2
+    question = "Sở Tài chính có nhiệm vụ gì?"
+    listed = index.dense_search(question, 5, where, allowed=allowed)
+    assert listed and all(h.chunk_id in allowed for h in listed)
+    index.collection.delete(ids=[listed[0].chunk_id])  # as if its vector were not written yet
+    hits = index.dense_search(question, 5, where, allowed=allowed)
+    assert [h.chunk_id for h in hits] == [h.chunk_id for h in index.dense_search(question, 5, where)]
+    assert listed[0].chunk_id not in {h.chunk_id for h in hits} and hits
+    index.close()

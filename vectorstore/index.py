@@ -107,7 +107,7 @@ class Index(IndexReads):
         self._ahead: dict[tuple[str, str], list[list[float]]] = {}  # vectors embedded ahead (embed_ahead)
         self._where_cache: tuple[str, dict[str, frozenset[str]]] = ("", {})
         self._alternates = None  # the copies ledger, opened on first use (alternates())
-        self._records.fill_filters(metadata_from_records)  # once, for an index written before the table
+        self._fill_filters()
         if self._records.get_meta("dirty") == "1":
             self.reconcile()
         if not self.lexical.load() and not self._writer_active():
@@ -266,6 +266,20 @@ class Index(IndexReads):
         if not self.lexical.load() or self.lexical.generation != generation:
             self._rebuild_lexical()
 
+    def _fill_filters(self) -> None:
+        """Fill the records' filter table of an index written before it (once; seconds at 100k) under
+        the write lock, not waited for: while another process writes, filters are asked of Chroma."""
+        try:
+            lock = (self.index_dir / ".write.lock").open("a")
+        except OSError:  # a folder this process cannot write to
+            return
+        with lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return
+            self._records.fill_filters(metadata_from_records)  # unlocked as the file is closed
+
     def _writer_active(self) -> bool:
         """Another process holds the write lock (a batch in progress)."""
         return not self._batch_depth and write_lock_held(self.index_dir)
@@ -303,20 +317,10 @@ class Index(IndexReads):
             self._writes.upsert(self.collection, ids, vectors, [c.text for c in chunks], metadatas, hold)
         if stale:
             self.collection.delete(ids=stale)
-        self._records.replace_document(
-            doc,
-            chunks,
-            indexed,
-            PIPELINE_VERSION,
-            prepared.assignments,
-            prepared.targets,
-            prepared.readings,
-            chunk_metadata=metadatas,
-        )
+        extra = (PIPELINE_VERSION, prepared.assignments, prepared.targets, prepared.readings)
+        self._records.replace_document(doc, chunks, indexed, *extra, chunk_metadata=metadatas)
         if self.shared is not None:
-            self.shared.put(
-                doc, chunks, indexed, PIPELINE_VERSION, prepared.assignments, prepared.targets, prepared.readings
-            )
+            self.shared.put(doc, chunks, indexed, *extra)
         self._writes.done(self.collection)
         self.lexical.remove(sorted(old_ids))
         self.lexical.add([(c.chunk_id, text) for c, text in zip(chunks, indexed, strict=False)])

@@ -128,16 +128,20 @@ class IndexReads:
         `allowed`, when the caller has it, is the set of ids `where` selects (`chunk_ids_where`):
         Chroma restricts a query to listed ids faster than it evaluates a metadata filter, and
         the hits are the same. `vector` is the query's, when already computed.
-        (Chroma returns fewer than k when it holds fewer: no count() round trip per question.)"""
+        (Chroma returns fewer than k when it holds fewer: no count() round trip per question.)
+        Chroma refuses a listed id it does not hold (the records list a chunk another process is
+        still writing or removing): the query is then filtered by `where` instead."""
         if allowed is not None and not allowed:
             return []
-        result = self._vectors().query(
-            query_embeddings=[vector if vector is not None else self.embeddings.embed_query(query)],
-            n_results=k,
-            where=None if allowed is not None else where or None,
-            ids=sorted(allowed) if allowed is not None else None,
-            include=["distances"],
-        )
+        vector = vector if vector is not None else self.embeddings.embed_query(query)
+        options: dict[str, Any] = {"query_embeddings": [vector], "n_results": k, "include": ["distances"]}
+        try:
+            listed = {"ids": sorted(allowed)} if allowed is not None else {"where": where or None}
+            result = self._vectors().query(**options, **listed)
+        except Exception:  # noqa: BLE001 - an id Chroma does not hold; anything else is raised again below
+            if allowed is None or not where:
+                raise
+            result = self._vectors().query(**options, where=where)
         return [SearchHit(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0], strict=False)]
 
     def lexical_search(self, query: str, k: int, allowed: AbstractSet[str] | None = None) -> list[SearchHit]:
