@@ -26,11 +26,15 @@ RESULT_KEYS = (
 # province filter is not cheap at 100k chunks); what the document vectors were ("model", or
 # "reused:<index dir>" when `--doc-vectors reuse:DIR` stood in for the model: the two model rates
 # are then null); the ingest wall time; the answering process alone (a fresh process that opens the
-# index and asks the same questions: its peak resident memory and latency); the load averages.
+# index and asks the same questions: its peak resident memory and latency); the load averages; the
+# CPU time per chunk of the ingest (this process and its preparing workers) and of the raw encode:
+# their ratio is what the cores allow ingest/raw to be, whatever else runs on the machine.
 EXTRA_KEYS = (
     "floor_where_p50_ms",
     "doc_vectors",
     "ingest_s",
+    "ingest_cpu_ms_per_chunk",
+    "raw_cpu_ms_per_chunk",
     "serve_peak_rss_mb",
     "serve_ask_p50_ms",
     "serve_ask_p95_ms",
@@ -51,6 +55,13 @@ def peak_rss_mb() -> float:
         pass
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and of its children that have ended (a process
+    pool is counted once it is shut down)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def folder_mb(folder: Path) -> float:
@@ -86,13 +97,18 @@ def timed_ms(fn: Callable[[Any], Any], items: Iterable[Any]) -> list[float]:
 
 def raw_encode_rate(embeddings: Any, texts: list[str], batch: int = 64) -> float:
     """Chunks per second of the embedder alone on these texts (as `embed_documents` batches)."""
+    return raw_encode(embeddings, texts, batch)[0]
+
+
+def raw_encode(embeddings: Any, texts: list[str], batch: int = 64) -> tuple[float, float]:
+    """(chunks per second, CPU-ms per chunk) of the embedder alone on these texts, after a warm-up."""
     if not texts:
-        return 0.0
+        return 0.0, 0.0
     embeddings.embed_documents(texts[:2])  # warm-up: lazy loads, first-call allocations
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), cpu_seconds()
     for i in range(0, len(texts), batch):
         embeddings.embed_documents(texts[i : i + batch])
-    return len(texts) / (time.perf_counter() - t0)
+    return len(texts) / (time.perf_counter() - t0), (cpu_seconds() - cpu0) / len(texts) * 1000.0
 
 
 def round_result(result: dict[str, Any]) -> dict[str, Any]:

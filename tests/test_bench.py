@@ -62,6 +62,8 @@ def test_bench_run_prints_one_json_line_with_every_key(tmp_path: Path) -> None:
     for key in RESULT_KEYS[1:] + (
         "floor_where_p50_ms",
         "ingest_s",
+        "ingest_cpu_ms_per_chunk",
+        "raw_cpu_ms_per_chunk",
         "serve_peak_rss_mb",
         "serve_ask_p50_ms",
         "serve_ask_p95_ms",
