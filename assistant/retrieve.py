@@ -13,6 +13,7 @@ naming a province cites only that province's documents or ones of no province.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -245,14 +246,27 @@ class HybridSearch:
         records = {**read, **self.index.chunks([c for c in fused if c not in read])}
         docs = self.index.documents_by_id({r.doc_id for r in records.values()})
         unit = 1.0 / (cfg.rrf_k + 1)
+        province_part: dict[str, float] = {}
         for chunk_id, record in records.items():
             meta = docs[record.doc_id].metadata
             tier = scope.tier(meta.get("province", ""), meta.get("issued", ""), self.places) if scope else "unknown"
             if not tier:
                 del fused[chunk_id]  # another province's document (outside the merger rules)
                 continue
+            province_part[chunk_id] = cfg.province_boost if tier == "asked" else 0.0
+        # A candidate that stays below k others even with the largest boost the plan allows (and
+        # theirs at none) is not in the top k: its boost (its heading's agencies, its years) is not
+        # read. The top k and their scores are those of boosting every candidate.
+        most = self._most_boost(plan)
+        without = sorted((fused[c] + unit * p for c, p in province_part.items()), reverse=True)
+        bar = without[k - 1] - 1e-9 if most > 0 and len(without) > k else -math.inf
+        for chunk_id, part in province_part.items():
+            if most == 0 or fused[chunk_id] + unit * (most + part) < bar:
+                fused[chunk_id] += unit * part
+                continue
+            record = records[chunk_id]
             boost = self._boost(plan, record.heading_path, record.agencies, record.text)
-            fused[chunk_id] += unit * (boost + (cfg.province_boost if tier == "asked" else 0.0))
+            fused[chunk_id] += unit * (boost + part)
         ranked = sorted((c for c in fused if c in records), key=lambda c: (-fused[c], c))[:k]
         # the agency readings ingest stored with these chunks: the answer path then looks names
         # up instead of parsing every sentence again (core/agency_mentions)
@@ -282,6 +296,12 @@ class HybridSearch:
         query = plan.dense_query()
         vector = self.index.query_vector(query)
         return self.index.dense_search(query, self.config.candidates, where, allowed=allowed, vector=vector)
+
+    def _most_boost(self, plan: QueryPlan) -> float:
+        """The largest `_boost` this plan can give a chunk."""
+        cfg = self.config
+        agency = max(cfg.agency_heading_boost, cfg.agency_mention_boost) if plan.agencies else 0.0
+        return agency + (cfg.year_boost if plan.years else 0.0)
 
     def _boost(self, plan: QueryPlan, heading_path: list[str], agencies: list[str], text: str) -> float:
         cfg = self.config
