@@ -143,3 +143,23 @@ def test_a_filtered_search_ranks_as_the_whole_index_does(tmp_path: Path, chunks)
     for allowed in sets:
         check(allowed | {ids[0]})
         check(allowed)
+
+
+def test_searches_between_changes_score_as_a_rebuilt_index(tmp_path: Path, chunks) -> None:
+    """BM25's chunk count and average length are remembered between questions: every add and
+    remove must make the next search count them again."""
+    inc = LexicalIndex(tmp_path / "inc")
+    inc.add(chunks[:60])
+    kept = list(chunks[:60])
+    for step in range(4):
+        assert results(inc)  # remembered here...
+        if step % 2:
+            gone = {i for i, _ in kept[::5]}
+            inc.remove(sorted(gone))
+            kept = [(i, t) for i, t in kept if i not in gone]
+        else:
+            inc.add(chunks[60 + 20 * step : 80 + 20 * step])
+            kept += chunks[60 + 20 * step : 80 + 20 * step]
+        full = LexicalIndex(tmp_path / f"full{step}")
+        full.rebuild(kept, "r")
+        assert results(inc) == results(full)  # ...and counted again after the change

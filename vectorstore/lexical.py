@@ -66,6 +66,7 @@ class LexicalIndex:
         self._terms_bytes = 0
         self._df_cache: dict[str, int] = {}
         self._rows_cache: dict[frozenset[str], list[np.ndarray]] = {}
+        self._totals: tuple[int, int] | None = None  # see _live_totals
 
     # --- state ----------------------------------------------------------------------------
     @property
@@ -143,6 +144,7 @@ class LexicalIndex:
     def _compact(self) -> None:
         self._df_cache = {}
         self._rows_cache = {}
+        self._totals = None
         before = set(map(id, self._segments))
         self._segments = bm25.compact(self._segments, len(self._term_list))
         for seg in self._segments:
@@ -239,8 +241,7 @@ class LexicalIndex:
         among = None if allowed is None else self._rows_of(allowed)
         if among is not None and not any(len(rows) for rows in among):
             return []
-        n_live = sum(seg.n_live for seg in self._segments)
-        total = sum(int(seg.lengths[seg.live].sum()) for seg in self._segments)
+        n_live, total = self._live_totals()
         hits = bm25.score(self._segments, tokens, n_live, total, among)
         if not hits:
             return []
@@ -255,6 +256,14 @@ class LexicalIndex:
         found = [(self._segments[seg_of[n]].ids[row_of[n]], float(scores[n])) for n in top]
         found.sort(key=lambda x: (-x[1], x[0]))
         return [(i, s) for i, s in found[:k] if s > 0]
+
+    def _live_totals(self) -> tuple[int, int]:
+        """(live chunks, their summed lengths): BM25's N and average length, counted once per
+        index state rather than over every row for every question."""
+        if self._totals is None:
+            n_live = sum(seg.n_live for seg in self._segments)
+            self._totals = (n_live, sum(int(seg.lengths[seg.live].sum()) for seg in self._segments))
+        return self._totals
 
     def _rows_of(self, allowed: AbstractSet[str]) -> list[np.ndarray]:
         """Per segment, the sorted rows of the live chunks among `allowed`; remembered for a
