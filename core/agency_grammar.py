@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from core.agency_tokens import Tok, canonical_words, tokenize
+from core.agency_tokens import Seq, SeqTable, Tok, canonical_words, tokenize
 from core.agency_tokens import at_seq as _at_seq
 from core.agency_tokens import words as _words
 from core.agency_units import GrammarMatch, UnitGrammar
 from core.places import Gazetteer
 from core.vntext import fold, nfc
+
+_NAME_WORD = re.compile(r"[\w&\-]+")
 
 
 class AgencyGrammar(UnitGrammar):
@@ -33,12 +37,15 @@ class AgencyGrammar(UnitGrammar):
             for form in entry["head"]:
                 self.heads.append((_words(form), entry))
         self.heads.sort(key=lambda h: -len(h[0]))
-        self.titles = sorted((_words(x) for x in data["titles"]), key=len, reverse=True)
-        self.unit_heads = sorted((_words(x) for x in data["unit_heads"]), key=len, reverse=True)
+        self._heads_by_first: dict[str, list[tuple[Seq, dict[str, Any]]]] = {}
+        for head in self.heads:
+            self._heads_by_first.setdefault(head[0][0][1], []).append(head)
+        self.titles = SeqTable(_words(x) for x in data["titles"])
+        self.unit_heads = SeqTable(_words(x) for x in data["unit_heads"])
         self.unit_types = {tuple(fold(k).split()): v for k, v in data["unit_types"].items()}
         self.collective_units = {tuple(fold(k).split()): v for k, v in data["collective_units"].items()}
         self.level_words = {tuple(t.folded for t in tokenize(k)): v for k, v in data["level_words"].items()}
-        self.level_seqs = sorted((_words(k) for k in data["level_words"]), key=len, reverse=True)
+        self.level_seqs = SeqTable(_words(k) for k in data["level_words"])
         self.stop_index: dict[str, list[tuple[tuple[str, str], ...]]] = {}
         for seq in sorted((_words(x) for x in data["stop"]), key=len, reverse=True):
             self.stop_index.setdefault(seq[0][1], []).append(seq)
@@ -48,8 +55,8 @@ class AgencyGrammar(UnitGrammar):
         self.joiners = {fold(x) for x in data["joiners"]} | self.dashes
         self.unit_type_text = {fold(k): k for k in data["unit_types"]}
         self.provincial_unit = data["provincial_unit"]
-        self.appositions = sorted((_words(x) for x in data["appositions"]), key=len, reverse=True)
-        self.program_phrases = sorted((_words(x) for x in data["program_phrases"]), key=len, reverse=True)
+        self.appositions = SeqTable(_words(x) for x in data["appositions"])
+        self.program_phrases = SeqTable(_words(x) for x in data["program_phrases"])
         self.abbreviations = {fold(k): v for k, v in data["abbreviations"].items()}
         self.drop = [fold(d) for d in data["drop"]]
         self.program_words = sorted((fold(w) for w in data["program_words"]), key=len, reverse=True)
@@ -64,49 +71,52 @@ class AgencyGrammar(UnitGrammar):
         )
         self._unit_first = {seq[0][1] for seq, _ in self._unit_type_list}
         self._first = {seq[0][1] for seq in seqs if seq}  # folded first words, to skip other tokens fast
+        # a name can start only at one of these (what `_at` tests first): `parse` skips every other token
+        self._starts = self._first | {self.plural} | self._unit_first
+        self._province_prefixes = {
+            p[:n] for p in self.provinces for n in range(len(p) + 1) if n == len(p) or p[n] == " "
+        }
+        self._canon = lru_cache(maxsize=16384)(self._canon_words)  # names recur in every document
+
+    def _canon_words(self, text: str, program: bool) -> str:
+        return canonical_words(text, self.abbreviations, self.drop, self.program_words if program else [])
 
     def canon(self, text: str, program: bool = False) -> str:
         """Folded words of a name with acronyms expanded and joiners unified ("NN&PTNT" =
         "Nông nghiệp và Phát triển nông thôn"); a program body's program words dropped."""
-        return canonical_words(text, self.abbreviations, self.drop, self.program_words if program else [])
+        return self._canon(text, program)
 
     # --- parsing --------------------------------------------------------------------------
     def parse(self, text: str, question: bool = False) -> list[GrammarMatch]:
         """Every agency name in `text` by grammar, left to right, non-overlapping."""
         text = nfc(text)
         toks = tokenize(text)
+        starts = [t.start for t in toks]
         out: list[GrammarMatch] = []
         i = 0
         while i < len(toks):
-            found = self._at(toks, i, question)
+            found = self._at(toks, i, question) if toks[i].folded in self._starts else None
             if found:
                 out += found
-                i = self._index_after(toks, found[-1].end)
+                i = bisect_left(starts, found[-1].end)  # the first token after the match
             else:
                 i += 1
         return out
 
-    @staticmethod
-    def _index_after(toks: list[Tok], end: int) -> int:
-        for n, t in enumerate(toks):
-            if t.start >= end:
-                return n
-        return len(toks)
-
-    def _seq(self, toks: list[Tok], i: int, seqs) -> int:  # type: ignore[no-untyped-def]
+    def _seq(self, toks: list[Tok], i: int, seqs: SeqTable) -> int:
         """Length of the longest word sequence of `seqs` at position i (0 if none)."""
         if i >= len(toks) or toks[i].folded not in self._first:
             return 0
-        for seq in seqs:
-            if seq[0][1] == toks[i].folded and _at_seq(toks, i, seq):
+        for seq in seqs.by_first.get(toks[i].folded, ()):
+            if _at_seq(toks, i, seq):
                 return len(seq)
         return 0
 
     def _head(self, toks: list[Tok], i: int) -> tuple[int, dict[str, Any]] | None:
         if i >= len(toks) or toks[i].folded not in self._first:
             return None
-        for seq, entry in self.heads:
-            if seq[0][1] == toks[i].folded and _at_seq(toks, i, seq):
+        for seq, entry in self._heads_by_first.get(toks[i].folded, ()):
+            if _at_seq(toks, i, seq):
                 return len(seq), entry
         return None
 
@@ -182,7 +192,7 @@ class AgencyGrammar(UnitGrammar):
                 if inner:
                     n = inner
                     continue
-            if (t.cap or t.acronym) and re.fullmatch(r"[\w&\-]+", t.text):
+            if (t.cap or t.acronym) and _NAME_WORD.fullmatch(t.text):
                 if n and self._starts_name(toks, k + n):
                     break
                 joined = n and toks[k + n - 1].folded in self.joiners  # "Văn hóa - Xã hội"
@@ -209,7 +219,7 @@ class AgencyGrammar(UnitGrammar):
                 break  # an acronym is a whole name part: "Sở NN&PTNT kiêm …"
             if (
                 (n or (question and t.plain))
-                and re.fullmatch(r"\w+", t.text)
+                and t.word
                 and not self._stops(toks, k + n)
                 and not self._province_at(toks, k + n)
                 and lower_run < 6
@@ -347,16 +357,10 @@ class AgencyGrammar(UnitGrammar):
         for seq in self.items:
             if _at_seq(toks, j, seq):
                 return len(seq)
-        if j >= len(toks) or not toks[j].cap or not re.fullmatch(r"\w+", toks[j].text):
+        if j >= len(toks) or not toks[j].cap or not toks[j].word:
             return 0
         n = 1
-        while (
-            j + n < len(toks)
-            and n < 5
-            and re.fullmatch(r"\w+", toks[j + n].text)
-            and not toks[j + n].cap
-            and not self._stops(toks, j + n)
-        ):
+        while j + n < len(toks) and n < 5 and toks[j + n].word and not toks[j + n].cap and not self._stops(toks, j + n):
             n += 1
         return n
 

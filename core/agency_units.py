@@ -5,7 +5,6 @@ its People's Committee. Mixed into AgencyGrammar, whose word tables it reads."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -33,6 +32,7 @@ class UnitGrammar:
     come from AgencyGrammar itself."""
 
     provinces: set[str]
+    _province_prefixes: set[str]  # what a province name's first words can be (folded, space-joined)
     province_cities: set[str]
     unit_types: dict[tuple[str, ...], str]
     _unit_first: set[str]
@@ -69,6 +69,8 @@ class UnitGrammar:
 
     def _province_len(self, toks: list[Tok], i: int) -> int:
         """Length of a province name at i ("Hải Phòng", whose "Phòng" is also a head word)."""
+        if 0 <= i < len(toks) and toks[i].folded not in self._province_prefixes:
+            return 0  # most words start no province: the joins below are not needed
         for n in (4, 3, 2, 1):
             if (
                 i + n <= len(toks)
@@ -84,12 +86,7 @@ class UnitGrammar:
         if (p := self._province_len(toks, i)) and p <= limit:
             return p
         n = 0
-        while (
-            i + n < len(toks)
-            and n < limit
-            and re.fullmatch(r"\w+", toks[i + n].text)
-            and not self._starts_name(toks, i + n)
-        ):
+        while i + n < len(toks) and n < limit and toks[i + n].word and not self._starts_name(toks, i + n):
             t = toks[i + n]
             if not (t.cap or question and t.plain and not self._stops(toks, i + n) and not t.folded.isdigit()):
                 break
@@ -141,13 +138,7 @@ class UnitGrammar:
         tw = type_words
         level = self.unit_types.get(tuple(tw.split()), "huyện")
         q = 0  # a lower-case qualifier before the names ("miền núi", "vùng cao")
-        while (
-            q < 3
-            and k + q < len(toks)
-            and re.fullmatch(r"\w+", toks[k + q].text)
-            and not toks[k + q].cap
-            and not self._stops(toks, k + q)
-        ):
+        while q < 3 and k + q < len(toks) and toks[k + q].word and not toks[k + q].cap and not self._stops(toks, k + q):
             q += 1
         if q and self._place(toks, k + q):
             k += q
@@ -168,6 +159,6 @@ class UnitGrammar:
             if ut and ut[1] != "tỉnh":
                 tw, level = " ".join(t.folded for t in toks[k : k + ut[0]]), ut[1]
                 k += ut[0]
-        if len(out) == 1 and k < len(toks) and re.fullmatch(r"\w+", toks[k].text):
+        if len(out) == 1 and k < len(toks) and toks[k].word:
             return []
         return out
