@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_left
+from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -44,7 +44,7 @@ class AgencyGrammar(UnitGrammar):
         self.unit_heads = SeqTable(_words(x) for x in data["unit_heads"])
         self.unit_types = {tuple(fold(k).split()): v for k, v in data["unit_types"].items()}
         self.collective_units = {tuple(fold(k).split()): v for k, v in data["collective_units"].items()}
-        self.level_words = {tuple(t.folded for t in tokenize(k)): v for k, v in data["level_words"].items()}
+        self.level_words = {tuple(t.folded for t in tokenize(k).toks): v for k, v in data["level_words"].items()}
         self.level_seqs = SeqTable(_words(k) for k in data["level_words"])
         self.stop_index: dict[str, list[tuple[tuple[str, str], ...]]] = {}
         for seq in sorted((_words(x) for x in data["stop"]), key=len, reverse=True):
@@ -70,6 +70,9 @@ class AgencyGrammar(UnitGrammar):
             ((_words(k), v) for k, v in data["unit_types"].items()), key=lambda kv: -len(kv[0])
         )
         self._unit_first = {seq[0][1] for seq, _ in self._unit_type_list}
+        self._unit_types_by_low: dict[str, list[Any]] = {}
+        for unit_type in self._unit_type_list:
+            self._unit_types_by_low.setdefault(unit_type[0][0][0], []).append(unit_type)
         self._first = {seq[0][1] for seq in seqs if seq}  # folded first words, to skip other tokens fast
         # a name can start only at one of these (what `_at` tests first): `parse` skips every other token
         self._starts = self._first | {self.plural} | self._unit_first
@@ -88,17 +91,17 @@ class AgencyGrammar(UnitGrammar):
 
     # --- parsing --------------------------------------------------------------------------
     def parse(self, text: str, question: bool = False) -> list[GrammarMatch]:
-        """Every agency name in `text` by grammar, left to right, non-overlapping."""
-        text = nfc(text)
-        toks = tokenize(text)
-        starts = [t.start for t in toks]
+        """Every agency name in `text` by grammar, left to right, non-overlapping. The methods
+        below read token positions and return matches spanning tokens `start:end`; here those
+        become character offsets."""
+        toks, starts, ends = tokenize(nfc(text))
         out: list[GrammarMatch] = []
         i = 0
         while i < len(toks):
             found = self._at(toks, i, question) if toks[i].folded in self._starts else None
             if found:
-                out += found
-                i = bisect_left(starts, found[-1].end)  # the first token after the match
+                out += [replace(m, start=starts[m.start], end=ends[m.end - 1]) for m in found]
+                i = found[-1].end  # the first token after the match
             else:
                 i += 1
         return out
@@ -285,7 +288,7 @@ class AgencyGrammar(UnitGrammar):
             return []
         if entry.get("place_named") and name_len and fold(name_text) in self.provinces:
             name_text, level = "", "tỉnh"
-        end = toks[j + lv_len - 1].end if lv_len else toks[j - 1].end
+        end = j + lv_len
         key = self.canon(f"{head_text} {name_text}", program=bool(entry.get("program")))
         if level != entry["level"]:
             key += f" {fold(level)}"
@@ -297,7 +300,7 @@ class AgencyGrammar(UnitGrammar):
         elif level == "tỉnh" and entry["level"] == "tỉnh" and lv_len and not head_text.startswith("Sở"):
             display += " tỉnh"
         caps = toks[k].text.isupper() and len(toks[k].text) > 1 and toks[k].text not in self.upper_heads
-        return [GrammarMatch(toks[i].start, end, key, display, level, False, person, caps=caps)]
+        return [GrammarMatch(i, end, key, display, level, False, person, caps=caps)]
 
     def _enumeration(self, toks: list[Tok], i: int, j: int, entry: dict[str, Any], person: str) -> list[GrammarMatch]:
         """ "các Sở: Tài chính, Xây dựng, Nông nghiệp và Môi trường" → one match per Sở; the
@@ -320,8 +323,8 @@ class AgencyGrammar(UnitGrammar):
             caps = toks[j].text.isupper() and len(toks[j].text) > 1
             out.append(
                 GrammarMatch(
-                    toks[start].start,
-                    toks[j + n - 1].end,
+                    start,
+                    j + n,
                     key,
                     f"{head_text} {name}",
                     entry["level"],

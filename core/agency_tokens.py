@@ -7,10 +7,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import accumulate, repeat
+from typing import NamedTuple
 
 from core.vntext import canonical_tones, fold, has_diacritics
 
 _TOKEN = re.compile(r"\w+(?:[&\-]\w+)*|[,;:.()\-–&/|\n]")  # "|" and line breaks end every name
+_SPLIT = re.compile(f"({_TOKEN.pattern})")  # the same tokens, with the text between them
 _WORD = re.compile(r"\w+")
 
 Word = tuple[str, str]  # (lower case with one tone convention, folded)
@@ -18,33 +21,22 @@ Seq = tuple[Word, ...]
 
 
 class Tok:
-    """One token. A plain class with slots rather than a frozen dataclass: every parse makes one
-    per token of its text (most of the grammar's cost was building them), and what depends only
-    on the word (forms, capitals, acronym) is computed once per distinct word (`_forms`)."""
+    """One token's word: what the grammar reads of it, without its place in the text (offsets are
+    `Tokens.starts` / `Tokens.ends`). One object per distinct word (`_tok`), shared by every text
+    that holds it: building an object per token of every parsed text was most of the grammar's
+    cost. Never modified."""
 
-    __slots__ = ("text", "start", "end", "plain", "folded", "low", "cap", "acronym", "word")
+    __slots__ = ("text", "plain", "folded", "low", "cap", "acronym", "word")
 
-    def __init__(
-        self,
-        text: str,
-        start: int,
-        end: int,
-        plain: bool,
-        folded: str,
-        low: str,
-        cap: bool,
-        acronym: bool,
-        word: bool,
-    ) -> None:
+    def __init__(self, text: str, plain: bool) -> None:
+        letters = [c for c in text if c.isalpha()]
         self.text = text
-        self.start = start
-        self.end = end
         self.plain = plain  # the text it comes from was typed without diacritics
-        self.folded = folded
-        self.low = low  # lower case, one tone convention
-        self.cap = cap  # starts with a capital
-        self.acronym = acronym  # two letters or more, all capitals
-        self.word = word  # letters and digits only (no "&", "-", punctuation)
+        self.folded = fold(text)
+        self.low = canonical_tones(text).lower()  # lower case, one tone convention
+        self.cap = text[:1].isupper()  # starts with a capital
+        self.acronym = len(letters) >= 2 and all(c.isupper() for c in letters)  # two capitals or more
+        self.word = _WORD.fullmatch(text) is not None  # letters and digits only (no "&", "-", punctuation)
 
     def is_word(self, word: Word) -> bool:
         """Same word: diacritic-exact ("Bảo" is not "Báo", "Quan" is not "quận"), or folded when
@@ -52,7 +44,15 @@ class Tok:
         return self.low == word[0] or (self.plain and self.folded == word[1])
 
     def __repr__(self) -> str:
-        return f"Tok({self.text!r}, {self.start}, {self.end})"
+        return f"Tok({self.text!r})"
+
+
+class Tokens(NamedTuple):
+    """A text's tokens and where each is: `toks[n]` spans `starts[n]:ends[n]`."""
+
+    toks: list[Tok]
+    starts: list[int]
+    ends: list[int]
 
 
 class SeqTable(list[Seq]):
@@ -70,7 +70,7 @@ class SeqTable(list[Seq]):
 
 
 def words(text: str) -> Seq:
-    return tuple((t.low, t.folded) for t in tokenize(text))
+    return tuple((t.low, t.folded) for t in tokenize(text).toks)
 
 
 def at_seq(toks: list[Tok], i: int, seq: Seq) -> bool:
@@ -84,29 +84,25 @@ def at_seq(toks: list[Tok], i: int, seq: Seq) -> bool:
     return True
 
 
-@lru_cache(maxsize=65536)
-def _forms(word: str) -> tuple[str, str, bool, bool, bool]:
-    """What a token's fields hold that depends only on its text."""
-    letters = [c for c in word if c.isalpha()]
-    acronym = len(letters) >= 2 and all(c.isupper() for c in letters)
-    return fold(word), canonical_tones(word).lower(), word[:1].isupper(), acronym, _WORD.fullmatch(word) is not None
+_tok = lru_cache(maxsize=65536)(Tok)  # the shared token of a word (in a text typed with or without diacritics)
 
 
-def tokenize(text: str) -> list[Tok]:
+def tokenize(text: str) -> Tokens:
+    """The tokens of `text` (the matches of `_TOKEN`, left to right) and their offsets, found by
+    one split and summed lengths rather than one match object per token."""
     plain = not has_diacritics(text)
-    out = []
-    for m in _TOKEN.finditer(text):
-        word = m.group()
-        start, end = m.span()
-        out.append(Tok(word, start, end, plain, *_forms(word)))
-    return out
+    parts = _SPLIT.split(text)  # text between tokens, token, text between, …, token, text after
+    offsets = list(accumulate(map(len, parts), initial=0))  # offsets[n]: where parts[n] starts
+    found = parts[1::2]
+    n = len(found)
+    return Tokens(list(map(_tok, found, repeat(plain))), offsets[1 : 2 * n : 2], offsets[2 : 2 * n + 1 : 2])
 
 
 def canonical_words(text: str, abbreviations: dict[str, str], drop: list[str], program_words: list[str]) -> str:
     """Folded words of a name, acronyms expanded (whole: "nn&ptnt"; else by part), "&" read as
     "và", and words that never tell two bodies apart removed."""
     out_words: list[str] = []
-    for tok in tokenize(text):
+    for tok in tokenize(text).toks:
         f = tok.folded
         if f in abbreviations:
             out_words += abbreviations[f].split()

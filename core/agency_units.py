@@ -16,7 +16,7 @@ from core.vntext import fold
 
 @dataclass(frozen=True)
 class GrammarMatch:
-    start: int
+    start: int  # character offsets in the text parsed (token positions inside the grammar's methods)
     end: int
     key: str  # canonical identity ("so dan toc va ton giao", "uy ban nhan dan huyen muong khuong")
     name: str  # display name ("Sở Dân tộc và Tôn giáo")
@@ -37,6 +37,7 @@ class UnitGrammar:
     unit_types: dict[tuple[str, ...], str]
     _unit_first: set[str]
     _unit_type_list: list[Any]
+    _unit_types_by_low: dict[str, list[Any]]  # _unit_type_list by first word (lower case), in its order
     unit_type_text: dict[str, str]
     provincial_unit: list[str]
     joiners: set[str]
@@ -62,7 +63,10 @@ class UnitGrammar:
     def _unit_type(self, toks: list[Tok], i: int) -> tuple[int, str] | None:
         if i >= len(toks) or toks[i].folded not in self._unit_first:
             return None
-        for seq, level in self._unit_type_list:
+        # a token typed with diacritics can only be the first word of the types whose first word
+        # it is, diacritic-exact (`Tok.is_word`); one typed without them is tried against all
+        t = toks[i]
+        for seq, level in self._unit_type_list if t.plain else self._unit_types_by_low.get(t.low, ()):
             if _at_seq(toks, i, seq):  # diacritic-exact: "Quan Sơn" is not "quận"
                 return len(seq), level
         return None
@@ -116,9 +120,8 @@ class UnitGrammar:
         p = self._place(toks, k, question)
         place = " ".join(t.folded for t in toks[k : k + p])
         if level == "tỉnh" or type_words == "thanh pho" and (not p or self._is_province(type_words, place)):
-            end = toks[k + p - 1].end if p else toks[k - 1].end
             key, name = self.provincial_unit
-            return [GrammarMatch(toks[i].start, end, key, name, "tỉnh", False, person)]
+            return [GrammarMatch(i, k + p, key, name, "tỉnh", False, person)]
         if not p:
             return []
         return self._named_unit(toks, i, k, p, type_words, level, person)
@@ -127,7 +130,7 @@ class UnitGrammar:
         place = " ".join(t.text for t in toks[k : k + p])
         type_text = self.unit_type_text.get(type_words, type_words)
         key = f"uy ban nhan dan {type_words} {fold(place)}"
-        return [GrammarMatch(toks[i].start, toks[k + p - 1].end, key, f"UBND {type_text} {place}", level, True, person)]
+        return [GrammarMatch(i, k + p, key, f"UBND {type_text} {place}", level, True, person)]
 
     def _unit_list(self, toks: list[Tok], i: int, k: int, type_words: str, person: str) -> list[GrammarMatch]:
         """The named units after a plural: "các huyện: Nho Quan, Gia Viễn và thị xã Sơn Tây",
