@@ -96,14 +96,11 @@ class AgencyGrammar(UnitGrammar):
         become character offsets."""
         toks, starts, ends = tokenize(nfc(text))
         out: list[GrammarMatch] = []
-        i = 0
-        while i < len(toks):
-            found = self._at(toks, i, question) if toks[i].folded in self._starts else None
-            if found:
+        i = 0  # the first token after the last match
+        for n in self._may_start(toks, question):
+            if n >= i and (found := self._at(toks, n, question)):
                 out += [replace(m, start=starts[m.start], end=ends[m.end - 1]) for m in found]
-                i = found[-1].end  # the first token after the match
-            else:
-                i += 1
+                i = found[-1].end
         return out
 
     def _seq(self, toks: list[Tok], i: int, seqs: SeqTable) -> int:
@@ -146,6 +143,18 @@ class AgencyGrammar(UnitGrammar):
                 self._head(toks, i + n) or self._seq(toks, i + n, self.unit_heads) or toks[i + n].folded == self.plural
             )
         )
+
+    def _may_start(self, toks: list[Tok], question: bool) -> list[int]:
+        """The tokens where `_at` could find a name: not unless the token's word starts one and it
+        is capitalised (or in a question typed without diacritics), the plural, or a unit type,
+        which is what `_at` tests before anything else (most words that start a name somewhere
+        are lower-case words here: "xây", "báo", "của"); every other token is skipped."""
+        first, units, plural = self._starts, self._unit_first, self.plural
+        return [
+            n
+            for n, t in enumerate(toks)
+            if t.folded in first and (t.cap or (question and t.plain) or t.folded == plural or t.folded in units)
+        ]
 
     def _at(self, toks: list[Tok], i: int, question: bool) -> list[GrammarMatch]:
         """The agency (or agencies, for a list) starting at token i, led by an optional title."""
