@@ -77,17 +77,40 @@ def _abbreviation_pairs(text: str) -> tuple[tuple[str, str], ...]:
     folded = fold(text)
     marked = strip_marks(text)
     pairs = []
-    for group in synonym_groups():
-        used = [w for w in group if re.search(rf"(?<!\w){re.escape(fold(w))}(?!\w)", folded)]
+    for group in _synonym_forms():
+        # a word is looked for as a whole word only where it occurs at all
+        used = [w for w, form, rx in group if form in folded and rx.search(folded)]
         for word in used[:1]:
-            pairs += [(word, other) for other in group if other != word]
-    for short, fulls in abbreviations().items():
+            pairs += [(word, other) for other, _, _ in group if other != word]
+    for short, marked_short, rx, fulls in _abbreviation_forms():
         # abbreviations are capitals: "TU" is Tỉnh ủy, the "tư" of "đầu tư" is not
-        short_used = re.search(rf"(?<![\w&]){re.escape(strip_marks(short))}(?![\w&])", marked)
-        for full in fulls:
-            if short_used or fold(full) in folded:
+        short_used = marked_short in marked and rx.search(marked)
+        for full, folded_full in fulls:
+            if short_used or folded_full in folded:
                 pairs.append((short, full))
     return tuple(pairs)
+
+
+@cache
+def _synonym_forms() -> list[list[tuple[str, str, re.Pattern[str]]]]:
+    """Each synonym group's words with their folded form and whole-word pattern, made once."""
+    return [
+        [(w, fold(w), re.compile(rf"(?<!\w){re.escape(fold(w))}(?!\w)")) for w in group] for group in synonym_groups()
+    ]
+
+
+@cache
+def _abbreviation_forms() -> list[tuple[str, str, re.Pattern[str], list[tuple[str, str]]]]:
+    """Each abbreviation with its unmarked form and pattern, and its full forms folded, made once."""
+    return [
+        (
+            short,
+            strip_marks(short),
+            re.compile(rf"(?<![\w&]){re.escape(strip_marks(short))}(?![\w&])"),
+            [(full, fold(full)) for full in fulls],
+        )
+        for short, fulls in abbreviations().items()
+    ]
 
 
 def expand_abbreviations(text: str) -> list[str]:
