@@ -151,3 +151,22 @@ def test_lead_in_ends_are_read_from_the_line_end(shared) -> None:
     assert len(leads) > 50 and len(lines) - len(leads) > 500
     for line in lines:
         assert _ends_lead_in(line) == bool(_LEAD_END.search(line)), line
+
+
+def test_one_family_pattern_names_the_first_family_that_matches(shared) -> None:
+    """`family` tries every marker family in one pattern; it must name the family that trying
+    them in order names, on every line of the seeds and dev corpus and on lines built for the
+    edges (case-blind "Bước", markers that two families share, no marker)."""
+    from assistant.answering.list_blocks import _FAMILIES, family, lines_of
+
+    def in_order(line: str) -> str:
+        return next((name for name, pattern in _FAMILIES if pattern.match(line)), "")
+
+    folders = [shared / "corpus" / "seeds", shared / "corpus" / "dev"]
+    lines = [line.text for d in folders for p in sorted(d.glob("*.txt")) for line in lines_of(p.read_text())]
+    lines += ["BƯỚC 2. Rà soát", "bước 3 x", "IV) Nhiệm vụ", "1.2. Mục tiêu", "12 Sở Tài chính", "x | y", "a\tb"]
+    lines += ["đ) Hỗ trợ", "- Cứng hóa", "+ Nâng cấp", "• Trạm y tế", "Điều 5. Hiệu lực", "Căn cứ", "1) Sở", "Ia. x"]
+    named = {in_order(line) for line in lines}
+    assert named >= {name for name, _ in _FAMILIES} | {""}  # every family occurs: the check is not vacuous
+    for line in lines:
+        assert family(line) == in_order(line), line

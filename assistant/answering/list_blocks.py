@@ -39,15 +39,28 @@ _FAMILIES: list[tuple[str, re.Pattern[str]]] = [
     ("bullet", re.compile(r"^[•*·]\s*\S")),
 ]
 _RANK = {name: i for i, (name, _) in enumerate(_FAMILIES)}
+
+
+def _any_family(families: list[tuple[str, re.Pattern[str]]]) -> re.Pattern[str]:
+    """One pattern trying each family's in order (each its own named group, flags kept): a match
+    names the first family whose pattern matches, as trying them one by one would, in one call."""
+    parts = []
+    for name, pattern in families:
+        flags = "i" if pattern.flags & re.IGNORECASE else ""
+        body = f"(?{flags}:{pattern.pattern})" if flags else f"(?:{pattern.pattern})"
+        parts.append(f"(?P<{name}>{body})")
+    return re.compile("|".join(parts))
+
+
+_ANY_FAMILY = _any_family(_FAMILIES)
 _LEAD_END = re.compile(r"(:|\bnhư sau\.?|\bsau đây\.?)\s*$")
 _HEADER_CELL = re.compile(r"^(STT|TT|Số TT)\b")
 
 
 def family(line: str) -> str:
-    for name, pattern in _FAMILIES:
-        if pattern.match(line):
-            return name
-    return ""
+    """The item marker family a line opens with ("" for none)."""
+    m = _ANY_FAMILY.match(line)
+    return m.lastgroup or "" if m else ""
 
 
 @dataclass
