@@ -13,29 +13,16 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 
 from assistant.query import abbreviation_pairs
 from core.agencies import AgencyRegistry
 from core.contracts import QueryPlan, RetrievedChunk
-from core.finders import find_dates
 from core.knowledge import Knowledge
+from core.sentence_facts import ACTION_VERBS, QUESTION_WORDS, TEXT_KINDS, evidence_terms, has_quantity
 from core.sentences import EVIDENCE, text_spans
-from core.vntext import fold, is_day_month
-from core.vntext import terms as match_terms
-from core.years import YEAR, YEAR_RE, is_year
+from core.vntext import fold
 
-# Question words and phrasing that carry no topic (folded).
-_QUESTION_WORDS = frozenset(
-    "bao nhieu gi nao ai dau sao the nhu may khi luc vay a khong co phai lam duoc hay hoac va cua cac la "
-    "nhung mot nay do tai tu theo ve den thi da se cung cho voi trong de ra hoi".split()
-)
-ACTION_VERBS = re.compile(
-    r"\b(chu tri|phoi hop|tham muu|xay dung|ra soat|trien khai|huong dan|kiem tra|bao cao|to chuc|"
-    r"hoan thanh|ban hanh|tap trung|day manh|tang cuong|chi dao|de xuat|giao|thuc hien|can|khan truong|tiep tuc)\b"
-)
-_NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,]\d+)*(?:/\d+)?\s*%?")
-
+__all__ = ["ACTION_VERBS", "has_quantity"]  # evidence's own names for what core.sentence_facts reads
 
 # What kind of fact a question asks for (folded cues) → how to recognise it in a sentence.
 ANSWER_TYPES: dict[str, str] = {
@@ -80,21 +67,11 @@ def names_other_agency(text: str, plan: QueryPlan, registry: AgencyRegistry) -> 
 
 def unit_has_type(text: str, kind: str, knowledge: Knowledge, plan: QueryPlan | None = None) -> bool:
     """Does a sentence contain the kind of fact a question asks for?"""
-    if kind == "docnum":
-        return bool(re.search(r"\d+[A-Za-z]?(?:/\d{4})?[/-][A-ZĐ]{1,6}", text))
-    if kind == "date":
-        return bool(find_dates(text))
-    if kind == "person":
-        return bool(knowledge.names.find(text))
     if kind == "agency":
         registry = knowledge.registry
         return names_other_agency(text, plan, registry) if plan is not None else bool(registry.find(text))
-    if kind == "place":
-        return bool(re.search(r"\b(huyện|thị xã|thành phố|xã|tỉnh)\s+[A-ZĐÂĂÊÔƠƯ]", text))
-    if kind == "quantity":
-        return has_quantity(text)
-    if kind == "year":
-        return bool(YEAR_RE.search(text))
+    if kind in TEXT_KINDS:
+        return knowledge.sentences.holds(text, kind)
     return False
 
 
@@ -132,12 +109,7 @@ class TermWeights:
 
 def terms(text: str) -> list[str]:
     """The matching terms (core.vntext.terms) less the question words: what evidence is scored on."""
-    return list(_terms(text))
-
-
-@lru_cache(maxsize=8192)  # a sentence is read by several features, and again by `prepare_units`' caller
-def _terms(text: str) -> tuple[str, ...]:
-    return tuple(match_terms(text, _QUESTION_WORDS))
+    return list(evidence_terms(text))
 
 
 def prepare_units(texts: list[str], knowledge: Knowledge) -> None:
@@ -150,11 +122,7 @@ def prepare_units(texts: list[str], knowledge: Knowledge) -> None:
         knowledge.cues.instruction_spans(text)
         for start, end in text_spans(text, EVIDENCE):
             if end - start >= 3:
-                sentence = text[start:end]
-                _terms(sentence)
-                has_quantity(sentence)
-                find_dates(sentence)
-                knowledge.names.find(sentence)
+                knowledge.sentences.facts(text[start:end])
 
 
 def concept_groups(plan: QueryPlan, weights: "TermWeights") -> list[list[frozenset[str]]]:
@@ -177,7 +145,7 @@ def question_terms(plan: QueryPlan) -> set[str]:
     found = set(terms(text))
     for expansion in plan.expansions:
         found |= set(terms(expansion))
-    return {t for t in found if not all(p in _QUESTION_WORDS for p in t.split("_"))}
+    return {t for t in found if not all(p in QUESTION_WORDS for p in t.split("_"))}
 
 
 def split_units(chunk: RetrievedChunk, rank: int) -> list[Unit]:
@@ -216,8 +184,10 @@ def measure_units(units: list[Unit], plan: QueryPlan, weights: TermWeights, know
     idf = {t: weights.idf(t) for ts in part_terms for t in ts}
     part_totals = [sum(idf[t] for t in ts) or 1.0 for ts in part_terms]
     contexts: dict[str, set[str]] = {}
+    reader = knowledge.sentences
     for unit in units:
-        own = set(terms(unit.text))
+        facts = reader.facts(unit.text)
+        own = set(facts.terms)
         context = contexts.get(unit.chunk.chunk_id)
         if context is None:
             context = contexts[unit.chunk.chunk_id] = set(terms(" ".join(unit.chunk.heading_path)))
@@ -238,7 +208,10 @@ def measure_units(units: list[Unit], plan: QueryPlan, weights: TermWeights, know
             sum(idf[t] for t in ts if t in own or t in context) / total_p
             for ts, total_p in zip(part_terms, part_totals, strict=False)
         )
-        held = {k: unit_has_type(unit.text, k, knowledge, plan) for k in {*kinds, *part_kinds}}
+        held = {
+            k: k in facts.kinds if k in TEXT_KINDS else unit_has_type(unit.text, k, knowledge, plan)
+            for k in {*kinds, *part_kinds}
+        }
         unit.types = frozenset(k for k in kinds if held[k])
         unit.all_types = frozenset(k for k in part_kinds if held[k])
 
@@ -277,19 +250,6 @@ def score_units(units: list[Unit], plan: QueryPlan, weights: TermWeights, knowle
         elif is_heading_unit(unit) or len(unit.text.split()) < 6:
             score *= 0.5  # headings, bylines and captions name topics but state nothing
         unit.score = score
-
-
-@lru_cache(maxsize=8192)
-def has_quantity(text: str) -> bool:
-    """A figure that is not just a year, a date or a document number ("263/QĐ-TTg")."""
-    for m in _NUMBER.finditer(text):
-        value = m.group(0).strip()
-        if is_year(value) or re.match(rf"[/-][A-ZĐ]|/{YEAR}", text[m.end() : m.end() + 5]):
-            continue
-        if is_day_month(value):
-            continue
-        return True
-    return False
 
 
 def required_unit_pattern(plan: QueryPlan) -> re.Pattern[str] | None:

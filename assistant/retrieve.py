@@ -27,7 +27,7 @@ from pydantic import ConfigDict
 
 from assistant.query import plan_question
 from core.agencies import AgencyRegistry
-from core.agency_mentions import prime_registry
+from core.chunk_readings import prime_readings
 from core.contracts import Chunk, Filters, QueryPlan, RetrievedChunk
 from core.knowledge import Knowledge
 from core.places import Gazetteer
@@ -268,10 +268,10 @@ class HybridSearch:
             boost = self._boost(plan, record.heading_path, record.agencies, record.text)
             fused[chunk_id] += unit * (boost + part)
         ranked = sorted((c for c in fused if c in records), key=lambda c: (-fused[c], c))[:k]
-        # the agency readings ingest stored with these chunks: the answer path then looks names
-        # up instead of parsing every sentence again (core/agency_mentions)
+        # what ingest read in these chunks: the answer path then looks agencies and sentence
+        # facts up instead of reading every sentence again (core/chunk_readings)
         stored = self.index.agency_readings(ranked)
-        prime_registry(self.knowledge.registry, list(stored.values()), self.knowledge.reading_version)
+        prime_readings(self.knowledge, [(records[c].text, raw) for c, raw in stored.items()])
         chunks = []
         for chunk_id in ranked:
             record = records[chunk_id]

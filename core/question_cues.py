@@ -8,13 +8,14 @@ evidence scoring read the plan, so one question is classified once, from one pla
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.contrasts import ContrastSets
 from core.cue_tables import CueTable
+from core.memo import Memo
 from core.sentences import EVIDENCE, text_spans
 from core.vntext import fold
 
@@ -42,6 +43,10 @@ class QuestionCues:
     instruction_to_system: re.Pattern[str]
     cross_document_joiners: re.Pattern[str]  # words joining two places' clauses ("và", "còn", "so với")
     contrasts: ContrastSets  # closed classes of exclusive categories ("vốn sự nghiệp" is not "vốn đầu tư phát triển")
+    # instruction spans per chunk text, remembered and primable with the ones ingest stored
+    instructions: Memo[str, tuple[tuple[int, int], ...]] = field(
+        default_factory=lambda: Memo(4096), compare=False, repr=False
+    )
 
     @classmethod
     def from_table(cls, table: CueTable) -> "QuestionCues":
@@ -108,12 +113,19 @@ class QuestionCues:
     def instruction_spans(self, text: str) -> tuple[tuple[int, int], ...]:
         """(start, end) of each sentence of a chunk that is an instruction to the system;
         remembered per text (retrieval reads likely evidence ahead, answering masks it later)."""
-        return _instruction_spans(self.instruction_to_system, text)
+        return self.instructions.get_or_compute(text, self.find_instruction_spans)
 
+    def find_instruction_spans(self, text: str) -> tuple[tuple[int, int], ...]:
+        """`instruction_spans` read afresh (what ingest stores), not remembered."""
+        pattern = self.instruction_to_system
+        return tuple((s, e) for s, e in text_spans(text, EVIDENCE) if pattern.search(fold(text[s:e])))
 
-@lru_cache(maxsize=4096)
-def _instruction_spans(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int], ...]:
-    return tuple((s, e) for s, e in text_spans(text, EVIDENCE) if pattern.search(fold(text[s:e])))
+    @property
+    def instruction_key(self) -> str:
+        """What stored instruction spans were found with (this pattern): spans stored under
+        another key came from another cue table and are not used."""
+        pattern = self.instruction_to_system
+        return hashlib.blake2b(f"{pattern.flags}:{pattern.pattern}".encode(), digest_size=8).hexdigest()
 
 
 def load_cues(path: Path | None = None) -> QuestionCues:

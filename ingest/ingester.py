@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol
 
-from core.agency_mentions import chunk_readings
+from core.chunk_readings import chunk_readings
 from core.contracts import PreparedDocument, RefusedFile
 from core.knowledge import Knowledge
 from ingest.chunking import ChunkingConfig
@@ -196,19 +196,18 @@ class Ingester:
         return report
 
     def refresh_readings(self, batch: int = 256) -> int:
-        """Store agency readings (core/agency_mentions) for the chunks that lack ones of this
-        code's version: chunks ingested before readings were stored, or after the agency code or
-        data changed. Answers do not depend on them, only answer time; returns how many chunks."""
+        """Store chunk readings (core/chunk_readings) for the chunks that lack ones of this
+        code's version: chunks ingested before readings were stored, or after the code or data they
+        come from changed. Answers do not depend on them, only answer time; returns how many chunks."""
         version = self.knowledge.reading_version
         if not version:
             return 0
         lacking = self.index.chunks_lacking_readings(version)
-        registry = self.knowledge.registry
         for start in range(0, len(lacking), batch):
             records = self.index.chunks(lacking[start : start + batch])
             self.index.store_readings(
                 [
-                    (r.chunk_id, r.doc_id, chunk_readings(registry, r.text, r.heading_path, version))
+                    (r.chunk_id, r.doc_id, chunk_readings(self.knowledge, r.text, r.heading_path))
                     for r in records.values()
                 ]
             )

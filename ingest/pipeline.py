@@ -13,7 +13,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-from core.agency_mentions import chunk_readings
+from core.chunk_readings import chunk_readings
 from core.contracts import CleanDocument, PreparedDocument, RefusedFile
 from core.knowledge import Knowledge
 from ingest.chunking import ChunkingConfig, chunk_document
@@ -98,14 +98,15 @@ def prepare_bytes(
         metadata=metadata,
     )
     chunks = chunk_document(document, registry, chunking)
-    version = knowledge.reading_version
     return PreparedDocument(
         document,
         chunks,
         extract_assignments(document, chunks, registry),
         extract_targets(document, chunks),
         dict(loaded.hints),
-        {c.chunk_id: chunk_readings(registry, c.text, c.heading_path, version) for c in chunks} if version else {},
+        {c.chunk_id: chunk_readings(knowledge, c.text, c.heading_path) for c in chunks}
+        if knowledge.reading_version
+        else {},
     )
 
 

@@ -1,15 +1,18 @@
-"""Agency readings stored at ingest (core/agency_mentions): a registry primed with them answers
-`find` exactly as one that parses the texts itself, without parsing; readings of another code or
-data version are ignored; the index stores, replaces and drops them with their document."""
+"""Agency readings stored at ingest (core/agency_mentions, in core/chunk_readings' tables): a
+registry primed with them answers `find` exactly as one that parses the texts itself, without
+parsing; tables of another code or data version are ignored; the index stores, replaces and drops
+them with their document."""
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from core.agency_mentions import chunk_texts, prime_registry
+from core.agency_mentions import chunk_texts
+from core.chunk_readings import prime_readings
 from core.knowledge import Knowledge
 from ingest.pipeline import prepare_bytes
 from tests.support import HashEmbeddings
@@ -32,8 +35,8 @@ def test_primed_registry_reads_every_chunk_text_as_parsing_does(shared: Path, kn
     assert fresh.reading_version == knowledge.reading_version
     chunks = [c for p in prepared for c in p.chunks]
     assert all(set(p.readings) == {c.chunk_id for c in p.chunks} for p in prepared)
-    stored = [r for p in prepared for r in p.readings.values()]
-    assert prime_registry(fresh.registry, stored, fresh.reading_version) == len(stored)
+    stored = [(c.text, p.readings[c.chunk_id]) for p in prepared for c in p.chunks]
+    assert prime_readings(fresh, stored) == len(stored)
 
     def no_parsing(text: str, question: bool):
         raise AssertionError(f"parsed a text whose reading was stored: {text[:60]!r}")
@@ -55,7 +58,8 @@ def test_primed_registry_reads_every_chunk_text_as_parsing_does(shared: Path, kn
 def test_readings_of_another_version_are_ignored(shared: Path, knowledge: Knowledge, monkeypatch):
     (prepared,) = _prepared(_corpus(shared)[:1], knowledge)
     fresh = Knowledge.load()
-    assert prime_registry(fresh.registry, list(prepared.readings.values()), "another-version") == 0
+    other = dataclasses.replace(fresh, reading_version="another-version")
+    assert prime_readings(other, [(c.text, prepared.readings[c.chunk_id]) for c in prepared.chunks]) == 0
     parsed: list[str] = []
     real = fresh.registry._find
     monkeypatch.setattr(fresh.registry, "_find", lambda text, question: parsed.append(text) or real(text, question))

@@ -100,7 +100,7 @@ class IndexReads:
         return self._records.get_chunks(chunk_ids)
 
     def agency_readings(self, chunk_ids: list[str]) -> dict[str, str]:
-        """Agency readings stored with these chunks at ingest (core/agency_mentions)."""
+        """The readings stored with these chunks at ingest (core/chunk_readings)."""
         return self._records.agency_readings(chunk_ids)
 
     def chunks_lacking_readings(self, version: str) -> list[str]:

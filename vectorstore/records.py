@@ -180,7 +180,7 @@ class RecordStore:
         *,
         chunk_metadata: Sequence[Mapping[str, Any]],
     ) -> None:
-        """Store a document with its chunks, assignments, targets, agency readings (core/agency_mentions)
+        """Store a document with its chunks, assignments, targets, readings (core/chunk_readings)
         and the metadata Chroma holds for each chunk (vectorstore/chunk_filters.py), atomically."""
         with self._transaction():
             self._delete_rows(doc.doc_id)
@@ -388,7 +388,7 @@ class _Tx:
 
 
 def _stored_version(stored: str) -> str:
-    """The version a stored agency reading was made by (core/agency_mentions writes it first)."""
+    """The version a stored reading was made by (core/chunk_readings writes it first)."""
     return str(json.loads(stored).get("v", ""))
 
 

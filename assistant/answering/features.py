@@ -15,22 +15,18 @@ import math
 from collections.abc import Sequence
 
 from assistant.evidence import (
-    ACTION_VERBS,
     TermWeights,
     Unit,
     asked_types,
     asks_signer,
-    has_quantity,
     is_heading_unit,
     question_terms,
     required_unit_pattern,
     terms,
-    unit_has_type,
 )
 from core.contracts import QueryPlan
 from core.knowledge import Knowledge
 from core.vntext import fold
-from core.years import FREE_YEAR_RE
 
 FACT_KINDS = ("docnum", "date", "person", "agency", "place", "year", "quantity")
 
@@ -96,10 +92,6 @@ def _rarest_terms(q_terms: set[str], weights: TermWeights, k: int = 3) -> list[s
     return sorted(words, key=lambda t: (-weights.idf(t), t))[:k]
 
 
-def _years(text: str) -> set[int]:
-    return {int(y) for y in FREE_YEAR_RE.findall(text)}
-
-
 def _asked_years(plan: QueryPlan) -> set[int]:
     years = set(plan.years)
     for first, last in plan.periods:
@@ -139,26 +131,34 @@ def unit_features(
     figure_intent = plan.intent in ("target", "result", "comparison")
     signer = asks_signer(plan)
     rows = []
-    heading_cache: dict[
-        str, tuple[frozenset[str], float]
-    ] = {}  # chunk → question terms in its heading path, their share
-    needs_fold = wanted is not None or plan.intent == "task"  # the folded text serves these two only
+    # chunk → question terms in its heading path, their share, the asked body in its last heading
+    heading_cache: dict[str, tuple[frozenset[str], float, bool]] = {}
     rare = _rarest_terms(q_terms, weights)
-    rare_total = sum(weights.idf(t) for t in rare) or 1.0
+    rare_idf = [(t, weights.idf(t)) for t in rare]
+    rare_total = sum(w for _, w in rare_idf) or 1.0
+    position: dict[tuple[int, int, int, str], float] = {}  # a unit's first place among its chunk's units
+    for siblings in per_chunk.values():
+        for i, u in enumerate(siblings):
+            position.setdefault((u.chunk_rank, u.start, u.end, u.text), i / len(siblings))
+    reader = knowledge.sentences
     for u, dense in zip(units, dense_unit, strict=False):
-        folded = fold(u.text) if needs_fold else ""
+        facts = reader.facts(u.text)
+        folded = fold(u.text) if wanted is not None else ""
         words = len(u.text.split())
         cid = u.chunk.chunk_id
         if cid not in heading_cache:
             h_terms = q_terms & set(terms(" ".join(u.chunk.heading_path)))
-            heading_cache[cid] = (frozenset(h_terms), sum(weights.idf(t) for t in h_terms) / q_total)
-        in_heading, heading_share = heading_cache[cid]
-        siblings = per_chunk[cid]
-        years = _years(u.text)
-        figure = has_quantity(u.text)
+            heading_cache[cid] = (
+                frozenset(h_terms),
+                sum(weights.idf(t) for t in h_terms) / q_total,
+                bool(asked_agency) and asked_agency in registry.ids_in(" ".join(u.chunk.heading_path[-1:])),
+            )
+        in_heading, heading_share, agency_in_heading = heading_cache[cid]
+        years = facts.years
+        figure = "quantity" in facts.kinds
         present = u.terms | in_heading  # measure_units found the question's terms in the unit's own text
         row = {
-            "rare_missing": sum(weights.idf(t) for t in rare if t not in present) / rare_total if rare else 0.0,
+            "rare_missing": sum(w for t, w in rare_idf if t not in present) / rare_total if rare else 0.0,
             "coverage": u.coverage,
             "coverage_gap": best_cov - u.coverage,
             "heading_coverage": heading_share,
@@ -178,27 +178,21 @@ def unit_features(
             "dense_gap": best_dense - dense,
             "heading_unit": float(is_heading_unit(u)),
             "ends_colon": float(u.text.rstrip().endswith(":")),
-            "position": siblings.index(u) / len(siblings),
+            "position": position[u.chunk_rank, u.start, u.end, u.text],
             "log_words": math.log1p(words),
             "short": float(words < 6),
             "names_agency": float(named_one),
             "asked_agency_in_unit": float(bool(asked_agency) and asked_agency in registry.ids_in(u.text)),
-            "asked_agency_in_heading": float(
-                bool(asked_agency) and asked_agency in registry.ids_in(" ".join(u.chunk.heading_path[-1:]))
-            ),
-            "task_action": float(plan.intent == "task" and bool(ACTION_VERBS.search(folded))),
-            "signer_line": float(signer and words <= 6 and bool(knowledge.names.find(u.text))),
+            "asked_agency_in_heading": float(agency_in_heading),
+            "task_action": float(plan.intent == "task" and facts.action),
+            "signer_line": float(signer and words <= 6 and "person" in facts.kinds),
             "intent_task": float(plan.intent == "task"),
             "intent_figure": float(figure_intent),
             "intent_metadata": float(plan.intent in ("metadata", "agency")),
         }
         for k in FACT_KINDS:
             row[f"asks_{k}"] = float(k in kinds)
-            row[f"has_{k}"] = (
-                float(k in u.types)
-                if k in kinds
-                else float(k != "agency" and unit_has_type(u.text, k, knowledge, plan))
-            )
+            row[f"has_{k}"] = float(k in u.types) if k in kinds else float(k in facts.kinds)
         rows.append(row)
     return rows
 
