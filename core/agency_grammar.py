@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -99,7 +98,7 @@ class AgencyGrammar(UnitGrammar):
         i = 0  # the first token after the last match
         for n in self._may_start(toks, question):
             if n >= i and (found := self._at(toks, n, question)):
-                out += [replace(m, start=starts[m.start], end=ends[m.end - 1]) for m in found]
+                out += [m.spanning(starts[m.start], ends[m.end - 1]) for m in found]
                 i = found[-1].end
         return out
 

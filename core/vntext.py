@@ -108,7 +108,11 @@ def _fold_word(word: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case, diacritic-free form used only for matching (never for display)."""
-    low = nfc(text).lower()
+    return _fold_lowered(nfc(text).lower())
+
+
+def _fold_lowered(low: str) -> str:
+    """`fold` of text already NFC and lower-cased."""
     if low.isascii():  # nothing to fold
         return low
     if max(low) <= "\uffff":
@@ -140,7 +144,8 @@ def _fold_table() -> dict[int, str]:
 
 
 def has_diacritics(text: str) -> bool:
-    return fold(text) != nfc(text).lower()
+    low = nfc(text).lower()  # once: the agency grammar asks this of every text it parses
+    return _fold_lowered(low) != low
 
 
 _TOKEN_RE = re.compile(r"\d+(?:[.,/]\d+)*%?|\w+", re.UNICODE)

@@ -7,12 +7,14 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from dataclasses import fields, replace
 
 import pytest
 
 from bench.corpus import Vocabulary, generate, questions
 from core.agencies import _alias_regex, _alternation
 from core.agency_tokens import _TOKEN, at_seq, tokenize
+from core.agency_units import GrammarMatch
 from core.vntext import _aligned_folds, _fold_char, canonical_tones, fold, fold_aligned, has_diacritics, nfc
 
 pytestmark = pytest.mark.unit
@@ -171,3 +173,9 @@ def test_canonical_keys_are_cached_per_program_flag(knowledge) -> None:
     without = g.canon(name)
     assert with_program != without
     assert g.canon(name, program=True) == with_program and g.canon(name) == without
+
+
+def test_a_match_moved_to_other_offsets_keeps_every_field() -> None:
+    values = {"int": 7, "str": "x", "bool": True}  # every field away from its default
+    match = GrammarMatch(**{f.name: values[str(f.type)] for f in fields(GrammarMatch)})
+    assert match.spanning(3, 9) == replace(match, start=3, end=9)
