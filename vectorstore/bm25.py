@@ -38,14 +38,19 @@ class Segment:
     def n_live(self) -> int:
         return int(self.live.sum())
 
-    def column(self, term: int, among: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def column(
+        self, term: int, among: np.ndarray | None = None, all_live: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(rows, term frequencies) of one term's postings in this segment, live rows only;
         with `among` (sorted live rows), only those rows': found by binary search of the shorter
-        list in the longer, so a filter's cost follows the smaller of the two, not the corpus."""
+        list in the longer, so a filter's cost follows the smaller of the two, not the corpus.
+        `all_live`: the caller saw no row removed (`live.all()`, read once per search, not per term)."""
         if term >= self.tf.shape[1]:
             return _EMPTY_I, _EMPTY_F
         lo, hi = self.tf.indptr[term], self.tf.indptr[term + 1]
         rows = self.tf.indices[lo:hi]
+        if among is None and all_live:
+            return rows, self.tf.data[lo:hi].astype(np.float64)
         if among is None:
             keep = self.live[rows]
         elif len(among) < len(rows):
@@ -56,12 +61,15 @@ class Segment:
             keep = np.flatnonzero(among[found] == rows) if len(among) else _EMPTY_I
         return rows[keep], self.tf.data[lo:hi][keep].astype(np.float64)
 
-    def document_frequency(self, term: int) -> int:
-        """Live rows containing `term`, without reading their frequencies."""
+    def document_frequency(self, term: int, all_live: bool | None = None) -> int:
+        """Live rows containing `term`, without reading their frequencies (`all_live` as in `column`;
+        None: read it here)."""
         if term >= self.tf.shape[1]:
             return 0
         lo, hi = self.tf.indptr[term], self.tf.indptr[term + 1]
-        return int(hi - lo) if self.live.all() else int(np.count_nonzero(self.live[self.tf.indices[lo:hi]]))
+        if all_live is None:
+            all_live = bool(self.live.all())
+        return int(hi - lo) if all_live else int(np.count_nonzero(self.live[self.tf.indices[lo:hi]]))
 
 
 _EMPTY_I = np.zeros(0, dtype=np.int32)
@@ -125,28 +133,29 @@ def score(
     if n_live == 0 or not query_terms:
         return []
     avg = total_length / n_live
+    whole = [bool(seg.live.all()) for seg in segments]
     idf = {}
     for t in set(query_terms):
-        df = sum(seg.document_frequency(t) for seg in segments)
+        df = sum(seg.document_frequency(t, all_live) for seg, all_live in zip(segments, whole, strict=True))
         idf[t] = math.log(1 + (n_live - df + 0.5) / (df + 0.5))
     out = []
     for s, seg in enumerate(segments):
         among = None if allowed is None else allowed[s]
         if among is not None and not len(among):
             continue
-        postings = {t: seg.column(t, among) for t in idf}
-        acc = np.zeros(len(seg.ids), dtype=np.float64)
-        hit = np.zeros(len(seg.ids), dtype=bool)
-        for t in query_terms:
-            rows, tf = postings[t]
-            if not len(rows):
-                continue
-            norm = K1 * ((1 - B) + B * seg.lengths[rows] / avg)
-            acc[rows] += idf[t] * tf / (norm + tf)
-            hit[rows] = True
-        rows = np.flatnonzero(hit)
-        if len(rows):
-            out.append((s, rows, acc[rows]))
+        postings = {t: seg.column(t, among, whole[s]) for t in idf}
+        used = [t for t in query_terms if len(postings[t][0])]
+        if not used:
+            continue
+        # every posting of every query term at once, in query-term order: bincount adds each
+        # row's contributions in that order, as adding term by term does (the same sums)
+        rows = np.concatenate([postings[t][0] for t in used])
+        tf = np.concatenate([postings[t][1] for t in used])
+        weight = np.repeat([idf[t] for t in used], [len(postings[t][0]) for t in used])
+        norm = K1 * ((1 - B) + B * seg.lengths[rows] / avg)
+        acc = np.bincount(rows, weights=weight * tf / (norm + tf), minlength=len(seg.ids))
+        hit = np.unique(rows)
+        out.append((s, hit, acc[hit]))
     return out
 
 
