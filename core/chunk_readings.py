@@ -22,41 +22,27 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core import (
-    agencies,
-    agency_grammar,
-    agency_mentions,
-    agency_tokens,
-    agency_units,
-    finders,
-    memo,
-    places,
-    question_cues,
-    sentence_facts,
-    sentences,
-    vntext,
-    years,
-)
 from core.agency_mentions import agency_table, prime_registry
 
 if TYPE_CHECKING:
     from core.knowledge import Knowledge
 
 _DATA_FILES = ("agencies.json", "agency_grammar.json", "places.json", "surnames.txt")
+# the modules (beside this one) whose code a stored table depends on, read as files
 _CODE = (
-    agencies,
-    agency_grammar,
-    agency_mentions,
-    agency_tokens,
-    agency_units,
-    finders,
-    memo,
-    places,
-    question_cues,
-    sentence_facts,
-    sentences,
-    vntext,
-    years,
+    "agencies",
+    "agency_grammar",
+    "agency_mentions",
+    "agency_tokens",
+    "agency_units",
+    "finders",
+    "memo",
+    "places",
+    "question_cues",
+    "sentence_facts",
+    "sentences",
+    "vntext",
+    "years",
 )
 
 
@@ -67,7 +53,8 @@ def reading_version() -> str:
     Read once, by `Knowledge.load`."""
     digest = hashlib.sha256()
     data = Path(__file__).with_name("data")
-    files = sorted({Path(m.__file__ or "") for m in _CODE} | {Path(__file__)}) + [data / n for n in _DATA_FILES]
+    here = Path(__file__)
+    files = sorted({here.with_name(f"{m}.py") for m in _CODE} | {here}) + [data / n for n in _DATA_FILES]
     for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
