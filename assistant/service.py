@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from assistant.answering.answer_config import AnswerConfig
+from assistant.answering.block_layout import find_blocks
 from assistant.answering.chain import (
     AnswerChain,
     DefinitionGate,
@@ -23,7 +24,7 @@ from assistant.answering.chain import (
 from assistant.answering.cross_document import CrossDocument
 from assistant.answering.documents import DocumentView
 from assistant.answering.extractive import ExtractiveAnswerer
-from assistant.answering.list_blocks import ListBlocks, find_blocks
+from assistant.answering.list_blocks import ListBlocks
 from assistant.answering.register_answer import RegisterAnswerer
 from assistant.evidence import TermWeights, prepare_units
 from assistant.query import plan_question

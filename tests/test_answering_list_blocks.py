@@ -141,7 +141,7 @@ def test_lead_in_ends_are_read_from_the_line_end(shared) -> None:
     """A lead-in is told by how its line ends; reading only the line's end must agree with
     searching the whole line, on every line of the dev corpus and on lines built to sit at the edge
     (the word boundary before "như sau", a line that is only the phrase, a colon mid-line)."""
-    from assistant.answering.list_blocks import _LEAD_END, _ends_lead_in, lines_of
+    from assistant.answering.block_layout import _LEAD_END, _ends_lead_in, lines_of
 
     lines = [line.text for p in sorted((shared / "corpus" / "dev").glob("*.txt")) for line in lines_of(p.read_text())]
     for stem in ["", "a", "Cụ thể", "Nhiệm vụ: gồm 3 việc", "x" * 300]:
@@ -157,7 +157,7 @@ def test_one_family_pattern_names_the_first_family_that_matches(shared) -> None:
     """`family` tries every marker family in one pattern; it must name the family that trying
     them in order names, on every line of the seeds and dev corpus and on lines built for the
     edges (case-blind "Bước", markers that two families share, no marker)."""
-    from assistant.answering.list_blocks import _FAMILIES, family, lines_of
+    from assistant.answering.block_layout import _FAMILIES, family, lines_of
 
     def in_order(line: str) -> str:
         return next((name for name, pattern in _FAMILIES if pattern.match(line)), "")

@@ -49,7 +49,7 @@ def _lead_items(blocks) -> list[tuple[str, list[str]]]:  # type: ignore[no-untyp
 def test_blocks_are_read_once_per_text_and_handed_out_fresh() -> None:
     """find_blocks is cached by the document text: equal blocks each call, as new objects, so
     marking the items an answer shows (`chosen`) never leaks into the next question."""
-    from assistant.answering.list_blocks import find_blocks
+    from assistant.answering.block_layout import find_blocks
 
     first = find_blocks("d1", NOTICE)
     assert _lead_items(first) == [
@@ -68,8 +68,8 @@ def test_blocks_are_read_once_per_text_and_handed_out_fresh() -> None:
 def test_blocks_follow_a_reingested_document(tmp_path: Path, make_index, make_ingester) -> None:  # type: ignore[no-untyped-def]
     """A document re-ingested with another list gives the new list on the next question (the
     cache is keyed by the text the index holds, so a new index state is never served stale)."""
+    from assistant.answering.block_layout import find_blocks
     from assistant.answering.documents import DocumentView
-    from assistant.answering.list_blocks import find_blocks
     from tests.support import HashEmbeddings
 
     corpus = tmp_path / "corpus"
