@@ -27,7 +27,7 @@ from pydantic import ConfigDict
 
 from assistant.query import plan_question
 from core.agencies import AgencyRegistry
-from core.chunk_readings import prime_readings
+from core.chunk_readings import prime_agency_readings, prime_readings
 from core.contracts import Chunk, Filters, QueryPlan, RetrievedChunk
 from core.knowledge import Knowledge
 from core.places import Gazetteer
@@ -260,8 +260,11 @@ class HybridSearch:
         most = self._most_boost(plan)
         without = sorted((fused[c] + unit * p for c, p in province_part.items()), reverse=True)
         bar = without[k - 1] - 1e-9 if most > 0 and len(without) > k else -math.inf
+        boosted = {c for c, part in province_part.items() if most != 0 and fused[c] + unit * (most + part) >= bar}
+        if plan.agencies:  # their headings' agencies as ingest read them, for those not read yet
+            self._prime_headings([records[c] for c in boosted])
         for chunk_id, part in province_part.items():
-            if most == 0 or fused[chunk_id] + unit * (most + part) < bar:
+            if chunk_id not in boosted:
                 fused[chunk_id] += unit * part
                 continue
             record = records[chunk_id]
@@ -302,6 +305,14 @@ class HybridSearch:
         cfg = self.config
         agency = max(cfg.agency_heading_boost, cfg.agency_mention_boost) if plan.agencies else 0.0
         return agency + (cfg.year_boost if plan.years else 0.0)
+
+    def _prime_headings(self, records: list[Chunk]) -> None:
+        """Hand the registry the stored readings of the chunks whose boost heading (`_boost`'s
+        last two headings) it holds no reading of, so it is looked up, not parsed."""
+        registry = self.knowledge.registry
+        unread = [r.chunk_id for r in records if not registry.knows(" ".join(r.heading_path[-2:]))]
+        if unread:
+            prime_agency_readings(self.knowledge, list(self.index.agency_readings(unread).values()))
 
     def _boost(self, plan: QueryPlan, heading_path: list[str], agencies: list[str], text: str) -> float:
         cfg = self.config

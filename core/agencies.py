@@ -195,6 +195,11 @@ class AgencyRegistry:
             while len(self._primed) > _CACHE_SIZE:
                 self._primed.popitem(last=False)
 
+    def knows(self, text: str, question: bool = False) -> bool:
+        """Whether `find` has a reading of `text` at hand (remembered, or primed), not to parse."""
+        with self._lock:
+            return (text, question) in self._cache or (not question and reading_key(text) in self._primed)
+
     def ids_in(self, text: str, question: bool = False) -> list[str]:
         """Distinct agency ids named in `text`, in order of first mention."""
         seen: dict[str, None] = {}

@@ -72,6 +72,15 @@ def chunk_readings(knowledge: Knowledge, text: str, heading_path: Sequence[str])
     return json.dumps(table, ensure_ascii=False, separators=(",", ":"))
 
 
+def prime_agency_readings(knowledge: Knowledge, stored: Sequence[str]) -> int:
+    """Hand the registry only the agency readings of these stored tables (the chunks' other
+    readings are not needed: retrieval's boosts read their headings); returns how many were used."""
+    version = knowledge.reading_version
+    tables = [t for t in map(json.loads, stored) if version and t.get("v") == version]
+    prime_registry(knowledge.registry, tables)
+    return len(tables)
+
+
 def prime_readings(knowledge: Knowledge, chunks: Sequence[tuple[str, str]]) -> int:
     """Hand the readers the stored tables of these (chunk text, table) pairs; returns how many
     were of this version (the others are ignored: the readers read those texts themselves)."""

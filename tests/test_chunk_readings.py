@@ -152,3 +152,22 @@ def test_answers_are_the_same_without_stored_tables(tmp_path: Path, shared: Path
     assert _answers(index, Knowledge.load(), questions) == with_tables
     assert sum(bool(re.search(r"\[\d+\]", text)) for text, _ in with_tables) >= len(questions) // 2
     index.close()
+
+
+@pytest.mark.unit
+def test_the_registry_knows_what_it_will_not_parse(shared: Path, knowledge: Knowledge):
+    from core.chunk_readings import prime_agency_readings
+
+    stored = _stored(_corpus(shared)[:2], knowledge)
+    fresh = Knowledge.load()
+    registry = fresh.registry
+    heading = "UBND tỉnh giao Sở Tài chính"
+    assert not registry.knows(heading)
+    registry.find(heading)
+    assert registry.knows(heading) and not registry.knows(heading, question=True)
+    first = _sentences(stored[0][0])[0]
+    assert not registry.knows(first)
+    assert prime_agency_readings(fresh, [raw for _, raw in stored]) == len(stored)
+    assert registry.knows(first) and not registry.knows(first, question=True)  # questions are always parsed
+    assert fresh.sentences._memo.get(first) is None  # only the agency readings were taken
+    assert prime_agency_readings(dataclasses.replace(fresh, reading_version="another"), [stored[1][1]]) == 0
