@@ -22,8 +22,6 @@ from core.sentence_facts import ACTION_VERBS, QUESTION_WORDS, TEXT_KINDS, eviden
 from core.sentences import EVIDENCE, text_spans
 from core.vntext import fold
 
-__all__ = ["ACTION_VERBS", "has_quantity"]  # evidence's own names for what core.sentence_facts reads
-
 # What kind of fact a question asks for (folded cues) → how to recognise it in a sentence.
 ANSWER_TYPES: dict[str, str] = {
     "docnum": r"\b(van ban nao|van kien nao|so may|so hieu|quyet dinh (so )?nao|nghi quyet nao|ke hoach nao|"

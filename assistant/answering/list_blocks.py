@@ -25,8 +25,6 @@ from core.header_facts import NUMBER_RE
 from core.knowledge import Knowledge
 from core.vntext import fold
 
-__all__ = ["Block", "Line", "ListBlocks", "find_blocks", "narrowed_items"]  # find_blocks: block_layout's
-
 
 @dataclass(frozen=True)
 class ListConfig:
