@@ -19,7 +19,7 @@ from core.agencies import AgencyRegistry
 from core.contracts import QueryPlan, RetrievedChunk
 from core.knowledge import Knowledge
 from core.sentence_facts import ACTION_VERBS, QUESTION_WORDS, TEXT_KINDS, evidence_terms, has_quantity
-from core.sentences import EVIDENCE, text_spans
+from core.sentences import evidence_spans
 from core.vntext import fold
 
 # What kind of fact a question asks for (folded cues) → how to recognise it in a sentence.
@@ -118,9 +118,8 @@ def prepare_units(texts: list[str], knowledge: Knowledge) -> None:
     the answer path finds most of its sentences already read."""
     for text in texts:
         knowledge.cues.instruction_spans(text)
-        for start, end in text_spans(text, EVIDENCE):
-            if end - start >= 3:
-                knowledge.sentences.facts(text[start:end])
+        for start, end in evidence_spans(text):
+            knowledge.sentences.facts(text[start:end])
 
 
 def concept_groups(plan: QueryPlan, weights: "TermWeights") -> list[list[frozenset[str]]]:
@@ -148,8 +147,7 @@ def question_terms(plan: QueryPlan) -> set[str]:
 
 def split_units(chunk: RetrievedChunk, rank: int) -> list[Unit]:
     """Sentences and bullets of a chunk (core.sentences, rule EVIDENCE), with document offsets."""
-    spans = [(s, e) for s, e in text_spans(chunk.text, EVIDENCE) if e - s >= 3]
-    return [Unit(rank, chunk, chunk.text[s:e], chunk.start + s, chunk.start + e) for s, e in spans]
+    return [Unit(rank, chunk, chunk.text[s:e], chunk.start + s, chunk.start + e) for s, e in evidence_spans(chunk.text)]
 
 
 def is_heading_unit(unit: Unit) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from core.agencies import Agency, AgencyRegistry, reading_key
-from core.sentences import EVIDENCE, text_spans
+from core.sentences import evidence_spans
 
 
 def chunk_texts(text: str, heading_path: Sequence[str]) -> list[str]:
@@ -24,10 +24,9 @@ def chunk_texts(text: str, heading_path: Sequence[str]) -> list[str]:
     opening, where a subject would be), the heading path's last one and two entries and all of it,
     and the whole chunk under its headings."""
     texts: dict[str, None] = {}
-    for start, end in text_spans(text, EVIDENCE):
-        if end - start >= 3:
-            texts.setdefault(text[start:end])
-            texts.setdefault(text[start:end][:60])
+    for start, end in evidence_spans(text):
+        texts.setdefault(text[start:end])
+        texts.setdefault(text[start:end][:60])
     for heading in (heading_path[-1:], heading_path[-2:], heading_path):
         texts.setdefault(" ".join(heading))
     texts.setdefault(" ".join(heading_path) + " " + text)

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from core.finders import PersonNames, find_dates
 from core.memo import Memo
-from core.sentences import EVIDENCE, text_spans
+from core.sentences import evidence_spans
 from core.vntext import fold, is_day_month
 from core.vntext import terms as match_terms
 from core.years import FREE_YEAR_RE, YEAR, YEAR_RE, is_year
@@ -43,7 +43,6 @@ _KIND_SETS = tuple(
     frozenset(kind for i, kind in enumerate(TEXT_KINDS) if mask >> i & 1) for mask in range(1 << len(TEXT_KINDS))
 )
 _NO_YEARS: frozenset[int] = frozenset()
-_MIN_SENTENCE = 3  # shorter spans are not evidence units (evidence.split_units)
 _MEMO_SIZE = 16384
 
 
@@ -117,11 +116,10 @@ class SentenceReader:
         """The stored form of a chunk's evidence sentences: [start, end, terms, kinds, years, action]
         per span (terms space-joined; kinds as a bit mask over TEXT_KINDS)."""
         rows: list[list[Any]] = []
-        for start, end in text_spans(text, EVIDENCE):
-            if end - start >= _MIN_SENTENCE:
-                facts = self.read(text[start:end])
-                kinds = sum(1 << i for i, kind in enumerate(TEXT_KINDS) if kind in facts.kinds)
-                rows.append([start, end, " ".join(facts.terms), kinds, sorted(facts.years), int(facts.action)])
+        for start, end in evidence_spans(text):
+            facts = self.read(text[start:end])
+            kinds = sum(1 << i for i, kind in enumerate(TEXT_KINDS) if kind in facts.kinds)
+            rows.append([start, end, " ".join(facts.terms), kinds, sorted(facts.years), int(facts.action)])
         return rows
 
     def prime(self, text: str, rows: Sequence[Sequence[Any]]) -> None:

@@ -115,6 +115,13 @@ def text_spans(text: str, rule: SentenceRule) -> list[tuple[int, int]]:
     return out
 
 
+def evidence_spans(text: str) -> list[tuple[int, int]]:
+    """[start, end) of each evidence unit of a chunk: its EVIDENCE sentences of at least three
+    characters (shorter ones are stray marks). Answering scores these, and ingest stores what it
+    reads in these same spans (core/chunk_readings), so both take them from here."""
+    return [(s, e) for s, e in text_spans(text, EVIDENCE) if e - s >= 3]
+
+
 def sentence_at(text: str, pos: int, rule: SentenceRule) -> tuple[int, int]:
     """[start, end) of the sentence of `text` (see `text_spans`) holding position `pos`; between
     two sentences, the next one; past the last, (pos, len(text))."""

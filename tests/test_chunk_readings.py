@@ -16,7 +16,7 @@ from core.chunk_readings import prime_readings
 from core.knowledge import Knowledge
 from core.memo import Memo
 from core.sentence_facts import TEXT_KINDS
-from core.sentences import EVIDENCE, text_spans
+from core.sentences import evidence_spans
 from ingest.pipeline import prepare_bytes
 from tests.support import HashEmbeddings
 
@@ -31,7 +31,7 @@ def _stored(paths: list[Path], knowledge: Knowledge) -> list[tuple[str, str]]:
 
 
 def _sentences(text: str) -> list[str]:
-    return [text[s:e] for s, e in text_spans(text, EVIDENCE) if e - s >= 3]
+    return [text[s:e] for s, e in evidence_spans(text)]
 
 
 @pytest.mark.unit
