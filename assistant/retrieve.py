@@ -261,8 +261,8 @@ class HybridSearch:
         without = sorted((fused[c] + unit * p for c, p in province_part.items()), reverse=True)
         bar = without[k - 1] - 1e-9 if most > 0 and len(without) > k else -math.inf
         boosted = {c for c, part in province_part.items() if most != 0 and fused[c] + unit * (most + part) >= bar}
-        if plan.agencies:  # their headings' agencies as ingest read them, for those not read yet
-            self._prime_headings([records[c] for c in boosted])
+        # their headings' agencies as ingest read them, for those not read yet
+        fetched = self._prime_headings([records[c] for c in boosted]) if plan.agencies else {}
         for chunk_id, part in province_part.items():
             if chunk_id not in boosted:
                 fused[chunk_id] += unit * part
@@ -273,7 +273,8 @@ class HybridSearch:
         ranked = sorted((c for c in fused if c in records), key=lambda c: (-fused[c], c))[:k]
         # what ingest read in these chunks: the answer path then looks agencies and sentence
         # facts up instead of reading every sentence again (core/chunk_readings)
-        stored = self.index.agency_readings(ranked)
+        stored = {c: fetched[c] for c in ranked if c in fetched}
+        stored |= self.index.agency_readings([c for c in ranked if c not in fetched])
         prime_readings(self.knowledge, [(records[c].text, raw) for c, raw in stored.items()])
         chunks = []
         for chunk_id in ranked:
@@ -306,13 +307,15 @@ class HybridSearch:
         agency = max(cfg.agency_heading_boost, cfg.agency_mention_boost) if plan.agencies else 0.0
         return agency + (cfg.year_boost if plan.years else 0.0)
 
-    def _prime_headings(self, records: list[Chunk]) -> None:
+    def _prime_headings(self, records: list[Chunk]) -> dict[str, str]:
         """Hand the registry the stored readings of the chunks whose boost heading (`_boost`'s
-        last two headings) it holds no reading of, so it is looked up, not parsed."""
+        last two headings) it holds no reading of, so it is looked up, not parsed; returns the
+        tables read (by chunk id), which the top k reuse."""
         registry = self.knowledge.registry
         unread = [r.chunk_id for r in records if not registry.knows(" ".join(r.heading_path[-2:]))]
-        if unread:
-            prime_agency_readings(self.knowledge, list(self.index.agency_readings(unread).values()))
+        stored = self.index.agency_readings(unread)
+        prime_agency_readings(self.knowledge, list(stored.values()))
+        return stored
 
     def _boost(self, plan: QueryPlan, heading_path: list[str], agencies: list[str], text: str) -> float:
         cfg = self.config
