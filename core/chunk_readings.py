@@ -20,7 +20,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core.agency_mentions import agency_table, prime_registry
 
@@ -75,8 +75,7 @@ def chunk_readings(knowledge: Knowledge, text: str, heading_path: Sequence[str])
 def prime_agency_readings(knowledge: Knowledge, stored: Sequence[str]) -> int:
     """Hand the registry only the agency readings of these stored tables (the chunks' other
     readings are not needed: retrieval's boosts read their headings); returns how many were used."""
-    version = knowledge.reading_version
-    tables = [t for t in map(json.loads, stored) if version and t.get("v") == version]
+    tables = [t for t in (_current(knowledge, raw) for raw in stored) if t is not None]
     prime_registry(knowledge.registry, tables)
     return len(tables)
 
@@ -84,14 +83,11 @@ def prime_agency_readings(knowledge: Knowledge, stored: Sequence[str]) -> int:
 def prime_readings(knowledge: Knowledge, chunks: Sequence[tuple[str, str]]) -> int:
     """Hand the readers the stored tables of these (chunk text, table) pairs; returns how many
     were of this version (the others are ignored: the readers read those texts themselves)."""
-    version = knowledge.reading_version
-    if not version:
-        return 0
     tables = []
     instruction_key = knowledge.cues.instruction_key
     for text, raw in chunks:
-        table = json.loads(raw)
-        if table.get("v") != version:
+        table = _current(knowledge, raw)
+        if table is None:
             continue
         tables.append(table)
         knowledge.sentences.prime(text, table["s"])
@@ -100,3 +96,10 @@ def prime_readings(knowledge: Knowledge, chunks: Sequence[tuple[str, str]]) -> i
             knowledge.cues.instructions.put({text: tuple((s, e) for s, e in spans)})
     prime_registry(knowledge.registry, tables)
     return len(tables)
+
+
+def _current(knowledge: Knowledge, raw: str) -> dict[str, Any] | None:
+    """A stored table, decoded, when this code's version made it (None otherwise, or with none)."""
+    version = knowledge.reading_version
+    table: dict[str, Any] = json.loads(raw)
+    return table if version and table.get("v") == version else None
