@@ -192,8 +192,12 @@ def test_a_listed_id_chroma_does_not_hold_falls_back_to_the_filter(
     tmp_path: Path, seeds_dir: Path, knowledge, make_index, make_ingester
 ) -> None:
     """The records may list a chunk whose vector another process has not written yet (or has just
-    removed); Chroma refuses such an id, so the dense leg is then filtered by `where` instead."""
-    index = _index_of(tmp_path / "index", sorted(seeds_dir.glob("*.txt")), make_index, make_ingester)
+    removed); Chroma refuses such an id, so the dense leg is then filtered by `where` instead (when
+    Chroma searches: here the exact vector copy never does, `exact_limit=0`)."""
+    from vectorstore.index import Index
+
+    index = Index(tmp_path / "index", HashEmbeddings(), exact_limit=0)
+    assert not make_ingester(index).ingest_paths(sorted(seeds_dir.glob("*.txt"))).refused
     province = index.documents()[0].metadata["province"]
     where = where_clause(None, PlaceScope((province,)), knowledge.places, {})
     assert where is not None

@@ -29,6 +29,7 @@ from vectorstore.lexical import LexicalIndex
 from vectorstore.reading import IndexReads, SearchHit
 from vectorstore.records import RecordStore
 from vectorstore.shared import SharedStore, pull
+from vectorstore.vector_shelf import EXACT_LIMIT, VectorShelf
 
 __all__ = [
     "EmbeddingModelMismatch",
@@ -89,6 +90,8 @@ class Index(IndexReads):
         embeddings: NamedEmbeddings,
         chroma_url: str | None = None,
         collection: str = "ntm_chunks",
+        *,
+        exact_limit: int = EXACT_LIMIT,
     ) -> None:
         self.index_dir = Path(index_dir)
         self.index_dir.mkdir(parents=True, exist_ok=True)
@@ -107,6 +110,8 @@ class Index(IndexReads):
         self._ahead: dict[tuple[str, str], list[list[float]]] = {}  # vectors embedded ahead (embed_ahead)
         self._where_cache: tuple[str, dict[str, frozenset[str]]] = ("", {})
         self._alternates = None  # the copies ledger, opened on first use (alternates())
+        # the vector copy in memory: scores up to `exact_limit` chunks exactly (vector_shelf.py)
+        self._shelf = VectorShelf(self.index_dir / "records.sqlite", exact_limit)
         self._fill_filters()
         if self._records.get_meta("dirty") == "1":
             self.reconcile()
@@ -235,7 +240,7 @@ class Index(IndexReads):
     def _publish(self) -> None:
         generation = uuid.uuid4().hex
         if self.shared is not None and self.shared.generation() != self.shared.synced:
-            pull(self.shared, self._records, self.lexical)  # another writer published meanwhile
+            pull(self.shared, self._records, self.lexical, self._chroma_vectors)  # another writer published
         self.lexical.save(generation)
         self._records.set_meta("generation", generation)
         if self.shared is not None:
@@ -253,7 +258,7 @@ class Index(IndexReads):
                 if not self._batch_depth:
                     with self.batch():  # takes the write lock, then comes back here
                         return
-                if pull(self.shared, self._records, self.lexical):
+                if pull(self.shared, self._records, self.lexical, self._chroma_vectors):
                     generation = uuid.uuid4().hex
                     self.lexical.save(generation)
                     self._records.set_meta("generation", generation)
@@ -267,8 +272,9 @@ class Index(IndexReads):
             self._rebuild_lexical()
 
     def _fill_filters(self) -> None:
-        """Fill the records' filter table of an index written before it (once; seconds at 100k) under
-        the write lock, not waited for: while another process writes, filters are asked of Chroma."""
+        """Fill the records' filter table and vector copy of an index written before them (once;
+        seconds at 100k) under the write lock, not waited for: while another process writes, filters
+        and nearest chunks are asked of Chroma."""
         try:
             lock = (self.index_dir / ".write.lock").open("a")
         except OSError:  # a folder this process cannot write to
@@ -279,6 +285,12 @@ class Index(IndexReads):
             except BlockingIOError:
                 return
             self._records.fill_filters(metadata_from_records)  # unlocked as the file is closed
+            self._records.fill_vectors(self._chroma_vectors)
+
+    def _chroma_vectors(self, chunk_ids: list[str]) -> dict[str, Any]:
+        """The vectors Chroma holds for these chunks (those it holds)."""
+        got = self.collection.get(ids=chunk_ids, include=["embeddings"])
+        return dict(zip(got["ids"], got["embeddings"], strict=True))
 
     def _writer_active(self) -> bool:
         """Another process holds the write lock (a batch in progress)."""
@@ -318,7 +330,7 @@ class Index(IndexReads):
         if stale:
             self.collection.delete(ids=stale)
         extra = (PIPELINE_VERSION, prepared.assignments, prepared.targets, prepared.readings)
-        self._records.replace_document(doc, chunks, indexed, *extra, chunk_metadata=metadatas)
+        self._records.replace_document(doc, chunks, indexed, *extra, chunk_metadata=metadatas, vectors=vectors)
         if self.shared is not None:
             self.shared.put(doc, chunks, indexed, *extra)
         self._writes.done(self.collection)
@@ -378,9 +390,18 @@ class Index(IndexReads):
         missing = [recorded[i] for i in recorded if i not in present]
         if missing:
             docs = {d.doc_id: d for d in self._records.documents()}
+            stored = self._records.stored_vectors([c.chunk_id for c in missing])  # written with the records
+            unstored = [c for c in missing if c.chunk_id not in stored]
+            stored |= dict(
+                zip(
+                    [c.chunk_id for c in unstored],
+                    self.embeddings.embed_documents([c.indexed_text for c in unstored]),
+                    strict=True,
+                )
+            )
             self.collection.upsert(
                 ids=[c.chunk_id for c in missing],
-                embeddings=self.embeddings.embed_documents([c.indexed_text for c in missing]),
+                embeddings=[stored[c.chunk_id] for c in missing],
                 documents=[c.text for c in missing],
                 metadatas=[metadata_from_records(docs[c.doc_id], c) for c in missing],
             )

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from vectorstore.embeddings import NamedEmbeddings
     from vectorstore.lexical import LexicalIndex
     from vectorstore.records import RecordStore
+    from vectorstore.vector_shelf import VectorShelf
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class IndexReads:
     _alternates: AlternateLedger | None
     _lexical_dirty: bool
     _where_cache: tuple[str, dict[str, frozenset[str]]]
+    _shelf: VectorShelf
     collection: Any
     embeddings: NamedEmbeddings
     lexical: LexicalIndex
@@ -93,8 +95,12 @@ class IndexReads:
 
     def documents_by_id(self, doc_ids: set[str]) -> dict[str, DocumentRecord]:
         """The records of these documents only (per question: never a pass over all of them)."""
-        found = {d: self._records.get_document(d) for d in sorted(doc_ids)}
-        return {d: r for d, r in found.items() if r is not None}
+        found = self._records.get_documents(sorted(doc_ids))
+        return {d: found[d] for d in sorted(found)}
+
+    def document_provinces(self) -> list[tuple[str, str]]:
+        """(doc_id, province as recorded) of every document: the register's scope by province."""
+        return self._records.document_provinces()
 
     def chunks(self, chunk_ids: list[str]) -> dict[str, ChunkRecord]:
         return self._records.get_chunks(chunk_ids)
@@ -125,15 +131,21 @@ class IndexReads:
         vector: list[float] | None = None,
     ) -> list[SearchHit]:
         """Nearest chunks by cosine similarity (1 - distance), optionally filtered by metadata.
-        `allowed`, when the caller has it, is the set of ids `where` selects (`chunk_ids_where`):
-        Chroma restricts a query to listed ids faster than it evaluates a metadata filter, and
-        the hits are the same. `vector` is the query's, when already computed.
+        `allowed`, when the caller has it, is the set of ids `where` selects (`chunk_ids_where`).
+        Up to a few thousand chunks to score (a filter's, or a small index's), the vector copy
+        scores them exactly (vectorstore/vector_shelf.py); otherwise Chroma restricts its query
+        to the listed ids, faster than it evaluates a metadata filter, with the same hits.
+        `vector` is the query's, when already computed.
         (Chroma returns fewer than k when it holds fewer: no count() round trip per question.)
         Chroma refuses a listed id it does not hold (the records list a chunk another process is
         still writing or removing): the query is then filtered by `where` instead."""
         if allowed is not None and not allowed:
             return []
         vector = vector if vector is not None else self.embeddings.embed_query(query)
+        if (allowed is not None or not where) and self._shelf.ready(self.state):
+            exact = self._shelf.nearest(vector, k, allowed)
+            if exact is not None:
+                return [SearchHit(i, s) for i, s in exact]
         options: dict[str, Any] = {"query_embeddings": [vector], "n_results": k, "include": ["distances"]}
         try:
             listed = {"ids": sorted(allowed)} if allowed is not None else {"where": where or None}

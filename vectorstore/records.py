@@ -15,67 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from core.contracts import Assignment, Chunk, CleanDocument, Target
-from vectorstore import chunk_filters
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY,
-    source TEXT NOT NULL UNIQUE,
-    content_hash TEXT NOT NULL,
-    format TEXT NOT NULL,
-    metadata TEXT NOT NULL,
-    text TEXT NOT NULL,
-    n_chunks INTEGER NOT NULL,
-    pipeline TEXT NOT NULL DEFAULT '',
-    ingested_at TEXT NOT NULL DEFAULT (datetime('now'))
-);
-CREATE TABLE IF NOT EXISTS chunks (
-    chunk_id TEXT PRIMARY KEY,
-    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-    n INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    heading_path TEXT NOT NULL,
-    start INTEGER NOT NULL,
-    "end" INTEGER NOT NULL,
-    agencies TEXT NOT NULL,
-    indexed_text TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
-CREATE TABLE IF NOT EXISTS agency_readings (
-    chunk_id TEXT PRIMARY KEY,
-    doc_id TEXT NOT NULL,
-    version TEXT NOT NULL,
-    readings TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS agency_readings_doc ON agency_readings(doc_id);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS assignments (
-    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-    chunk_id TEXT NOT NULL,
-    agency TEXT NOT NULL,
-    agency_text TEXT NOT NULL,
-    role TEXT NOT NULL,
-    task TEXT NOT NULL,
-    deadline TEXT NOT NULL,
-    collective INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    "end" INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS assignments_agency ON assignments(agency);
-CREATE INDEX IF NOT EXISTS assignments_doc ON assignments(doc_id);
-CREATE TABLE IF NOT EXISTS targets (
-    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-    chunk_id TEXT NOT NULL,
-    indicator TEXT NOT NULL,
-    value TEXT NOT NULL,
-    unit TEXT NOT NULL,
-    period TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    text TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS targets_doc ON targets(doc_id);
-"""
+from vectorstore import chunk_filters, chunk_vectors
+from vectorstore.records_schema import SCHEMA
 
 
 @dataclass(frozen=True)
@@ -120,8 +61,9 @@ class RecordStore:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(agency_readings)")}
         if columns and "version" not in columns:  # an early form of this derived table: rebuilt on ingest
             self._db.execute("DROP TABLE agency_readings")
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(SCHEMA)
         chunk_filters.create(self._db)  # filled by fill_filters when the index has chunks already
+        chunk_vectors.create(self._db)  # likewise by fill_vectors
 
     def close(self) -> None:
         self._db.close()
@@ -148,6 +90,25 @@ class RecordStore:
             (source,),
         ).fetchone()
         return _doc(row) if row else None
+
+    def get_documents(self, doc_ids: Sequence[str]) -> dict[str, DocumentRecord]:
+        """The records of these documents (those indexed), in one query."""
+        found: dict[str, DocumentRecord] = {}
+        for start in range(0, len(doc_ids), _MAX_LISTED):
+            page = list(doc_ids[start : start + _MAX_LISTED])
+            rows = self._db.execute(
+                "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at, pipeline FROM "
+                f"documents WHERE doc_id IN ({','.join('?' * len(page))})",
+                page,
+            )
+            found.update((r[0], _doc(r)) for r in rows)
+        return found
+
+    def document_provinces(self) -> list[tuple[str, str]]:
+        """(doc_id, province) of every document, read from the metadata without decoding all of it."""
+        return self._db.execute(
+            "SELECT doc_id, coalesce(json_extract(metadata, '$.province'), '') FROM documents"
+        ).fetchall()
 
     def get_document(self, doc_id: str) -> DocumentRecord | None:
         row = self._db.execute(
@@ -179,9 +140,11 @@ class RecordStore:
         readings: Mapping[str, str] | None = None,
         *,
         chunk_metadata: Sequence[Mapping[str, Any]],
+        vectors: Sequence[Sequence[float]] | None = None,
     ) -> None:
-        """Store a document with its chunks, assignments, targets, readings (core/chunk_readings)
-        and the metadata Chroma holds for each chunk (vectorstore/chunk_filters.py), atomically."""
+        """Store a document with its chunks, assignments, targets, readings (core/chunk_readings),
+        and the metadata and vectors Chroma holds for each chunk (vectorstore/chunk_filters.py,
+        chunk_vectors.py), atomically. Without `vectors` the vector copy is marked incomplete."""
         with self._transaction():
             self._delete_rows(doc.doc_id)
             self._db.execute("DELETE FROM documents WHERE source=?", (doc.source,))
@@ -252,6 +215,10 @@ class RecordStore:
                 ],
             )
             chunk_filters.insert(self._db, chunk_filters.rows_of(zip(chunks, chunk_metadata, strict=True)))
+            if vectors is not None:
+                chunk_vectors.insert(self._db, doc.doc_id, [c.chunk_id for c in chunks], vectors)
+            elif chunks:
+                self._db.execute("DELETE FROM meta WHERE key=?", (chunk_vectors.META_KEY,))
 
     def delete_document(self, doc_id: str) -> None:
         with self._transaction():
@@ -259,6 +226,7 @@ class RecordStore:
 
     def _delete_rows(self, doc_id: str) -> None:
         self._db.execute(chunk_filters.DELETE_DOCUMENT, (doc_id,))
+        self._db.execute(chunk_vectors.DELETE_DOCUMENT, (doc_id,))
         for table in ("assignments", "targets", "agency_readings", "chunks"):
             self._db.execute(f"DELETE FROM {table} WHERE doc_id=?", (doc_id,))
         self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
@@ -371,6 +339,19 @@ class RecordStore:
             while batch := [_chunk(r) for r in cursor.fetchmany(5000)]:
                 chunk_filters.insert(self._db, chunk_filters.rows_of((c, describe(docs[c.doc_id], c)) for c in batch))
             self.set_meta(chunk_filters.META_KEY, chunk_filters.FORMAT)
+
+    # --- the vector copy (vectorstore/chunk_vectors.py) --------------------------------------
+    def fill_vectors(self, read: Callable[[list[str]], dict[str, Any]]) -> None:
+        """Copy Chroma's vectors (`read`: ids to their vectors) of the chunks the copy lacks, unless
+        it is complete; complete once every recorded chunk's vector was found."""
+        if chunk_vectors.complete(self._db):
+            return
+        sql = "SELECT chunk_id, doc_id FROM chunks WHERE chunk_id NOT IN (SELECT chunk_id FROM chunk_vectors)"
+        with self._transaction():
+            chunk_vectors.fill(self._db, self._db.execute(sql).fetchall(), read)
+
+    def stored_vectors(self, chunk_ids: Sequence[str]) -> dict[str, list[float]]:
+        return chunk_vectors.vectors_of(self._db, chunk_ids)
 
     def _transaction(self) -> "_Tx":
         return _Tx(self._db)

@@ -21,7 +21,7 @@ import uuid
 import zlib
 from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from core.contracts import Assignment, Chunk, CleanDocument, DocumentMetadata, Target
 from vectorstore.chunk_meta import chroma_metadata
@@ -159,9 +159,11 @@ class SharedStore:
             self._local.execute("INSERT OR REPLACE INTO versions(doc_id, version) VALUES (?, ?)", (doc_id, version))
 
 
-def pull(store: SharedStore, records: Any, lexical: Any) -> bool:
+def pull(store: SharedStore, records: Any, lexical: Any, vectors: Callable[[list[str]], dict[str, Any]]) -> bool:
     """Make the local records and lexical index hold exactly the server's documents; True when
-    anything changed. Only documents whose version differs are fetched."""
+    anything changed. Only documents whose version differs are fetched; their chunks' vectors are
+    read from the chunk collection (`vectors`: ids to vectors) for the local copy of them
+    (vectorstore/chunk_vectors.py; a chunk the server lacks leaves that copy incomplete)."""
     remote = store.remote_versions()
     local = store.local_versions()
     known = {d.doc_id for d in records.documents()}
@@ -176,8 +178,18 @@ def pull(store: SharedStore, records: Any, lexical: Any) -> bool:
         lexical.remove(records.chunk_ids(doc_id))
         readings = record.get("readings", {})  # absent in records published before they were stored
         pipeline, described = record.get("pipeline", ""), [chroma_metadata(doc, c) for c in chunks]
+        found = vectors([c.chunk_id for c in chunks]) if chunks else {}
+        held = [found[c.chunk_id] for c in chunks if c.chunk_id in found]
         records.replace_document(
-            doc, chunks, indexed, pipeline, assignments, targets, readings, chunk_metadata=described
+            doc,
+            chunks,
+            indexed,
+            pipeline,
+            assignments,
+            targets,
+            readings,
+            chunk_metadata=described,
+            vectors=held if len(held) == len(chunks) else None,
         )
         lexical.add([(c.chunk_id, t) for c, t in zip(chunks, indexed, strict=False)])
         store.mark(doc_id, version)
