@@ -131,8 +131,8 @@ class TaskRegister:
         state = self.index.state
         if self._by_province[0] != state or not state:
             grouped: dict[str, set[str]] = {}
-            for doc in self.index.documents():
-                grouped.setdefault(fold(doc.metadata.get("province", "")), set()).add(doc.doc_id)
+            for doc_id, province in self.index.document_provinces():
+                grouped.setdefault(fold(province), set()).add(doc_id)
             self._by_province = (state, {p: frozenset(ids) for p, ids in grouped.items()})
         table = self._by_province[1]
         return frozenset().union(*(table.get(p, frozenset()) for p in provinces))
@@ -159,7 +159,9 @@ class TaskRegister:
 
     def _rows(self, ids, name, lineage, shared, docs, in_province, year) -> list[TaskRow]:  # type: ignore[no-untyped-def]
         rows = []
-        for a in self.index.assignments(ids, in_province):  # another province's notices are never read
+        found = self.index.assignments(ids, in_province)  # another province's notices are never read
+        docs.read({a.doc_id for a in found})
+        for a in found:
             meta = docs[a.doc_id].metadata
             if year and not meta.get("issued", "").startswith(str(year)):
                 continue
@@ -225,6 +227,10 @@ class _DocumentsById(dict):
     def __init__(self, index: Index) -> None:
         super().__init__()
         self._index = index
+
+    def read(self, doc_ids: set[str]) -> None:
+        """Read the records of these documents not read yet, in one query."""
+        self.update(self._index.documents_by_id(doc_ids - self.keys()))
 
     def __missing__(self, doc_id: str) -> Any:
         record = self._index.document(doc_id)
