@@ -98,7 +98,7 @@ class RecordStore:
             page = list(doc_ids[start : start + _MAX_LISTED])
             rows = self._db.execute(
                 "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at, pipeline FROM "
-                f"documents WHERE doc_id IN ({','.join('?' * len(page))})",
+                f"documents INDEXED BY documents_head WHERE doc_id IN ({','.join('?' * len(page))})",
                 page,
             )
             found.update((r[0], _doc(r)) for r in rows)
@@ -107,13 +107,13 @@ class RecordStore:
     def document_provinces(self) -> list[tuple[str, str]]:
         """(doc_id, province) of every document, read from the metadata without decoding all of it."""
         return self._db.execute(
-            "SELECT doc_id, coalesce(json_extract(metadata, '$.province'), '') FROM documents"
+            "SELECT doc_id, coalesce(json_extract(metadata, '$.province'), '') FROM documents INDEXED BY documents_head"
         ).fetchall()
 
     def get_document(self, doc_id: str) -> DocumentRecord | None:
         row = self._db.execute(
             "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at, pipeline FROM documents "
-            "WHERE doc_id=?",
+            "INDEXED BY documents_head WHERE doc_id=?",
             (doc_id,),
         ).fetchone()
         return _doc(row) if row else None
@@ -121,7 +121,7 @@ class RecordStore:
     def documents(self) -> list[DocumentRecord]:
         rows = self._db.execute(
             "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at, pipeline FROM documents "
-            "ORDER BY source"
+            "INDEXED BY documents_head ORDER BY source"
         ).fetchall()
         return [_doc(r) for r in rows]
 

@@ -14,6 +14,10 @@ CREATE TABLE IF NOT EXISTS documents (
     pipeline TEXT NOT NULL DEFAULT '',
     ingested_at TEXT NOT NULL DEFAULT (datetime('now'))
 );
+-- every column but the text: a record is read without walking the text's overflow pages to reach
+-- the columns stored after it (480 records: 32 -> 6 ms cold, 4.7 -> 2.5 warm, at 10k documents)
+CREATE INDEX IF NOT EXISTS documents_head
+    ON documents(doc_id, source, content_hash, format, metadata, n_chunks, ingested_at, pipeline);
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY,
     doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,

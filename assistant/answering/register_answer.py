@@ -43,7 +43,11 @@ def matching_rows(register: TaskRegister, plan: QueryPlan, filters: Filters | No
     except UnknownAgency:  # a name recognised in the question but never given a task
         return []
     if scope is not None:  # a notice whose province is unknown is not listed as the asked one's
-        rows = [r for r in rows if r.province and scope.tier(r.province, r.issued, places) in ("asked", "partner")]
+        tiers: dict[tuple[str, str], str] = {}  # an agency's rows come from a few notices: one reading each
+        for r in rows:
+            if (r.province, r.issued) not in tiers:
+                tiers[r.province, r.issued] = scope.tier(r.province, r.issued, places) if r.province else ""
+        rows = [r for r in rows if tiers[r.province, r.issued] in ("asked", "partner")]
     years = set(plan.years)
     if filters.year_from or filters.year_to:
         low, high = filters.year_from or 0, filters.year_to or 9999
