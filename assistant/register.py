@@ -131,8 +131,12 @@ class TaskRegister:
         state = self.index.state
         if self._by_province[0] != state or not state:
             grouped: dict[str, set[str]] = {}
+            folded: dict[str, str] = {}  # a few dozen provinces over thousands of documents
             for doc_id, province in self.index.document_provinces():
-                grouped.setdefault(fold(province), set()).add(doc_id)
+                key = folded.get(province)
+                if key is None:
+                    key = folded[province] = fold(province)
+                grouped.setdefault(key, set()).add(doc_id)
             self._by_province = (state, {p: frozenset(ids) for p, ids in grouped.items()})
         table = self._by_province[1]
         return frozenset().union(*(table.get(p, frozenset()) for p in provinces))

@@ -106,9 +106,10 @@ class RecordStore:
 
     def document_provinces(self) -> list[tuple[str, str]]:
         """(doc_id, province) of every document, read from the metadata without decoding all of it."""
-        return self._db.execute(
-            "SELECT doc_id, coalesce(json_extract(metadata, '$.province'), '') FROM documents INDEXED BY documents_head"
+        rows = self._db.execute(
+            "SELECT doc_id, json_extract(metadata, '$.province') FROM documents INDEXED BY documents_province"
         ).fetchall()
+        return [(doc_id, province if isinstance(province, str) else "") for doc_id, province in rows]
 
     def get_document(self, doc_id: str) -> DocumentRecord | None:
         row = self._db.execute(
