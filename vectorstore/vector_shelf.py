@@ -4,7 +4,7 @@ Why: a filtered question scores only the chunks its filter lists. Scoring them e
 gather and a matrix-vector product (well under a millisecond for thousands of rows), where Chroma's
 HNSW search under an allow-list costs 16–69 ms at 100k chunks and may miss some of the true
 nearest. An unfiltered question over a large collection is still Chroma's: past `EXACT_LIMIT` rows
-its graph search is cheaper than reading every row (bench/RESULTS.md, "Exact vectors").
+its graph search is cheaper than reading every row.
 
 The shelf follows the records' `chunk_vectors` table (vectorstore/chunk_vectors.py) through a
 connection of its own, read in one snapshot: once per published state of the index, it reads the
@@ -27,10 +27,11 @@ import numpy as np
 
 from vectorstore import chunk_vectors
 
-# Rows scored exactly at most. Exact scoring reads every scored row (1.5 KB each at 384 floats):
-# ~2 ms for 20,000 gathered rows on this machine's cores, about what an unfiltered HNSW query costs
-# at 100k chunks (bench/exact_vectors.py measures the crossover).
-EXACT_LIMIT = 20000
+# Rows scored exactly at most. Exact scoring reads every scored row (1.5 KB at 384 floats): ~0.1 µs
+# a row here (3,000 rows 1.0 ms, 20,000 6.6 ms, 96k 9.5 ms), so ~30,000 rows cost what Chroma's
+# unfiltered HNSW query does at 100k chunks (3.3 ms); its query under an allow-list costs 12-27 ms
+# at every size measured (bench/exact_vectors.py, bench/RESULTS.md "Exact vectors").
+EXACT_LIMIT = 30000
 _LISTS_KEPT = 32  # filters whose row numbers are remembered (questions repeat provinces and years)
 
 
