@@ -173,26 +173,31 @@ def pull(store: SharedStore, records: Any, lexical: Any, vectors: Callable[[list
         lexical.remove(records.chunk_ids(doc_id))
         records.delete_document(doc_id)
         store.mark(doc_id, None)
-    for doc_id, version, record in store.fetch(stale):
-        doc, chunks, indexed, assignments, targets = _from_record(doc_id, record)
-        lexical.remove(records.chunk_ids(doc_id))
-        readings = record.get("readings", {})  # absent in records published before they were stored
-        pipeline, described = record.get("pipeline", ""), [chroma_metadata(doc, c) for c in chunks]
-        found = vectors([c.chunk_id for c in chunks]) if chunks else {}
-        held = [found[c.chunk_id] for c in chunks if c.chunk_id in found]
-        records.replace_document(
-            doc,
-            chunks,
-            indexed,
-            pipeline,
-            assignments,
-            targets,
-            readings,
-            chunk_metadata=described,
-            vectors=held if len(held) == len(chunks) else None,
-        )
-        lexical.add([(c.chunk_id, t) for c, t in zip(chunks, indexed, strict=False)])
-        store.mark(doc_id, version)
+    for start in range(0, len(stale), _PAGE):
+        fetched = [
+            (doc_id, version, _from_record(doc_id, record), record)
+            for doc_id, version, record in store.fetch(stale[start : start + _PAGE])
+        ]
+        # the page's vectors in one read of the chunk collection
+        found = vectors([c.chunk_id for _, _, parts, _ in fetched for c in parts[1]]) if fetched else {}
+        for doc_id, version, (doc, chunks, indexed, assignments, targets), record in fetched:
+            lexical.remove(records.chunk_ids(doc_id))
+            readings = record.get("readings", {})  # absent in records published before they were stored
+            pipeline, described = record.get("pipeline", ""), [chroma_metadata(doc, c) for c in chunks]
+            held = [found[c.chunk_id] for c in chunks if c.chunk_id in found]
+            records.replace_document(
+                doc,
+                chunks,
+                indexed,
+                pipeline,
+                assignments,
+                targets,
+                readings,
+                chunk_metadata=described,
+                vectors=held if len(held) == len(chunks) else None,
+            )
+            lexical.add([(c.chunk_id, t) for c, t in zip(chunks, indexed, strict=False)])
+            store.mark(doc_id, version)
     return bool(gone or stale)
 
 
