@@ -83,12 +83,31 @@ class TargetRow:
         return {key: getattr(self, key) for key in TARGET_COLUMNS}
 
 
+@dataclass(frozen=True)
+class NoticeYears:
+    """The notices that can hold a row a caller keeps for some years: issued in a year of
+    `between` (inclusive), or issued in one of `about` or with a task or deadline of the agency's
+    rows naming one. It decides which notices are read, never which rows are kept: a notice is read
+    whole (so the lineage and shared groups drop the same repeated spans) and the caller's own
+    year test picks its rows. A national index holds thousands of an agency's rows; a year's are few."""
+
+    about: frozenset[int] = frozenset()
+    between: tuple[int, int] | None = None
+
+    def issued_in(self, issued: str) -> bool:
+        year = int(issued[:4]) if issued[:4].isdigit() else None
+        if self.between is not None:
+            return year is not None and self.between[0] <= year <= self.between[1]
+        return year in self.about
+
+
 class TaskRegister:
     def __init__(self, index: Index, registry: AgencyRegistry) -> None:
         self.index = index
         self.registry = registry
-        self._cache: tuple[str, dict[tuple[str, str, int | None], list[TaskRow]]] = ("", {})
-        self._by_province: tuple[str, dict[str, frozenset[str]]] = ("", {})
+        self._cache: tuple[str, dict[tuple[Any, ...], list[TaskRow]]] = ("", {})
+        # per index state: the documents of each (folded) province, and each document's issue date
+        self._places: tuple[str, dict[str, frozenset[str]], dict[str, str]] = ("", {}, {})
 
     def resolve(self, agency: str) -> str:
         """Registry id of what the user typed ("Sở KH&ĐT", "so ke hoach va dau tu", an id). A
@@ -101,19 +120,26 @@ class TaskRegister:
         return found.id
 
     def tasks(
-        self, agency: str, province: str = "", year: int | None = None, within: Collection[str] | None = None
+        self,
+        agency: str,
+        province: str = "",
+        year: int | None = None,
+        within: Collection[str] | None = None,
+        *,
+        years: NoticeYears | None = None,
     ) -> list[TaskRow]:
         """Every task of the agency: its own, then its lineage's (marked), then shared ones
         ("giao chung"); newest notice first within each group. `province` keeps one province's
         notices; `within` keeps the notices whose province is one of these names (a question's
-        place scope, as retrieval's filter lists it), whose rows the caller then narrows."""
+        place scope, as retrieval's filter lists it), whose rows the caller then narrows; `years`
+        keeps the notices that can hold a row of those years (NoticeYears)."""
         self.index.refresh()  # the API's tasks endpoint: follow other processes' writes
         agency_id = self.resolve(agency)
         # an agency's rows are read once per index state (a national index holds thousands)
         if self._cache[0] != self.index.state or not self.index.state:
             self._cache = (self.index.state, {})
         names = frozenset(fold(p) for p in within) if within is not None else None
-        key = (agency_id, province, year, names)
+        key = (agency_id, province, year, names, years)
         if key not in self._cache[1]:
             if len(self._cache[1]) >= 512:
                 self._cache[1].pop(next(iter(self._cache[1])))
@@ -121,33 +147,56 @@ class TaskRegister:
             if names is not None:
                 provinces = provinces & names if province else set(names)
             documents = self._documents_of(provinces) if province or names is not None else None
+            if years is not None:
+                documents = self._notices_of(years, agency_id, documents)
             self._cache[1][key] = self._tasks(agency_id, documents, year)
         return list(self._cache[1][key])
 
     def _documents_of(self, provinces: set[str]) -> frozenset[str]:
-        """Ids of the documents of these provinces (folded names), from a table read once per
-        index state: a national index holds thousands of an agency's rows, and only the asked
-        provinces' documents need reading."""
+        """Ids of the documents of these provinces (folded names): a national index holds
+        thousands of an agency's rows, and only the asked provinces' documents need reading."""
+        by_province = self._read_places()[0]
+        return frozenset().union(*(by_province.get(p, frozenset()) for p in provinces))
+
+    def _notices_of(self, years: NoticeYears, agency_id: str, documents: frozenset[str] | None) -> frozenset[str]:
+        """The documents (of `documents`, or of all) that can hold a row of these years."""
+        issued = self._read_places()[1]
+        among = documents if documents is not None else frozenset(issued)
+        kept = {d for d in among if years.issued_in(issued.get(d, ""))}
+        if years.about:
+            ids = [i for group, _, _ in self._groups(agency_id) for i in group]
+            kept |= self.index.documents_mentioning(ids, among, [str(y) for y in sorted(years.about)])
+        return frozenset(kept)
+
+    def _read_places(self) -> tuple[dict[str, frozenset[str]], dict[str, str]]:
+        """Each (folded) province's documents and each document's issue date, read once per index state."""
         state = self.index.state
-        if self._by_province[0] != state or not state:
+        if self._places[0] != state or not state:
             grouped: dict[str, set[str]] = {}
+            issued: dict[str, str] = {}
             folded: dict[str, str] = {}  # a few dozen provinces over thousands of documents
-            for doc_id, province in self.index.document_provinces():
+            for doc_id, province, date in self.index.document_places():
                 key = folded.get(province)
                 if key is None:
                     key = folded[province] = fold(province)
                 grouped.setdefault(key, set()).add(doc_id)
-            self._by_province = (state, {p: frozenset(ids) for p, ids in grouped.items()})
-        table = self._by_province[1]
-        return frozenset().union(*(table.get(p, frozenset()) for p in provinces))
+                issued[doc_id] = date
+            self._places = (state, {p: frozenset(ids) for p, ids in grouped.items()}, issued)
+        return self._places[1], self._places[2]
 
-    def _tasks(self, agency_id: str, documents: frozenset[str] | None, year: int | None) -> list[TaskRow]:
-        name = self.registry.get(agency_id).name
-        docs = _DocumentsById(self.index)  # only the documents the agency's rows come from
+    def _groups(self, agency_id: str) -> list[tuple[list[str], str, bool]]:
+        """(agency ids, lineage label, shared) of the agency's own rows, its predecessors',
+        successors' and its collectives', in listing order."""
         groups: list[tuple[list[str], str, bool]] = [([agency_id], "", False)]
         groups += [([p], "kế thừa", False) for p in self.registry.predecessors_of(agency_id)]
         groups += [([s], "kế nhiệm", False) for s in self.registry.successors_of(agency_id)]
         groups.append((self.registry.collectives_of(agency_id), "", True))
+        return groups
+
+    def _tasks(self, agency_id: str, documents: frozenset[str] | None, year: int | None) -> list[TaskRow]:
+        name = self.registry.get(agency_id).name
+        docs = _DocumentsById(self.index)  # only the documents the agency's rows come from
+        groups = self._groups(agency_id)
         rows: list[TaskRow] = []
         seen: set[tuple[str, int, int]] = set()
         for ids, lineage, shared in groups:

@@ -21,8 +21,9 @@ class _Rows:
     def __init__(self, rows: list[TaskRow]) -> None:
         self.rows = rows
 
-    def tasks(self, agency_id: str, within: Collection[str] | None = None) -> list[TaskRow]:
-        """As TaskRegister: `within` keeps the notices whose province is one of these names."""
+    def tasks(self, agency_id: str, within: Collection[str] | None = None, years: object = None) -> list[TaskRow]:
+        """As TaskRegister: `within` keeps the notices whose province is one of these names
+        (`years` only spares reading notices the caller's year test drops: not applied here)."""
         if within is None:
             return list(self.rows)
         names = {fold(p) for p in within}

@@ -98,9 +98,16 @@ class IndexReads:
         found = self._records.get_documents(sorted(doc_ids))
         return {d: found[d] for d in sorted(found)}
 
-    def document_provinces(self) -> list[tuple[str, str]]:
-        """(doc_id, province as recorded) of every document: the register's scope by province."""
-        return self._records.document_provinces()
+    def document_places(self) -> list[tuple[str, str, str]]:
+        """(doc_id, province, issued) as recorded, of every document: the register's scope."""
+        return self._records.document_places()
+
+    def documents_mentioning(
+        self, agencies: list[str], documents: AbstractSet[str] | None, texts: list[str]
+    ) -> set[str]:
+        """Documents (of `documents`, or of all) where a task or deadline of these agencies' rows
+        contains one of `texts` (e.g. a year)."""
+        return self._records.documents_mentioning(agencies, documents, texts)
 
     def chunks(self, chunk_ids: list[str]) -> dict[str, ChunkRecord]:
         return self._records.get_chunks(chunk_ids)

@@ -10,44 +10,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core.contracts import Assignment, Chunk, CleanDocument, Target
 from vectorstore import chunk_filters, chunk_vectors
+from vectorstore.record_types import ChunkRecord, DocumentRecord, chunk_of, document_of
 from vectorstore.records_schema import SCHEMA
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    doc_id: str
-    source: str
-    content_hash: str
-    format: str
-    metadata: dict[str, str]
-    n_chunks: int
-    ingested_at: str
-    pipeline: str = ""
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "doc_id": self.doc_id,
-            "source": self.source,
-            "content_hash": self.content_hash,
-            "format": self.format,
-            "n_chunks": self.n_chunks,
-            "ingested_at": self.ingested_at,
-            **self.metadata,
-        }
-
-
-@dataclass
-class ChunkRecord(Chunk):
-    """A stored chunk, with the text that was embedded and indexed for it."""
-
-    indexed_text: str = ""
-
 
 _MAX_LISTED = 30000  # ids passed as SQL parameters at most (SQLite allows 32,766)
 
@@ -89,7 +58,7 @@ class RecordStore:
             "WHERE source=?",
             (source,),
         ).fetchone()
-        return _doc(row) if row else None
+        return document_of(row) if row else None
 
     def get_documents(self, doc_ids: Sequence[str]) -> dict[str, DocumentRecord]:
         """The records of these documents (those indexed), in one query."""
@@ -101,15 +70,16 @@ class RecordStore:
                 f"documents INDEXED BY documents_head WHERE doc_id IN ({','.join('?' * len(page))})",
                 page,
             )
-            found.update((r[0], _doc(r)) for r in rows)
+            found.update((r[0], document_of(r)) for r in rows)
         return found
 
-    def document_provinces(self) -> list[tuple[str, str]]:
-        """(doc_id, province) of every document, read from the metadata without decoding all of it."""
+    def document_places(self) -> list[tuple[str, str, str]]:
+        """(doc_id, province, issued) of every document, read from the metadata without decoding all of it."""
         rows = self._db.execute(
-            "SELECT doc_id, json_extract(metadata, '$.province') FROM documents INDEXED BY documents_province"
+            "SELECT doc_id, json_extract(metadata, '$.province'), json_extract(metadata, '$.issued') FROM documents "
+            "INDEXED BY documents_place"
         ).fetchall()
-        return [(doc_id, province if isinstance(province, str) else "") for doc_id, province in rows]
+        return [(d, p if isinstance(p, str) else "", i if isinstance(i, str) else "") for d, p, i in rows]
 
     def get_document(self, doc_id: str) -> DocumentRecord | None:
         row = self._db.execute(
@@ -117,14 +87,14 @@ class RecordStore:
             "INDEXED BY documents_head WHERE doc_id=?",
             (doc_id,),
         ).fetchone()
-        return _doc(row) if row else None
+        return document_of(row) if row else None
 
     def documents(self) -> list[DocumentRecord]:
         rows = self._db.execute(
             "SELECT doc_id, source, content_hash, format, metadata, n_chunks, ingested_at, pipeline FROM documents "
             "INDEXED BY documents_head ORDER BY source"
         ).fetchall()
-        return [_doc(r) for r in rows]
+        return [document_of(r) for r in rows]
 
     def document_text(self, doc_id: str) -> str | None:
         row = self._db.execute("SELECT text FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
@@ -259,6 +229,23 @@ class RecordStore:
             rows = [r for r in rows if r[6] in documents]
         return [Assignment(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], r[9]) for r in rows]
 
+    def documents_mentioning(
+        self, agencies: Sequence[str], documents: Collection[str] | None, texts: Sequence[str]
+    ) -> set[str]:
+        """Documents (of `documents`, or of all) with a row of these agencies whose task or deadline
+        contains one of `texts`."""
+        if not agencies or not texts or documents is not None and not documents:
+            return set()
+        said = " OR ".join(["instr(task, ?) > 0 OR instr(deadline, ?) > 0"] * len(texts))
+        sql = f"SELECT DISTINCT doc_id FROM assignments WHERE agency IN ({','.join('?' * len(agencies))}) AND ({said})"
+        args = [*agencies, *(t for text in texts for t in (text, text))]
+        listed = documents is not None and len(documents) <= _MAX_LISTED - len(args)
+        if listed:
+            sql += f" AND doc_id IN ({','.join('?' * len(documents or ()))})"
+            args += sorted(documents or ())
+        found = {row[0] for row in self._db.execute(sql, args)}
+        return found if documents is None or listed else found & set(documents)
+
     def targets(self, chunk_ids: Sequence[str] | None = None) -> list[Target]:
         """Stored figures, optionally only those of these chunks (found through their documents)."""
         sql = "SELECT indicator, value, unit, period, scope, kind, t.text, t.chunk_id, t.doc_id FROM targets t"
@@ -281,7 +268,7 @@ class RecordStore:
             'SELECT chunk_id, doc_id, n, text, heading_path, start, "end", agencies, indexed_text FROM chunks ORDER '
             "BY doc_id, n"
         ).fetchall()
-        return [_chunk(r) for r in rows]
+        return [chunk_of(r) for r in rows]
 
     def agency_readings(self, chunk_ids: Sequence[str]) -> dict[str, str]:
         """The stored agency readings of these chunks (those ingested with them)."""
@@ -317,7 +304,7 @@ class RecordStore:
             f"chunk_id IN ({marks})",
             chunk_ids,
         ).fetchall()
-        return {r[0]: _chunk(r) for r in rows}
+        return {r[0]: chunk_of(r) for r in rows}
 
     # --- metadata filters (vectorstore/chunk_filters.py) -----------------------------------
     def chunk_ids_where(self, where: Mapping[str, Any]) -> set[str] | None:
@@ -337,7 +324,7 @@ class RecordStore:
             cursor = self._db.execute(
                 "SELECT chunk_id, doc_id, n, '', heading_path, start, \"end\", agencies, '' FROM chunks"
             )
-            while batch := [_chunk(r) for r in cursor.fetchmany(5000)]:
+            while batch := [chunk_of(r) for r in cursor.fetchmany(5000)]:
                 chunk_filters.insert(self._db, chunk_filters.rows_of((c, describe(docs[c.doc_id], c)) for c in batch))
             self.set_meta(chunk_filters.META_KEY, chunk_filters.FORMAT)
 
@@ -372,11 +359,3 @@ class _Tx:
 def _stored_version(stored: str) -> str:
     """The version a stored reading was made by (core/chunk_readings writes it first)."""
     return str(json.loads(stored).get("v", ""))
-
-
-def _doc(row: tuple) -> DocumentRecord:
-    return DocumentRecord(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6], row[7])
-
-
-def _chunk(row: tuple) -> ChunkRecord:
-    return ChunkRecord(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6], json.loads(row[7]), row[8])

@@ -13,7 +13,7 @@ from dataclasses import replace
 from assistant.answering.labels import document_label
 from assistant.evidence import TermWeights, question_terms, terms
 from assistant.query import abbreviation_pairs, asks_tasks
-from assistant.register import TaskRegister, TaskRow, UnknownAgency
+from assistant.register import NoticeYears, TaskRegister, TaskRow, UnknownAgency
 from assistant.retrieve import place_scope, reconcile_filters
 from core.agencies import AgencyRegistry
 from core.contracts import Answer, Citation, Filters, QueryPlan, RetrievedChunk
@@ -37,9 +37,15 @@ def matching_rows(register: TaskRegister, plan: QueryPlan, filters: Filters | No
     filters, _ = reconcile_filters(plan, filters, places)
     filters = filters or Filters()
     scope = place_scope(plan, filters, places)
+    years = set(plan.years)
+    ranged = bool(filters.year_from or filters.year_to)
+    low, high = filters.year_from or 0, filters.year_to or 9999
+    # only the notices that can hold a row kept below are read (a national index holds thousands)
+    notices = NoticeYears(between=(low, high)) if ranged else NoticeYears(about=frozenset(years)) if years else None
     try:
         # only the scope's notices are read (retrieval's filter names them); `tier` then decides
-        rows = register.tasks(plan.agency, within=scope.where_names(places) if scope is not None else None)
+        within = scope.where_names(places) if scope is not None else None
+        rows = register.tasks(plan.agency, within=within, years=notices)
     except UnknownAgency:  # a name recognised in the question but never given a task
         return []
     if scope is not None:  # a notice whose province is unknown is not listed as the asked one's
@@ -48,9 +54,7 @@ def matching_rows(register: TaskRegister, plan: QueryPlan, filters: Filters | No
             if (r.province, r.issued) not in tiers:
                 tiers[r.province, r.issued] = scope.tier(r.province, r.issued, places) if r.province else ""
         rows = [r for r in rows if tiers[r.province, r.issued] in ("asked", "partner")]
-    years = set(plan.years)
-    if filters.year_from or filters.year_to:
-        low, high = filters.year_from or 0, filters.year_to or 9999
+    if ranged:
         rows = [r for r in rows if r.issued[:4].isdigit() and low <= int(r.issued[:4]) <= high]
     elif years:
         rows = [r for r in rows if _year_matches(r, years)]
