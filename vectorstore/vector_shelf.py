@@ -43,9 +43,15 @@ class _Held:
     serials: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     matrix: np.ndarray = field(default_factory=lambda: np.empty((0, 0), np.float32))
     complete: bool = False
+    # chunk id -> row, and the rows of recent filters: of this copy only (a search running while
+    # the shelf moves to a newer copy keeps reading the one it started with)
+    row: dict[str, int] = field(default_factory=dict)
+    lists: OrderedDict[AbstractSet[str], np.ndarray] = field(default_factory=OrderedDict)
 
-    def rows(self) -> dict[str, int]:
-        return {chunk_id: row for row, chunk_id in enumerate(self.ids)}
+    @classmethod
+    def of(cls, ids: list[str], serials: np.ndarray, matrix: np.ndarray, chunks: int) -> "_Held":
+        row = {chunk_id: n for n, chunk_id in enumerate(ids)}
+        return cls(ids, serials, matrix, complete=len(ids) == chunks, row=row)
 
 
 class VectorShelf:
@@ -55,8 +61,6 @@ class VectorShelf:
         self._lock = threading.Lock()
         self._state: str | None = None
         self._held = _Held()
-        self._row: dict[str, int] = {}
-        self._lists: OrderedDict[AbstractSet[str], np.ndarray] = OrderedDict()
 
     def ready(self, state: str) -> bool:
         """Whether the shelf holds every recorded chunk's vector, read once per published `state`
@@ -66,8 +70,7 @@ class VectorShelf:
         if state != self._state:
             with self._lock:
                 if state != self._state:
-                    self._held, self._row = self._synced(self._held)
-                    self._lists = OrderedDict()
+                    self._held = self._synced(self._held)
                     self._state = state
         return self._held.complete
 
@@ -77,10 +80,10 @@ class VectorShelf:
         """The k chunks (of `allowed`, or of all) most similar to `vector` by cosine, best first (ties
         by row); None when there are more than EXACT_LIMIT to score (Chroma's index is faster) or
         `ready` was not true."""
-        held, row = self._held, self._row
+        held = self._held
         if not held.complete:
             return None
-        rows = None if allowed is None else self._rows_of(allowed, row)
+        rows = None if allowed is None else _rows_of(held, allowed)
         n = len(held.ids) if rows is None else len(rows)
         if n > self._exact_limit:
             return None
@@ -96,73 +99,76 @@ class VectorShelf:
         picked = top if rows is None else rows[top]
         return [(held.ids[r], float(s)) for r, s in zip(picked.tolist(), scores[top].tolist(), strict=True)]
 
-    def _rows_of(self, allowed: AbstractSet[str], row: dict[str, int]) -> np.ndarray:
-        """The sorted row numbers of the allowed ids this copy holds (remembered per filter set)."""
-        hashable = isinstance(allowed, frozenset)
-        if hashable and allowed in self._lists:
-            self._lists.move_to_end(allowed)
-            return self._lists[allowed]
-        rows = np.sort(np.fromiter((row[c] for c in allowed if c in row), dtype=np.int64))
-        if hashable:
-            self._lists[allowed] = rows
-            while len(self._lists) > _LISTS_KEPT:
-                self._lists.popitem(last=False)
-        return rows
-
-    def _synced(self, held: _Held) -> tuple[_Held, dict[str, int]]:
+    def _synced(self, held: _Held) -> _Held:
         """`held` brought up to the table's committed rows, read in one snapshot."""
         try:
             db = sqlite3.connect(self._path, isolation_level=None)
         except sqlite3.Error:  # a file this process cannot open: Chroma answers
-            return _Held(), {}
+            return _Held()
         try:
             db.execute("BEGIN")
             if not db.execute("SELECT 1 FROM sqlite_master WHERE name='chunk_vectors'").fetchone():
-                return _Held(), {}
+                return _Held()
             if not chunk_vectors.complete(db):
-                return _Held(), {}
+                return _Held()
             last = int(held.serials[-1]) if len(held.serials) else 0
             (fresh,) = db.execute("SELECT count(*) FROM chunk_vectors WHERE serial > ?", (last,)).fetchone()
             (count,) = db.execute("SELECT count(*) FROM chunk_vectors").fetchone()
             (chunks,) = db.execute("SELECT count(*) FROM chunks").fetchone()
             ids, serials, matrix = held.ids, held.serials, held.matrix
+            keep = None
             if len(serials) + fresh != count:  # rows were deleted or replaced since
                 live = np.fromiter((s for (s,) in db.execute("SELECT serial FROM chunk_vectors")), np.int64)
                 keep = np.isin(serials, live, assume_unique=True)
-                ids = [c for c, kept in zip(ids, keep.tolist(), strict=True) if kept]
-                serials, matrix = serials[keep], matrix[keep]
-            if fresh:
-                ids, serials, matrix = _appended(db, last, fresh, ids, serials, matrix)
+            if fresh or keep is not None:
+                ids, serials, matrix = _rebuilt(db, last, fresh, held, keep)
             db.execute("COMMIT")
         except sqlite3.Error:
-            return _Held(), {}
+            return _Held()
         finally:
             db.close()
-        synced = _Held(ids, serials, matrix, complete=len(ids) == chunks)
-        return synced, synced.rows()
+        return _Held.of(ids, serials, matrix, chunks)
 
 
-def _appended(
-    db: sqlite3.Connection, last: int, fresh: int, ids: list[str], serials: np.ndarray, matrix: np.ndarray
+def _rows_of(held: _Held, allowed: AbstractSet[str]) -> np.ndarray:
+    """The sorted row numbers of the allowed ids the copy holds (remembered per filter set)."""
+    hashable = isinstance(allowed, frozenset)
+    if hashable and allowed in held.lists:
+        return held.lists[allowed]
+    rows = np.sort(np.fromiter((held.row[c] for c in allowed if c in held.row), dtype=np.int64))
+    if hashable:
+        held.lists[allowed] = rows
+        while len(held.lists) > _LISTS_KEPT:
+            held.lists.popitem(last=False)
+    return rows
+
+
+def _rebuilt(
+    db: sqlite3.Connection, last: int, fresh: int, held: _Held, keep: np.ndarray | None
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """The copy with the `fresh` rows written after serial `last` appended, read page by page into
-    one array (at 100k chunks the copy is ~150 MB: it is never held twice over in pieces)."""
+    """The copy's rows that are still live (`keep`, None for all) followed by the `fresh` rows
+    written after serial `last`, read page by page into one new array (at 100k chunks the copy is
+    ~150 MB: it is never held in pieces beside the whole)."""
+    kept = len(held.ids) if keep is None else int(keep.sum())
     cursor = db.execute("SELECT serial, chunk_id, vector FROM chunk_vectors WHERE serial > ? ORDER BY serial", (last,))
-    first = cursor.fetchmany(1)
-    width = len(first[0][2]) // 4
-    grown = np.empty((len(ids) + fresh, width), dtype=np.float32)
-    if ids:
-        grown[: len(ids)] = matrix
-    new_ids, new_serials = list(ids), np.empty(len(ids) + fresh, dtype=np.int64)
-    new_serials[: len(ids)] = serials
-    row = len(ids)
-    page = first
+    page = cursor.fetchmany(1)
+    width = held.matrix.shape[1] if kept else len(page[0][2]) // 4 if page else 0
+    grown = np.empty((kept + fresh, width), dtype=np.float32)
+    serials = np.empty(kept + fresh, dtype=np.int64)
+    ids: list[str] = []
+    if kept and keep is None:
+        grown[:kept], serials[:kept], ids = held.matrix, held.serials, list(held.ids)
+    elif kept and keep is not None:
+        np.compress(keep, held.matrix, axis=0, out=grown[:kept])
+        serials[:kept] = held.serials[keep]
+        ids = [c for c, live in zip(held.ids, keep.tolist(), strict=True) if live]
+    row = kept
     while page:
         block = np.frombuffer(b"".join(v for _, _, v in page), dtype="<f4").reshape(len(page), width)
         norms = np.linalg.norm(block, axis=1, keepdims=True)
         grown[row : row + len(page)] = block / np.where(norms == 0, 1.0, norms)  # Chroma compares directions
-        new_serials[row : row + len(page)] = [s for s, _, _ in page]
-        new_ids += [c for _, c, _ in page]
+        serials[row : row + len(page)] = [s for s, _, _ in page]
+        ids += [c for _, c, _ in page]
         row += len(page)
         page = cursor.fetchmany(4096)
-    return new_ids, new_serials[:row], grown[:row]
+    return ids, serials[:row], grown[:row]
