@@ -3,11 +3,17 @@ corpora's documents (as the index holds them) and generated notices."""
 
 from __future__ import annotations
 
+import json
+import random
 from pathlib import Path
 
 import pytest
 
 from assistant.answering.block_layout import _blocks, block_led_at, may_lead_at
+from assistant.answering.features import unit_features
+from assistant.answering.selection_model import Scorer, Tree, packaged_model
+from assistant.service import ChatService
+from assistant.settings import Settings
 from bench.corpus import Vocabulary, generate
 from ingest.clean import clean_blocks, join_blocks
 from ingest.loaders import load_bytes
@@ -56,3 +62,59 @@ def test_a_lead_in_is_found_at_every_offset_as_reading_every_block_finds_it(docu
                 assert may_lead_at(text, offset)
                 assert found is not want and found.items is not want.items  # a fresh copy
     assert leads > 5000  # lead-ins, table headers and their captions occur: the check is not vacuous
+
+
+def _seed_questions(shared: Path) -> list[str]:
+    rows = [json.loads(line) for line in (shared / "eval" / "seed_qa.jsonl").read_text("utf-8").splitlines()]
+    return [r["question"] for r in rows if r.get("question")]
+
+
+@pytest.fixture(scope="module")
+def seed_rows(shared: Path, knowledge, seed_index) -> list[list[dict[str, float]]]:
+    """The unit feature rows the fitted selection scored for every seed question, on the seeds' index."""
+    import assistant.answering.fitted as fitted
+
+    seen: list[list[dict[str, float]]] = []
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        rows = unit_features(*args, **kwargs)
+        seen.append(rows)
+        return rows
+
+    service = ChatService(seed_index, Settings(index_dir=seed_index.index_dir), knowledge)
+    original = fitted.unit_features
+    fitted.unit_features = recording
+    try:
+        for question in _seed_questions(shared):
+            service.ask(question)
+    finally:
+        fitted.unit_features = original
+    return seen
+
+
+def test_logistic_probabilities_at_once_are_the_row_by_row_numbers(seed_rows) -> None:
+    scorer = packaged_model().unit
+    assert scorer.kind == "logistic" and scorer.probabilities.__self__ is scorer
+    assert sum(len(rows) for rows in seed_rows) > 1000
+    for rows in seed_rows:
+        assert scorer.probabilities(rows) == [scorer.probability(r) for r in rows]  # exactly, not close
+    rng = random.Random(7)
+    for _ in range(200):  # any values: signed zeros, huge and tiny terms, ties
+        rows = [
+            {
+                f: rng.choice([0.0, -0.0, 1.0, rng.uniform(-1, 1), rng.uniform(-1e6, 1e6), 1e-300])
+                for f in scorer.features
+            }
+            for _ in range(rng.randint(1, 60))
+        ]
+        assert scorer.probabilities(rows) == [scorer.probability(r) for r in rows]
+    with pytest.raises(KeyError):
+        scorer.probabilities([{}])
+    trees = Scorer(
+        "trees",
+        ("a", "b"),
+        0.1,
+        trees=(Tree((0, -1, -1), (0.5, 0.0, 0.0), (1, -1, -1), (2, -1, -1), (0.0, -1.0, 2.0)),),
+    )
+    rows = [{"a": 0.2, "b": 0.0}, {"a": 0.9, "b": 1.0}]
+    assert trees.probabilities(rows) == [trees.probability(r) for r in rows]
