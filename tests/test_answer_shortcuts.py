@@ -15,6 +15,8 @@ from assistant.answering.selection_model import Scorer, Tree, packaged_model
 from assistant.service import ChatService
 from assistant.settings import Settings
 from bench.corpus import Vocabulary, generate
+from core.contrasts import _lower, members_in
+from core.vntext import fold, has_diacritics
 from ingest.clean import clean_blocks, join_blocks
 from ingest.loaders import load_bytes
 
@@ -118,3 +120,30 @@ def test_logistic_probabilities_at_once_are_the_row_by_row_numbers(seed_rows) ->
     )
     rows = [{"a": 0.2, "b": 0.0}, {"a": 0.9, "b": 1.0}]
     assert trees.probabilities(rows) == [trees.probability(r) for r in rows]
+
+
+def _questions(shared: Path) -> list[str]:
+    out = []
+    for name in ("seed_qa.jsonl", "dev_qa.jsonl"):
+        for line in (shared / "eval" / name).read_text("utf-8").splitlines():
+            if line.strip():
+                out.append(json.loads(line)["question"])
+    return out
+
+
+def test_contrast_classes_spell_their_forms_once_as_spelling_them_each_time(shared: Path, knowledge) -> None:
+    classes = knowledge.cues.contrasts.classes
+    asked = 0
+    for question in _questions(shared) + [fold(q) for q in _questions(shared)[::4]]:
+        for c in classes:
+            exact = tuple((_lower(f.lstrip("=")), m) for m, fs in c.members for f in fs)
+            folded = tuple((fold(f), m) for m, fs in c.members for f in fs if not f.startswith("="))
+            assert c.exact_forms() == exact and c.folded_forms() == folded
+            if has_diacritics(question):
+                named = members_in(question, exact, _lower(c.context), keep_names=True)
+            else:
+                named = members_in(question, folded, fold(c.context), keep_names=True, folded=True)
+            want = (next(iter(named)), exact, _lower(c.context)) if len(named) == 1 else None
+            assert c.asked_in(question) == want
+            asked += want is not None
+    assert asked > 10
