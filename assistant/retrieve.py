@@ -247,9 +247,13 @@ class HybridSearch:
         docs = self.index.documents_by_id({r.doc_id for r in records.values()})
         unit = 1.0 / (cfg.rrf_k + 1)
         province_part: dict[str, float] = {}
+        tiers: dict[tuple[str, str], str] = {}  # by (province, issued): a question's candidates share a few
         for chunk_id, record in records.items():
             meta = docs[record.doc_id].metadata
-            tier = scope.tier(meta.get("province", ""), meta.get("issued", ""), self.places) if scope else "unknown"
+            key = (meta.get("province", ""), meta.get("issued", ""))
+            if key not in tiers:
+                tiers[key] = scope.tier(key[0], key[1], self.places) if scope else "unknown"
+            tier = tiers[key]
             if not tier:
                 del fused[chunk_id]  # another province's document (outside the merger rules)
                 continue
