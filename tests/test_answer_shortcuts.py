@@ -12,9 +12,12 @@ import pytest
 from assistant.answering.block_layout import _blocks, block_led_at, may_lead_at
 from assistant.answering.features import unit_features
 from assistant.answering.selection_model import Scorer, Tree, packaged_model
+from assistant.query import plan_question
+from assistant.retrieve import HybridSearch
 from assistant.service import ChatService
 from assistant.settings import Settings
 from bench.corpus import Vocabulary, generate
+from core.contracts import Filters
 from core.contrasts import _lower, members_in
 from core.vntext import fold, has_diacritics
 from ingest.clean import clean_blocks, join_blocks
@@ -147,3 +150,56 @@ def test_contrast_classes_spell_their_forms_once_as_spelling_them_each_time(shar
             assert c.asked_in(question) == want
             asked += want is not None
     assert asked > 10
+
+
+def _retrieved(search: HybridSearch, knowledge, questions: list[str]) -> list[list[tuple]]:
+    filters = (None, Filters(province="Lai Châu"), Filters(province="Hà Giang", year_from=2015))
+    out = []
+    for question in questions:
+        plan = plan_question(question, knowledge)
+        for f in filters:
+            result = search.search(plan, 8, f)
+            out.append([(c.chunk_id, c.score, c.text, c.heading_path, c.start, c.metadata) for c in result.chunks])
+    return out
+
+
+def test_retrieval_reads_the_records_of_boosts_and_top_k_only_and_ranks_as_reading_all(
+    shared: Path, knowledge, seed_index, monkeypatch
+) -> None:
+    search = HybridSearch(seed_index, knowledge)
+    questions = _questions(shared)[::5]
+    read: list[int] = []
+    chunks = type(seed_index).chunks
+    monkeypatch.setattr(type(seed_index), "chunks", lambda self, ids: read.append(len(ids)) or chunks(self, ids))
+    fast = _retrieved(search, knowledge, questions)
+    fast_reads, read[:] = sum(read), []
+    rank = HybridSearch._rank
+
+    def reading_all(self, plan, k, fused, scope, records, every_record):  # type: ignore[no-untyped-def]
+        records |= self.index.chunks([c for c in fused if c not in records])
+        return rank(self, plan, k, fused, scope, records, True)
+
+    monkeypatch.setattr(HybridSearch, "_rank", reading_all)
+    assert fast == _retrieved(search, knowledge, questions)
+    assert sum(len(r) for r in fast) > 200 and fast_reads < sum(read)
+
+
+def test_retrieval_reads_every_record_when_the_stores_are_out_of_step(shared: Path, knowledge, seed_index, monkeypatch):
+    """A candidate the records lack (another process mid-write) is left out, as reading all did."""
+    search = HybridSearch(seed_index, knowledge)
+    questions = _questions(shared)[1::9]
+    hidden = {r[0][0] for r in _retrieved(search, knowledge, questions) if r}  # every first answer chunk
+    chunks = type(seed_index).chunks
+    monkeypatch.setattr(
+        type(seed_index), "chunks", lambda self, ids: {c: r for c, r in chunks(self, ids).items() if c not in hidden}
+    )
+    fast = _retrieved(search, knowledge, questions)
+    rank = HybridSearch._rank
+
+    def reading_all(self, plan, k, fused, scope, records, every_record):  # type: ignore[no-untyped-def]
+        records |= self.index.chunks([c for c in fused if c not in records])
+        return rank(self, plan, k, fused, scope, records, True)
+
+    monkeypatch.setattr(HybridSearch, "_rank", reading_all)
+    assert fast == _retrieved(search, knowledge, questions)
+    assert not hidden & {c[0] for r in fast for c in r}
