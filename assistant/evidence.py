@@ -13,6 +13,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.query import abbreviation_pairs
 from core.agencies import AgencyRegistry
@@ -36,13 +37,14 @@ ANSWER_TYPES: dict[str, str] = {
 
 
 def asked_types(plan: QueryPlan) -> list[str]:
-    return _types_in(plan.folded)
+    return list(_types_in(plan.folded))
 
 
-def _types_in(folded: str) -> list[str]:
+@lru_cache(maxsize=1024)  # scoring, features, selection and the gates each ask it of the question
+def _types_in(folded: str) -> tuple[str, ...]:
     # "sở nào thì sở đó …" is a condition, not a question about which sở
     folded = re.sub(r"\b\w+ nao thi\b", " ", folded)
-    return [name for name, cue in ANSWER_TYPES.items() if re.search(cue, folded)]
+    return tuple(name for name, cue in ANSWER_TYPES.items() if re.search(cue, folded))
 
 
 def parts_types(plan: QueryPlan) -> list[set[str]]:
@@ -136,13 +138,17 @@ def concept_groups(plan: QueryPlan, weights: "TermWeights") -> list[list[frozens
 
 def question_terms(plan: QueryPlan) -> set[str]:
     """Distinctive terms of the question: topic words, not question words or the province name."""
-    text = plan.retrieval_text
-    for province in plan.provinces:
+    return set(_question_terms(plan.retrieval_text, tuple(plan.provinces), tuple(plan.expansions)))
+
+
+@lru_cache(maxsize=1024)  # scoring, features, quotes and the register each ask it of the question
+def _question_terms(text: str, provinces: tuple[str, ...], expansions: tuple[str, ...]) -> frozenset[str]:
+    for province in provinces:
         text = re.sub(re.escape(province), " ", text, flags=re.IGNORECASE)
     found = set(terms(text))
-    for expansion in plan.expansions:
+    for expansion in expansions:
         found |= set(terms(expansion))
-    return {t for t in found if not all(p in QUESTION_WORDS for p in t.split("_"))}
+    return frozenset(t for t in found if not all(p in QUESTION_WORDS for p in t.split("_")))
 
 
 def split_units(chunk: RetrievedChunk, rank: int) -> list[Unit]:
@@ -181,6 +187,9 @@ def measure_units(units: list[Unit], plan: QueryPlan, weights: TermWeights, know
     part_totals = [sum(idf[t] for t in ts) or 1.0 for ts in part_terms]
     contexts: dict[str, set[str]] = {}
     reader = knowledge.sentences
+    # a group none of whose terms is in the unit or its heading adds nothing (0.0): not summed
+    group_terms = [frozenset(t for alt in alts for t in alt) for alts in groups]
+    held_kinds = {*kinds, *part_kinds}
     for unit in units:
         facts = reader.facts(unit.text)
         own = set(facts.terms)
@@ -193,7 +202,9 @@ def measure_units(units: list[Unit], plan: QueryPlan, weights: TermWeights, know
                 covered += wt[t]
             elif t in context:
                 covered += 0.5 * wt[t]
-        for alts, weight, totals in zip(groups, group_weights, alt_totals, strict=False):
+        for alts, weight, totals, every in zip(groups, group_weights, alt_totals, group_terms, strict=False):
+            if every.isdisjoint(own) and every.isdisjoint(context):
+                continue
             covered += weight * max(
                 sum(wt[t] * (1.0 if t in own else 0.5 if t in context else 0.0) for t in alt) / alt_total
                 for alt, alt_total in zip(alts, totals, strict=False)
@@ -205,8 +216,7 @@ def measure_units(units: list[Unit], plan: QueryPlan, weights: TermWeights, know
             for ts, total_p in zip(part_terms, part_totals, strict=False)
         )
         held = {
-            k: k in facts.kinds if k in TEXT_KINDS else unit_has_type(unit.text, k, knowledge, plan)
-            for k in {*kinds, *part_kinds}
+            k: k in facts.kinds if k in TEXT_KINDS else unit_has_type(unit.text, k, knowledge, plan) for k in held_kinds
         }
         unit.types = frozenset(k for k in kinds if held[k])
         unit.all_types = frozenset(k for k in part_kinds if held[k])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from assistant.answering.block_layout import _blocks, block_led_at, may_lead_at
 from assistant.answering.features import unit_features
 from assistant.answering.selection_model import Scorer, Tree, packaged_model
+from assistant.evidence import ANSWER_TYPES, asked_types, question_terms, terms
 from assistant.query import plan_question
 from assistant.retrieve import HybridSearch
 from assistant.service import ChatService
@@ -19,6 +21,7 @@ from assistant.settings import Settings
 from bench.corpus import Vocabulary, generate
 from core.contracts import Filters
 from core.contrasts import _lower, members_in
+from core.sentence_facts import QUESTION_WORDS
 from core.vntext import fold, has_diacritics
 from ingest.clean import clean_blocks, join_blocks
 from ingest.loaders import load_bytes
@@ -203,3 +206,17 @@ def test_retrieval_reads_every_record_when_the_stores_are_out_of_step(shared: Pa
     monkeypatch.setattr(HybridSearch, "_rank", reading_all)
     assert fast == _retrieved(search, knowledge, questions)
     assert not hidden & {c[0] for r in fast for c in r}
+
+
+def test_question_terms_and_asked_kinds_read_once_per_question_are_the_plain_ones(shared: Path, knowledge) -> None:
+    for question in _questions(shared):
+        plan = plan_question(question, knowledge)
+        text = plan.retrieval_text
+        for province in plan.provinces:
+            text = re.sub(re.escape(province), " ", text, flags=re.IGNORECASE)
+        found = set(terms(text)).union(*(terms(e) for e in plan.expansions))
+        want = {t for t in found if not all(p in QUESTION_WORDS for p in t.split("_"))}
+        got = question_terms(plan)
+        assert got == want and got is not question_terms(plan)  # a fresh set each time: callers may change it
+        folded = re.sub(r"\b\w+ nao thi\b", " ", plan.folded)
+        assert asked_types(plan) == [n for n, cue in ANSWER_TYPES.items() if re.search(cue, folded)]
