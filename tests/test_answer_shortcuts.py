@@ -220,3 +220,35 @@ def test_question_terms_and_asked_kinds_read_once_per_question_are_the_plain_one
         assert got == want and got is not question_terms(plan)  # a fresh set each time: callers may change it
         folded = re.sub(r"\b\w+ nao thi\b", " ", plan.folded)
         assert asked_types(plan) == [n for n, cue in ANSWER_TYPES.items() if re.search(cue, folded)]
+
+
+class _Every:
+    """Holds every word: the gazetteer's first-word indexes then let every word through."""
+
+    def __contains__(self, word: object) -> bool:
+        return True
+
+    def get(self, key: object, default: object = None) -> "_Every":
+        return self
+
+
+def test_place_mentions_skipping_words_no_name_starts_with_are_those_of_trying_every_word(
+    shared: Path, documents: list[str], monkeypatch
+) -> None:
+    import core.places as places
+
+    texts = _questions(shared) + [line for text in documents[::3] for line in text.splitlines() if line.strip()]
+    texts += [t.lower() for t in texts[::5]] + [fold(t) for t in texts[::5]] + [t.upper() for t in texts[::11]]
+    fast = places.load_gazetteer()
+    plain = places.load_gazetteer()
+    plain._first_words = _Every()  # type: ignore[assignment]
+    flags = [(False, False), (True, False), (True, True), (False, True)]
+    want = {}
+    with monkeypatch.context() as m:
+        m.setattr(places, "_UNIT_FIRST", _Every())
+        for text in texts:
+            for lenient, bare in flags:
+                want[text, lenient, bare] = plain.mentions(text, lenient_case=lenient, bare_districts=bare)
+    got = {(t, lenient, bare): fast.mentions(t, lenient_case=lenient, bare_districts=bare) for t, lenient, bare in want}
+    assert got == want
+    assert sum(len(v) for v in want.values()) > 2000  # places are named: the check is not vacuous
