@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,6 +23,8 @@ from core.knowledge import Knowledge
 from core.sentence_facts import ACTION_VERBS, QUESTION_WORDS, TEXT_KINDS, evidence_terms, has_quantity
 from core.sentences import evidence_spans
 from core.vntext import fold
+
+Spans = Callable[[str], list[tuple[int, int]]]  # a text → its evidence spans (core.sentences.evidence_spans)
 
 # What kind of fact a question asks for (folded cues) → how to recognise it in a sentence.
 ANSWER_TYPES: dict[str, str] = {
@@ -151,9 +154,11 @@ def _question_terms(text: str, provinces: tuple[str, ...], expansions: tuple[str
     return frozenset(t for t in found if not all(p in QUESTION_WORDS for p in t.split("_")))
 
 
-def split_units(chunk: RetrievedChunk, rank: int) -> list[Unit]:
-    """Sentences and bullets of a chunk (core.sentences, rule EVIDENCE), with document offsets."""
-    return [Unit(rank, chunk, chunk.text[s:e], chunk.start + s, chunk.start + e) for s, e in evidence_spans(chunk.text)]
+def split_units(chunk: RetrievedChunk, rank: int, spans: Spans = evidence_spans) -> list[Unit]:
+    """Sentences and bullets of a chunk (core.sentences, rule EVIDENCE), with document offsets;
+    `spans` gives a text's evidence spans (`SentenceReader.spans` has those of primed chunks)."""
+    text, start = chunk.text, chunk.start
+    return [Unit(rank, chunk, text[s:e], start + s, start + e) for s, e in spans(text)]
 
 
 def is_heading_unit(unit: Unit) -> bool:

@@ -27,7 +27,7 @@ from pydantic import ConfigDict
 
 from assistant.query import plan_question
 from core.agencies import AgencyRegistry
-from core.chunk_readings import prime_agency_readings, prime_readings
+from core.chunk_readings import decode_tables, prime_agency_tables, prime_tables
 from core.contracts import Chunk, Filters, QueryPlan, RetrievedChunk
 from core.knowledge import Knowledge
 from core.places import Gazetteer
@@ -252,8 +252,8 @@ class HybridSearch:
         # what ingest read in these chunks: the answer path then looks agencies and sentence
         # facts up instead of reading every sentence again (core/chunk_readings)
         stored = {c: fetched[c] for c in ranked if c in fetched}
-        stored |= self.index.agency_readings([c for c in ranked if c not in fetched])
-        prime_readings(self.knowledge, [(records[c].text, raw) for c, raw in stored.items()])
+        stored |= decode_tables(self.knowledge, self.index.agency_readings([c for c in ranked if c not in fetched]))
+        prime_tables(self.knowledge, [(records[c].text, table) for c, table in stored.items() if table is not None])
         chunks = []
         for chunk_id in ranked:
             record = records[chunk_id]
@@ -281,7 +281,7 @@ class HybridSearch:
         scope: PlaceScope | None,
         records: dict[str, Any],
         every_record: bool,
-    ) -> tuple[list[str], dict[str, float], dict[str, Any], dict[str, str]] | None:
+    ) -> tuple[list[str], dict[str, float], dict[str, Any], dict[str, dict[str, Any] | None]] | None:
         """The top k of the fused candidates (`fused` gets their final scores), the documents by id
         and the stored tables read for the boosts. With `every_record` the candidates are those
         `records` holds (all read). Without, a candidate's document is named by its id (`chunk_id =
@@ -348,14 +348,14 @@ class HybridSearch:
         agency = max(cfg.agency_heading_boost, cfg.agency_mention_boost) if plan.agencies else 0.0
         return agency + (cfg.year_boost if plan.years else 0.0)
 
-    def _prime_headings(self, records: list[Chunk]) -> dict[str, str]:
+    def _prime_headings(self, records: list[Chunk]) -> dict[str, dict[str, Any] | None]:
         """Hand the registry the stored readings of the chunks whose boost heading (`_boost`'s
         last two headings) it holds no reading of, so it is looked up, not parsed; returns the
-        tables read (by chunk id), which the top k reuse."""
+        tables read (by chunk id, decoded: None for another version's), which the top k reuse."""
         registry = self.knowledge.registry
         unread = [r.chunk_id for r in records if not registry.knows(" ".join(r.heading_path[-2:]))]
-        stored = self.index.agency_readings(unread)
-        prime_agency_readings(self.knowledge, list(stored.values()))
+        stored = decode_tables(self.knowledge, self.index.agency_readings(unread))
+        prime_agency_tables(self.knowledge, [table for table in stored.values() if table is not None])
         return stored
 
     def _boost(self, plan: QueryPlan, heading_path: list[str], agencies: list[str], text: str) -> float:

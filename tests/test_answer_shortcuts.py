@@ -3,6 +3,7 @@ corpora's documents (as the index holds them) and generated notices."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import re
@@ -19,12 +20,16 @@ from assistant.retrieve import HybridSearch
 from assistant.service import ChatService
 from assistant.settings import Settings
 from bench.corpus import Vocabulary, generate
+from core.chunk_readings import decode_tables, prime_tables
 from core.contracts import Filters
 from core.contrasts import _lower, members_in
+from core.knowledge import Knowledge
 from core.sentence_facts import QUESTION_WORDS
+from core.sentences import evidence_spans
 from core.vntext import fold, has_diacritics
 from ingest.clean import clean_blocks, join_blocks
 from ingest.loaders import load_bytes
+from ingest.pipeline import prepare_bytes
 
 pytestmark = pytest.mark.unit
 
@@ -252,3 +257,20 @@ def test_place_mentions_skipping_words_no_name_starts_with_are_those_of_trying_e
     got = {(t, lenient, bare): fast.mentions(t, lenient_case=lenient, bare_districts=bare) for t, lenient, bare in want}
     assert got == want
     assert sum(len(v) for v in want.values()) > 2000  # places are named: the check is not vacuous
+
+
+def test_primed_chunks_give_their_evidence_spans_as_splitting_them_does(shared: Path, knowledge) -> None:
+    paths = sorted((shared / "corpus" / "seeds").glob("*.txt"))[:2] + sorted((shared / "corpus" / "dev").glob("*"))[::6]
+    prepared = [prepare_bytes(p.read_bytes(), str(p), knowledge) for p in paths]
+    stored = [(c.text, p.readings[c.chunk_id]) for p in prepared for c in p.chunks]
+    fresh = Knowledge.load()
+    tables = decode_tables(fresh, {str(i): raw for i, (_, raw) in enumerate(stored)})
+    prime_tables(fresh, [(text, tables[str(i)]) for i, (text, _) in enumerate(stored)])
+    spans = 0
+    for text, _ in stored:
+        assert fresh.sentences.spans(text) == evidence_spans(text)
+        spans += len(evidence_spans(text))
+        masked = text[:5] + " " * 40 + text[45:]  # not a primed text (an instruction blanked): split
+        assert fresh.sentences.spans(masked) == evidence_spans(masked)
+    assert spans > 300
+    assert decode_tables(dataclasses.replace(fresh, reading_version="another"), {"a": stored[0][1]}) == {"a": None}
