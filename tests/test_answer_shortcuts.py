@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import random
 import re
 from pathlib import Path
@@ -17,7 +18,7 @@ from assistant.answering.selection_model import Scorer, Tree, packaged_model
 from assistant.evidence import ANSWER_TYPES, asked_types, question_terms, terms
 from assistant.query import plan_question
 from assistant.retrieve import HybridSearch
-from assistant.service import ChatService
+from assistant.service import ChatService, LexicalTermWeights
 from assistant.settings import Settings
 from bench.corpus import Vocabulary, generate
 from core.chunk_readings import decode_tables, prime_tables
@@ -274,3 +275,14 @@ def test_primed_chunks_give_their_evidence_spans_as_splitting_them_does(shared: 
         assert fresh.sentences.spans(masked) == evidence_spans(masked)
     assert spans > 300
     assert decode_tables(dataclasses.replace(fresh, reading_version="another"), {"a": stored[0][1]}) == {"a": None}
+
+
+def test_remembered_term_weights_are_the_index_frequencies_weights(shared: Path, knowledge, seed_index) -> None:
+    weights = LexicalTermWeights(seed_index.lexical)
+    n = max(1, seed_index.lexical.n_chunks)
+    words = {t for q in _questions(shared) for t in terms(q)}
+    for _ in range(2):  # computed, then remembered
+        for t in words:
+            df = seed_index.lexical.document_frequency(t)
+            assert weights.idf(t) == math.log(1 + (n - df + 0.5) / (df + 0.5))
+    assert sum(seed_index.lexical.document_frequency(t) > 0 for t in words) > 200

@@ -187,7 +187,9 @@ def unit_features(
             "log_words": math.log1p(words),
             "short": float(words < 6),
             "names_agency": names_agency,
-            "asked_agency_in_unit": float(bool(asked_agency) and asked_agency in registry.ids_in(u.text)),
+            "asked_agency_in_unit": float(
+                bool(asked_agency) and any(m.agency_id == asked_agency for m in registry.find(u.text))
+            ),
             "asked_agency_in_heading": float(agency_in_heading),
             "task_action": float(task and facts.action),
             "signer_line": float(signer and words <= 6 and "person" in facts.kinds),
