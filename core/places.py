@@ -20,6 +20,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable
 
@@ -66,22 +67,25 @@ class PlaceMention:
     unit: str = ""  # the unit word written before the name ("tỉnh", "huyện", "TP." …), if any
 
 
+@lru_cache(maxsize=65536)  # every word of every question is keyed; a text's words are few and repeat
 def _spelling_key(text: str) -> str:
     """Matching key: lower-case, one tone convention, /k/ written "c" (not the digraph "kh")."""
     return re.sub(r"k(?!h)", "c", canonical_tones(nfc(text)).lower())
 
 
+@lru_cache(maxsize=65536)
 def _folded_key(text: str) -> str:
     return re.sub(r"k(?!h)", "c", fold(text))
 
 
 def _unmarked(text: str) -> str:
     """Diacritics removed, case and length kept (abbreviations are matched on this)."""
-    out = []
-    for ch in text:
-        base = unicodedata.normalize("NFD", ch)[0]
-        out.append({"đ": "d", "Đ": "D"}.get(ch, base))
-    return "".join(out)
+    return "".join(map(_unmarked_char, text))
+
+
+@lru_cache(maxsize=4096)
+def _unmarked_char(ch: str) -> str:
+    return {"đ": "d", "Đ": "D"}.get(ch, unicodedata.normalize("NFD", ch)[0])
 
 
 class Gazetteer:

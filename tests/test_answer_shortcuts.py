@@ -8,6 +8,7 @@ import json
 import math
 import random
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -258,6 +259,13 @@ def test_place_mentions_skipping_words_no_name_starts_with_are_those_of_trying_e
     got = {(t, lenient, bare): fast.mentions(t, lenient_case=lenient, bare_districts=bare) for t, lenient, bare in want}
     assert got == want
     assert sum(len(v) for v in want.values()) > 2000  # places are named: the check is not vacuous
+    for text in texts[::7]:  # the remembered keys and the per-character unmarking are the plain ones
+        assert places._unmarked(text) == "".join(
+            {"đ": "d", "Đ": "D"}.get(ch, unicodedata.normalize("NFD", ch)[0]) for ch in text
+        )
+        for word in text.split():
+            assert places._spelling_key(word) == places._spelling_key.__wrapped__(word)
+            assert places._folded_key(word) == places._folded_key.__wrapped__(word)
 
 
 def test_primed_chunks_give_their_evidence_spans_as_splitting_them_does(shared: Path, knowledge) -> None:
