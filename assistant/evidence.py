@@ -13,7 +13,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant.query import abbreviation_pairs
@@ -91,6 +91,7 @@ class Unit:
     types: frozenset[str] = frozenset()
     part_coverage: tuple[float, ...] = ()
     all_types: frozenset[str] = frozenset()  # every fact kind the unit holds (for sub-questions)
+    heading: bool | None = field(default=None, repr=False, compare=False)  # `is_heading_unit`, once read
 
 
 class TermWeights:
@@ -162,7 +163,15 @@ def split_units(chunk: RetrievedChunk, rank: int, spans: Spans = evidence_spans)
 
 
 def is_heading_unit(unit: Unit) -> bool:
-    """Headings and lead-ins ("… như sau:") announce content rather than state it."""
+    """Headings and lead-ins ("… như sau:") announce content rather than state it. Read once per
+    unit (its text and its chunk's headings do not change): selection, features and the answer's
+    checks each ask it of every unit."""
+    if unit.heading is None:
+        unit.heading = _is_heading(unit)
+    return unit.heading
+
+
+def _is_heading(unit: Unit) -> bool:
     text = unit.text.strip()
     if text.endswith(":") and (
         len(text.split()) <= 12 or (re.search(r"(như sau|sau đây|cụ thể)\s*:$", text) and not has_quantity(text))

@@ -16,7 +16,7 @@ import pytest
 from assistant.answering.block_layout import _blocks, block_led_at, may_lead_at
 from assistant.answering.features import unit_features
 from assistant.answering.selection_model import Scorer, Tree, packaged_model
-from assistant.evidence import ANSWER_TYPES, asked_types, question_terms, terms
+from assistant.evidence import ANSWER_TYPES, asked_types, is_heading_unit, question_terms, terms
 from assistant.query import plan_question
 from assistant.retrieve import HybridSearch
 from assistant.service import ChatService, LexicalTermWeights
@@ -294,3 +294,19 @@ def test_remembered_term_weights_are_the_index_frequencies_weights(shared: Path,
             df = seed_index.lexical.document_frequency(t)
             assert weights.idf(t) == math.log(1 + (n - df + 0.5) / (df + 0.5))
     assert sum(seed_index.lexical.document_frequency(t) > 0 for t in words) > 200
+
+
+def test_a_units_heading_test_read_once_is_the_plain_test(documents: list[str]) -> None:
+    from assistant.evidence import _is_heading, split_units
+    from core.contracts import RetrievedChunk
+
+    headings = 0
+    for n, text in enumerate(documents[:40]):
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        chunk = RetrievedChunk(f"d{n}:0", f"d{n}", "s", 1.0, text, lines[:2], 0, len(text), {})
+        for unit in split_units(chunk, 0):
+            plain = _is_heading(unit)
+            assert unit.heading is None and is_heading_unit(unit) == plain and unit.heading is plain
+            assert is_heading_unit(unit) == plain
+            headings += plain
+    assert headings > 20
