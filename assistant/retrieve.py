@@ -25,6 +25,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from assistant.answering.documents import DocumentRecords
 from assistant.query import plan_question
 from core.agencies import AgencyRegistry
 from core.chunk_readings import decode_tables, prime_agency_tables, prime_tables
@@ -177,6 +178,7 @@ class HybridSearch:
         self.knowledge = knowledge
         self.config = config or RetrievalConfig()
         self.places = knowledge.places
+        self._documents = DocumentRecords(index)  # the candidates' documents, per index state
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
@@ -285,14 +287,13 @@ class HybridSearch:
         """The top k of the fused candidates (`fused` gets their final scores), the documents by id
         and the stored tables read for the boosts. With `every_record` the candidates are those
         `records` holds (all read). Without, a candidate's document is named by its id (`chunk_id =
-        f"{doc_id}:{n}"`, DESIGN.md "Chunk") and records are read only for the candidates whose
-        boost is read and for the top k: most candidates need no more than their document's
-        province. None when a record or document read so is missing or is not of the document its
-        id names; the caller then reads every record, as this did before."""
+        f"{doc_id}:{n}"`, DESIGN.md "Chunk"), records are read only for the candidates whose boost
+        is read and for the top k (most need only their document's province), and None is returned
+        when one so read is missing or not of its named document: the caller then reads them all."""
         cfg = self.config
         doc_of = {c: records[c].doc_id if c in records else c.rpartition(":")[0] for c in fused}
         candidates = [c for c in fused if c in records] if every_record else list(fused)
-        docs = self.index.documents_by_id({doc_of[c] for c in candidates})
+        docs = self._documents.by_id(doc_of[c] for c in candidates)
         if not every_record and any(doc_of[c] not in docs for c in candidates):
             return None
         unit = 1.0 / (cfg.rrf_k + 1)
