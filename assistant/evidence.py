@@ -12,7 +12,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from assistant.query import abbreviation_pairs
 from core.agencies import AgencyRegistry
@@ -21,6 +23,8 @@ from core.knowledge import Knowledge
 from core.sentence_facts import ACTION_VERBS, QUESTION_WORDS, TEXT_KINDS, evidence_terms, has_quantity
 from core.sentences import evidence_spans
 from core.vntext import fold
+
+Spans = Callable[[str], list[tuple[int, int]]]  # a text → its evidence spans (core.sentences.evidence_spans)
 
 # What kind of fact a question asks for (folded cues) → how to recognise it in a sentence.
 ANSWER_TYPES: dict[str, str] = {
@@ -36,13 +40,14 @@ ANSWER_TYPES: dict[str, str] = {
 
 
 def asked_types(plan: QueryPlan) -> list[str]:
-    return _types_in(plan.folded)
+    return list(_types_in(plan.folded))
 
 
-def _types_in(folded: str) -> list[str]:
+@lru_cache(maxsize=1024)  # scoring, features, selection and the gates each ask it of the question
+def _types_in(folded: str) -> tuple[str, ...]:
     # "sở nào thì sở đó …" is a condition, not a question about which sở
     folded = re.sub(r"\b\w+ nao thi\b", " ", folded)
-    return [name for name, cue in ANSWER_TYPES.items() if re.search(cue, folded)]
+    return tuple(name for name, cue in ANSWER_TYPES.items() if re.search(cue, folded))
 
 
 def parts_types(plan: QueryPlan) -> list[set[str]]:
@@ -86,6 +91,7 @@ class Unit:
     types: frozenset[str] = frozenset()
     part_coverage: tuple[float, ...] = ()
     all_types: frozenset[str] = frozenset()  # every fact kind the unit holds (for sub-questions)
+    heading: bool | None = field(default=None, repr=False, compare=False)  # `is_heading_unit`, once read
 
 
 class TermWeights:
@@ -136,22 +142,36 @@ def concept_groups(plan: QueryPlan, weights: "TermWeights") -> list[list[frozens
 
 def question_terms(plan: QueryPlan) -> set[str]:
     """Distinctive terms of the question: topic words, not question words or the province name."""
-    text = plan.retrieval_text
-    for province in plan.provinces:
+    return set(_question_terms(plan.retrieval_text, tuple(plan.provinces), tuple(plan.expansions)))
+
+
+@lru_cache(maxsize=1024)  # scoring, features, quotes and the register each ask it of the question
+def _question_terms(text: str, provinces: tuple[str, ...], expansions: tuple[str, ...]) -> frozenset[str]:
+    for province in provinces:
         text = re.sub(re.escape(province), " ", text, flags=re.IGNORECASE)
     found = set(terms(text))
-    for expansion in plan.expansions:
+    for expansion in expansions:
         found |= set(terms(expansion))
-    return {t for t in found if not all(p in QUESTION_WORDS for p in t.split("_"))}
+    return frozenset(t for t in found if not all(p in QUESTION_WORDS for p in t.split("_")))
 
 
-def split_units(chunk: RetrievedChunk, rank: int) -> list[Unit]:
-    """Sentences and bullets of a chunk (core.sentences, rule EVIDENCE), with document offsets."""
-    return [Unit(rank, chunk, chunk.text[s:e], chunk.start + s, chunk.start + e) for s, e in evidence_spans(chunk.text)]
+def split_units(chunk: RetrievedChunk, rank: int, spans: Spans = evidence_spans) -> list[Unit]:
+    """Sentences and bullets of a chunk (core.sentences, rule EVIDENCE), with document offsets;
+    `spans` gives a text's evidence spans (`SentenceReader.spans` has those of primed chunks)."""
+    text, start = chunk.text, chunk.start
+    return [Unit(rank, chunk, text[s:e], start + s, start + e) for s, e in spans(text)]
 
 
 def is_heading_unit(unit: Unit) -> bool:
-    """Headings and lead-ins ("… như sau:") announce content rather than state it."""
+    """Headings and lead-ins ("… như sau:") announce content rather than state it. Read once per
+    unit (its text and its chunk's headings do not change): selection, features and the answer's
+    checks each ask it of every unit."""
+    if unit.heading is None:
+        unit.heading = _is_heading(unit)
+    return unit.heading
+
+
+def _is_heading(unit: Unit) -> bool:
     text = unit.text.strip()
     if text.endswith(":") and (
         len(text.split()) <= 12 or (re.search(r"(như sau|sau đây|cụ thể)\s*:$", text) and not has_quantity(text))
@@ -181,6 +201,9 @@ def measure_units(units: list[Unit], plan: QueryPlan, weights: TermWeights, know
     part_totals = [sum(idf[t] for t in ts) or 1.0 for ts in part_terms]
     contexts: dict[str, set[str]] = {}
     reader = knowledge.sentences
+    # a group none of whose terms is in the unit or its heading adds nothing (0.0): not summed
+    group_terms = [frozenset(t for alt in alts for t in alt) for alts in groups]
+    held_kinds = {*kinds, *part_kinds}
     for unit in units:
         facts = reader.facts(unit.text)
         own = set(facts.terms)
@@ -193,7 +216,9 @@ def measure_units(units: list[Unit], plan: QueryPlan, weights: TermWeights, know
                 covered += wt[t]
             elif t in context:
                 covered += 0.5 * wt[t]
-        for alts, weight, totals in zip(groups, group_weights, alt_totals, strict=False):
+        for alts, weight, totals, every in zip(groups, group_weights, alt_totals, group_terms, strict=False):
+            if every.isdisjoint(own) and every.isdisjoint(context):
+                continue
             covered += weight * max(
                 sum(wt[t] * (1.0 if t in own else 0.5 if t in context else 0.0) for t in alt) / alt_total
                 for alt, alt_total in zip(alts, totals, strict=False)
@@ -205,8 +230,7 @@ def measure_units(units: list[Unit], plan: QueryPlan, weights: TermWeights, know
             for ts, total_p in zip(part_terms, part_totals, strict=False)
         )
         held = {
-            k: k in facts.kinds if k in TEXT_KINDS else unit_has_type(unit.text, k, knowledge, plan)
-            for k in {*kinds, *part_kinds}
+            k: k in facts.kinds if k in TEXT_KINDS else unit_has_type(unit.text, k, knowledge, plan) for k in held_kinds
         }
         unit.types = frozenset(k for k in kinds if held[k])
         unit.all_types = frozenset(k for k in part_kinds if held[k])

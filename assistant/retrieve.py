@@ -18,16 +18,17 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import AbstractSet, Any, Callable
+from typing import AbstractSet, Any, Callable, Iterable
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from assistant.answering.documents import DocumentRecords
 from assistant.query import plan_question
 from core.agencies import AgencyRegistry
-from core.chunk_readings import prime_agency_readings, prime_readings
+from core.chunk_readings import decode_tables, prime_agency_tables, prime_tables
 from core.contracts import Chunk, Filters, QueryPlan, RetrievedChunk
 from core.knowledge import Knowledge
 from core.places import Gazetteer
@@ -177,6 +178,7 @@ class HybridSearch:
         self.knowledge = knowledge
         self.config = config or RetrievalConfig()
         self.places = knowledge.places
+        self._documents = DocumentRecords(index)  # the candidates' documents, per index state
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
@@ -243,39 +245,17 @@ class HybridSearch:
         for weight, leg in ((cfg.dense_weight, dense), (cfg.lexical_weight, lexical)):
             for rank, chunk_id in enumerate(sorted(leg, key=leg.get, reverse=True), start=1):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (cfg.rrf_k + rank)
-        records = {**read, **self.index.chunks([c for c in fused if c not in read])}
-        docs = self.index.documents_by_id({r.doc_id for r in records.values()})
-        unit = 1.0 / (cfg.rrf_k + 1)
-        province_part: dict[str, float] = {}
-        for chunk_id, record in records.items():
-            meta = docs[record.doc_id].metadata
-            tier = scope.tier(meta.get("province", ""), meta.get("issued", ""), self.places) if scope else "unknown"
-            if not tier:
-                del fused[chunk_id]  # another province's document (outside the merger rules)
-                continue
-            province_part[chunk_id] = cfg.province_boost if tier == "asked" else 0.0
-        # A candidate that stays below k others even with the largest boost the plan allows (and
-        # theirs at none) is not in the top k: its boost (its heading's agencies, its years) is not
-        # read. The top k and their scores are those of boosting every candidate.
-        most = self._most_boost(plan)
-        without = sorted((fused[c] + unit * p for c, p in province_part.items()), reverse=True)
-        bar = without[k - 1] - 1e-9 if most > 0 and len(without) > k else -math.inf
-        boosted = {c for c, part in province_part.items() if most != 0 and fused[c] + unit * (most + part) >= bar}
-        # their headings' agencies as ingest read them, for those not read yet
-        fetched = self._prime_headings([records[c] for c in boosted]) if plan.agencies else {}
-        for chunk_id, part in province_part.items():
-            if chunk_id not in boosted:
-                fused[chunk_id] += unit * part
-                continue
-            record = records[chunk_id]
-            boost = self._boost(plan, record.heading_path, record.agencies, record.text)
-            fused[chunk_id] += unit * (boost + part)
-        ranked = sorted((c for c in fused if c in records), key=lambda c: (-fused[c], c))[:k]
+        records = dict(read)
+        ranking = self._rank(plan, k, dict(fused), scope, records, every_record=False)
+        if ranking is None:  # a candidate the records do not hold (the stores out of step): as before
+            records |= self.index.chunks([c for c in fused if c not in records])
+            ranking = self._rank(plan, k, fused, scope, records, every_record=True)
+        ranked, scores, docs, fetched = ranking
         # what ingest read in these chunks: the answer path then looks agencies and sentence
         # facts up instead of reading every sentence again (core/chunk_readings)
         stored = {c: fetched[c] for c in ranked if c in fetched}
-        stored |= self.index.agency_readings([c for c in ranked if c not in fetched])
-        prime_readings(self.knowledge, [(records[c].text, raw) for c, raw in stored.items()])
+        stored |= decode_tables(self.knowledge, self.index.agency_readings([c for c in ranked if c not in fetched]))
+        prime_tables(self.knowledge, [(records[c].text, table) for c, table in stored.items() if table is not None])
         chunks = []
         for chunk_id in ranked:
             record = records[chunk_id]
@@ -285,7 +265,7 @@ class HybridSearch:
                     chunk_id=chunk_id,
                     doc_id=record.doc_id,
                     source=doc.source,
-                    score=fused[chunk_id],
+                    score=scores[chunk_id],
                     text=record.text,
                     heading_path=record.heading_path,
                     start=record.start,
@@ -294,6 +274,68 @@ class HybridSearch:
                 )
             )
         return RetrievalResult(chunks, dense, lexical, where)
+
+    def _rank(
+        self,
+        plan: QueryPlan,
+        k: int,
+        fused: dict[str, float],
+        scope: PlaceScope | None,
+        records: dict[str, Any],
+        every_record: bool,
+    ) -> tuple[list[str], dict[str, float], dict[str, Any], dict[str, dict[str, Any] | None]] | None:
+        """The top k of the fused candidates (`fused` gets their final scores), the documents by id
+        and the stored tables read for the boosts. With `every_record` the candidates are those
+        `records` holds (all read). Without, a candidate's document is named by its id (`chunk_id =
+        f"{doc_id}:{n}"`, DESIGN.md "Chunk"), records are read only for the candidates whose boost
+        is read and for the top k (most need only their document's province), and None is returned
+        when one so read is missing or not of its named document: the caller then reads them all."""
+        cfg = self.config
+        doc_of = {c: records[c].doc_id if c in records else c.rpartition(":")[0] for c in fused}
+        candidates = [c for c in fused if c in records] if every_record else list(fused)
+        docs = self._documents.by_id(doc_of[c] for c in candidates)
+        if not every_record and any(doc_of[c] not in docs for c in candidates):
+            return None
+        unit = 1.0 / (cfg.rrf_k + 1)
+        province_part: dict[str, float] = {}
+        tiers: dict[tuple[str, str], str] = {}  # by (province, issued): a question's candidates share a few
+        for chunk_id in candidates:
+            meta = docs[doc_of[chunk_id]].metadata
+            key = (meta.get("province", ""), meta.get("issued", ""))
+            if key not in tiers:
+                tiers[key] = scope.tier(key[0], key[1], self.places) if scope else "unknown"
+            if not tiers[key]:
+                del fused[chunk_id]  # another province's document (outside the merger rules)
+                continue
+            province_part[chunk_id] = cfg.province_boost if tiers[key] == "asked" else 0.0
+        # A candidate that stays below k others even with the largest boost the plan allows (and
+        # theirs at none) is not in the top k: its boost (its heading's agencies, its years) is not
+        # read. The top k and their scores are those of boosting every candidate.
+        most = self._most_boost(plan)
+        without = sorted((fused[c] + unit * p for c, p in province_part.items()), reverse=True)
+        bar = without[k - 1] - 1e-9 if most > 0 and len(without) > k else -math.inf
+        boosted = {c for c, part in province_part.items() if most != 0 and fused[c] + unit * (most + part) >= bar}
+        if not self._read_records(records, boosted, doc_of):
+            return None
+        # their headings' agencies as ingest read them, for those not read yet
+        fetched = self._prime_headings([records[c] for c in boosted]) if plan.agencies else {}
+        for chunk_id, part in province_part.items():
+            if chunk_id not in boosted:
+                fused[chunk_id] += unit * part
+                continue
+            record = records[chunk_id]
+            boost = self._boost(plan, record.heading_path, record.agencies, record.text)
+            fused[chunk_id] += unit * (boost + part)
+        ranked = sorted((c for c in fused if c in province_part), key=lambda c: (-fused[c], c))[:k]
+        if not self._read_records(records, ranked, doc_of):
+            return None
+        return ranked, fused, docs, fetched
+
+    def _read_records(self, records: dict[str, Any], wanted: Iterable[str], doc_of: dict[str, str]) -> bool:
+        """Read into `records` the wanted ones it lacks; whether each is there, of its named document."""
+        missing = [c for c in wanted if c not in records]
+        records |= self.index.chunks(missing)
+        return all(c in records and records[c].doc_id == doc_of[c] for c in missing)
 
     def _dense(self, plan: QueryPlan, where: dict[str, Any] | None, allowed: AbstractSet[str] | None) -> Any:
         """The dense leg's hits (on the worker thread: the engines and Chroma release the GIL)."""
@@ -307,14 +349,14 @@ class HybridSearch:
         agency = max(cfg.agency_heading_boost, cfg.agency_mention_boost) if plan.agencies else 0.0
         return agency + (cfg.year_boost if plan.years else 0.0)
 
-    def _prime_headings(self, records: list[Chunk]) -> dict[str, str]:
+    def _prime_headings(self, records: list[Chunk]) -> dict[str, dict[str, Any] | None]:
         """Hand the registry the stored readings of the chunks whose boost heading (`_boost`'s
         last two headings) it holds no reading of, so it is looked up, not parsed; returns the
-        tables read (by chunk id), which the top k reuse."""
+        tables read (by chunk id, decoded: None for another version's), which the top k reuse."""
         registry = self.knowledge.registry
         unread = [r.chunk_id for r in records if not registry.knows(" ".join(r.heading_path[-2:]))]
-        stored = self.index.agency_readings(unread)
-        prime_agency_readings(self.knowledge, list(stored.values()))
+        stored = decode_tables(self.knowledge, self.index.agency_readings(unread))
+        prime_agency_tables(self.knowledge, [table for table in stored.values() if table is not None])
         return stored
 
     def _boost(self, plan: QueryPlan, heading_path: list[str], agencies: list[str], text: str) -> float:

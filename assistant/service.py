@@ -38,6 +38,7 @@ from vectorstore.index import Index
 from vectorstore.lexical import LexicalIndex
 
 TokenCallback = Callable[[str], None]  # the LLM's draft answer so far
+_IDF_MEMO = 65536  # terms whose weight is remembered per index state
 
 
 class LexicalTermWeights(TermWeights):
@@ -47,6 +48,17 @@ class LexicalTermWeights(TermWeights):
     def __init__(self, lexical: LexicalIndex) -> None:
         self.n = max(1, lexical.n_chunks)
         self._df = _Frequencies(lexical)  # type: ignore[assignment]
+        self._idf: dict[str, float] = {}
+
+    def idf(self, term: str) -> float:
+        """Remembered for this index state (the service makes new weights when it changes): a
+        question's terms are weighed by scoring, features, selection and quoting alike."""
+        found = self._idf.get(term)
+        if found is None:
+            if len(self._idf) >= _IDF_MEMO:
+                self._idf.clear()
+            found = self._idf[term] = super().idf(term)
+        return found
 
 
 class _Frequencies:

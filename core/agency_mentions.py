@@ -52,8 +52,10 @@ def prime_registry(registry: AgencyRegistry, tables: Sequence[Mapping[str, Any]]
     """Hand the registry these chunks' stored agency tables (`agency_table`, made by this same
     code and data: the caller checks the version)."""
     for table in tables:
+        # one the registry holds is kept as it is (`prime`): only the others are made
         discovered = [
             Agency(agency_id, name, level, (), unit=unit, discovered=True)
             for agency_id, (name, level, unit) in table["d"].items()
+            if agency_id not in registry.agencies
         ]
         registry.prime(table["m"], discovered)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,30 +72,43 @@ def chunk_readings(knowledge: Knowledge, text: str, heading_path: Sequence[str])
     return json.dumps(table, ensure_ascii=False, separators=(",", ":"))
 
 
+def decode_tables(knowledge: Knowledge, stored: Mapping[str, str]) -> dict[str, dict[str, Any] | None]:
+    """Stored tables by chunk id, decoded: None for one of another version. Decoding is most of
+    priming, and retrieval primes some chunks' agencies before their other readings: it decodes
+    their tables once, for both (`prime_agency_tables`, `prime_tables`)."""
+    return {chunk_id: _current(knowledge, raw) for chunk_id, raw in stored.items()}
+
+
 def prime_agency_readings(knowledge: Knowledge, stored: Sequence[str]) -> int:
     """Hand the registry only the agency readings of these stored tables (the chunks' other
     readings are not needed: retrieval's boosts read their headings); returns how many were used."""
     tables = [t for t in (_current(knowledge, raw) for raw in stored) if t is not None]
-    prime_registry(knowledge.registry, tables)
+    prime_agency_tables(knowledge, tables)
     return len(tables)
+
+
+def prime_agency_tables(knowledge: Knowledge, tables: Sequence[Mapping[str, Any]]) -> None:
+    """`prime_agency_readings` of decoded tables of this version (`decode_tables`)."""
+    prime_registry(knowledge.registry, tables)
 
 
 def prime_readings(knowledge: Knowledge, chunks: Sequence[tuple[str, str]]) -> int:
     """Hand the readers the stored tables of these (chunk text, table) pairs; returns how many
     were of this version (the others are ignored: the readers read those texts themselves)."""
-    tables = []
+    tables = [(text, t) for text, t in ((text, _current(knowledge, raw)) for text, raw in chunks) if t is not None]
+    prime_tables(knowledge, tables)
+    return len(tables)
+
+
+def prime_tables(knowledge: Knowledge, chunks: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+    """`prime_readings` of decoded tables of this version (`decode_tables`)."""
     instruction_key = knowledge.cues.instruction_key
-    for text, raw in chunks:
-        table = _current(knowledge, raw)
-        if table is None:
-            continue
-        tables.append(table)
+    for text, table in chunks:
         knowledge.sentences.prime(text, table["s"])
         key, spans = table["i"]
         if key == instruction_key:
             knowledge.cues.instructions.put({text: tuple((s, e) for s, e in spans)})
-    prime_registry(knowledge.registry, tables)
-    return len(tables)
+    prime_registry(knowledge.registry, [table for _, table in chunks])
 
 
 def _current(knowledge: Knowledge, raw: str) -> dict[str, Any] | None:

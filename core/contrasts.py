@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from core.vntext import canonical_tones, fold, has_diacritics, nfc
@@ -24,6 +24,7 @@ from core.vntext import canonical_tones, fold, has_diacritics, nfc
 Contrast = tuple[str, tuple[tuple[str, str], ...], str]
 
 
+@lru_cache(maxsize=4096)  # a question is lowered once for all its classes, not once per class
 def _lower(text: str) -> str:
     return canonical_tones(nfc(text)).lower()
 
@@ -84,21 +85,33 @@ class ContrastClass:
     context: str = ""  # regex (with diacritics) of the words a member must follow to count; "" = anywhere
 
     def exact_forms(self) -> tuple[tuple[str, str], ...]:
-        return tuple((_lower(f.lstrip("=")), member) for member, fs in self.members for f in fs)
+        return self._spelled[0]
 
     def folded_forms(self) -> tuple[tuple[str, str], ...]:
-        return tuple((fold(f), member) for member, fs in self.members for f in fs if not f.startswith("="))
+        return self._spelled[1]
+
+    @cached_property
+    def _spelled(self) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], str, str]:
+        """The forms and the context, lower-cased and folded, made once per class: every question
+        asks every class (the cache sits in the instance dict, beside the frozen fields)."""
+        return (
+            tuple((_lower(f.lstrip("=")), member) for member, fs in self.members for f in fs),
+            tuple((fold(f), member) for member, fs in self.members for f in fs if not f.startswith("=")),
+            _lower(self.context),
+            fold(self.context),
+        )
 
     def asked_in(self, question: str) -> Contrast | None:
         """The class's contrast when the question names exactly one member (place names masked by
         the caller); diacritic-exact for a question with diacritics, folded otherwise."""
+        exact, folded, exact_context, folded_context = self._spelled
         if has_diacritics(question):
-            named = members_in(question, self.exact_forms(), _lower(self.context), keep_names=True)
+            named = members_in(question, exact, exact_context, keep_names=True)
         else:
-            named = members_in(question, self.folded_forms(), fold(self.context), keep_names=True, folded=True)
+            named = members_in(question, folded, folded_context, keep_names=True, folded=True)
         if len(named) != 1:
             return None
-        return (named.pop(), self.exact_forms(), _lower(self.context))
+        return (named.pop(), exact, exact_context)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable
 
@@ -48,6 +49,7 @@ _UNITS: list[tuple[tuple[str, ...], str]] = [
     (("phường",), COMMUNE),
     (("phuong",), COMMUNE),
 ]
+_UNIT_FIRST = frozenset(unit[0] for unit, _ in _UNITS)  # a word no unit starts with is no unit word
 _MAX_WORDS = 5
 # A unit word after a plural determiner is a common noun: "những xã Hưng Yên" are Hưng Yên's
 # communes, "các huyện Quảng Ninh" Quảng Ninh's districts (a province name then reads as one).
@@ -65,22 +67,25 @@ class PlaceMention:
     unit: str = ""  # the unit word written before the name ("tỉnh", "huyện", "TP." …), if any
 
 
+@lru_cache(maxsize=65536)  # every word of every question is keyed; a text's words are few and repeat
 def _spelling_key(text: str) -> str:
     """Matching key: lower-case, one tone convention, /k/ written "c" (not the digraph "kh")."""
     return re.sub(r"k(?!h)", "c", canonical_tones(nfc(text)).lower())
 
 
+@lru_cache(maxsize=65536)
 def _folded_key(text: str) -> str:
     return re.sub(r"k(?!h)", "c", fold(text))
 
 
 def _unmarked(text: str) -> str:
     """Diacritics removed, case and length kept (abbreviations are matched on this)."""
-    out = []
-    for ch in text:
-        base = unicodedata.normalize("NFD", ch)[0]
-        out.append({"đ": "d", "Đ": "D"}.get(ch, base))
-    return "".join(out)
+    return "".join(map(_unmarked_char, text))
+
+
+@lru_cache(maxsize=4096)
+def _unmarked_char(ch: str) -> str:
+    return {"đ": "d", "Đ": "D"}.get(ch, unicodedata.normalize("NFD", ch)[0])
 
 
 class Gazetteer:
@@ -106,6 +111,11 @@ class Gazetteer:
             for abbr in p["abbreviations"]:
                 self._resolve[_folded_key(abbr)] = name
         self._abbr_rx = self._abbreviation_regex()
+        # each table's names by their first word: a word no name starts with starts no mention,
+        # and most words of a text are such words (no name is looked up there)
+        self._first_words: dict[tuple[str, bool], frozenset[str]] = {
+            table: frozenset(key.split(" ")[0] for key in names) for table, names in self._tables.items()
+        }
 
     def _add(self, level: str, name: str, provinces: tuple[str, ...]) -> None:
         for exact, key in ((True, _spelling_key(name)), (False, _folded_key(name))):
@@ -197,6 +207,8 @@ class Gazetteer:
         return [m for m in self.mentions(text, lenient_case) if m.level == PROVINCE]
 
     def _unit_at(self, keys: list[str], i: int) -> tuple[int, str]:
+        if i >= len(keys) or keys[i] not in _UNIT_FIRST:
+            return 0, ""
         for unit, level in _UNITS:
             if tuple(keys[i : i + len(unit)]) == unit:
                 return len(unit), level
@@ -223,6 +235,8 @@ class Gazetteer:
         }[level]
         if bare_districts and not level:
             levels = [PROVINCE, DISTRICT]
+        if i >= len(keys) or not any(keys[i] in self._first_words.get((lvl, exact), ()) for lvl in levels):
+            return None  # no name of these levels starts with this word (the keys are one word each)
         for n in range(min(_MAX_WORDS, len(words) - i), 0, -1):
             span = words[i : i + n]
             if any(

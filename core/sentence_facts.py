@@ -44,6 +44,7 @@ _KIND_SETS = tuple(
 )
 _NO_YEARS: frozenset[int] = frozenset()
 _MEMO_SIZE = 16384
+_SPANS_SIZE = 1024  # chunk texts
 
 
 @lru_cache(maxsize=8192)  # a sentence is read by several features, and by list blocks and the register
@@ -78,6 +79,13 @@ class SentenceReader:
     def __init__(self, names: PersonNames) -> None:
         self.names = names
         self._memo: Memo[str, SentenceFacts] = Memo(_MEMO_SIZE)
+        self._spans: Memo[str, tuple[tuple[int, int], ...]] = Memo(_SPANS_SIZE)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """`evidence_spans(text)` of a chunk's text: its primed sheet's spans when it has one (the
+        sheet was made over those same spans), else split here."""
+        found = self._spans.get(text)
+        return list(found) if found is not None else evidence_spans(text)
 
     def facts(self, text: str) -> SentenceFacts:
         return self._memo.get_or_compute(text, self.read)
@@ -127,6 +135,7 @@ class SentenceReader:
         version): `facts` then returns them for its sentences without reading them again."""
         if rows and rows[-1][1] > len(text):  # not this text's sheet
             return
+        self._spans.put({text: tuple((start, end) for start, end, *_ in rows)})
         self._memo.put(
             {
                 text[start:end]: SentenceFacts(

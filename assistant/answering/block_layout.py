@@ -102,9 +102,36 @@ def find_blocks(doc_id: str, text: str) -> list[Block]:
 
 def block_led_at(doc_id: str, text: str, offset: int) -> Block | None:
     """The block whose lead-in holds `offset` (a fresh object, as `find_blocks` gives), copying
-    only that one: every citation of an answer asks this of its document."""
+    only that one: every citation of an answer asks this of its document. Most cited sentences
+    are no lead-in, and reading a document's blocks costs more than the rest of expanding an
+    answer, so the line at `offset` is looked at first (`may_lead_at`)."""
+    if not may_lead_at(text, offset):
+        return None
     found = next((b for b in _blocks(doc_id, text) if b.lead.start <= offset < b.lead.end), None)
     return _fresh(found) if found is not None else None
+
+
+def may_lead_at(text: str, offset: int) -> bool:
+    """Whether some block's lead-in can hold `offset`, from the line holding it (L) and the next
+    (as `lines_of` reads them: stripped, blank ones skipped). `_blocks` makes the block at line i
+    a lead-in of line i when i ends as a lead-in or is a table's header cell, or of line i - 1
+    when i is a header cell: a lead-in at L needs one of L's own two or a header cell after it."""
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    raw = text[start : end if end >= 0 else len(text)]
+    line = raw.strip()
+    at = start + raw.find(line) if line else -1
+    if not line or not at <= offset < at + len(line):
+        return False  # no line holds the offset: no lead-in does
+    if _ends_lead_in(line) or _HEADER_CELL.match(line):
+        return True
+    while end >= 0:  # the next line that is not blank
+        nxt = text.find("\n", end + 1)
+        following = text[end + 1 : nxt if nxt >= 0 else len(text)].strip()
+        if following:
+            return bool(_HEADER_CELL.match(following))
+        end = nxt
+    return False
 
 
 def _fresh(block: Block) -> Block:

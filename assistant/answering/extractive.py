@@ -14,6 +14,7 @@ from assistant.answering.labels import abstention, lead_line
 from assistant.answering.parts import MISSING_PART, answer_by_parts
 from assistant.answering.rivals import speaks_of_a_rival, without_rivals
 from assistant.evidence import (
+    Spans,
     TermWeights,
     Unit,
     asked_types,
@@ -30,6 +31,7 @@ from assistant.evidence import (
 from core.agencies import AgencyRegistry
 from core.contracts import Answer, Citation, QueryPlan, RetrievedChunk
 from core.knowledge import Knowledge
+from core.sentences import evidence_spans
 from core.vntext import fold
 from core.years import FREE_YEAR_RE, PERIOD_RE
 
@@ -60,7 +62,7 @@ class ExtractiveAnswerer:
         reason = self._abstain_reason(plan, chunks, indexed_provinces)
         units: list[Unit] = []
         if not reason and self.selection is not None:
-            units = evidence_units(plan, chunks, cfg)
+            units = evidence_units(plan, chunks, cfg, self.knowledge.sentences.spans)
             measure_units(units, plan, self.weights, self.knowledge)
             p_answer = self.selection.score(plan, units, self.weights, dense)
             if not units:
@@ -76,7 +78,7 @@ class ExtractiveAnswerer:
                 if parts is not None:
                     return self._compose(plan, parts.selected, chunks, parts.best, dense, parts.missing)
         elif not reason:
-            units = evidence_units(plan, chunks, cfg)
+            units = evidence_units(plan, chunks, cfg, self.knowledge.sentences.spans)
             score_units(units, plan, self.weights, self.knowledge)
             units = [u for u in units if u.score > 0]
             if not units:
@@ -314,13 +316,15 @@ def trim_quote(
     return quote, unit.start + s, unit.start + s + len(quote)
 
 
-def evidence_units(plan: QueryPlan, chunks: list[RetrievedChunk], cfg: AnswerConfig) -> list[Unit]:
+def evidence_units(
+    plan: QueryPlan, chunks: list[RetrievedChunk], cfg: AnswerConfig, spans: Spans = evidence_spans
+) -> list[Unit]:
     """The candidate units: sentences of the top evidence chunks (of every chunk when the question
-    names several provinces, which need each province's chunks)."""
+    names several provinces, which need each province's chunks); `spans` as in `split_units`."""
     depth = len(chunks) if len(plan.provinces) > 1 else cfg.evidence_chunks
     units: list[Unit] = []
     for rank, chunk in enumerate(chunks[:depth]):
-        units += split_units(chunk, rank)
+        units += split_units(chunk, rank, spans)
     return units
 
 

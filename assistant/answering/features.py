@@ -140,6 +140,11 @@ def unit_features(
     for siblings in per_chunk.values():
         for i, u in enumerate(siblings):
             position.setdefault((u.chunk_rank, u.start, u.end, u.text), i / len(siblings))
+    # what is the same for every unit of the question, worked out once
+    asks_kinds, asks_unit, years_asked = float(bool(kinds)), float(wanted is not None), float(bool(asked_years))
+    task, names_agency = plan.intent == "task", float(named_one)
+    intents = (float(task), float(figure_intent), float(plan.intent in ("metadata", "agency")))
+    kind_columns = [(f"asks_{k}", f"has_{k}", k, float(k in kinds)) for k in FACT_KINDS]
     reader = knowledge.sentences
     for u, dense in zip(units, dense_unit, strict=False):
         facts = reader.facts(u.text)
@@ -163,14 +168,14 @@ def unit_features(
             "coverage_gap": best_cov - u.coverage,
             "heading_coverage": heading_share,
             "asked_kinds_share": len(u.types) / len(kinds) if kinds else 0.0,
-            "asks_kinds": float(bool(kinds)),
+            "asks_kinds": asks_kinds,
             "asked_unit_figure": float(wanted is not None and bool(wanted.search(folded))),
-            "asks_unit": float(wanted is not None),
+            "asks_unit": asks_unit,
             "figure": float(figure),
             "figure_question": float(figure and figure_intent),
             "year_match": float(bool(years & asked_years)),
             "year_other": float(bool(asked_years) and bool(years) and not years & asked_years),
-            "years_asked": float(bool(asked_years)),
+            "years_asked": years_asked,
             "rank_inv": 1.0 / (1 + u.chunk_rank),
             "retrieval_rel": u.chunk.score / top_score if top_score else 0.0,
             "dense_chunk": dense_chunk.get(cid, 0.0),
@@ -181,18 +186,20 @@ def unit_features(
             "position": position[u.chunk_rank, u.start, u.end, u.text],
             "log_words": math.log1p(words),
             "short": float(words < 6),
-            "names_agency": float(named_one),
-            "asked_agency_in_unit": float(bool(asked_agency) and asked_agency in registry.ids_in(u.text)),
+            "names_agency": names_agency,
+            "asked_agency_in_unit": float(
+                bool(asked_agency) and any(m.agency_id == asked_agency for m in registry.find(u.text))
+            ),
             "asked_agency_in_heading": float(agency_in_heading),
-            "task_action": float(plan.intent == "task" and facts.action),
+            "task_action": float(task and facts.action),
             "signer_line": float(signer and words <= 6 and "person" in facts.kinds),
-            "intent_task": float(plan.intent == "task"),
-            "intent_figure": float(figure_intent),
-            "intent_metadata": float(plan.intent in ("metadata", "agency")),
+            "intent_task": intents[0],
+            "intent_figure": intents[1],
+            "intent_metadata": intents[2],
         }
-        for k in FACT_KINDS:
-            row[f"asks_{k}"] = float(k in kinds)
-            row[f"has_{k}"] = float(k in u.types) if k in kinds else float(k in facts.kinds)
+        for asks_name, has_name, k, asks in kind_columns:
+            row[asks_name] = asks
+            row[has_name] = float(k in u.types) if asks else float(k in facts.kinds)
         rows.append(row)
     return rows
 

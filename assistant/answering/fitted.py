@@ -36,7 +36,7 @@ class FittedSelection:
         else:  # the model does not use unit vectors: do not pay for them (the features are unused)
             cos = [chunk_dense.get(u.chunk.chunk_id, 0.0) for u in units]
         rows = unit_features(units, plan, weights, chunk_dense, cos, self.knowledge)
-        probs = [self.model.unit.probability(r) for r in rows]
+        probs = self.model.unit.probabilities(rows)
         for unit, p in zip(units, probs, strict=False):
             unit.score = p
         return self.model.answer.probability(question_features(rows, probs))

@@ -45,7 +45,7 @@ def answer_by_parts(
     best: Unit | None = None
     for part in plan.parts:
         sub = part_question_plan(plan, part, answerer.knowledge)
-        units = evidence_units(sub, chunks, answerer.config)
+        units = evidence_units(sub, chunks, answerer.config, answerer.knowledge.sentences.spans)
         measure_units(units, sub, answerer.weights, answerer.knowledge)
         p_answer = selection.score(sub, units, answerer.weights, dense)
         if not units:
