@@ -19,23 +19,14 @@ import json
 import random
 import statistics
 import sys
-import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-
-def _ms(fn: Callable[[], Any]) -> tuple[float, Any]:
-    t0 = time.perf_counter()
-    out = fn()
-    return (time.perf_counter() - t0) * 1000, out
-
-
-def _median(values: list[float]) -> float:
-    return round(statistics.median(values), 3) if values else 0.0
+from bench.measure import median_ms, timed_call  # noqa: E402 - after the path is set
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,9 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     from vectorstore.vector_shelf import VectorShelf
 
     knowledge = Knowledge.load()
-    took, index = _ms(lambda: Index.open(Settings(index_dir=args.index)))
+    took, index = timed_call(lambda: Index.open(Settings(index_dir=args.index)))
     shelf = VectorShelf(args.index / "records.sqlite", exact_limit=10**9)  # scores any size, to time it
-    load_ms, ready = _ms(lambda: shelf.ready(index.state))
+    load_ms, ready = timed_call(lambda: shelf.ready(index.state))
     if not ready:
         print(json.dumps({"error": f"the vector copy of {args.index} is not complete"}))
         return 1
@@ -76,21 +67,21 @@ def main(argv: list[str] | None = None) -> int:
         for n, allowed in enumerate(sets):
             vector = vectors[n % len(vectors)]
             listed = sorted(allowed) if allowed is not None else None
-            t_chroma, by_chroma = _ms(lambda v=vector, ids=listed: chroma(v, ids))
+            t_chroma, by_chroma = timed_call(lambda v=vector, ids=listed: chroma(v, ids))
             shelf.nearest(vector, args.k, allowed)  # the filter's row numbers, as a repeated filter has them
-            t_exact, by_copy = _ms(lambda v=vector, a=allowed: shelf.nearest(v, args.k, a))
+            t_exact, by_copy = timed_call(lambda v=vector, a=allowed: shelf.nearest(v, args.k, a))
             hnsw.append(t_chroma)
             exact.append(t_exact)
             truth = {c for c, _ in by_copy}
             found.append(len(truth & set(by_chroma)) / max(1, len(truth)))
-        res[f"{tag}_chroma_ms"] = _median(hnsw)
-        res[f"{tag}_exact_ms"] = _median(exact)
+        res[f"{tag}_chroma_ms"] = median_ms(hnsw, 3)
+        res[f"{tag}_exact_ms"] = median_ms(exact, 3)
         res[f"{tag}_chroma_recall"] = round(statistics.mean(found), 4)
 
     provinces = sorted({d.metadata.get("province", "") for d in index.documents()} - {""})[: args.provinces]
     wheres = [where_clause(None, PlaceScope((name,)), knowledge.places, knowledge.registry) for name in provinces]
     listed_sets = [frozenset(index.chunk_ids_where(w)) for w in wheres if w]
-    res["province_ids"] = _median([len(s) for s in listed_sets])
+    res["province_ids"] = median_ms([len(s) for s in listed_sets], 3)
     compare(list(listed_sets), "province")
     every = index.chunk_ids()
     rng = random.Random(12)

@@ -86,6 +86,18 @@ def percentile(values: list[float], q: float) -> float:
     )
 
 
+def timed_call(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """(milliseconds, result) of one call."""
+    t0 = time.perf_counter()
+    out = fn()
+    return (time.perf_counter() - t0) * 1000, out
+
+
+def median_ms(values: list[float], digits: int = 2) -> float:
+    """The median, rounded (0.0 of nothing), for the one-line JSON reports."""
+    return round(statistics.median(values), digits) if values else 0.0
+
+
 def timed_ms(fn: Callable[[Any], Any], items: Iterable[Any]) -> list[float]:
     out = []
     for item in items:

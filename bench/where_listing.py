@@ -16,25 +16,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-
-def _ms(fn: Callable[[], Any]) -> tuple[float, Any]:
-    t0 = time.perf_counter()
-    out = fn()
-    return (time.perf_counter() - t0) * 1000, out
-
-
-def _median(values: list[float]) -> float:
-    return round(statistics.median(values), 2) if values else 0.0
+from bench.measure import median_ms, timed_call  # noqa: E402 - after the path is set
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,24 +57,24 @@ def main(argv: list[str] | None = None) -> int:
     for kind, wheres in kinds.items():
         listed, chroma, sizes = [], [], []
         for where in wheres:
-            took, ids = _ms(lambda w=where: index.chunk_ids_where(w))
-            before, got = _ms(lambda w=where: index.collection.get(where=w, include=[])["ids"])
+            took, ids = timed_call(lambda w=where: index.chunk_ids_where(w))
+            before, got = timed_call(lambda w=where: index.collection.get(where=w, include=[])["ids"])
             res["identical"] = res["identical"] and set(ids) == set(got)
             listed.append(took)
             chroma.append(before)
             sizes.append(len(ids))
-        res[f"{kind}_ids"] = _median(sizes)
-        res[f"{kind}_records_ms"] = _median(listed)
-        res[f"{kind}_chroma_get_ms"] = _median(chroma)
+        res[f"{kind}_ids"] = median_ms(sizes)
+        res[f"{kind}_records_ms"] = median_ms(listed)
+        res[f"{kind}_chroma_get_ms"] = median_ms(chroma)
 
     def query(**options: Any) -> Any:
         return index.collection.query(query_embeddings=[vector], n_results=args.k, include=["distances"], **options)
 
     query()
-    res["query_no_filter_ms"] = _median([_ms(query)[0] for _ in range(20)])
+    res["query_no_filter_ms"] = median_ms([timed_call(query)[0] for _ in range(20)])
     allowed = [sorted(index.chunk_ids_where(w)) for w in kinds["province"]]
-    res["query_listed_ids_ms"] = _median([_ms(lambda a=a: query(ids=a))[0] for a in allowed])
-    res["query_where_ms"] = _median([_ms(lambda w=w: query(where=w))[0] for w in kinds["province"]])
+    res["query_listed_ids_ms"] = median_ms([timed_call(lambda a=a: query(ids=a))[0] for a in allowed])
+    res["query_where_ms"] = median_ms([timed_call(lambda w=w: query(where=w))[0] for w in kinds["province"]])
     index.close()
     print(json.dumps(res))
     return 0 if res["identical"] else 1

@@ -183,13 +183,7 @@ def test_retrieval_reads_the_records_of_boosts_and_top_k_only_and_ranks_as_readi
     monkeypatch.setattr(type(seed_index), "chunks", lambda self, ids: read.append(len(ids)) or chunks(self, ids))
     fast = _retrieved(search, knowledge, questions)
     fast_reads, read[:] = sum(read), []
-    rank = HybridSearch._rank
-
-    def reading_all(self, plan, k, fused, scope, records, every_record):  # type: ignore[no-untyped-def]
-        records |= self.index.chunks([c for c in fused if c not in records])
-        return rank(self, plan, k, fused, scope, records, True)
-
-    monkeypatch.setattr(HybridSearch, "_rank", reading_all)
+    _read_every_record(monkeypatch)
     assert fast == _retrieved(search, knowledge, questions)
     assert sum(len(r) for r in fast) > 200 and fast_reads < sum(read)
 
@@ -204,13 +198,7 @@ def test_retrieval_reads_every_record_when_the_stores_are_out_of_step(shared: Pa
         type(seed_index), "chunks", lambda self, ids: {c: r for c, r in chunks(self, ids).items() if c not in hidden}
     )
     fast = _retrieved(search, knowledge, questions)
-    rank = HybridSearch._rank
-
-    def reading_all(self, plan, k, fused, scope, records, every_record):  # type: ignore[no-untyped-def]
-        records |= self.index.chunks([c for c in fused if c not in records])
-        return rank(self, plan, k, fused, scope, records, True)
-
-    monkeypatch.setattr(HybridSearch, "_rank", reading_all)
+    _read_every_record(monkeypatch)
     assert fast == _retrieved(search, knowledge, questions)
     assert not hidden & {c[0] for r in fast for c in r}
 
@@ -335,3 +323,14 @@ def test_document_records_are_kept_per_index_state(shared: Path, tmp_path: Path,
     again = records.by_id(ids)
     assert again == index.documents_by_id(set(ids)) and again != first
     index.close()
+
+
+def _read_every_record(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Make retrieval read every candidate's record before ranking, as it did before the shortcut."""
+    rank = HybridSearch._rank
+
+    def reading_all(self, plan, k, fused, scope, records, every_record):  # type: ignore[no-untyped-def]
+        records |= self.index.chunks([c for c in fused if c not in records])
+        return rank(self, plan, k, fused, scope, records, True)
+
+    monkeypatch.setattr(HybridSearch, "_rank", reading_all)
