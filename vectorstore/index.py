@@ -289,6 +289,8 @@ class Index(IndexReads):
 
     def _chroma_vectors(self, chunk_ids: list[str]) -> dict[str, Any]:
         """The vectors Chroma holds for these chunks (those it holds)."""
+        if not chunk_ids:  # Chroma reads no ids as every id
+            return {}
         got = self.collection.get(ids=chunk_ids, include=["embeddings"])
         return dict(zip(got["ids"], got["embeddings"], strict=True))
 

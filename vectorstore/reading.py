@@ -139,9 +139,9 @@ class IndexReads:
     ) -> list[SearchHit]:
         """Nearest chunks by cosine similarity (1 - distance), optionally filtered by metadata.
         `allowed`, when the caller has it, is the set of ids `where` selects (`chunk_ids_where`).
-        Up to a few thousand chunks to score (a filter's, or a small index's), the vector copy
-        scores them exactly (vectorstore/vector_shelf.py); otherwise Chroma restricts its query
-        to the listed ids, faster than it evaluates a metadata filter, with the same hits.
+        Up to EXACT_LIMIT chunks to score (a filter's, or a small index's), the vector copy scores
+        them exactly (vectorstore/vector_shelf.py); otherwise Chroma restricts its query to the
+        listed ids, faster than it evaluates a metadata filter.
         `vector` is the query's, when already computed.
         (Chroma returns fewer than k when it holds fewer: no count() round trip per question.)
         Chroma refuses a listed id it does not hold (the records list a chunk another process is

@@ -179,7 +179,7 @@ def pull(store: SharedStore, records: Any, lexical: Any, vectors: Callable[[list
             for doc_id, version, record in store.fetch(stale[start : start + _PAGE])
         ]
         # the page's vectors in one read of the chunk collection
-        found = vectors([c.chunk_id for _, _, parts, _ in fetched for c in parts[1]]) if fetched else {}
+        found = vectors([c.chunk_id for _, _, parts, _ in fetched for c in parts[1]])
         for doc_id, version, (doc, chunks, indexed, assignments, targets), record in fetched:
             lexical.remove(records.chunk_ids(doc_id))
             readings = record.get("readings", {})  # absent in records published before they were stored
