@@ -39,16 +39,25 @@ class Segment:
         return int(self.live.sum())
 
     def column(
-        self, term: int, among: np.ndarray | None = None, all_live: bool = False
+        self,
+        term: int,
+        among: np.ndarray | None = None,
+        all_live: bool = False,
+        admitted: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(rows, term frequencies) of one term's postings in this segment, live rows only;
         with `among` (sorted live rows), only those rows': found by binary search of the shorter
         list in the longer, so a filter's cost follows the smaller of the two, not the corpus.
-        `all_live`: the caller saw no row removed (`live.all()`, read once per search, not per term)."""
+        `admitted` (a mask of the same rows, made once per search) finds them by one lookup per
+        posting instead. `all_live`: the caller saw no row removed (`live.all()`, read once per
+        search, not per term)."""
         if term >= self.tf.shape[1]:
             return _EMPTY_I, _EMPTY_F
         lo, hi = self.tf.indptr[term], self.tf.indptr[term + 1]
         rows = self.tf.indices[lo:hi]
+        if admitted is not None:
+            keep = admitted[rows]
+            return rows[keep], self.tf.data[lo:hi][keep].astype(np.float64)
         if among is None and all_live:
             return rows, self.tf.data[lo:hi].astype(np.float64)
         if among is None:
@@ -143,7 +152,11 @@ def score(
         among = None if allowed is None else allowed[s]
         if among is not None and not len(among):
             continue
-        postings = {t: seg.column(t, among, whole[s]) for t in idf}
+        admitted = None
+        if among is not None:  # the filter's rows as a mask, looked up once per posting
+            admitted = np.zeros(len(seg.ids), dtype=bool)
+            admitted[among] = True
+        postings = {t: seg.column(t, among, whole[s], admitted) for t in idf}
         used = [t for t in query_terms if len(postings[t][0])]
         if not used:
             continue
@@ -154,7 +167,9 @@ def score(
         weight = np.repeat([idf[t] for t in used], [len(postings[t][0]) for t in used])
         norm = K1 * ((1 - B) + B * seg.lengths[rows] / avg)
         acc = np.bincount(rows, weights=weight * tf / (norm + tf), minlength=len(seg.ids))
-        hit = np.unique(rows)
+        # every contribution is positive (idf > 0, tf ≥ 1), so the rows scored are those above zero,
+        # in order: np.unique(rows) without sorting the postings
+        hit = np.flatnonzero(acc)
         out.append((s, hit, acc[hit]))
     return out
 
