@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sizes", default="1000,3000,10000,20000,40000")
     p.add_argument("--questions", type=int, default=20)
     args = p.parse_args(argv)
-    from assistant.retrieve import PlaceScope, where_clause
+    from assistant.scope import PlaceScope, where_clause
     from assistant.settings import Settings
     from bench.corpus import Vocabulary, generate, questions
     from core.knowledge import Knowledge

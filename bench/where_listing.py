@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--provinces", type=int, default=40)
     p.add_argument("--k", type=int, default=40)
     args = p.parse_args(argv)
-    from assistant.retrieve import PlaceScope, where_clause
+    from assistant.scope import PlaceScope, where_clause
     from assistant.settings import Settings
     from core.contracts import Filters
     from core.knowledge import Knowledge

@@ -24,6 +24,7 @@ OURS = ("core", "ingest", "vectorstore", "assistant", "eval", "bench", "prompts"
 QUERY_SIDE = (
     "assistant.query",
     "assistant.retrieve",
+    "assistant.scope",
     "assistant.evidence",
     "assistant.answering",
     "assistant.register",

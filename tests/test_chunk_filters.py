@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from assistant.retrieve import PlaceScope, where_clause
+from assistant.scope import PlaceScope, where_clause
 from core.contracts import Filters
 from tests.support import HashEmbeddings
 from vectorstore.chunk_filters import where_sql

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.query import find_provinces, plan_question
-from assistant.retrieve import PlaceScope, reconcile_filters
+from assistant.scope import PlaceScope, reconcile_filters
 from core.contracts import Block, Filters
 from ingest.metadata import detect_province
 from tests.support import write_texts
@@ -96,6 +96,38 @@ def test_scope_across_the_merger(places) -> None:
     about_old = PlaceScope(("Yên Bái",))
     assert about_old.tier("Lào Cai", "2025-10-01", places) == "asked"  # the new Lào Cai speaks for it
     assert about_old.tier("Lào Cai", "2019-05-01", places) == ""
+
+
+@pytest.mark.unit
+def test_a_scope_remembers_each_notices_tier_as_it_reads_it(places) -> None:
+    """Retrieval and the register ask one scope the tier of the same notices again and again:
+    what it remembers is what a fresh scope reads, and another gazetteer is read afresh."""
+    provinces = ["", "Thái Nguyên", "Bắc Kạn", "Lạng Sơn", "Lào Cai", "Yên Bái", "Cần Thơ", "Sóc Trăng"]
+    dates = ["", "2019-07-10", "2025-06-30", places.merger_date, "2025-10-27"]
+    for asked in (("Thái Nguyên",), ("Yên Bái",), ("Cần Thơ", "Lạng Sơn")):
+        for options in ({}, {"pre_merger_question": True}, {"partners": False}):
+            scope = PlaceScope(asked, **options)
+            for _ in range(2):
+                for province in provinces:
+                    for issued in dates:
+                        fresh = PlaceScope(asked, **options).tier(province, issued, places)
+                        assert scope.tier(province, issued, places) == fresh, (asked, options, province, issued)
+    scope = PlaceScope(("Thái Nguyên",))
+    assert scope.tier("Bắc Kạn", "2020-03-01", places) == "partner"
+
+    class Unmerged:  # a gazetteer where nothing merged: the remembered tier is not reused for it
+        merger_date = "9999-12-31"
+
+        def resolve(self, name: str) -> str:
+            return name
+
+        def successor(self, name: str) -> str:
+            return name
+
+        def parts(self, name: str) -> list[str]:
+            return [name]
+
+    assert scope.tier("Bắc Kạn", "2020-03-01", Unmerged()) == ""  # type: ignore[arg-type]
 
 
 @pytest.mark.unit

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assistant.retrieve import PlaceScope, where_clause
+from assistant.scope import PlaceScope, where_clause
 from tests.support import HashEmbeddings
 from vectorstore import chunk_vectors
 from vectorstore.records import RecordStore

@@ -14,7 +14,7 @@ from assistant.answering.labels import document_label
 from assistant.evidence import TermWeights, question_terms, terms
 from assistant.query import abbreviation_pairs, asks_tasks
 from assistant.register import NoticeYears, TaskRegister, TaskRow, UnknownAgency
-from assistant.retrieve import place_scope, reconcile_filters
+from assistant.scope import place_scope, reconcile_filters
 from core.agencies import AgencyRegistry
 from core.contracts import Answer, Citation, Filters, QueryPlan, RetrievedChunk
 from core.knowledge import Knowledge
@@ -49,11 +49,7 @@ def matching_rows(register: TaskRegister, plan: QueryPlan, filters: Filters | No
     except UnknownAgency:  # a name recognised in the question but never given a task
         return []
     if scope is not None:  # a notice whose province is unknown is not listed as the asked one's
-        tiers: dict[tuple[str, str], str] = {}  # an agency's rows come from a few notices: one reading each
-        for r in rows:
-            if (r.province, r.issued) not in tiers:
-                tiers[r.province, r.issued] = scope.tier(r.province, r.issued, places) if r.province else ""
-        rows = [r for r in rows if tiers[r.province, r.issued] in ("asked", "partner")]
+        rows = [r for r in rows if r.province and scope.tier(r.province, r.issued, places) in ("asked", "partner")]
     if ranged:
         rows = [r for r in rows if r.issued[:4].isdigit() and low <= int(r.issued[:4]) <= high]
     elif years:
