@@ -25,7 +25,6 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.answering.documents import DocumentRecords
 from assistant.query import plan_question
 from assistant.scope import (
     PlaceScope,
@@ -80,7 +79,6 @@ class HybridSearch:
         self.knowledge = knowledge
         self.config = config or RetrievalConfig()
         self.places = knowledge.places
-        self._documents = DocumentRecords(index)  # the candidates' documents, per index state
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
@@ -195,7 +193,7 @@ class HybridSearch:
         cfg = self.config
         doc_of = {c: records[c].doc_id if c in records else c.rpartition(":")[0] for c in fused}
         candidates = [c for c in fused if c in records] if every_record else list(fused)
-        docs = self._documents.by_id(doc_of[c] for c in candidates)
+        docs = self.index.documents_by_id({doc_of[c] for c in candidates})
         if not every_record and any(doc_of[c] not in docs for c in candidates):
             return None
         unit = 1.0 / (cfg.rrf_k + 1)

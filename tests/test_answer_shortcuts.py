@@ -10,6 +10,7 @@ import random
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -301,7 +302,8 @@ def test_a_units_heading_test_read_once_is_the_plain_test(documents: list[str]) 
 
 
 def test_document_records_are_kept_per_index_state(shared: Path, tmp_path: Path, make_index, make_ingester) -> None:
-    from assistant.answering.documents import DocumentRecords
+    """`Index.documents_by_id` remembers records per published state: the same objects until a
+    write publishes a new one, and always what the plain one-record read gives."""
     from tests.support import HashEmbeddings
 
     corpus = tmp_path / "corpus"
@@ -311,17 +313,20 @@ def test_document_records_are_kept_per_index_state(shared: Path, tmp_path: Path,
         (corpus / path.name).write_text(path.read_text("utf-8"), encoding="utf-8")
     index = make_index(tmp_path / "index", HashEmbeddings())
     make_ingester(index).ingest_paths([corpus])
-    records = DocumentRecords(index)
     ids = [d.doc_id for d in index.documents()] + ["no-such-document"]
-    first = records.by_id(ids)
-    assert first == index.documents_by_id(set(ids)) and len(first) == 2
-    assert records.by_id(ids[:1]) == {ids[0]: first[ids[0]]}  # remembered: the same record
-    assert records.by_id(ids)[ids[0]] is first[ids[0]]
+
+    def plain() -> dict[str, Any]:
+        return {d: index.document(d) for d in ids if index.document(d) is not None}
+
+    first = index.documents_by_id(set(ids))
+    assert first == plain() and len(first) == 2
+    assert index.documents_by_id({ids[0]}) == {ids[0]: first[ids[0]]}  # remembered: the same record
+    assert index.documents_by_id(set(ids))[ids[0]] is first[ids[0]]
     changed = corpus / seeds[0].name  # re-ingested with another text: a new index state
     changed.write_text(changed.read_text("utf-8") + "\nSở Tài chính báo cáo kết quả trước ngày 30/12/2024.", "utf-8")
     make_ingester(index).ingest_paths([corpus])
-    again = records.by_id(ids)
-    assert again == index.documents_by_id(set(ids)) and again != first
+    again = index.documents_by_id(set(ids))
+    assert again == plain() and again != first
     index.close()
 
 

@@ -109,6 +109,7 @@ class Index(IndexReads):
         self._batch_serial = 0  # counts outermost write batches (see `write_batch`)
         self._ahead: dict[tuple[str, str], list[list[float]]] = {}  # vectors embedded ahead (embed_ahead)
         self._where_cache: tuple[str, dict[str, frozenset[str]]] = ("", {})
+        self._documents_cache: tuple[str, dict] = ("", {})  # documents_by_id's, per index state
         self._alternates = None  # the copies ledger, opened on first use (alternates())
         # the vector copy in memory: scores up to `exact_limit` chunks exactly (vector_shelf.py)
         self._shelf = VectorShelf(self.index_dir / "records.sqlite", exact_limit)

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from vectorstore.vector_shelf import VectorShelf
 
 
+_DOCUMENTS_KEPT = 4096  # document records remembered per index state (documents_by_id)
+
+
 @dataclass(frozen=True)
 class SearchHit:
     chunk_id: str
@@ -32,6 +35,7 @@ class IndexReads:
     _alternates: AlternateLedger | None
     _lexical_dirty: bool
     _where_cache: tuple[str, dict[str, frozenset[str]]]
+    _documents_cache: tuple[str, dict[str, DocumentRecord]]
     _shelf: VectorShelf
     collection: Any
     embeddings: NamedEmbeddings
@@ -93,10 +97,23 @@ class IndexReads:
             self._alternates = AlternateLedger(self._records.connection)
         return self._alternates
 
-    def documents_by_id(self, doc_ids: set[str]) -> dict[str, DocumentRecord]:
-        """The records of these documents only (per question: never a pass over all of them)."""
-        found = self._records.get_documents(sorted(doc_ids))
-        return {d: found[d] for d in sorted(found)}
+    def documents_by_id(self, doc_ids: AbstractSet[str]) -> dict[str, DocumentRecord]:
+        """The records of these documents only (per question: never a pass over all of them), in
+        doc id order. Remembered per published state (a record changes only with a write, and a
+        write publishes a new state): every question reads its candidates' and its tasks'
+        documents, and a corpus holds far fewer than its questions read; none are kept while this
+        process holds unpublished writes."""
+        state = self.state
+        if not state:
+            found = self._records.get_documents(sorted(doc_ids))
+            return {d: found[d] for d in sorted(found)}
+        if self._documents_cache[0] != state or len(self._documents_cache[1]) > _DOCUMENTS_KEPT:
+            self._documents_cache = (state, {})  # past that many, start again (a national index holds more)
+        kept = self._documents_cache[1]
+        missing = sorted(d for d in doc_ids if d not in kept)
+        if missing:
+            kept.update(self._records.get_documents(missing))
+        return {d: kept[d] for d in sorted(doc_ids) if d in kept}
 
     def document_places(self) -> list[tuple[str, str, str]]:
         """(doc_id, province, issued) as recorded, of every document: the register's scope."""

@@ -1,12 +1,8 @@
 """Whole documents seen through the Index's public methods: an answer may quote a span that lies
 past the retrieved chunk (the rest of a list, a signature block), and every cited span must come
-with the chunk that holds it. Retrieval reads its candidates' document records here too, kept
-per index state (`DocumentRecords`)."""
+with the chunk that holds it."""
 
 from __future__ import annotations
-
-from collections.abc import Iterable
-from typing import Any
 
 from core.contracts import RetrievedChunk
 from vectorstore.index import Index
@@ -51,34 +47,6 @@ class DocumentView:
             if chunk.start <= offset < max(chunk.end, chunk.start + 1):
                 return chunk
         return None
-
-
-class DocumentRecords:
-    """`Index.documents_by_id` remembered per index state, for retrieval's candidates: every
-    question reads its candidates' documents (province, date, source; about ten, one query each)
-    and a corpus holds far fewer than its questions read. A record changes only with a write, and
-    a write publishes a new state (`Index.state`, the key for caches of what the records hold):
-    the records are kept until it changes, and none while this process holds unpublished writes."""
-
-    def __init__(self, index: Index, most: int = 4096) -> None:
-        self.index = index
-        self.most = most  # past this many the cache starts again (a national index holds more)
-        self._state = ""
-        self._records: dict[str, Any] = {}
-
-    def by_id(self, doc_ids: Iterable[str]) -> dict[str, Any]:
-        """The records of these documents (those the index holds), in doc id order."""
-        wanted = sorted(set(doc_ids))
-        state = self.index.state
-        if not state:  # unpublished writes: read as they are now
-            return self.index.documents_by_id(set(wanted))
-        if state != self._state or len(self._records) > self.most:
-            self._state, self._records = state, {}
-        records = self._records
-        missing = {d for d in wanted if d not in records}
-        if missing:
-            records.update(self.index.documents_by_id(missing))
-        return {d: records[d] for d in wanted if d in records}
 
 
 def with_cited(retrieved: list[RetrievedChunk], cited: list[RetrievedChunk]) -> list[RetrievedChunk]:
